@@ -1,0 +1,60 @@
+# Two commands set everything up on a machine with Python 3.11+, Node.js 20+ and make:
+#   make run    the site at http://127.0.0.1:5000 (PORT overrides) with demo data
+#   make test   the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
+
+.PHONY: run test install frontend lint format db-check ci clean
+
+run: install frontend
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi seed-demo
+	@$(BIN)/flask --app wsgi demo-sign-ins
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend: portal/static/build/.built
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+portal/static/build/.built: node_modules/.installed $(FRONTEND_SOURCES)
+	npm run build
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The models and the migrations describe the same schema.
+db-check: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export PORTAL_ENV=development DATABASE_URL="sqlite:///$$tmp/check.db" STORAGE_ROOT="$$tmp/storage" && \
+	$(BIN)/flask --app wsgi db upgrade && \
+	$(BIN)/flask --app wsgi db check
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/build

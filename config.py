@@ -1,0 +1,135 @@
+"""Configuration classes, read from environment variables.
+
+``PORTAL_ENV`` picks one: ``development`` (the laptop default: SQLite, local files, emails to the
+console), ``testing`` (used by the test suite) or ``production``.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+#: Secret keys that must never reach production.
+DEMO_SECRET_KEYS = frozenset({"dev-not-secret", "test-not-secret"})
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+    )
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # 30 days, in seconds
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12  # 12 hours
+
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 4  # a long form on a slow afternoon still submits
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    # Accounts
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
+    EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # 3 days
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # 1 hour
+
+    # Email (Flask-Mailman). Development prints to the console.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Socitm Insight <insight@socitm.example>"
+    )
+
+    # Files (report PDFs, stamped copies) live outside any public folder.
+    STORAGE_ROOT = os.environ.get("STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
+
+    # Stripe (used from the checkout issue on)
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+
+    SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "insight@socitm.example")
+
+
+class DevelopmentConfig(Config):
+    """The laptop: SQLite in ``instance/``, emails to the console, a demo secret key."""
+
+    DEBUG = False  # the interactive debugger stays off even on a laptop; errors show our pages
+    DEMO_SIGN_INS = True
+
+
+class TestingConfig(Config):
+    """The test suite: an in-memory SQLite database unless TEST_DATABASE_URL says otherwise."""
+
+    TESTING = True
+    SECRET_KEY = "test-not-secret"  # noqa: S105 (refused in production)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MAIL_BACKEND = "locmem"
+    SERVER_NAME = "localhost"
+    # Hashing is deliberately slow; the tests exercise the same code with a cheaper cost.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
+
+
+class ProductionConfig(Config):
+    """Production: every secret and address from the environment; cookies only over HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+    @classmethod
+    def problems(cls) -> list[str]:
+        """Reasons this configuration must not serve real people; empty when it may start."""
+        found = []
+        if cls.SECRET_KEY in DEMO_SECRET_KEYS or len(cls.SECRET_KEY) < 32:
+            found.append("SECRET_KEY must be set to a random value of at least 32 characters.")
+        if "DATABASE_URL" not in os.environ:
+            found.append("DATABASE_URL must be set.")
+        elif cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            found.append("DATABASE_URL must point to PostgreSQL, not SQLite.")
+        return found
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> type[Config]:
+    """The configuration class that ``PORTAL_ENV`` names (production when it is unset)."""
+    name = os.environ.get("PORTAL_ENV", "production").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise SystemExit(
+            f"PORTAL_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}."
+        ) from None

@@ -1,0 +1,76 @@
+"""The Insight reports portal: ``create_app`` wires configuration, extensions and blueprints."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import make_url
+
+from portal import email as email_outgoing
+from portal import errors, security
+from portal.clock import long_date
+from portal.extensions import csrf, db, login_manager, mail, migrate
+from portal.money import format_pence
+
+
+def create_app(config_class) -> Flask:
+    """Build the application for one configuration class (see ``config.py``)."""
+    app = Flask(__name__, template_folder="../templates")
+    app.config.from_object(config_class)
+    problems = getattr(config_class, "problems", None)
+    if problems is not None and (found := problems()):
+        raise SystemExit("The portal cannot start:\n" + "\n".join(f"- {p}" for p in found))
+
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    # Our templates first, then GOV.UK Frontend's macros under their package prefixes.
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(os.path.join(app.root_path, app.template_folder)),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.filters["money"] = format_pence
+    app.jinja_env.filters["long_date"] = long_date
+    WTFormsHelpers(app)
+
+    from portal import models  # noqa: F401  (registers every table before migrations look)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(app.root_path, "..", "migrations"), compare_type=True
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    email_outgoing.init_app(app)
+
+    from portal.accounts import bp as accounts_bp
+    from portal.catalogue import bp as catalogue_bp
+    from portal.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(accounts_bp)
+
+    errors.init_app(app)
+    security.init_app(app)
+
+    from portal import commands
+
+    commands.init_app(app)
+    return app
+
+
+def _ensure_sqlite_folder(uri: str) -> None:
+    """SQLite creates its file but not the folder it lives in (``instance/`` on a fresh clone)."""
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,5 @@
+"""Accounts: registration, email verification, sign-in and passwords."""
+
+from portal.accounts.views import bp
+
+__all__ = ["bp"]

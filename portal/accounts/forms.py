@@ -1,0 +1,143 @@
+"""Forms for registering, signing in and managing a password."""
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from portal.accounts.passwords import MAX_LENGTH, password_problem
+
+EMAIL_REQUIRED = InputRequired(message="Enter your email address")
+EMAIL_SHAPE = Email(
+    message="Enter an email address in the correct format, like name@example.gov.uk"
+)
+EMAIL_LENGTH = Length(max=254, message="Email address must be 254 characters or fewer")
+
+
+def _email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        validators=[EMAIL_REQUIRED, EMAIL_LENGTH, EMAIL_SHAPE],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        widget=GovTextInput(),
+    )
+
+
+def _new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(message="Enter a password")],
+        widget=GovPasswordInput(),
+        description="Use 10 characters or more. A few unrelated words together work well.",
+    )
+
+
+class NewPasswordMixin:
+    """Checks ``password`` against the rules, knowing the person's own details when it has them."""
+
+    def personal_details(self) -> list[str]:
+        return []
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(
+            field.data or "", current_app.config["PASSWORD_MIN_LENGTH"], self.personal_details()
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = StringField(
+        "Full name",
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+        widget=GovTextInput(),
+    )
+    email = _email_field()
+    organisation = StringField(
+        "Organisation",
+        validators=[Length(max=200, message="Organisation must be 200 characters or fewer")],
+        description=(
+            "For example, the council you work for. Leave blank if you are ordering for yourself."
+        ),
+        widget=GovTextInput(),
+    )
+    password = _new_password_field("Create a password")
+    password_confirm = PasswordField(
+        "Confirm password",
+        validators=[
+            InputRequired(message="Confirm your password"),
+            EqualTo("password", message="Passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+    def personal_details(self) -> list[str]:
+        return [self.email.data or "", self.name.data or "", self.organisation.data or ""]
+
+
+class SignInForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=MAX_LENGTH, message="Enter a correct email address and password"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    remember = BooleanField(
+        "Keep me signed in on this device for 30 days", widget=GovCheckboxInput()
+    )
+    next = HiddenField()
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ForgottenPasswordForm(FlaskForm):
+    email = _email_field()
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = _new_password_field("New password")
+    password_confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            InputRequired(message="Confirm your new password"),
+            EqualTo("password", message="Passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+    def __init__(self, *args, personal: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._personal = personal or []
+
+    def personal_details(self) -> list[str]:
+        return self._personal
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[
+            InputRequired(message="Enter your current password"),
+            Length(max=MAX_LENGTH, message="Current password is not correct"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ResendVerificationForm(FlaskForm):
+    submit = SubmitField("Send the link again", widget=GovSubmitInput())

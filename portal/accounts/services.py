@@ -1,0 +1,227 @@
+"""Accounts: registration, email verification, signing in, and passwords.
+
+Services flush; the view commits once. Emails are queued with ``send_email`` and leave after the
+commit. None of these functions reveals to the caller's *visitor* whether an address is registered:
+the views give the same answer either way, and the services take the same time either way.
+"""
+
+import hmac
+from datetime import datetime
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.models import User, new_session_token
+from portal.clock import utcnow
+from portal.email import send_email
+from portal.extensions import db
+
+_VERIFY_SALT = "accounts.verify-email"
+_RESET_SALT = "accounts.reset-password"
+
+
+def normalise_email(address: str) -> str:
+    """One spelling per mailbox: trimmed and lower-case."""
+    return address.strip().lower()
+
+
+def find_user_by_email(address: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(address)))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+# Checked when nobody has the address, so a wrong address costs as long as a wrong password.
+_DUMMY_HASH_CACHE: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH_CACHE:
+        _DUMMY_HASH_CACHE[method] = generate_password_hash("not a real password", method=method)
+    return _DUMMY_HASH_CACHE[method]
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def register_user(email: str, name: str, organisation_name: str, password: str) -> User | None:
+    """Create an unverified account and send the verification email.
+
+    When the address already has an account, nothing is created: the owner gets an email saying
+    someone tried to register with it (so the visitor learns nothing), and None is returned.
+    """
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        send_email("already_registered", existing.email, user=existing)
+        return None
+    user = User(
+        email=email,
+        name=name.strip(),
+        organisation_name=organisation_name.strip(),
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    send_verification_email(user)
+    return user
+
+
+def email_verification_token(user: User) -> str:
+    return _serializer(_VERIFY_SALT).dumps({"user": user.id, "email": user.email})
+
+
+def send_verification_email(user: User) -> None:
+    """Email ``user`` a signed, expiring link that proves they own their address."""
+    link = url_for("accounts.verify_email", token=email_verification_token(user), _external=True)
+    hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
+    send_email("verify_email", user.email, user=user, link=link, hours=hours)
+
+
+class InvalidToken(Exception):
+    """A link that is tampered with, expired, already used, or for someone else."""
+
+    def __init__(self, expired: bool = False):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def _load(salt: str, token: str, max_age: int) -> dict:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidToken(expired=True) from None
+    except BadSignature:
+        raise InvalidToken() from None
+    if not isinstance(data, dict):
+        raise InvalidToken()
+    return data
+
+
+def verify_email(token: str) -> User:
+    """Mark the address in ``token`` verified; raises InvalidToken for a bad or stale link.
+
+    The token names the address as well as the account, so a link sent to an old address does not
+    verify a new one. Verifying twice is harmless.
+    """
+    data = _load(_VERIFY_SALT, token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
+    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    if user is None or user.email != data.get("email"):
+        raise InvalidToken()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with this address and password, or None. Takes as long either way."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def record_sign_in(user: User, when: datetime | None = None) -> None:
+    user.last_signed_in_at = when or utcnow()
+    db.session.flush()
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the current hash (salted, so it reveals nothing): once the password changes, every
+    # reset link issued before stops working, which makes each link single-use.
+    return user.password_hash[-16:]
+
+
+def password_reset_token(user: User) -> str:
+    return _serializer(_RESET_SALT).dumps({"user": user.id, "pw": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str) -> None:
+    """Email a single-use reset link when the address has an account; otherwise do nothing.
+
+    The caller shows the same page either way.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    link = url_for("accounts.reset_password", token=password_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    send_email("reset_password", user.email, user=user, link=link, minutes=minutes)
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset link is for; raises InvalidToken if it is bad, expired or already used."""
+    data = _load(_RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    if user is None or not hmac.compare_digest(
+        str(data.get("pw", "")), _password_fingerprint(user)
+    ):
+        raise InvalidToken()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the password and end every other session the person has, then tell them by email."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    db.session.flush()
+    send_email("password_changed", user.email, user=user)
+
+
+def reset_password(token: str, password: str) -> User:
+    """Use a reset link: set the new password; the link cannot be used again.
+
+    The link reached the person's inbox, which proves they own the address, so it is verified too.
+    """
+    user = user_for_reset_token(token)
+    set_password(user, password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """Change a signed-in person's password; False (and nothing changed) if the current is wrong."""
+    if not check_password_hash(user.password_hash, current_password):
+        return False
+    set_password(user, new_password)
+    return True
+
+
+def create_admin(email: str, name: str, password: str) -> tuple[User, bool]:
+    """Make ``email`` an administrator, creating a verified account if there is none.
+
+    Returns the user and whether the account was created.
+    """
+    user = find_user_by_email(email)
+    created = user is None
+    if user is None:
+        user = User(
+            email=normalise_email(email),
+            name=name,
+            organisation_name="Socitm",
+            password_hash=hash_password(password),
+            email_verified_at=utcnow(),
+        )
+        db.session.add(user)
+    user.is_admin = True
+    db.session.flush()
+    return user, created
+
+
+def load_user(session_token: str) -> User | None:
+    """flask-login's loader: the session cookie names the user's current session token."""
+    if not session_token or len(session_token) > 64:
+        return None
+    return db.session.scalar(select(User).where(User.session_token == session_token))

@@ -1,0 +1,173 @@
+"""Register, verify, sign in and out, and manage a password."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import services
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    ForgottenPasswordForm,
+    RegisterForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from portal.extensions import db, login_manager
+from portal.redirects import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.sign_in"
+login_manager.login_message = "Sign in to see that page."
+login_manager.login_message_category = "info"
+login_manager.user_loader(services.load_user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register_user(
+            form.email.data, form.name.data, form.organisation.data or "", form.password.data
+        )
+        db.session.commit()
+        session["check_email_address"] = services.normalise_email(form.email.data)
+        return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/register/check-your-email")
+def check_email():
+    address = session.get("check_email_address")
+    if not address:
+        return redirect(url_for("accounts.register"))
+    return render_template("accounts/check_email.html", address=address)
+
+
+@bp.route("/verify-email/<token>")
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except services.InvalidToken as error:
+        db.session.rollback()
+        return render_template("accounts/link_invalid.html", expired=error.expired), 400
+    db.session.commit()
+    flash("Your email address is verified.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.sign_in", email=user.email))
+
+
+@bp.route("/verify-email/resend", methods=["POST"])
+@login_required
+def resend_verification():
+    form = ResendVerificationForm()
+    if form.validate_on_submit() and not current_user.email_verified:
+        services.send_verification_email(current_user)
+        db.session.commit()
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    next_page = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_page or url_for("accounts.account"))
+    form = SignInForm()
+    if request.method == "GET":
+        form.next.data = next_page or ""
+        email = request.args.get("email", "")
+        if isinstance(email, str) and len(email) <= 254:
+            form.email.data = email
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            # A new session at sign-in: nothing chosen before it (by this person or planted by
+            # someone else) survives into the signed-in session.
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            services.record_sign_in(user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data) or url_for("accounts.account"))
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("accounts/sign_in.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    # CSRFProtect has already checked the token, so a link on another site cannot sign people out.
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgotten-password", methods=["GET", "POST"])
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template(
+            "accounts/reset_sent.html",
+            address=services.normalise_email(form.email.data),
+            minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+        )
+    return render_template("accounts/forgotten_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = services.user_for_reset_token(token)
+    except services.InvalidToken as error:
+        return render_template("accounts/link_invalid.html", expired=error.expired, reset=True), 400
+    form = ResetPasswordForm(personal=[user.email, user.name, user.organisation_name])
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in", email=user.email))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template(
+        "accounts/account.html", user=current_user, resend_form=ResendVerificationForm()
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(personal=[user.email, user.name, user.organisation_name])
+    if form.validate_on_submit():
+        if services.change_password(user, form.current_password.data, form.password.data):
+            # The session token changed: sign this browser in again so only the others end.
+            login_user(user)
+            db.session.commit()
+            flash(
+                "Your password has been changed. You have been signed out everywhere else.",
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+        db.session.rollback()
+        form.current_password.errors.append("Current password is not correct")
+    return render_template("accounts/change_password.html", form=form)

@@ -1,0 +1,116 @@
+"""The catalogue: reports and the formats each is sold in. Prices are data, in integer pence."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db_types import UTCDateTime
+from portal.extensions import db
+
+
+class FormatKind(enum.StrEnum):
+    PDF = "pdf"
+    PRINT = "print"
+
+    @property
+    def label(self) -> str:
+        return {"pdf": "PDF download", "print": "Printed copy"}[self.value]
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    series: Mapped[str] = mapped_column(String(200), default="")
+    published_on: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text)
+    # One entry of the table of contents per line.
+    contents: Mapped[str] = mapped_column(Text, default="")
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Storage key of the report's PDF (never a path from user input); None until uploaded.
+    pdf_file_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    formats: Mapped[list["ReportFormat"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportFormat.kind"
+    )
+
+    @property
+    def contents_items(self) -> list[str]:
+        return [line.strip() for line in self.contents.splitlines() if line.strip()]
+
+    @property
+    def summary_paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.summary.split("\n\n") if p.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Report {self.slug!r}>"
+
+
+class ReportFormat(db.Model):
+    """A way a report is sold: a PDF download or a posted printed copy."""
+
+    __tablename__ = "report_formats"
+    __table_args__ = (
+        UniqueConstraint("report_id", "kind"),
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        CheckConstraint("subscriber_price_pence >= 0", name="subscriber_price_not_negative"),
+        CheckConstraint(
+            "vat_rate_basis_points >= 0 AND vat_rate_basis_points <= 10000", name="vat_rate_range"
+        ),
+        CheckConstraint("free_copies_per_organisation >= 0", name="free_copies_not_negative"),
+        CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        CheckConstraint("postage_pence >= 0", name="postage_not_negative"),
+        CheckConstraint("download_limit >= 0", name="download_limit_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[FormatKind] = mapped_column(
+        Enum(
+            FormatKind,
+            name="format_kind",
+            native_enum=False,
+            create_constraint=True,
+            length=10,
+            values_callable=lambda kinds: [k.value for k in kinds],
+        )
+    )
+    price_pence: Mapped[int] = mapped_column(Integer)
+    subscriber_price_pence: Mapped[int] = mapped_column(Integer, default=0)
+    # VAT rate in basis points: 0 is zero-rated, 2000 is 20%.
+    vat_rate_basis_points: Mapped[int] = mapped_column(Integer, default=0)
+    # Printed copies an Insight-subscribing organisation gets free, across all its members.
+    free_copies_per_organisation: Mapped[int] = mapped_column(Integer, default=1)
+    # Printed copies in stock (None for a PDF); never below zero.
+    stock: Mapped[int | None] = mapped_column(Integer)
+    postage_pence: Mapped[int] = mapped_column(Integer, default=0)
+    # Downloads allowed per order line (PDF).
+    download_limit: Mapped[int] = mapped_column(Integer, default=10)
+
+    report: Mapped[Report] = relationship(back_populates="formats")
+
+    @property
+    def vat_rate_percent(self) -> str:
+        whole, part = divmod(self.vat_rate_basis_points, 100)
+        return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+
+    @property
+    def in_stock(self) -> bool:
+        return self.kind is FormatKind.PDF or (self.stock or 0) > 0

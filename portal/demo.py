@@ -1,0 +1,211 @@
+"""Demo data for a laptop: the first two reports of the transformation series, three councils and
+four people to sign in as. Loading it twice changes nothing; rows are matched by their natural keys
+(report slug, organisation name, email address), and existing rows are left as they are.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.accounts.services import hash_password
+from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.clock import utcnow
+from portal.demo_pdf import sample_report_pdf
+from portal.extensions import db
+from portal.organisations.models import (
+    InsightSubscription,
+    Organisation,
+    OrganisationDomain,
+    OrganisationKind,
+)
+from portal.storage import LocalStorage
+
+SERIES = "Modern public services"
+
+REPORTS = [
+    {
+        "slug": "challenge-of-transformation",
+        "title": "Modern public services: challenge of transformation",
+        "published_on": date(2006, 2, 14),
+        "summary": (
+            "What does it take to transform a public service rather than tidy it up? This report "
+            "sets out what the research found: transformation starts at the top, with leaders who "
+            "own the change and keep making the case for it.\n\n"
+            "It looks squarely at why change stalls. Staff worry about their jobs, and many "
+            "managers do not yet see what technology could let them do differently. There is no "
+            "formula to follow: the councils that succeed use imagination, are willing to question "
+            "practices they have relied on for years, and borrow bold ideas from other sectors "
+            "and other countries."
+        ),
+        "contents": "\n".join(
+            [
+                "Why transformation, and why now",
+                "Leadership: change that starts at the top",
+                "Resistance to change: jobs, habits and understanding",
+                "Seeing what ICT makes possible",
+                "No single formula: imagination and innovation",
+                "Challenging long-held practice",
+                "Importing radical ideas from elsewhere",
+                "Questions for your organisation",
+            ]
+        ),
+    },
+    {
+        "slug": "transformation-in-practice",
+        "title": "Modern public services: transformation in practice",
+        "published_on": date(2006, 2, 14),
+        "summary": (
+            "Thirty-five councils describe how they changed their services, and what happened. "
+            "The cases range from whole-council programmes to changes in a single service and "
+            "small, specialised projects, in cities and in the countryside, in unitary and in "
+            "two-tier areas, and in partnership with other public bodies and private companies.\n\n"
+            "The report compares the cases by the customers served, the services changed, the "
+            "technology used and the kind of improvement achieved. Three forces drive them all: "
+            "new ways of working, a better experience for the people who use the services, and "
+            "getting the most from scarce money and staff."
+        ),
+        "contents": "\n".join(
+            [
+                "About the 35 case studies",
+                "Whole-council transformation",
+                "Service-specific transformation",
+                "Niche transformation",
+                "Urban and rural; single-tier and multi-tier",
+                "Working in partnership with public and private bodies",
+                "Analysis by customer group, service and technology",
+                "The three drivers: new ways of operating, customer experience, scarce resources",
+            ]
+        ),
+    },
+]
+
+# Illustrative prices, in pence.
+PDF_PRICE = 14_500
+PRINT_PRICE = 17_500
+PRINT_STOCK = 250
+
+
+@dataclass(frozen=True)
+class DemoSignIn:
+    email: str
+    password: str
+    name: str
+    organisation: str
+    who: str
+    is_admin: bool = False
+
+
+SIGN_INS = [
+    DemoSignIn(
+        "admin@socitm.example",
+        "socitm-admin-demo",
+        "Avery Admin",
+        "Socitm",
+        "administrator",
+        is_admin=True,
+    ),
+    DemoSignIn(
+        "sam.patel@northmere.gov.uk",
+        "northmere-subscriber-demo",
+        "Sam Patel",
+        "Northmere City Council",
+        "Insight subscriber (Northmere City Council)",
+    ),
+    DemoSignIn(
+        "jo.evans@eastbridge.gov.uk",
+        "eastbridge-buyer-demo",
+        "Jo Evans",
+        "Eastbridge Borough Council",
+        "non-subscriber (Eastbridge Borough Council)",
+    ),
+    DemoSignIn(
+        "alex.morgan@southvale.gov.uk",
+        "southvale-lapsed-demo",
+        "Alex Morgan",
+        "Southvale District Council",
+        "staff of a lapsed subscriber (Southvale District Council)",
+    ),
+]
+
+
+def financial_year_start(today: date) -> date:
+    """1 April of the financial year that ``today`` falls in."""
+    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+
+
+def _organisations(today: date) -> list[tuple[str, OrganisationKind, str, list[tuple[date, date]]]]:
+    this_year = financial_year_start(today)
+    last_year = this_year.replace(year=this_year.year - 1)
+    return [
+        # Subscribes this financial year.
+        (
+            "Northmere City Council",
+            OrganisationKind.COUNCIL,
+            "northmere.gov.uk",
+            [(this_year, this_year.replace(year=this_year.year + 1, day=31, month=3))],
+        ),
+        # Subscribed last year and did not renew.
+        (
+            "Southvale District Council",
+            OrganisationKind.COUNCIL,
+            "southvale.gov.uk",
+            [(last_year, this_year.replace(day=31, month=3))],
+        ),
+    ]
+
+
+def seed_demo(storage: LocalStorage, today: date) -> list[str]:
+    """Add whatever demo rows and files are missing; returns a line for each thing added."""
+    added: list[str] = []
+    for data in REPORTS:
+        report = db.session.scalar(select(Report).where(Report.slug == data["slug"]))
+        if report is None:
+            report = Report(series=SERIES, is_published=True, **data)
+            report.formats = [
+                ReportFormat(kind=FormatKind.PDF, price_pence=PDF_PRICE, subscriber_price_pence=0),
+                ReportFormat(
+                    kind=FormatKind.PRINT,
+                    price_pence=PRINT_PRICE,
+                    subscriber_price_pence=0,
+                    free_copies_per_organisation=1,
+                    stock=PRINT_STOCK,
+                ),
+            ]
+            db.session.add(report)
+            added.append(f"report {report.slug}")
+        if report.pdf_file_key is None or not storage.exists(report.pdf_file_key):
+            report.pdf_file_key = f"reports/{report.slug}.pdf"
+            storage.save(
+                report.pdf_file_key,
+                sample_report_pdf(report.title, report.series, report.contents_items),
+            )
+            added.append(f"sample PDF for {report.slug}")
+
+    for name, kind, domain, periods in _organisations(today):
+        if db.session.scalar(select(Organisation).where(Organisation.name == name)) is None:
+            organisation = Organisation(name=name, kind=kind)
+            organisation.domains = [OrganisationDomain(domain=domain)]
+            organisation.subscriptions = [
+                InsightSubscription(starts_on=start, ends_on=end, notes="Demo subscription")
+                for start, end in periods
+            ]
+            db.session.add(organisation)
+            added.append(f"organisation {name}")
+
+    for sign_in in SIGN_INS:
+        if db.session.scalar(select(User).where(User.email == sign_in.email)) is None:
+            db.session.add(
+                User(
+                    email=sign_in.email,
+                    name=sign_in.name,
+                    organisation_name=sign_in.organisation,
+                    password_hash=hash_password(sign_in.password),
+                    email_verified_at=utcnow(),
+                    is_admin=sign_in.is_admin,
+                )
+            )
+            added.append(f"user {sign_in.email}")
+    db.session.flush()
+    return added

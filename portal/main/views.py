@@ -1,0 +1,26 @@
+"""The home page and the health check."""
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.catalogue import services as catalogue
+from portal.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("main/index.html", reports=catalogue.published_reports()[:3])
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 while the database answers, 503 when it does not (for load balancers and monitors)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,91 @@
+"""Organisations that may subscribe to Insight, their email domains and their subscriptions."""
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db_types import UTCDateTime
+from portal.extensions import db
+
+
+class OrganisationKind(enum.StrEnum):
+    COUNCIL = "council"
+    FIRE_AND_RESCUE = "fire_and_rescue"
+    POLICE = "police"
+    HEALTH = "health"
+    HOUSING = "housing"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(
+        Enum(
+            OrganisationKind,
+            name="organisation_kind",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda kinds: [k.value for k in kinds],
+        )
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    domains: Mapped[list["OrganisationDomain"]] = relationship(
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="OrganisationDomain.domain",
+    )
+    subscriptions: Mapped[list["InsightSubscription"]] = relationship(
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="InsightSubscription.starts_on",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+class OrganisationDomain(db.Model):
+    """An email domain an organisation registered: its subdomains match too."""
+
+    __tablename__ = "organisation_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # Stored lower-case, without a leading "@" or trailing dot.
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="domains")
+
+
+class InsightSubscription(db.Model):
+    """One period of Insight subscription: active from ``starts_on`` to ``ends_on`` inclusive."""
+
+    __tablename__ = "insight_subscriptions"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="subscriptions")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on

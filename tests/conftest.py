@@ -1,0 +1,258 @@
+"""Fixtures for the whole suite.
+
+``TEST_DATABASE_URL`` picks the database: in-memory SQLite by default, or a PostgreSQL server, on
+which a fresh database is created for the test session and dropped after it. The schema is built by
+running the migrations, never by ``create_all``. Each test runs inside a transaction that is rolled
+back afterwards, so tests never see each other's rows.
+"""
+
+import os
+import re
+import uuid
+from datetime import date
+
+import pytest
+from flask import has_app_context
+from flask_migrate import upgrade
+from sqlalchemy import make_url
+
+from config import TestingConfig
+from portal import create_app
+from portal.accounts.models import User
+from portal.accounts.services import hash_password
+from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.clock import utcnow
+from portal.extensions import db, mail
+from portal.organisations.models import (
+    InsightSubscription,
+    Organisation,
+    OrganisationDomain,
+    OrganisationKind,
+)
+
+TEST_PASSWORD = "plum tractor lantern 42"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    import psycopg
+
+    server = make_url(url)
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        STORAGE_ROOT = str(tmp_path_factory.mktemp("storage"))
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _rolled_back(request, app):
+    """Run each test in a transaction that is rolled back afterwards.
+
+    Flask-SQLAlchemy 3 ignores a session bound to a connection, so the engines themselves are
+    swapped for one open connection (pallets-eco/flask-sqlalchemy#1171). Services' commits end
+    savepoints inside it (``join_transaction_mode="create_savepoint"``).
+    """
+    with app.app_context():
+        engines = db.engines
+        originals = dict(engines)
+        opened = []
+        for key, engine in originals.items():
+            connection = engine.connect()
+            opened.append((connection, connection.begin()))
+            engines[key] = connection
+        try:
+            yield
+        finally:
+            db.session.remove()
+            for connection, transaction in opened:
+                transaction.rollback()
+                connection.close()
+            engines.update(originals)
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call services directly."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails sent during the test (Flask-Mailman's in-memory backend)."""
+    mail.outbox = []
+    return mail.outbox
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/sign-in") -> str:
+    """The CSRF token of this client's session, read from a page's form as a browser would."""
+    page = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a form the way a browser does: with the CSRF token from the page it came from."""
+
+    def post(path: str, data: dict, *, form_page: str | None = None, **kwargs):
+        token = csrf_token(client, form_page or path)
+        return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+    return post
+
+
+class AuthActions:
+    def __init__(self, client, post_form):
+        self._client = client
+        self._post = post_form
+
+    def sign_in(self, email: str, password: str = TEST_PASSWORD, **extra):
+        return self._post("/sign-in", {"email": email, "password": password, **extra})
+
+    def sign_out(self):
+        token = csrf_token(self._client, "/")
+        return self._client.post("/sign-out", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client, post_form):
+    return AuthActions(client, post_form)
+
+
+def persist(app, obj, *relationships: str):
+    """Add ``obj`` and make it visible to the test's requests.
+
+    Inside a test that holds an app context (service tests, with ``ctx``) this only flushes. A test
+    that drives the client holds none: the object is committed (which ends a savepoint inside the
+    test's transaction, so it is still rolled back after the test) and returned detached, with its
+    columns and the named relationships loaded.
+    """
+    if has_app_context():
+        db.session.add(obj)
+        db.session.flush()
+        return obj
+    with app.app_context():
+        db.session.add(obj)
+        db.session.commit()
+        db.session.refresh(obj)
+        for name in relationships:
+            getattr(obj, name)
+    return obj
+
+
+@pytest.fixture
+def create_user(app):
+    """Add a user (verified unless told otherwise) and flush; password is TEST_PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def create(**overrides) -> User:
+        n = next(counter)
+        with app.app_context():
+            password_hash = hash_password(overrides.pop("password", TEST_PASSWORD))
+        verified = overrides.pop("verified", True)
+        user = User(
+            email=f"person{n}@example.gov.uk",
+            name=f"Person {n}",
+            organisation_name="Example Council",
+            password_hash=password_hash,
+            email_verified_at=utcnow() if verified else None,
+        )
+        for key, value in overrides.items():
+            setattr(user, key, value)
+        return persist(app, user)
+
+    return create
+
+
+@pytest.fixture
+def create_report(app):
+    """Add a report with PDF and print formats (override with ``formats=[...]``) and flush."""
+    counter = iter(range(1, 10_000))
+
+    def create(**overrides) -> Report:
+        n = next(counter)
+        formats = overrides.pop("formats", None)
+        report = Report(
+            slug=f"report-{n}",
+            title=f"Report number {n}",
+            series="Test series",
+            published_on=date(2006, 2, 14),
+            summary=f"Summary of report {n}.\n\nSecond paragraph.",
+            contents="First chapter\nSecond chapter",
+            is_published=True,
+        )
+        for key, value in overrides.items():
+            setattr(report, key, value)
+        report.formats = formats or [
+            ReportFormat(kind=FormatKind.PDF, price_pence=14_500, subscriber_price_pence=0),
+            ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=10),
+        ]
+        return persist(app, report, "formats")
+
+    return create
+
+
+@pytest.fixture
+def create_organisation(app):
+    """Add an organisation with a domain and (optionally) one subscription period, and flush."""
+    counter = iter(range(1, 10_000))
+
+    def create(
+        *, domain: str | None = None, subscribed: tuple[date, date] | None = None, **overrides
+    ) -> Organisation:
+        n = next(counter)
+        organisation = Organisation(name=f"Council {n}", kind=OrganisationKind.COUNCIL)
+        for key, value in overrides.items():
+            setattr(organisation, key, value)
+        organisation.domains = [OrganisationDomain(domain=domain or f"council{n}.gov.uk")]
+        if subscribed:
+            organisation.subscriptions = [
+                InsightSubscription(starts_on=subscribed[0], ends_on=subscribed[1])
+            ]
+        return persist(app, organisation, "domains", "subscriptions")
+
+    return create
