@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, abort, g, request
 
 
 def csp_nonce() -> str:
@@ -28,6 +28,18 @@ def _set_security_headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul_characters() -> None:
+    """No legitimate request carries a NUL character; PostgreSQL cannot store one in text."""
+    values = [request.path]
+    sources = [request.args, request.form] if request.method == "POST" else [request.args]
+    for source in sources:
+        for _, given in source.lists():
+            values.extend(given)
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(csp_nonce)
+    app.before_request(_refuse_nul_characters)
     app.after_request(_set_security_headers)

@@ -22,7 +22,7 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import utcnow
-from portal.extensions import db, mail
+from portal.extensions import db
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,
@@ -118,9 +118,10 @@ def runner(app):
 
 @pytest.fixture
 def outbox(app):
-    """The emails sent during the test (Flask-Mailman's in-memory backend)."""
-    mail.outbox = []
-    return mail.outbox
+    """The emails sent during the test (Flask-Mailman's in-memory backend keeps them here)."""
+    state = app.extensions["mailman"]
+    state.outbox = []
+    return state.outbox
 
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

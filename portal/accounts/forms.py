@@ -9,7 +9,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
 
@@ -20,11 +27,15 @@ EMAIL_SHAPE = Email(
 EMAIL_LENGTH = Length(max=254, message="Email address must be 254 characters or fewer")
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
         validators=[EMAIL_REQUIRED, EMAIL_LENGTH, EMAIL_SHAPE],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[_strip],
         widget=GovTextInput(),
     )
 
@@ -55,16 +66,19 @@ class NewPasswordMixin:
 class RegisterForm(NewPasswordMixin, FlaskForm):
     name = StringField(
         "Full name",
+        # DataRequired, not InputRequired: a name of only spaces is no name.
         validators=[
-            InputRequired(message="Enter your full name"),
+            DataRequired(message="Enter your full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
         ],
+        filters=[_strip],
         widget=GovTextInput(),
     )
     email = _email_field()
     organisation = StringField(
         "Organisation",
         validators=[Length(max=200, message="Organisation must be 200 characters or fewer")],
+        filters=[_strip],
         description=(
             "For example, the council you work for. Leave blank if you are ordering for yourself."
         ),

@@ -1,0 +1,107 @@
+"""The application as a whole: health check, error pages, response headers, configuration."""
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from config import Config, ProductionConfig, config_from_environment
+from portal import create_app
+from portal.catalogue import services as catalogue_services
+from portal.extensions import db
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_does_not(client, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "heading"),
+    [
+        ("get", "/no-such-page", 404, "Page not found"),
+        ("get", "/sign-out", 405, "Sorry, that cannot be done here"),
+        ("post", "/register", 400, "Your form could not be sent"),  # no CSRF token
+    ],
+)
+def test_errors_have_friendly_pages(client, method, path, status, heading):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert heading in page
+    assert 'href="/reports"' in page  # the page leads somewhere useful
+    assert "Traceback" not in page
+
+
+def test_unexpected_errors_show_the_500_page(app, client, monkeypatch):
+    def broken():
+        raise RuntimeError("something went wrong")
+
+    monkeypatch.setattr(catalogue_services, "published_reports", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/reports")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Sorry, there is a problem with the service" in page
+    assert "something went wrong" not in page
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_inline_script_carries_the_csp_nonce(client):
+    response = client.get("/")
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
+
+
+def test_production_refuses_demo_secrets_and_sqlite(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-not-secret")
+    with pytest.raises(SystemExit) as refused:
+        create_app(ProductionConfig)
+    message = str(refused.value)
+    assert "SECRET_KEY" in message
+    assert "DATABASE_URL must be set" in message
+
+
+def test_production_refuses_sqlite(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///somewhere.db")
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite:///somewhere.db")
+    assert ProductionConfig.problems() == ["DATABASE_URL must point to PostgreSQL, not SQLite."]
+
+
+def test_production_cookies_are_secure():
+    assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE
+    assert Config.SESSION_COOKIE_HTTPONLY and Config.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+@pytest.mark.parametrize(("name", "expected"), [("development", "DevelopmentConfig"),
+                                                ("Testing", "TestingConfig")])
+def test_portal_env_picks_the_configuration(monkeypatch, name, expected):
+    monkeypatch.setenv("PORTAL_ENV", name)
+    assert config_from_environment().__name__ == expected
+
+
+def test_unknown_portal_env_is_refused(monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "staging")
+    with pytest.raises(SystemExit, match="staging"):
+        config_from_environment()

@@ -1,0 +1,24 @@
+import pytest
+
+from portal.money import format_pence
+
+
+@pytest.mark.parametrize(
+    ("pence", "shown"),
+    [
+        (0, "£0.00"),
+        (5, "£0.05"),
+        (100, "£1.00"),
+        (123_450, "£1,234.50"),
+        (100_000_000, "£1,000,000.00"),
+        (-500, "\u2212£5.00"),
+    ],
+)
+def test_pence_are_shown_as_pounds(pence, shown):
+    assert format_pence(pence) == shown
+
+
+@pytest.mark.parametrize("not_pence", [1.5, "100", None, True])
+def test_only_integer_pence_are_money(not_pence):
+    with pytest.raises(TypeError):
+        format_pence(not_pence)
