@@ -54,11 +54,13 @@ def create_app(config_class) -> Flask:
 
     from portal.accounts import bp as accounts_bp
     from portal.catalogue import bp as catalogue_bp
+    from portal.downloads import bp as downloads_bp
     from portal.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(downloads_bp)
 
     errors.init_app(app)
     security.init_app(app)

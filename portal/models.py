@@ -2,10 +2,20 @@
 
 from portal.accounts.models import User
 from portal.catalogue.models import Report, ReportFormat
-from portal.organisations.models import InsightSubscription, Organisation, OrganisationDomain
+from portal.orders.models import Order, OrderEvent, OrderLine
+from portal.organisations.models import (
+    InsightSubscription,
+    NamedMember,
+    Organisation,
+    OrganisationDomain,
+)
 
 __all__ = [
     "InsightSubscription",
+    "NamedMember",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
     "Organisation",
     "OrganisationDomain",
     "Report",

@@ -22,6 +22,7 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import utcnow
+from portal.demo_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.organisations.models import (
     InsightSubscription,
@@ -29,6 +30,7 @@ from portal.organisations.models import (
     OrganisationDomain,
     OrganisationKind,
 )
+from portal.storage import get_storage
 
 TEST_PASSWORD = "plum tractor lantern 42"
 
@@ -80,23 +82,37 @@ def _rolled_back(request, app):
     Flask-SQLAlchemy 3 ignores a session bound to a connection, so the engines themselves are
     swapped for one open connection (pallets-eco/flask-sqlalchemy#1171). Services' commits end
     savepoints inside it (``join_transaction_mode="create_savepoint"``).
+
+    Tests marked ``real_transactions`` (concurrency on PostgreSQL) commit for real on their own
+    connections instead; every table is emptied after them.
     """
-    with app.app_context():
-        engines = db.engines
-        originals = dict(engines)
-        opened = []
-        for key, engine in originals.items():
-            connection = engine.connect()
-            opened.append((connection, connection.begin()))
-            engines[key] = connection
-        try:
-            yield
-        finally:
+    if request.node.get_closest_marker("real_transactions"):
+        yield
+        with app.app_context():
             db.session.remove()
-            for connection, transaction in opened:
-                transaction.rollback()
-                connection.close()
-            engines.update(originals)
+            with db.engine.begin() as connection:
+                for table in reversed(db.metadata.sorted_tables):
+                    connection.execute(table.delete())
+        return
+    with app.app_context():
+        engines = db.engines  # this app's engines, kept by the extension beyond the context
+    originals = dict(engines)
+    opened = []
+    for key, engine in originals.items():
+        connection = engine.connect()
+        opened.append((connection, connection.begin()))
+        engines[key] = connection
+    try:
+        # No application context is held while the test runs: each client request gets its own,
+        # as it would in production (its own ``g``, its own database session).
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+        for connection, transaction in opened:
+            transaction.rollback()
+            connection.close()
+        engines.update(originals)
 
 
 @pytest.fixture
@@ -211,12 +227,14 @@ def create_user(app):
 
 @pytest.fixture
 def create_report(app):
-    """Add a report with PDF and print formats (override with ``formats=[...]``) and flush."""
+    """Add a report with PDF and print formats (override with ``formats=[...]``) and flush;
+    ``with_pdf=True`` also stores a sample PDF for it."""
     counter = iter(range(1, 10_000))
 
     def create(**overrides) -> Report:
         n = next(counter)
         formats = overrides.pop("formats", None)
+        with_pdf = overrides.pop("with_pdf", False)
         report = Report(
             slug=f"report-{n}",
             title=f"Report number {n}",
@@ -228,6 +246,13 @@ def create_report(app):
         )
         for key, value in overrides.items():
             setattr(report, key, value)
+        if with_pdf:
+            report.pdf_file_key = f"reports/{report.slug}.pdf"
+            with app.app_context():
+                get_storage().save(
+                    report.pdf_file_key,
+                    sample_report_pdf(report.title, report.series, report.contents_items),
+                )
         report.formats = formats or [
             ReportFormat(kind=FormatKind.PDF, price_pence=14_500, subscriber_price_pence=0),
             ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=10),

@@ -94,8 +94,9 @@ def test_production_cookies_are_secure():
     assert Config.SESSION_COOKIE_HTTPONLY and Config.SESSION_COOKIE_SAMESITE == "Lax"
 
 
-@pytest.mark.parametrize(("name", "expected"), [("development", "DevelopmentConfig"),
-                                                ("Testing", "TestingConfig")])
+@pytest.mark.parametrize(
+    ("name", "expected"), [("development", "DevelopmentConfig"), ("Testing", "TestingConfig")]
+)
 def test_portal_env_picks_the_configuration(monkeypatch, name, expected):
     monkeypatch.setenv("PORTAL_ENV", name)
     assert config_from_environment().__name__ == expected

@@ -18,7 +18,9 @@ TODAY = date(2026, 11, 26)
 
 
 def _counts():
-    return [db.session.scalar(select(func.count()).select_from(m)) for m in (Report, Organisation, User)]
+    return [
+        db.session.scalar(select(func.count()).select_from(m)) for m in (Report, Organisation, User)
+    ]
 
 
 def test_seed_is_idempotent(ctx, tmp_path):
@@ -64,8 +66,10 @@ def test_a_lost_sample_pdf_is_made_again(ctx, tmp_path):
 
 @pytest.mark.parametrize(
     ("today", "active_name", "lapsed_name"),
-    [(date(2026, 11, 26), "Northmere City Council", "Southvale District Council"),
-     (date(2027, 2, 1), "Northmere City Council", "Southvale District Council")],
+    [
+        (date(2026, 11, 26), "Northmere City Council", "Southvale District Council"),
+        (date(2027, 2, 1), "Northmere City Council", "Southvale District Council"),
+    ],
 )
 def test_one_subscription_is_active_and_one_lapsed(ctx, tmp_path, today, active_name, lapsed_name):
     seed_demo(LocalStorage(tmp_path), today)
@@ -76,9 +80,14 @@ def test_one_subscription_is_active_and_one_lapsed(ctx, tmp_path, today, active_
     assert lapsed.subscriptions[-1].ends_on < today
 
 
-@pytest.mark.parametrize(("today", "start"), [(date(2026, 11, 26), date(2026, 4, 1)),
-                                             (date(2026, 3, 31), date(2025, 4, 1)),
-                                             (date(2026, 4, 1), date(2026, 4, 1))])
+@pytest.mark.parametrize(
+    ("today", "start"),
+    [
+        (date(2026, 11, 26), date(2026, 4, 1)),
+        (date(2026, 3, 31), date(2025, 4, 1)),
+        (date(2026, 4, 1), date(2026, 4, 1)),
+    ],
+)
 def test_financial_year_starts_on_1_april(today, start):
     assert financial_year_start(today) == start
 
@@ -94,8 +103,7 @@ def test_demo_sign_ins_work(app, client, runner):
     admin = SIGN_INS[0]
     response = client.post(
         "/sign-in",
-        data={"email": admin.email, "password": admin.password,
-              "csrf_token": _token(client)},
+        data={"email": admin.email, "password": admin.password, "csrf_token": _token(client)},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"

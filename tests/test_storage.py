@@ -14,8 +14,17 @@ def test_saved_files_read_back(tmp_path):
 
 @pytest.mark.parametrize(
     "key",
-    ["../secret", "/etc/passwd", "reports/../../x", "reports//x", "", "Reports/X.pdf", "a\x00b",
-     "reports/.hidden", "a" * 201],
+    [
+        "../secret",
+        "/etc/passwd",
+        "reports/../../x",
+        "reports//x",
+        "",
+        "Reports/X.pdf",
+        "a\x00b",
+        "reports/.hidden",
+        "a" * 201,
+    ],
 )
 def test_keys_cannot_leave_the_storage_root(tmp_path, key):
     storage = LocalStorage(tmp_path)

@@ -104,6 +104,15 @@ def _load(salt: str, token: str, max_age: int) -> dict:
     return data
 
 
+def _user_named_in(data: dict) -> User | None:
+    user_id = data.get("user")
+    # Only an id a row could have: JSON also carries booleans and integers no column can hold,
+    # which the database driver would refuse with an error rather than find nobody.
+    if type(user_id) is not int or not 0 < user_id < 2**63:
+        return None
+    return db.session.get(User, user_id)
+
+
 def verify_email(token: str) -> User:
     """Mark the address in ``token`` verified; raises InvalidToken for a bad or stale link.
 
@@ -111,7 +120,7 @@ def verify_email(token: str) -> User:
     verify a new one. Verifying twice is harmless.
     """
     data = _load(_VERIFY_SALT, token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
-    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    user = _user_named_in(data)
     if user is None or user.email != data.get("email"):
         raise InvalidToken()
     if user.email_verified_at is None:
@@ -162,7 +171,7 @@ def request_password_reset(email: str) -> None:
 def user_for_reset_token(token: str) -> User:
     """The user a reset link is for; raises InvalidToken if it is bad, expired or already used."""
     data = _load(_RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
-    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    user = _user_named_in(data)
     if user is None or not hmac.compare_digest(
         str(data.get("pw", "")), _password_fingerprint(user)
     ):

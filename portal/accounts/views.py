@@ -10,7 +10,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    login_remembered,
+    login_required,
+    login_user,
+    logout_user,
+)
 
 from portal.accounts import services
 from portal.accounts.forms import (
@@ -21,7 +27,10 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from portal.clock import today_in_london
 from portal.extensions import db, login_manager
+from portal.organisations.services import person_for
+from portal.pricing import describe_subscription, subscription_reason
 from portal.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -108,8 +117,11 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     # CSRFProtect has already checked the token, so a link on another site cannot sign people out.
-    logout_user()
+    # The session is cleared first: logout_user() leaves a note in it that makes flask-login
+    # delete the "remember me" cookie, and clearing afterwards would lose that note and leave
+    # the browser signed in.
     session.clear()
+    logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("main.index"))
 
@@ -138,8 +150,8 @@ def reset_password(token: str):
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()  # after the clear, so the "remember me" cookie is deleted too
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("accounts.sign_in", email=user.email))
     return render_template("accounts/reset_password.html", form=form)
@@ -148,8 +160,14 @@ def reset_password(token: str):
 @bp.route("/account")
 @login_required
 def account():
+    today = today_in_london()
+    person = person_for(current_user, today)
     return render_template(
-        "accounts/account.html", user=current_user, resend_form=ResendVerificationForm()
+        "accounts/account.html",
+        user=current_user,
+        resend_form=ResendVerificationForm(),
+        subscription=describe_subscription(person, today),
+        is_subscriber=subscription_reason(person, today) is None,
     )
 
 
@@ -159,9 +177,12 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(personal=[user.email, user.name, user.organisation_name])
     if form.validate_on_submit():
+        # Read before the change: the "remember me" cookie names the old session token.
+        remembered = login_remembered()
         if services.change_password(user, form.current_password.data, form.password.data):
-            # The session token changed: sign this browser in again so only the others end.
-            login_user(user)
+            # The session token changed: sign this browser in again so only the others end, and
+            # renew its "remember me" cookie if it had one, so it stays signed in here.
+            login_user(user, remember=remembered)
             db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",

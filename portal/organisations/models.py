@@ -51,6 +51,9 @@ class Organisation(db.Model):
         cascade="all, delete-orphan",
         order_by="InsightSubscription.starts_on",
     )
+    members: Mapped[list["NamedMember"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="NamedMember.email"
+    )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name!r}>"
@@ -89,3 +92,19 @@ class InsightSubscription(db.Model):
 
     def is_active_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+class NamedMember(db.Model):
+    """A person tied to an organisation by address, when it does not match a registered domain."""
+
+    __tablename__ = "named_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    # Stored normalised (trimmed, lower-case); one address belongs to one organisation.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")

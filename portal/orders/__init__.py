@@ -1,0 +1,1 @@
+"""Orders: placing them, their lines and their history."""

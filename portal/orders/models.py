@@ -1,0 +1,144 @@
+"""Orders: what someone ordered, at what price and why (fixed when ordered), and its history."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db_types import UTCDateTime
+from portal.extensions import db
+
+
+def _enum(cls: type[enum.Enum], name: str, length: int) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class OrderState(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    AWAITING_INVOICE_PAYMENT = "awaiting_invoice_payment"
+    PAID = "paid"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending_payment": "Waiting for card payment",
+            "awaiting_invoice_payment": "Waiting for invoice payment",
+            "paid": "Paid",
+            "fulfilled": "Complete",
+            "cancelled": "Cancelled",
+        }[self.value]
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    INVOICE = "invoice"
+    FREE = "free"  # nothing to pay: Insight subscription, or a free report
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("net_pence >= 0", name="net_not_negative"),
+        CheckConstraint("vat_pence >= 0", name="vat_not_negative"),
+        CheckConstraint("postage_pence >= 0", name="postage_not_negative"),
+        CheckConstraint(
+            "total_pence = net_pence + vat_pence + postage_pence", name="total_adds_up"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A reference people can read out on the phone: INS-2026-000123. Set once the id is known.
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    # The subscribing organisation whose prices (and free printed copies) the order used.
+    subscriber_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    state: Mapped[OrderState] = mapped_column(_enum(OrderState, "order_state", 30), index=True)
+    payment_method: Mapped[PaymentMethod] = mapped_column(
+        _enum(PaymentMethod, "payment_method", 10)
+    )
+    net_pence: Mapped[int] = mapped_column(Integer)
+    vat_pence: Mapped[int] = mapped_column(Integer)
+    postage_pence: Mapped[int] = mapped_column(Integer, default=0)
+    total_pence: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Order {self.reference or self.id} {self.state}>"
+
+
+class OrderLine(db.Model):
+    """One format of one report in an order, priced when the order was placed."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(
+            "subscriber_quantity >= 0 AND subscriber_quantity <= quantity",
+            name="subscriber_quantity_range",
+        ),
+        CheckConstraint("net_pence >= 0 AND vat_pence >= 0", name="amounts_not_negative"),
+        CheckConstraint("total_pence = net_pence + vat_pence", name="total_adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    report_format_id: Mapped[int] = mapped_column(
+        ForeignKey("report_formats.id", ondelete="RESTRICT"), index=True
+    )
+    # What was ordered, as it was called then (the catalogue may change later).
+    report_title: Mapped[str] = mapped_column(String(300))
+    format_kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    subscriber_quantity: Mapped[int] = mapped_column(Integer)
+    subscriber_unit_pence: Mapped[int] = mapped_column(Integer)
+    standard_unit_pence: Mapped[int] = mapped_column(Integer)
+    net_pence: Mapped[int] = mapped_column(Integer)
+    vat_rate_basis_points: Mapped[int] = mapped_column(Integer)
+    vat_pence: Mapped[int] = mapped_column(Integer)
+    total_pence: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    report_format = relationship("ReportFormat")
+
+
+class OrderEvent(db.Model):
+    """One change of an order's state: from what, to what, by whom, when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[OrderState | None] = mapped_column(_enum(OrderState, "from_state", 30))
+    to_state: Mapped[OrderState] = mapped_column(_enum(OrderState, "to_state", 30))
+    # None when the portal itself acted (e.g. on Stripe's word); the person otherwise.
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")

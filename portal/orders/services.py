@@ -1,0 +1,216 @@
+"""Placing orders: prices fixed from the pricing module, printed stock reserved, history written.
+
+Services flush; the caller commits once.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+
+from portal import pricing
+from portal.catalogue.models import FormatKind, ReportFormat
+from portal.extensions import db
+from portal.orders import states
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
+from portal.organisations.models import Organisation
+
+#: States in which an order's lines count as had (and PDF lines may be downloaded).
+HELD_STATES = (OrderState.PAID, OrderState.FULFILLED)
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who the order is for, as they gave it (a signed-in person, or a guest at checkout)."""
+
+    email: str
+    name: str
+    organisation_name: str = ""
+    user_id: int | None = None
+
+    @classmethod
+    def from_user(cls, user) -> "Buyer":
+        return cls(user.email, user.name, user.organisation_name, user.id)
+
+
+@dataclass(frozen=True)
+class Item:
+    report_format: ReportFormat
+    quantity: int
+
+
+class OutOfStock(Exception):
+    def __init__(self, report_format: ReportFormat):
+        super().__init__(f"not enough printed copies of format {report_format.id}")
+        self.report_format = report_format
+
+
+class NotEntitled(Exception):
+    """The person may not take this for free."""
+
+
+def free_copies_used(organisation_id: int, format_ids: list[int]) -> dict[int, int]:
+    """Printed copies each format has given this organisation at the subscriber price, across all
+    its members' orders that were not cancelled."""
+    if not format_ids:
+        return {}
+    rows = db.session.execute(
+        select(OrderLine.report_format_id, func.sum(OrderLine.subscriber_quantity))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.subscriber_organisation_id == organisation_id,
+            Order.state != OrderState.CANCELLED,
+            OrderLine.format_kind == FormatKind.PRINT.value,
+            OrderLine.report_format_id.in_(format_ids),
+        )
+        .group_by(OrderLine.report_format_id)
+    ).all()
+    used = dict.fromkeys(format_ids, 0)
+    used.update({format_id: int(total or 0) for format_id, total in rows})
+    return used
+
+
+def quotes_for(person: pricing.Person, formats: list[ReportFormat], today: date) -> dict:
+    """One unit of each format priced for ``person`` today, keyed by format id (for display)."""
+    organisation_id = _subscribing_organisation(person, today)
+    used = (
+        free_copies_used(organisation_id, [f.id for f in formats if f.kind is FormatKind.PRINT])
+        if organisation_id
+        else {}
+    )
+    return {f.id: pricing.quote(person, f, 1, today, used.get(f.id, 0)) for f in formats}
+
+
+def _subscribing_organisation(person: pricing.Person, today: date) -> int | None:
+    membership = person.membership
+    if pricing.subscription_reason(person, today) is None and membership is not None:
+        return membership.organisation_id
+    return None
+
+
+def _reserve_stock(report_format: ReportFormat, quantity: int) -> None:
+    """Take printed copies out of stock, atomically: two orders can never take the last copy."""
+    taken = db.session.execute(
+        update(ReportFormat)
+        .where(ReportFormat.id == report_format.id, ReportFormat.stock >= quantity)
+        .values(stock=ReportFormat.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise OutOfStock(report_format)
+    db.session.refresh(report_format, ["stock"])
+
+
+def place_order(
+    buyer: Buyer,
+    person: pricing.Person,
+    items: list[Item],
+    today: date,
+    payment_method: PaymentMethod = PaymentMethod.CARD,
+) -> Order:
+    """Create an order, pricing every line with ``pricing.quote`` and fixing price and reason.
+
+    When the buyer's organisation subscribes, its row is locked first, so two members ordering
+    at once are priced one after the other and the free printed copies are never over-given.
+    An order that costs nothing is paid at once (and complete, if it has no printed copies);
+    otherwise it waits for ``payment_method``. Raises OutOfStock (nothing written) when printed
+    copies run out.
+    """
+    if not items:
+        raise ValueError("an order needs at least one line")
+    organisation_id = _subscribing_organisation(person, today)
+    print_ids = [i.report_format.id for i in items if i.report_format.kind is FormatKind.PRINT]
+    used: dict[int, int] = {}
+    if organisation_id is not None:
+        if print_ids:
+            db.session.execute(
+                select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
+            )
+        used = free_copies_used(organisation_id, print_ids)
+
+    order = Order(
+        user_id=buyer.user_id,
+        email=buyer.email,
+        name=buyer.name,
+        organisation_name=buyer.organisation_name,
+        subscriber_organisation_id=organisation_id,
+    )
+    postage = 0
+    for item in items:
+        report_format = item.report_format
+        quote = pricing.quote(
+            person, report_format, item.quantity, today, used.get(report_format.id, 0)
+        )
+        if report_format.kind is FormatKind.PRINT:
+            used[report_format.id] = used.get(report_format.id, 0) + quote.subscriber_quantity
+            _reserve_stock(report_format, item.quantity)
+            postage += report_format.postage_pence
+        order.lines.append(_line_from_quote(report_format, quote))
+
+    order.net_pence = sum(line.net_pence for line in order.lines)
+    order.vat_pence = sum(line.vat_pence for line in order.lines)
+    order.postage_pence = postage
+    order.total_pence = order.net_pence + order.vat_pence + postage
+    free = order.total_pence == 0
+    order.payment_method = PaymentMethod.FREE if free else payment_method
+    order.state = (
+        OrderState.PAID
+        if free
+        else OrderState.AWAITING_INVOICE_PAYMENT
+        if payment_method is PaymentMethod.INVOICE
+        else OrderState.PENDING_PAYMENT
+    )
+    states.record_created(order, buyer.user_id, "Nothing to pay" if free else "")
+    db.session.add(order)
+    db.session.flush()
+    order.reference = f"INS-{today.year}-{order.id:06d}"
+    if free and not print_ids:
+        states.mark_fulfilled(order, buyer.user_id, "PDF available to download")
+    db.session.flush()
+    return order
+
+
+def _line_from_quote(report_format: ReportFormat, quote: pricing.Quote) -> OrderLine:
+    return OrderLine(
+        report_format_id=report_format.id,
+        report_title=report_format.report.title,
+        format_kind=report_format.kind.value,
+        quantity=quote.quantity,
+        subscriber_quantity=quote.subscriber_quantity,
+        subscriber_unit_pence=quote.subscriber_unit_pence,
+        standard_unit_pence=quote.standard_unit_pence,
+        net_pence=quote.net_pence,
+        vat_rate_basis_points=quote.vat_rate_basis_points,
+        vat_pence=quote.vat_pence,
+        total_pence=quote.total_pence,
+        reason=quote.reason,
+    )
+
+
+def take_free_pdf(user, report_format: ReportFormat, person: pricing.Person, today: date):
+    """The order line a subscriber downloads a PDF through, in one click.
+
+    A PDF line this person already holds is reused; otherwise a free order is recorded so that
+    administrators can see who took what. Raises NotEntitled when the PDF is not free to them.
+    """
+    if not pricing.may_take_free_pdf(person, report_format, today):
+        raise NotEntitled()
+    held = db.session.scalar(
+        select(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.user_id == user.id,
+            Order.state.in_(HELD_STATES),
+            OrderLine.report_format_id == report_format.id,
+        )
+        .order_by(OrderLine.id.desc())
+        .limit(1)
+    )
+    if held is not None:
+        return held
+    order = place_order(Buyer.from_user(user), person, [Item(report_format, 1)], today)
+    return order.lines[0]
+
+
+def line_for_download(line_id: int) -> OrderLine | None:
+    return db.session.get(OrderLine, line_id)

@@ -1,0 +1,246 @@
+"""What a person pays for a report format, whether they may take it free, and why.
+
+This is the one place that decides price and entitlement. It is pure: everything it needs — the
+person, the format's terms, the copies their organisation has already had free, and ``today`` — is
+passed in; it reads no clock and no database and writes nothing. The report page, basket, checkout,
+order and download gate all ask it, so they cannot disagree.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from portal.clock import long_date
+
+PDF = "pdf"
+PRINT = "print"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organisation a person's *verified* address belongs to, with its subscription periods."""
+
+    organisation_id: int
+    organisation_name: str
+    periods: tuple[tuple[date, date], ...]
+    matched_by: str = "email domain"
+
+    def active_on(self, today: date) -> bool:
+        """Active when some period has start ≤ today ≤ end (both days included)."""
+        return any(start <= today <= end for start, end in self.periods)
+
+    def active_until(self, today: date) -> date | None:
+        """The last day of the period that is active today (None when none is)."""
+        ends = [end for start, end in self.periods if start <= today <= end]
+        return max(ends) if ends else None
+
+    def last_ended(self, today: date) -> date | None:
+        ended = [end for _, end in self.periods if end < today]
+        return max(ended) if ended else None
+
+    def next_starts(self, today: date) -> date | None:
+        upcoming = [start for start, _ in self.periods if start > today]
+        return min(upcoming) if upcoming else None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who is asking. ``membership`` must only come from a verified address."""
+
+    signed_in: bool = False
+    email_verified: bool = False
+    membership: Membership | None = None
+
+
+GUEST = Person()
+
+
+class FormatTerms(Protocol):
+    """What pricing needs of a report format (``ReportFormat`` has these attributes)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def price_pence(self) -> int: ...
+    @property
+    def subscriber_price_pence(self) -> int: ...
+    @property
+    def vat_rate_basis_points(self) -> int: ...
+    @property
+    def free_copies_per_organisation(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The price of ``quantity`` units of one format for one person today, and the reason."""
+
+    quantity: int
+    subscriber_quantity: int  # units at the subscriber price (for print: within the allowance)
+    standard_quantity: int  # units at the standard price
+    subscriber_unit_pence: int
+    standard_unit_pence: int
+    net_pence: int
+    vat_rate_basis_points: int
+    vat_pence: int
+    total_pence: int
+    reason: str
+    is_subscriber: bool
+    organisation_id: int | None = None
+
+    @property
+    def is_free(self) -> bool:
+        return self.total_pence == 0
+
+    @property
+    def unit_pence(self) -> int:
+        """The price of one unit, when every unit costs the same; else the standard unit price."""
+        if self.standard_quantity == 0:
+            return self.subscriber_unit_pence
+        return self.standard_unit_pence
+
+
+def vat_on(net_pence: int, rate_basis_points: int) -> int:
+    """VAT on a net amount, rounded to the nearest penny (halves up)."""
+    return (net_pence * rate_basis_points + 5_000) // 10_000
+
+
+def _kind(terms: FormatTerms) -> str:
+    return getattr(terms.kind, "value", terms.kind)
+
+
+def subscription_reason(person: Person, today: date) -> str | None:
+    """Why ``person`` does not get subscriber prices today, or None when they do."""
+    if not person.signed_in:
+        return "Sign in if your organisation subscribes to Insight"
+    if not person.email_verified:
+        return "Verify your email address to get subscriber prices"
+    membership = person.membership
+    if membership is None:
+        return "Standard price"
+    if membership.active_on(today):
+        return None
+    if starts := membership.next_starts(today):
+        return (
+            f"Your organisation's Insight subscription ({membership.organisation_name}) "
+            f"starts on {long_date(starts)}"
+        )
+    if ended := membership.last_ended(today):
+        return (
+            f"Your organisation's Insight subscription ({membership.organisation_name}) "
+            f"ended on {long_date(ended)}"
+        )
+    return "Standard price"
+
+
+def describe_subscription(person: Person, today: date) -> str:
+    """A sentence for the account page: the person's Insight access today, or why there is none."""
+    reason = subscription_reason(person, today)
+    membership = person.membership
+    if reason is None and membership is not None:
+        until = membership.active_until(today)
+        return (
+            f"{membership.organisation_name} subscribes to Insight until {long_date(until)}. "
+            "Reports are free to you."
+        )
+    if reason == "Standard price":
+        if membership is not None:
+            return f"{membership.organisation_name} has no Insight subscription at the moment."
+        return "Your email address is not linked to an organisation that subscribes to Insight."
+    return reason
+
+
+def _copies(n: int) -> str:
+    return f"{n} free cop{'y' if n == 1 else 'ies'}"
+
+
+def quote(
+    person: Person,
+    terms: FormatTerms,
+    quantity: int,
+    today: date,
+    free_copies_used: int = 0,
+) -> Quote:
+    """Price ``quantity`` units of ``terms`` for ``person`` on ``today``.
+
+    Subscribers pay the subscriber price for PDFs without limit. For printed copies their
+    organisation has ``free_copies_per_organisation`` at the subscriber price, shared by all its
+    members (``free_copies_used`` is how many it has had); further copies cost the standard price.
+    Everyone else pays the standard price.
+    """
+    if quantity < 1:
+        raise ValueError("quantity must be at least 1")
+    not_subscriber = subscription_reason(person, today)
+    kind = _kind(terms)
+    organisation = person.membership if not_subscriber is None else None
+
+    if organisation is None:
+        subscriber_quantity, reason = 0, not_subscriber or "Standard price"
+    elif kind == PDF:
+        subscriber_quantity = quantity
+        reason = (
+            f"Free with your Insight subscription ({organisation.organisation_name})"
+            if terms.subscriber_price_pence == 0
+            else f"Insight subscriber price ({organisation.organisation_name})"
+        )
+    else:
+        allowance = terms.free_copies_per_organisation
+        used = min(max(free_copies_used, 0), allowance)
+        subscriber_quantity = min(quantity, allowance - used)
+        now_used = used + subscriber_quantity
+        if allowance == 0:
+            reason = "Printed copies are at the standard price, also for Insight subscribers"
+        elif subscriber_quantity == quantity:
+            reason = (
+                f"Free with your Insight subscription ({organisation.organisation_name}): "
+                f"{now_used} of {_copies(allowance)} used"
+            )
+        elif subscriber_quantity == 0:
+            reason = (
+                f"{organisation.organisation_name} has used {allowance} of {_copies(allowance)}; "
+                "further copies are at the standard price"
+            )
+        else:
+            reason = (
+                f"{subscriber_quantity} free with your Insight subscription "
+                f"({now_used} of {_copies(allowance)} used); "
+                f"{quantity - subscriber_quantity} at the standard price"
+            )
+
+    standard_quantity = quantity - subscriber_quantity
+    net = subscriber_quantity * terms.subscriber_price_pence + standard_quantity * terms.price_pence
+    vat = vat_on(net, terms.vat_rate_basis_points)
+    return Quote(
+        quantity=quantity,
+        subscriber_quantity=subscriber_quantity,
+        standard_quantity=standard_quantity,
+        subscriber_unit_pence=terms.subscriber_price_pence,
+        standard_unit_pence=terms.price_pence,
+        net_pence=net,
+        vat_rate_basis_points=terms.vat_rate_basis_points,
+        vat_pence=vat,
+        total_pence=net + vat,
+        reason=reason,
+        is_subscriber=organisation is not None,
+        organisation_id=organisation.organisation_id if organisation else None,
+    )
+
+
+def may_take_free_pdf(person: Person, terms: FormatTerms, today: date) -> bool:
+    """Whether ``person`` may download this format in one click, as a free order."""
+    return _kind(terms) == PDF and quote(person, terms, 1, today).is_free
+
+
+#: Order states in which a line's PDF may be downloaded.
+DOWNLOADABLE_STATES = frozenset({"paid", "fulfilled"})
+
+
+def may_download_line(
+    *, format_kind: str, order_state: str, is_owner: bool, is_admin: bool
+) -> bool:
+    """Whether someone may download the PDF of an order line: administrators always; otherwise
+    only the owner, and only while the order is paid (or free) and not cancelled."""
+    if getattr(format_kind, "value", format_kind) != PDF:
+        return False
+    if is_admin:
+        return True
+    return is_owner and getattr(order_state, "value", order_state) in DOWNLOADABLE_STATES

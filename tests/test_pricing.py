@@ -1,0 +1,246 @@
+"""The pricing rules, table by table. Everything is passed in: no database, no clock."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from portal.pricing import (
+    GUEST,
+    Membership,
+    Person,
+    describe_subscription,
+    may_download_line,
+    may_take_free_pdf,
+    quote,
+    subscription_reason,
+    vat_on,
+)
+
+TODAY = date(2026, 11, 26)
+YEAR = (date(2026, 4, 1), date(2027, 3, 31))
+
+
+@dataclass(frozen=True)
+class Terms:
+    kind: str = "pdf"
+    price_pence: int = 14_500
+    subscriber_price_pence: int = 0
+    vat_rate_basis_points: int = 0
+    free_copies_per_organisation: int = 1
+
+
+PDF = Terms()
+PRINT = Terms(kind="print", price_pence=17_500)
+
+
+def member(*periods, name="Northmere City Council"):
+    return Membership(organisation_id=7, organisation_name=name, periods=tuple(periods))
+
+
+def subscriber(*periods):
+    return Person(signed_in=True, email_verified=True, membership=member(*(periods or [YEAR])))
+
+
+UNVERIFIED = Person(signed_in=True, email_verified=False)
+NO_ORGANISATION = Person(signed_in=True, email_verified=True)
+
+
+@pytest.mark.parametrize(
+    ("person", "today", "total", "reason"),
+    [
+        (GUEST, TODAY, 14_500, "Sign in if your organisation subscribes to Insight"),
+        (UNVERIFIED, TODAY, 14_500, "Verify your email address to get subscriber prices"),
+        (NO_ORGANISATION, TODAY, 14_500, "Standard price"),
+        (subscriber(), TODAY, 0, "Free with your Insight subscription (Northmere City Council)"),
+        # First and last day of a subscription are inside it.
+        (subscriber(), date(2026, 4, 1), 0, "Free with your Insight subscription"),
+        (subscriber(), date(2027, 3, 31), 0, "Free with your Insight subscription"),
+        # The day before it starts, and the day after it ends, are not.
+        (
+            subscriber(),
+            date(2026, 3, 31),
+            14_500,
+            "Insight subscription (Northmere City Council) starts on 1 April 2026",
+        ),
+        (
+            subscriber(),
+            date(2027, 4, 1),
+            14_500,
+            "Insight subscription (Northmere City Council) ended on 31 March 2027",
+        ),
+        # Several years: whichever is active today counts.
+        (subscriber((date(2024, 4, 1), date(2025, 3, 31)), YEAR), TODAY, 0, "Free with"),
+        (
+            subscriber(
+                (date(2024, 4, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2026, 3, 31))
+            ),
+            TODAY,
+            14_500,
+            "ended on 31 March 2026",
+        ),
+        # An organisation that has never subscribed.
+        (Person(True, True, member()), TODAY, 14_500, "Standard price"),
+    ],
+)
+def test_who_gets_subscriber_prices_for_a_pdf(person, today, total, reason):
+    result = quote(person, PDF, 1, today)
+    assert result.total_pence == total
+    assert reason in result.reason
+    assert result.is_subscriber is (total == 0)
+
+
+def test_an_unverified_person_never_gets_subscriber_prices_even_with_a_membership():
+    person = Person(signed_in=True, email_verified=False, membership=member(YEAR))
+    result = quote(person, PDF, 1, TODAY)
+    assert result.total_pence == 14_500
+    assert result.reason == "Verify your email address to get subscriber prices"
+
+
+def test_a_guest_with_a_membership_still_pays_the_standard_price():
+    assert quote(Person(membership=member(YEAR)), PDF, 1, TODAY).total_pence == 14_500
+
+
+@pytest.mark.parametrize(
+    ("allowance", "used", "quantity", "free", "charged", "reason"),
+    [
+        (
+            1,
+            0,
+            1,
+            1,
+            0,
+            "Free with your Insight subscription (Northmere City Council): 1 of 1 free copy used",
+        ),
+        (
+            1,
+            1,
+            1,
+            0,
+            1,
+            "Northmere City Council has used 1 of 1 free copy; further copies are "
+            "at the standard price",
+        ),
+        (
+            1,
+            0,
+            3,
+            1,
+            2,
+            "1 free with your Insight subscription (1 of 1 free copy used); "
+            "2 at the standard price",
+        ),
+        (3, 1, 2, 2, 0, "3 of 3 free copies used"),
+        (3, 2, 2, 1, 1, "1 free with your Insight subscription (3 of 3 free copies used)"),
+        (0, 0, 2, 0, 2, "Printed copies are at the standard price, also for Insight subscribers"),
+        # More used than allowed (e.g. the allowance was lowered later) is never negative.
+        (1, 5, 1, 0, 1, "has used 1 of 1 free copy"),
+    ],
+)
+def test_printed_copies_follow_the_organisations_allowance(
+    allowance, used, quantity, free, charged, reason
+):
+    terms = Terms(kind="print", price_pence=17_500, free_copies_per_organisation=allowance)
+    result = quote(subscriber(), terms, quantity, TODAY, free_copies_used=used)
+    assert (result.subscriber_quantity, result.standard_quantity) == (free, charged)
+    assert result.total_pence == charged * 17_500
+    assert reason in result.reason
+
+
+def test_non_subscribers_pay_for_every_printed_copy():
+    result = quote(NO_ORGANISATION, PRINT, 3, TODAY)
+    assert result.standard_quantity == 3 and result.total_pence == 52_500
+
+
+def test_pdfs_are_free_to_subscribers_without_limit():
+    result = quote(subscriber(), PDF, 5, TODAY, free_copies_used=99)
+    assert result.total_pence == 0 and result.subscriber_quantity == 5
+
+
+def test_a_subscriber_price_above_zero_is_charged_and_named():
+    terms = Terms(subscriber_price_pence=2_500)
+    result = quote(subscriber(), terms, 1, TODAY)
+    assert result.total_pence == 2_500
+    assert result.reason == "Insight subscriber price (Northmere City Council)"
+
+
+@pytest.mark.parametrize(
+    ("net", "rate", "vat"),
+    [
+        (14_500, 0, 0),
+        (14_500, 2000, 2_900),
+        (1, 2000, 0),
+        (3, 2000, 1),
+        (25, 2000, 5),
+        (2, 2500, 1),
+        (999, 500, 50),
+    ],
+)
+def test_vat_is_rounded_to_the_nearest_penny(net, rate, vat):
+    assert vat_on(net, rate) == vat
+
+
+def test_vat_is_charged_on_the_net_price_of_the_line():
+    terms = Terms(kind="print", price_pence=1_000, vat_rate_basis_points=2000)
+    result = quote(NO_ORGANISATION, terms, 3, TODAY)
+    assert (result.net_pence, result.vat_pence, result.total_pence) == (3_000, 600, 3_600)
+
+
+@pytest.mark.parametrize("quantity", [0, -1])
+def test_quantity_must_be_positive(quantity):
+    with pytest.raises(ValueError):
+        quote(GUEST, PDF, quantity, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("person", "terms", "allowed"),
+    [
+        (subscriber(), PDF, True),
+        (subscriber(), PRINT, False),  # printed copies are ordered, not downloaded
+        (subscriber(), Terms(subscriber_price_pence=100), False),
+        (NO_ORGANISATION, PDF, False),
+        (UNVERIFIED, PDF, False),
+        (GUEST, PDF, False),
+        (NO_ORGANISATION, Terms(price_pence=0), True),  # a free report is free to all
+    ],
+)
+def test_who_may_take_a_pdf_in_one_click(person, terms, allowed):
+    assert may_take_free_pdf(person, terms, TODAY) is allowed
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "owner", "admin", "allowed"),
+    [
+        ("pdf", "paid", True, False, True),
+        ("pdf", "fulfilled", True, False, True),
+        ("pdf", "pending_payment", True, False, False),
+        ("pdf", "awaiting_invoice_payment", True, False, False),
+        ("pdf", "cancelled", True, False, False),
+        ("pdf", "paid", False, False, False),
+        ("pdf", "pending_payment", False, True, True),
+        ("print", "paid", True, True, False),
+    ],
+)
+def test_who_may_download_an_order_line(kind, state, owner, admin, allowed):
+    assert (
+        may_download_line(format_kind=kind, order_state=state, is_owner=owner, is_admin=admin)
+        is allowed
+    )
+
+
+@pytest.mark.parametrize(
+    ("person", "sentence"),
+    [
+        (subscriber(), "Northmere City Council subscribes to Insight until 31 March 2027."),
+        (NO_ORGANISATION, "not linked to an organisation that subscribes"),
+        (Person(True, True, member()), "Northmere City Council has no Insight subscription"),
+        (UNVERIFIED, "Verify your email address"),
+        (subscriber((date(2025, 4, 1), date(2026, 3, 31))), "ended on 31 March 2026"),
+    ],
+)
+def test_account_page_sentence(person, sentence):
+    assert sentence in describe_subscription(person, TODAY)
+
+
+def test_subscription_reason_is_none_for_an_active_subscriber():
+    assert subscription_reason(subscriber(), TODAY) is None
