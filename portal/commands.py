@@ -1,6 +1,7 @@
 """Command-line tasks: ``flask --app wsgi seed-demo``, ``create-admin EMAIL`` and friends."""
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -9,6 +10,7 @@ from portal.accounts.passwords import password_problem
 from portal.clock import today_in_london
 from portal.demo import SIGN_INS, seed_demo
 from portal.extensions import db
+from portal.organisations.cli import import_subscribers_command
 from portal.storage import get_storage
 
 
@@ -35,8 +37,10 @@ def demo_sign_ins_command() -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str) -> None:
     """Make EMAIL an administrator, creating the account (asking for a password) if needed."""
-    if len(email) > 254 or "@" not in email:
-        raise click.BadParameter("enter a full email address", param_hint="EMAIL")
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise click.BadParameter("enter a full email address", param_hint="EMAIL") from None
     password = ""
     if accounts.find_user_by_email(email) is None:
         password = click.prompt(
@@ -56,3 +60,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_sign_ins_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(import_subscribers_command)

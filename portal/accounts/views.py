@@ -78,7 +78,7 @@ def verify_email(token: str):
     return redirect(url_for("accounts.sign_in", email=user.email))
 
 
-@bp.route("/verify-email/resend", methods=["POST"])
+@bp.route("/account/verify-email", methods=["POST"])
 @login_required
 def resend_verification():
     form = ResendVerificationForm()

@@ -45,4 +45,3 @@ def is_signed_out(browser) -> bool:
 def without(page: str, address: str) -> str:
     """The page with ``address``, the script nonce and CSRF tokens blanked out, for comparing."""
     return _PER_RESPONSE.sub(r'\1=""', page.replace(address, "ADDRESS"))
-

@@ -55,7 +55,7 @@ def test_an_unverified_person_is_asked_to_confirm_their_address(client, auth, cr
 
     assert "Confirm your email address" in page
     assert f"{person.email} (not confirmed yet)" in page
-    assert 'action="/verify-email/resend"' in page
+    assert 'action="/account/verify-email"' in page
 
 
 def test_an_organisation_left_blank_says_so(client, auth, create_user):

@@ -90,7 +90,7 @@ def test_change_password(client, auth, create_user, token, stored_user, outbox):
 def test_resend_verification(client, auth, create_user, token, outbox):
     auth.sign_in(create_user(verified=False).email)
 
-    response = client.post("/verify-email/resend", data=token)
+    response = client.post("/account/verify-email", data=token)
 
     assert _refused(response)
     assert outbox == []

@@ -112,7 +112,7 @@ def test_resend_emails_a_new_link_that_works(
     person = create_user(verified=False)
     auth.sign_in(person.email)
 
-    response = post_form("/verify-email/resend", {}, form_page="/account")
+    response = post_form("/account/verify-email", {}, form_page="/account")
 
     assert response.status_code == 302
     assert response.location == "/account"
@@ -128,14 +128,14 @@ def test_resend_sends_nothing_once_verified(client, auth, post_form, create_user
     person = create_user()
     auth.sign_in(person.email)
 
-    response = post_form("/verify-email/resend", {}, form_page="/account")
+    response = post_form("/account/verify-email", {}, form_page="/account")
 
     assert response.status_code == 302
     assert outbox == []
 
 
 def test_resend_needs_sign_in(client, post_form, outbox):
-    response = post_form("/verify-email/resend", {}, form_page="/sign-in")
+    response = post_form("/account/verify-email", {}, form_page="/sign-in")
 
     assert response.status_code == 302
     assert response.location.startswith("/sign-in?next=")
@@ -145,7 +145,7 @@ def test_resend_needs_sign_in(client, post_form, outbox):
 def test_resend_by_get_sends_nothing(client, auth, create_user, outbox):
     auth.sign_in(create_user(verified=False).email)
 
-    response = client.get("/verify-email/resend")
+    response = client.get("/account/verify-email")
 
     assert response.status_code in {400, 405}
     assert outbox == []

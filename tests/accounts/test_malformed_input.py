@@ -47,7 +47,7 @@ def form_path(request, client, auth, create_user, post_form, outbox):
             "sign-in": "/sign-in",
             "forgotten-password": "/forgotten-password",
             "change-password": "/account/password",
-            "resend-verification": "/verify-email/resend",
+            "resend-verification": "/account/verify-email",
         }[form]
 
     return prepare
