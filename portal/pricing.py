@@ -225,6 +225,28 @@ def quote(
     )
 
 
+@dataclass(frozen=True)
+class Totals:
+    """What a basket or order comes to: lines, VAT, postage."""
+
+    net_pence: int
+    vat_pence: int
+    postage_pence: int
+
+    @property
+    def total_pence(self) -> int:
+        return self.net_pence + self.vat_pence + self.postage_pence
+
+
+def totals(quotes: list[Quote], postage_charges: list[int]) -> Totals:
+    """Add up priced lines and the postage of each printed format in them."""
+    return Totals(
+        net_pence=sum(q.net_pence for q in quotes),
+        vat_pence=sum(q.vat_pence for q in quotes),
+        postage_pence=sum(postage_charges),
+    )
+
+
 def may_take_free_pdf(person: Person, terms: FormatTerms, today: date) -> bool:
     """Whether ``person`` may download this format in one click, as a free order."""
     return _kind(terms) == PDF and quote(person, terms, 1, today).is_free

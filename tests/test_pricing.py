@@ -14,6 +14,7 @@ from portal.pricing import (
     may_take_free_pdf,
     quote,
     subscription_reason,
+    totals,
     vat_on,
 )
 
@@ -244,3 +245,18 @@ def test_account_page_sentence(person, sentence):
 
 def test_subscription_reason_is_none_for_an_active_subscriber():
     assert subscription_reason(subscriber(), TODAY) is None
+
+
+def test_totals_add_lines_vat_and_postage():
+    lines = [
+        quote(
+            NO_ORGANISATION,
+            Terms(kind="print", price_pence=1_000, vat_rate_basis_points=2000),
+            2,
+            TODAY,
+        ),
+        quote(NO_ORGANISATION, PDF, 1, TODAY),
+    ]
+    result = totals(lines, [450])
+    assert (result.net_pence, result.vat_pence, result.postage_pence) == (16_500, 400, 450)
+    assert result.total_pence == 17_350

@@ -135,7 +135,7 @@ def place_order(
         organisation_name=buyer.organisation_name,
         subscriber_organisation_id=organisation_id,
     )
-    postage = 0
+    quotes, postage = [], []
     for item in items:
         report_format = item.report_format
         quote = pricing.quote(
@@ -144,13 +144,13 @@ def place_order(
         if report_format.kind is FormatKind.PRINT:
             used[report_format.id] = used.get(report_format.id, 0) + quote.subscriber_quantity
             _reserve_stock(report_format, item.quantity)
-            postage += report_format.postage_pence
+            postage.append(report_format.postage_pence)
+        quotes.append(quote)
         order.lines.append(_line_from_quote(report_format, quote))
 
-    order.net_pence = sum(line.net_pence for line in order.lines)
-    order.vat_pence = sum(line.vat_pence for line in order.lines)
-    order.postage_pence = postage
-    order.total_pence = order.net_pence + order.vat_pence + postage
+    amounts = pricing.totals(quotes, postage)
+    order.net_pence, order.vat_pence = amounts.net_pence, amounts.vat_pence
+    order.postage_pence, order.total_pence = amounts.postage_pence, amounts.total_pence
     free = order.total_pence == 0
     order.payment_method = PaymentMethod.FREE if free else payment_method
     order.state = (

@@ -6,12 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from portal.extensions import db
-from portal.organisations.importer import (
-    MAX_FILE_BYTES,
-    ImportRejected,
-    apply_import,
-    plan_import,
-)
+from portal.organisations.importer import ImportRejected, apply_import, plan_import
+from portal.organisations.subscriber_csv import MAX_FILE_BYTES
 
 
 def _rejected(file_name: str, problems: list[str]) -> None:

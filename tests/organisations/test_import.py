@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.organisations import importer
+from portal.organisations import subscriber_csv
 from portal.organisations.importer import ImportRejected, apply_import, plan_import
 from portal.organisations.models import NamedMember, Organisation, OrganisationKind
 from tests.organisations.helpers import row_counts, subscribers_csv
@@ -370,12 +370,12 @@ def test_bytes_that_are_not_utf8_are_one_problem(ctx):
             id="repeated column",
         ),
         pytest.param(
-            b"x" * (importer.MAX_FILE_BYTES + 1),
+            b"x" * (subscriber_csv.MAX_FILE_BYTES + 1),
             "The file is larger than 5 MB: split it into smaller files.",
             id="too large",
         ),
         pytest.param(
-            subscribers_csv(*["x"] * (importer.MAX_ROWS + 1)),
+            subscribers_csv(*["x"] * (subscriber_csv.MAX_ROWS + 1)),
             "The file has more than 20,000 rows: split it up.",
             id="too many rows",
         ),
@@ -389,7 +389,7 @@ def test_a_file_that_cannot_be_used_as_a_whole_is_one_problem(ctx, content, prob
 
 
 def test_the_row_limit_counts_subscriber_lines(ctx, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(subscriber_csv, "MAX_ROWS", 3)
     lines = [f"Org {n},council,,2026-04-01,2027-03-31," for n in range(4)]
 
     assert plan_import(subscribers_csv(*lines[:3])).problems == []
