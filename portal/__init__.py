@@ -10,7 +10,7 @@ from sqlalchemy import make_url
 
 from portal import email as email_outgoing
 from portal import errors, security
-from portal.clock import long_date
+from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
 
@@ -39,6 +39,7 @@ def create_app(config_class) -> Flask:
     )
     app.jinja_env.filters["money"] = format_pence
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["london_datetime"] = london_datetime
     WTFormsHelpers(app)
 
     from portal import models  # noqa: F401  (registers every table before migrations look)
@@ -53,14 +54,22 @@ def create_app(config_class) -> Flask:
     email_outgoing.init_app(app)
 
     from portal.accounts import bp as accounts_bp
+    from portal.basket import bp as basket_bp
     from portal.catalogue import bp as catalogue_bp
+    from portal.checkout import bp as checkout_bp
     from portal.downloads import bp as downloads_bp
     from portal.main import bp as main_bp
+    from portal.orders import bp as orders_bp
+    from portal.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(downloads_bp)
+    app.register_blueprint(basket_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
 
     errors.init_app(app)
     security.init_app(app)

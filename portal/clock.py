@@ -24,3 +24,12 @@ def today_in_london() -> date:
 def long_date(day: date) -> str:
     """A date as people in the UK write it: ``14 February 2006``."""
     return f"{day.day} {day:%B %Y}"
+
+
+def london_datetime(moment: datetime) -> str:
+    """A moment as UK readers expect it, in London time: ``26 November 2026, 2:05pm``."""
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return (
+        f"{long_date(local.date())}, {hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+    )

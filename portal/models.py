@@ -1,6 +1,7 @@
 """Every feature's models, imported together so the metadata (and so migrations) sees each table."""
 
 from portal.accounts.models import User
+from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
 from portal.orders.models import Order, OrderEvent, OrderLine
 from portal.organisations.models import (
@@ -9,8 +10,12 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
 )
+from portal.payments.models import CheckoutAttempt, StripeEvent
 
 __all__ = [
+    "Basket",
+    "BasketLine",
+    "CheckoutAttempt",
     "InsightSubscription",
     "NamedMember",
     "Order",
@@ -20,5 +25,6 @@ __all__ = [
     "OrganisationDomain",
     "Report",
     "ReportFormat",
+    "StripeEvent",
     "User",
 ]

@@ -29,6 +29,7 @@ from portal.accounts.forms import (
 )
 from portal.clock import today_in_london
 from portal.extensions import db, login_manager
+from portal.orders.access import orders_of
 from portal.organisations.services import person_for
 from portal.pricing import describe_subscription, subscription_reason
 from portal.redirects import safe_next
@@ -167,6 +168,7 @@ def account():
         user=current_user,
         resend_form=ResendVerificationForm(),
         subscription=describe_subscription(person, today),
+        orders=orders_of(current_user),
         is_subscriber=subscription_reason(person, today) is None,
     )
 

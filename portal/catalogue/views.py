@@ -1,12 +1,17 @@
-"""The public catalogue: the list of reports and one report's page."""
+"""The public catalogue: the list of reports and one report's page (where formats go in the
+basket)."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal import pricing
+from portal.basket import services as basket
+from portal.basket.current import current_or_new_basket
+from portal.basket.forms import AddToBasketForm
 from portal.catalogue import services
 from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london
+from portal.extensions import db
 from portal.orders import services as orders
 from portal.organisations.services import person_for
 
@@ -18,11 +23,18 @@ def report_list():
     return render_template("catalogue/report_list.html", reports=services.published_reports())
 
 
-@bp.route("/reports/<slug>")
+@bp.route("/reports/<slug>", methods=["GET", "POST"])
 def report_detail(slug: str):
     report = services.published_report(slug)
     if report is None:
         abort(404)
+    form = AddToBasketForm()
+    error = None
+    if form.is_submitted():
+        error = _add_to_basket(report, form)
+        if error is None:
+            return redirect(url_for("basket.show"))
+
     today = today_in_london()
     person = person_for(current_user, today)
     pdf = next((f for f in report.formats if f.kind is FormatKind.PDF), None)
@@ -33,4 +45,26 @@ def report_detail(slug: str):
         quotes=orders.quotes_for(person, report.formats, today),
         why_not_subscriber=pricing.subscription_reason(person, today),
         one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
-    )
+        error=error,
+        entered_quantity=form.quantity.raw_data[0] if error and form.quantity.raw_data else None,
+    ), (400 if error else 200)
+
+
+def _add_to_basket(report, form: AddToBasketForm) -> tuple[int | None, str] | None:
+    """Put the chosen format in the asker's basket; the problem (format id, message) if not."""
+    chosen = next((f for f in report.formats if f.id == form.chosen_format_id()), None)
+    if chosen is None:
+        return None, "Choose a format of this report"
+    quantity = 1
+    if chosen.kind is FormatKind.PRINT:
+        if not form.validate():
+            return chosen.id, (form.quantity.errors or ["Enter the number of copies"])[0]
+        quantity = form.quantity.data
+    try:
+        basket.add(current_or_new_basket(), chosen, quantity)
+    except basket.BasketRefused as refused:
+        db.session.rollback()
+        return chosen.id, str(refused)
+    db.session.commit()
+    flash(f"{chosen.kind.label} of “{report.title}” added to your basket.", "success")
+    return None

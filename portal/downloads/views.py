@@ -1,13 +1,23 @@
 """One-click subscriber downloads, and the download of a PDF an order line holds."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from portal.catalogue import services as catalogue
 from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london
 from portal.downloads import services
-from portal.extensions import db
+from portal.extensions import db, login_manager
 from portal.orders import services as orders
 from portal.organisations.services import person_for
 
@@ -34,12 +44,15 @@ def take_free_pdf(slug: str):
 
 
 @bp.route("/downloads/<int:line_id>")
-@login_required
 def download_line(line_id: int):
     line = orders.line_for_download(line_id)
+    token = request.args.get("token")
+    placed = session.get("placed_orders", [])
     # Someone else's line looks exactly like one that does not exist.
-    if line is None or not services.may_download(line, current_user):
-        abort(404)
+    if line is None or not services.may_download(line, current_user, placed, token):
+        if line is None or current_user.is_authenticated or token:
+            abort(404)
+        return login_manager.unauthorized()
     stream = services.open_report_pdf(line)
     if stream is None:
         return render_template("downloads/not_ready.html", line=line), 503

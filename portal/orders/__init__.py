@@ -1,1 +1,5 @@
-"""Orders: placing them, their lines and their history."""
+"""Orders: placing them, their lines and their history, and their page."""
+
+from portal.orders.views import bp
+
+__all__ = ["bp"]

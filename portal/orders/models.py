@@ -78,6 +78,15 @@ class Order(db.Model):
     vat_pence: Mapped[int] = mapped_column(Integer)
     postage_pence: Mapped[int] = mapped_column(Integer, default=0)
     total_pence: Mapped[int] = mapped_column(Integer)
+    # Where printed copies go (UK addresses); empty for an order of PDFs only.
+    delivery_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delivery_line1: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delivery_line2: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delivery_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # Set when something needs an administrator (an amount that does not match, a payment for an
+    # order already paid or cancelled that must be refunded); cleared by them.
+    attention: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     lines: Mapped[list["OrderLine"]] = relationship(
@@ -86,6 +95,10 @@ class Order(db.Model):
     events: Mapped[list["OrderEvent"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
+
+    @property
+    def has_printed_copies(self) -> bool:
+        return any(line.format_kind == "print" for line in self.lines)
 
     def __repr__(self) -> str:
         return f"<Order {self.reference or self.id} {self.state}>"

@@ -39,6 +39,26 @@ class Item:
     quantity: int
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A UK postal address for printed copies."""
+
+    name: str
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+
+    def as_order_fields(self) -> dict[str, str]:
+        return {
+            "delivery_name": self.name,
+            "delivery_line1": self.line1,
+            "delivery_line2": self.line2,
+            "delivery_town": self.town,
+            "delivery_postcode": self.postcode,
+        }
+
+
 class OutOfStock(Exception):
     def __init__(self, report_format: ReportFormat):
         super().__init__(f"not enough printed copies of format {report_format.id}")
@@ -68,6 +88,46 @@ def free_copies_used(organisation_id: int, format_ids: list[int]) -> dict[int, i
     used = dict.fromkeys(format_ids, 0)
     used.update({format_id: int(total or 0) for format_id, total in rows})
     return used
+
+
+@dataclass(frozen=True)
+class PricedItems:
+    """Items priced for one person: a quote per item, in order, and what they add up to."""
+
+    items: list[Item]
+    quotes: list[pricing.Quote]
+    totals: pricing.Totals
+    subscriber_organisation_id: int | None
+
+
+def price_items(
+    person: pricing.Person, items: list[Item], today: date, *, lock: bool = False
+) -> PricedItems:
+    """Price ``items`` for ``person`` today with the pricing rules, counting the free printed
+    copies their organisation has had (the basket, checkout and placing an order all use this).
+
+    With ``lock``, the subscribing organisation's row is locked first (see ``place_order``).
+    """
+    organisation_id = _subscribing_organisation(person, today)
+    print_ids = [i.report_format.id for i in items if i.report_format.kind is FormatKind.PRINT]
+    used: dict[int, int] = {}
+    if organisation_id is not None and print_ids:
+        if lock:
+            db.session.execute(
+                select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
+            )
+        used = free_copies_used(organisation_id, print_ids)
+    quotes, postage = [], []
+    for item in items:
+        report_format = item.report_format
+        quote = pricing.quote(
+            person, report_format, item.quantity, today, used.get(report_format.id, 0)
+        )
+        if report_format.kind is FormatKind.PRINT:
+            used[report_format.id] = used.get(report_format.id, 0) + quote.subscriber_quantity
+            postage.append(report_format.postage_pence)
+        quotes.append(quote)
+    return PricedItems(items, quotes, pricing.totals(quotes, postage), organisation_id)
 
 
 def quotes_for(person: pricing.Person, formats: list[ReportFormat], today: date) -> dict:
@@ -107,6 +167,7 @@ def place_order(
     items: list[Item],
     today: date,
     payment_method: PaymentMethod = PaymentMethod.CARD,
+    delivery: Delivery | None = None,
 ) -> Order:
     """Create an order, pricing every line with ``pricing.quote`` and fixing price and reason.
 
@@ -118,39 +179,24 @@ def place_order(
     """
     if not items:
         raise ValueError("an order needs at least one line")
-    organisation_id = _subscribing_organisation(person, today)
-    print_ids = [i.report_format.id for i in items if i.report_format.kind is FormatKind.PRINT]
-    used: dict[int, int] = {}
-    if organisation_id is not None:
-        if print_ids:
-            db.session.execute(
-                select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
-            )
-        used = free_copies_used(organisation_id, print_ids)
-
+    priced = price_items(person, items, today, lock=True)
     order = Order(
         user_id=buyer.user_id,
         email=buyer.email,
         name=buyer.name,
         organisation_name=buyer.organisation_name,
-        subscriber_organisation_id=organisation_id,
+        subscriber_organisation_id=priced.subscriber_organisation_id,
+        **(delivery.as_order_fields() if delivery else {}),
     )
-    quotes, postage = [], []
-    for item in items:
-        report_format = item.report_format
-        quote = pricing.quote(
-            person, report_format, item.quantity, today, used.get(report_format.id, 0)
-        )
-        if report_format.kind is FormatKind.PRINT:
-            used[report_format.id] = used.get(report_format.id, 0) + quote.subscriber_quantity
-            _reserve_stock(report_format, item.quantity)
-            postage.append(report_format.postage_pence)
-        quotes.append(quote)
-        order.lines.append(_line_from_quote(report_format, quote))
-
-    amounts = pricing.totals(quotes, postage)
-    order.net_pence, order.vat_pence = amounts.net_pence, amounts.vat_pence
-    order.postage_pence, order.total_pence = amounts.postage_pence, amounts.total_pence
+    for item, quote in zip(priced.items, priced.quotes, strict=True):
+        if item.report_format.kind is FormatKind.PRINT:
+            _reserve_stock(item.report_format, item.quantity)
+        order.lines.append(_line_from_quote(item.report_format, quote))
+    order.net_pence, order.vat_pence = priced.totals.net_pence, priced.totals.vat_pence
+    order.postage_pence, order.total_pence = (
+        priced.totals.postage_pence,
+        priced.totals.total_pence,
+    )
     free = order.total_pence == 0
     order.payment_method = PaymentMethod.FREE if free else payment_method
     order.state = (
@@ -164,7 +210,7 @@ def place_order(
     db.session.add(order)
     db.session.flush()
     order.reference = f"INS-{today.year}-{order.id:06d}"
-    if free and not print_ids:
+    if free and not order.has_printed_copies:
         states.mark_fulfilled(order, buyer.user_id, "PDF available to download")
     db.session.flush()
     return order
@@ -210,6 +256,21 @@ def take_free_pdf(user, report_format: ReportFormat, person: pricing.Person, tod
         return held
     order = place_order(Buyer.from_user(user), person, [Item(report_format, 1)], today)
     return order.lines[0]
+
+
+def cancel_order(order: Order, by_user_id: int | None, note: str) -> None:
+    """Cancel an order and put its printed copies back in stock (its free copies, counted from
+    orders that are not cancelled, come back by themselves)."""
+    states.cancel(order, by_user_id, note)
+    for line in order.lines:
+        if line.format_kind == FormatKind.PRINT.value:
+            db.session.execute(
+                update(ReportFormat)
+                .where(ReportFormat.id == line.report_format_id)
+                .values(stock=ReportFormat.stock + line.quantity)
+                .execution_options(synchronize_session=False)
+            )
+    db.session.flush()
 
 
 def line_for_download(line_id: int) -> OrderLine | None:

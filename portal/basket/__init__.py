@@ -1,0 +1,5 @@
+"""Baskets."""
+
+from portal.basket.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,68 @@
+"""The basket page: change quantities, remove lines, empty it."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.basket import services
+from portal.basket.current import current_basket
+from portal.basket.forms import QuantityForm
+from portal.clock import today_in_london
+from portal.extensions import db
+from portal.organisations.services import person_for
+
+bp = Blueprint("basket", __name__)
+
+
+def render_basket(errors: dict[int, str] | None = None, status: int = 200):
+    today = today_in_london()
+    basket = current_basket()
+    priced = services.priced(basket, person_for(current_user, today), today)
+    lines = basket.lines if basket else []
+    return render_template(
+        "basket/basket.html", lines=lines, priced=priced, errors=errors or {}
+    ), status
+
+
+@bp.route("/basket")
+def show():
+    return render_basket()
+
+
+@bp.route("/basket/lines/<int:line_id>/quantity", methods=["POST"])
+def change_quantity(line_id: int):
+    basket = current_basket()
+    if basket is None:
+        return redirect(url_for("basket.show"))
+    form = QuantityForm()
+    try:
+        if not form.validate_on_submit():
+            raise services.BasketRefused(form.quantity.errors[0])
+        services.set_quantity(basket, line_id, form.quantity.data)
+    except services.BasketRefused as refused:
+        db.session.rollback()
+        return render_basket({line_id: str(refused)}, 400)
+    db.session.commit()
+    flash("Your basket has been updated.", "success")
+    return redirect(url_for("basket.show"))
+
+
+@bp.route("/basket/lines/<int:line_id>/remove", methods=["POST"])
+def remove_line(line_id: int):
+    basket = current_basket()
+    if basket is not None:
+        try:
+            services.remove(basket, line_id)
+        except services.BasketRefused as refused:
+            flash(str(refused), "info")
+        db.session.commit()
+    return redirect(url_for("basket.show"))
+
+
+@bp.route("/basket/empty", methods=["POST"])
+def empty():
+    basket = current_basket()
+    if basket is not None:
+        services.empty(basket)
+        db.session.commit()
+        flash("Your basket is empty.", "success")
+    return redirect(url_for("basket.show"))

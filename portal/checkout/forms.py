@@ -1,0 +1,63 @@
+"""Checkout forms: who is ordering, and where printed copies go."""
+
+import re
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import EmailField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+# UK postcodes: outward code, then inward code (digit and two letters); GIR 0AA is Girobank's.
+_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalise_postcode(value: str) -> str:
+    """``sw1a1aa`` → ``SW1A 1AA``."""
+    compact = re.sub(r"\s+", "", value.upper())
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def _text(label: str, required: str | None, length: int, **kwargs) -> StringField:
+    validators = [InputRequired(message=required)] if required else [Optional()]
+    validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
+    return StringField(
+        label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs
+    )
+
+
+class ContactForm(FlaskForm):
+    name = _text("Full name", "Enter your full name", 200)
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(message="Enter an email address in the correct format, like name@example.gov.uk"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+        description="We send your order confirmation, receipt and download links here.",
+    )
+    organisation = _text(
+        "Organisation", None, 200, description="For example, the council you are ordering for."
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class DeliveryForm(ContactForm):
+    """Contact details plus a UK postal address, for orders with printed copies."""
+
+    address_line1 = _text("Address line 1", "Enter the first line of the address", 200)
+    address_line2 = _text("Address line 2 (optional)", None, 200)
+    town = _text("Town or city", "Enter the town or city", 100)
+    postcode = _text("Postcode", "Enter a postcode", 10)
+
+    def validate_postcode(self, field) -> None:
+        value = normalise_postcode(field.data or "")
+        if not _POSTCODE.match(value):
+            raise ValidationError("Enter a real postcode, like SW1A 1AA")
+        field.data = value

@@ -1,0 +1,135 @@
+"""Checkout: contact details (and a delivery address for printed copies), a review, then the
+order is placed and paid (by card through Stripe, or at once when it costs nothing)."""
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.basket import services as baskets
+from portal.basket.current import current_basket
+from portal.catalogue.models import FormatKind
+from portal.checkout.forms import ContactForm, DeliveryForm
+from portal.clock import today_in_london
+from portal.email import send_email
+from portal.extensions import db
+from portal.orders import services as orders
+from portal.orders.access import order_link
+from portal.organisations.services import person_for
+from portal.payments import services as payments
+
+bp = Blueprint("checkout", __name__)
+
+DETAILS_KEY = "checkout_details"
+PLACED_KEY = "placed_orders"
+_ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode")
+
+
+def _basket_or_redirect():
+    basket = current_basket()
+    if basket is None or not basket.lines:
+        flash("Your basket is empty.", "info")
+        return None, redirect(url_for("basket.show"))
+    return basket, None
+
+
+def _needs_address(basket) -> bool:
+    return any(line.report_format.kind is FormatKind.PRINT for line in basket.lines)
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def details():
+    basket, away = _basket_or_redirect()
+    if away:
+        return away
+    needs_address = _needs_address(basket)
+    form = (DeliveryForm if needs_address else ContactForm)(data=session.get(DETAILS_KEY))
+    if current_user.is_authenticated:
+        if not form.is_submitted() and not session.get(DETAILS_KEY):
+            form.name.data = current_user.name
+            form.organisation.data = current_user.organisation_name
+        form.email.data = current_user.email  # orders of an account go to its address
+    if form.validate_on_submit():
+        session[DETAILS_KEY] = {
+            name: getattr(form, name).data or ""
+            for name in ("name", "email", "organisation", *_ADDRESS_FIELDS)
+            if name in form
+        }
+        return redirect(url_for("checkout.review"))
+    return render_template("checkout/details.html", form=form, needs_address=needs_address)
+
+
+@bp.route("/checkout/review", methods=["GET", "POST"])
+def review():
+    basket, away = _basket_or_redirect()
+    if away:
+        return away
+    details = session.get(DETAILS_KEY) or {}
+    needs_address = _needs_address(basket)
+    if not details or (needs_address and not details.get("postcode")):
+        return redirect(url_for("checkout.details"))
+    today = today_in_london()
+    person = person_for(current_user, today)
+    form = FlaskForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            order = orders.place_order(
+                _buyer(details),
+                person,
+                baskets.items(basket),
+                today,
+                delivery=_delivery(details) if needs_address else None,
+            )
+        except orders.OutOfStock as out:
+            db.session.rollback()
+            problem = (
+                f"There are not enough printed copies of “{out.report_format.report.title}” "
+                "left. Change the number in your basket. You have not been charged."
+            )
+        else:
+            return _after_placing(order, basket)
+    priced = baskets.priced(basket, person, today)
+    return render_template(
+        "checkout/review.html",
+        priced=priced,
+        details=details,
+        needs_address=needs_address,
+        form=form,
+        problem=problem,
+    ), (409 if problem else 200)
+
+
+def _buyer(details: dict) -> orders.Buyer:
+    if current_user.is_authenticated:
+        return orders.Buyer(
+            current_user.email, details["name"], details.get("organisation", ""), current_user.id
+        )
+    return orders.Buyer(details["email"], details["name"], details.get("organisation", ""))
+
+
+def _delivery(details: dict) -> orders.Delivery:
+    return orders.Delivery(
+        name=details["name"],
+        line1=details["address_line1"],
+        line2=details.get("address_line2", ""),
+        town=details["town"],
+        postcode=details["postcode"],
+    )
+
+
+def _after_placing(order, basket):
+    baskets.empty(basket)
+    send_email("order_confirmation", order.email, order=order, link=order_link(order))
+    db.session.commit()
+    session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
+    session.pop(DETAILS_KEY, None)
+    if order.total_pence == 0:
+        flash(f"Order {order.reference} is placed. There is nothing to pay.", "success")
+        return redirect(url_for("orders.show", reference=order.reference))
+    try:
+        stripe_page = payments.start_checkout(order)
+    except payments.PaymentUnavailable:
+        db.session.rollback()
+        return render_template("payments/unavailable.html", order=order), 503
+    db.session.commit()
+    return redirect(stripe_page or url_for("orders.show", reference=order.reference), 303)

@@ -1,0 +1,68 @@
+"""Who may see an order: its owner, an administrator, the browser that placed it, or the holder
+of the signed link from the order's emails."""
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.orders.models import Order
+
+_SALT = "orders.view"
+#: How long the link in an order email works.
+LINK_MAX_AGE = 60 * 60 * 24 * 90
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def order_token(order: Order) -> str:
+    return _serializer().dumps(order.id)
+
+
+def order_link(order: Order) -> str:
+    """The order page's address with a signed token, for emails (works without signing in)."""
+    return url_for(
+        "orders.show", reference=order.reference, token=order_token(order), _external=True
+    )
+
+
+def token_opens(order: Order, token: str | None) -> bool:
+    if not token or len(token) > 200:
+        return False
+    try:
+        return _serializer().loads(token, max_age=LINK_MAX_AGE) == order.id
+    except BadSignature:
+        return False
+
+
+def owns(order: Order, user) -> bool:
+    """The order is the person's: placed while signed in, or as a guest with the address they
+    have since verified on their account."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if order.user_id is not None:
+        return order.user_id == user.id
+    return bool(user.email_verified) and order.email == user.email
+
+
+def may_view(order: Order, user, placed_here: list[int], token: str | None) -> bool:
+    if user is not None and getattr(user, "is_authenticated", False) and user.is_admin:
+        return True
+    return owns(order, user) or order.id in placed_here or token_opens(order, token)
+
+
+def find_order(reference: str) -> Order | None:
+    if len(reference) > 20:
+        return None
+    return db.session.scalar(select(Order).where(Order.reference == reference))
+
+
+def orders_of(user) -> list[Order]:
+    """A person's orders, newest first, including those placed as a guest with the address
+    they have verified."""
+    mine = Order.user_id == user.id
+    if user.email_verified:
+        mine = or_(mine, (Order.user_id.is_(None)) & (Order.email == user.email))
+    return list(db.session.scalars(select(Order).where(mine).order_by(Order.id.desc())))

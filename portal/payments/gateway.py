@@ -1,0 +1,138 @@
+"""The one door to Stripe. Nothing else in the portal imports ``stripe``.
+
+The same code talks to real Stripe in production and to the offline stand-in on a laptop and in
+tests: only ``STRIPE_API_BASE`` and the keys differ.
+"""
+
+from dataclasses import dataclass
+
+import stripe
+from flask import current_app
+
+#: Written into every session's metadata: an event for a session without it is not ours.
+PORTAL_MARKER = "insight-portal"
+
+StripeError = stripe.StripeError
+SignatureVerificationError = stripe.SignatureVerificationError
+InvalidRequestError = stripe.InvalidRequestError
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """What the portal needs of a Stripe Checkout Session, as Stripe says it is now."""
+
+    id: str
+    url: str | None
+    status: str  # open, complete, expired
+    payment_status: str  # unpaid, paid, no_payment_required
+    amount_total: int | None
+    currency: str | None
+    payment_intent: str | None
+    metadata: dict[str, str]
+
+    @property
+    def is_ours(self) -> bool:
+        return self.metadata.get("portal") == PORTAL_MARKER
+
+    @property
+    def order_id(self) -> int | None:
+        value = self.metadata.get("order_id", "")
+        return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _session(obj) -> CheckoutSession:
+    data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    intent = data.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    return CheckoutSession(
+        id=data["id"],
+        url=data.get("url"),
+        status=data.get("status") or "",
+        payment_status=data.get("payment_status") or "",
+        amount_total=data.get("amount_total"),
+        currency=data.get("currency"),
+        payment_intent=intent,
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    name: str
+    unit_amount_pence: int
+    quantity: int
+
+
+def _client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        current_app.config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": current_app.config["STRIPE_API_BASE"]},
+        max_network_retries=2,
+    )
+
+
+def create_checkout_session(
+    *,
+    order_id: int,
+    reference: str,
+    email: str,
+    lines: list[CheckoutLine],
+    success_url: str,
+    cancel_url: str,
+    idempotency_key: str,
+) -> CheckoutSession:
+    """A hosted Checkout Session in ``payment`` mode for exactly these GBP lines."""
+    params = {
+        "mode": "payment",
+        "ui_mode": "hosted_page",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": line.unit_amount_pence,
+                    "product_data": {"name": line.name[:250]},
+                },
+                "quantity": line.quantity,
+            }
+            for line in lines
+        ],
+        "client_reference_id": str(order_id),
+        "metadata": {"order_id": str(order_id), "reference": reference, "portal": PORTAL_MARKER},
+        "customer_email": email,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    created = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
+    return _session(created)
+
+
+def retrieve_checkout_session(session_id: str) -> CheckoutSession:
+    return _session(_client().v1.checkout.sessions.retrieve(session_id))
+
+
+def expire_checkout_session(session_id: str) -> CheckoutSession:
+    return _session(_client().v1.checkout.sessions.expire(session_id))
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    object_type: str
+    object_id: str | None
+
+
+def verified_event(payload: bytes, signature: str | None) -> Event:
+    """The event in a webhook body, if its ``Stripe-Signature`` is valid; raises
+    ``SignatureVerificationError`` or ``ValueError`` otherwise."""
+    event = stripe.Webhook.construct_event(
+        payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"], tolerance=300
+    ).to_dict()
+    obj = (event.get("data") or {}).get("object") or {}
+    return Event(
+        id=str(event.get("id", "")),
+        type=str(event.get("type", "")),
+        object_type=str(obj.get("object", "")),
+        object_id=obj.get("id"),
+    )

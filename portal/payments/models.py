@@ -1,0 +1,61 @@
+"""Card payments through Stripe Checkout: each attempt to pay an order, and each event received."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.db_types import UTCDateTime
+from portal.extensions import db
+
+
+class AttemptStatus(enum.StrEnum):
+    OPEN = "open"  # the person may pay on Stripe's page
+    PROCESSING = "processing"  # completed, money not yet confirmed (delayed payment methods)
+    PAID = "paid"
+    FAILED = "failed"  # a delayed payment failed; the order can be paid again
+    EXPIRED = "expired"
+
+
+class CheckoutAttempt(db.Model):
+    """One Stripe Checkout Session made for an order. An order may need several (a new attempt
+    expires the previous one first)."""
+
+    __tablename__ = "checkout_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per order; part of the idempotency key
+    stripe_session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(
+            AttemptStatus,
+            name="attempt_status",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+        )
+    )
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    # What Stripe said was paid (may differ from amount_pence: then the order is flagged).
+    amount_paid_pence: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order = relationship("Order")
+
+
+class StripeEvent(db.Model):
+    """A webhook event, recorded once: a repeat delivery of the same id is skipped."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

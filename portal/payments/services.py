@@ -1,0 +1,234 @@
+"""Card payments: opening a Stripe Checkout Session for an order, and the one idempotent function
+that decides, from what Stripe says, whether an order is paid.
+
+``confirm_checkout_session`` is called by the webhook and by the success page alike. It locks the
+order row, re-reads the session from Stripe (an event or a browser arriving is only a trigger),
+and moves the order along its state machine once, however often and in whatever order it runs.
+Services flush; the caller commits.
+"""
+
+import logging
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from portal.clock import utcnow
+from portal.email import send_email
+from portal.extensions import db
+from portal.money import format_pence
+from portal.orders import services as orders
+from portal.orders import states
+from portal.orders.access import order_link
+from portal.orders.models import Order, OrderState
+from portal.payments import gateway
+from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
+
+log = logging.getLogger(__name__)
+
+HANDLED_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+    }
+)
+
+
+class PaymentUnavailable(Exception):
+    """Stripe could not be reached or refused the request; the order is kept to pay later."""
+
+
+class NotPayable(Exception):
+    """The order is not waiting for a card payment (already paid, cancelled, or on invoice)."""
+
+
+def checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
+    """The order as Stripe line items: one per order line (its total, VAT included) and one for
+    postage, so that Stripe's total is exactly the order's, penny for penny."""
+    lines = [
+        gateway.CheckoutLine(
+            name=_line_name(line),
+            unit_amount_pence=line.total_pence,
+            quantity=1,
+        )
+        for line in order.lines
+        if line.total_pence > 0
+    ]
+    if order.postage_pence:
+        lines.append(gateway.CheckoutLine("Postage", order.postage_pence, 1))
+    return lines
+
+
+def _line_name(line) -> str:
+    if line.format_kind == "pdf":
+        return f"{line.report_title}: PDF"
+    copies = "1 printed copy" if line.quantity == 1 else f"{line.quantity} printed copies"
+    return f"{line.report_title}: {copies}"
+
+
+def start_checkout(order: Order) -> str | None:
+    """Open a new Checkout Session for ``order`` and return the address of Stripe's page.
+
+    Any earlier open session for the order is expired first, so two tabs can never both pay. If an
+    earlier session turns out to be paid already, that payment is recorded and None is returned.
+    Raises NotPayable, or PaymentUnavailable when Stripe cannot be reached (nothing is lost: the
+    order stays waiting for payment).
+    """
+    if order.state is not OrderState.PENDING_PAYMENT:
+        raise NotPayable()
+    try:
+        for attempt in _attempts(order, AttemptStatus.OPEN, AttemptStatus.PROCESSING):
+            _close(attempt)
+        if order.state is not OrderState.PENDING_PAYMENT:
+            return None
+        number = (
+            db.session.scalar(
+                select(func.max(CheckoutAttempt.number)).where(CheckoutAttempt.order_id == order.id)
+            )
+            or 0
+        ) + 1
+        session = gateway.create_checkout_session(
+            order_id=order.id,
+            reference=order.reference,
+            email=order.email,
+            lines=checkout_lines(order),
+            success_url=url_for("payments.success", _external=True)
+            + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=url_for("payments.cancelled", reference=order.reference, _external=True),
+            idempotency_key=f"order-{order.id}-attempt-{number}",
+        )
+    except gateway.StripeError as error:
+        log.warning("Stripe refused or could not be reached for %s: %s", order.reference, error)
+        raise PaymentUnavailable() from error
+    db.session.add(
+        CheckoutAttempt(
+            order_id=order.id,
+            number=number,
+            stripe_session_id=session.id,
+            status=AttemptStatus.OPEN,
+            amount_pence=order.total_pence,
+            currency="gbp",
+        )
+    )
+    db.session.flush()
+    return session.url
+
+
+def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:
+    return list(
+        db.session.scalars(
+            select(CheckoutAttempt)
+            .where(CheckoutAttempt.order_id == order.id, CheckoutAttempt.status.in_(statuses))
+            .order_by(CheckoutAttempt.id)
+        )
+    )
+
+
+def _close(attempt: CheckoutAttempt) -> None:
+    """Expire an earlier session; if it can no longer be expired, find out what happened to it."""
+    try:
+        gateway.expire_checkout_session(attempt.stripe_session_id)
+        attempt.status = AttemptStatus.EXPIRED
+        db.session.flush()
+    except gateway.InvalidRequestError:
+        _apply(attempt.order, attempt, gateway.retrieve_checkout_session(attempt.stripe_session_id))
+
+
+def confirm_checkout_session(session_id: str, event_type: str | None = None) -> Order | None:
+    """Bring the order paid through ``session_id`` up to date with Stripe. Idempotent.
+
+    Returns the order, or None when the session is not one of ours.
+    """
+    order_id = db.session.scalar(
+        select(CheckoutAttempt.order_id).where(CheckoutAttempt.stripe_session_id == session_id)
+    )
+    if order_id is None:
+        return None
+    # The lock makes concurrent confirmations (webhook and success page, duplicate events) run
+    # one after the other; the second then sees the first's work.
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    attempt = db.session.scalar(
+        select(CheckoutAttempt)
+        .where(CheckoutAttempt.stripe_session_id == session_id)
+        .execution_options(populate_existing=True)
+    )
+    session = gateway.retrieve_checkout_session(session_id)
+    if not session.is_ours or session.order_id != order.id:
+        log.warning("checkout session %s does not belong to order %s", session_id, order.id)
+        return None
+    _apply(order, attempt, session, event_type)
+    return order
+
+
+def _apply(
+    order: Order,
+    attempt: CheckoutAttempt,
+    session: gateway.CheckoutSession,
+    event_type: str | None = None,
+) -> None:
+    if session.status == "complete" and session.payment_status == "paid":
+        _record_payment(order, attempt, session)
+    elif session.status == "complete":
+        if event_type == "checkout.session.async_payment_failed":
+            if attempt.status is not AttemptStatus.PAID:
+                attempt.status = AttemptStatus.FAILED  # the order can be paid again
+        elif attempt.status is AttemptStatus.OPEN:
+            attempt.status = AttemptStatus.PROCESSING
+    elif session.status == "expired" and attempt.status is AttemptStatus.OPEN:
+        attempt.status = AttemptStatus.EXPIRED
+        db.session.flush()
+        if order.state is OrderState.PENDING_PAYMENT and not _attempts(
+            order, AttemptStatus.OPEN, AttemptStatus.PROCESSING
+        ):
+            orders.cancel_order(order, None, "Card payment was not completed in time")
+    db.session.flush()
+
+
+def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.CheckoutSession):
+    if attempt.status is AttemptStatus.PAID:
+        return  # already recorded: a repeated event, or the success page after the webhook
+    attempt.status = AttemptStatus.PAID
+    attempt.paid_at = utcnow()
+    attempt.stripe_payment_intent_id = session.payment_intent
+    attempt.amount_paid_pence = session.amount_total
+    paid = f"{format_pence(session.amount_total or 0)} {(session.currency or '').upper()}"
+    if session.amount_total != order.total_pence or (session.currency or "").lower() != "gbp":
+        order.attention = (
+            f"Stripe reports {paid} paid (payment {session.payment_intent}) but the order "
+            f"comes to {format_pence(order.total_pence)} GBP. Check it before releasing anything."
+        )
+    elif order.state is OrderState.PENDING_PAYMENT:
+        states.mark_paid(order, None, f"Card payment {session.payment_intent}")
+        if not order.has_printed_copies:
+            states.mark_fulfilled(order, None, "PDF available to download")
+        send_email("receipt", order.email, order=order, link=order_link(order))
+    else:
+        order.attention = (
+            f"A card payment of {paid} (payment {session.payment_intent}) arrived when the "
+            f"order was already {order.state.label.lower()}. Refund it."
+        )
+    db.session.flush()
+
+
+def record_event(event: gateway.Event) -> bool:
+    """Remember a webhook event; False when it was seen before (a repeat delivery)."""
+    seen = db.session.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event.id))
+    if seen is not None:
+        return False
+    db.session.add(StripeEvent(event_id=event.id, type=event.type))
+    db.session.flush()  # a concurrent delivery of the same id fails here, on the unique id
+    return True
+
+
+def handle_event(event: gateway.Event) -> None:
+    """Act on a verified webhook event once: unknown types and other sessions are ignored."""
+    if not record_event(event):
+        return
+    if event.type in HANDLED_EVENTS and event.object_type == "checkout.session":
+        confirm_checkout_session(event.object_id, event.type)

@@ -1,0 +1,87 @@
+"""Stripe's webhook, the pages Stripe sends people back to, and paying (again) for an order."""
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from portal.extensions import csrf, db
+from portal.orders.access import find_order, may_view
+from portal.payments import gateway, services
+
+bp = Blueprint("payments", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.route("/stripe/webhook", methods=["POST"])
+@csrf.exempt
+def webhook():
+    """Stripe's events. 400 for a bad signature; 200 for anything handled, repeated or not ours;
+    5xx only for a passing fault, so that Stripe delivers the event again."""
+    try:
+        event = gateway.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except (ValueError, gateway.SignatureVerificationError):
+        return {"error": "invalid signature"}, 400
+    try:
+        services.handle_event(event)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same event, delivered twice at once: the other one has it
+        return {"status": "duplicate"}, 200
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("database error handling Stripe event %s", event.id)
+        return {"error": "try again"}, 500
+    except gateway.StripeError:
+        db.session.rollback()
+        log.exception("Stripe could not be reached while handling event %s", event.id)
+        return {"error": "try again"}, 503
+    return {"status": "ok"}, 200
+
+
+@bp.route("/checkout/success")
+def success():
+    """Where Stripe sends the person after paying. It asks Stripe itself; arriving here proves
+    nothing."""
+    session_id = request.args.get("session_id", "")
+    if not session_id.startswith("cs_") or len(session_id) > 255:
+        abort(404)
+    try:
+        order = services.confirm_checkout_session(session_id)
+    except gateway.StripeError:
+        db.session.rollback()
+        order = None
+        flash(
+            "We could not confirm your payment with our card processor yet. "
+            "Your order page will show it as soon as it arrives.",
+            "info",
+        )
+    if order is None:
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("orders.show", reference=order.reference))
+
+
+@bp.route("/orders/<reference>/payment-cancelled")
+def cancelled(reference: str):
+    flash("You have not paid yet. Your order is kept: pay when you are ready.", "info")
+    return redirect(url_for("orders.show", reference=reference))
+
+
+@bp.route("/orders/<reference>/pay", methods=["POST"])
+def pay(reference: str):
+    order = find_order(reference)
+    placed = session.get("placed_orders", [])
+    if order is None or not may_view(order, current_user, placed, request.form.get("token")):
+        abort(404)
+    try:
+        stripe_page = services.start_checkout(order)
+    except services.NotPayable:
+        flash("This order is not waiting for a card payment.", "info")
+        return redirect(url_for("orders.show", reference=reference))
+    except services.PaymentUnavailable:
+        db.session.rollback()
+        return render_template("payments/unavailable.html", order=order), 503
+    db.session.commit()
+    return redirect(stripe_page or url_for("orders.show", reference=reference), 303)
