@@ -27,6 +27,8 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from portal.basket import services as baskets
+from portal.basket.current import SESSION_KEY as BASKET_KEY
 from portal.clock import today_in_london
 from portal.extensions import db, login_manager
 from portal.orders.access import orders_of
@@ -105,10 +107,13 @@ def sign_in():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             # A new session at sign-in: nothing chosen before it (by this person or planted by
-            # someone else) survives into the signed-in session.
+            # someone else) survives into the signed-in session, except what the guest had put
+            # in a basket, which joins the account's basket.
+            guest_basket_id = session.get(BASKET_KEY)
             session.clear()
             login_user(user, remember=form.remember.data)
             services.record_sign_in(user)
+            baskets.join_guest_basket(guest_basket_id, user.id)
             db.session.commit()
             return redirect(safe_next(form.next.data) or url_for("accounts.account"))
         form.email.errors.append("Enter a correct email address and password")

@@ -5,7 +5,7 @@ import re
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import EmailField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 # UK postcodes: outward code, then inward code (digit and two letters); GIR 0AA is Girobank's.
 _POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
@@ -22,7 +22,7 @@ def normalise_postcode(value: str) -> str:
 
 
 def _text(label: str, required: str | None, length: int, **kwargs) -> StringField:
-    validators = [InputRequired(message=required)] if required else [Optional()]
+    validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
     return StringField(
         label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs

@@ -44,10 +44,10 @@ def details():
     needs_address = _needs_address(basket)
     form = (DeliveryForm if needs_address else ContactForm)(data=session.get(DETAILS_KEY))
     if current_user.is_authenticated:
+        del form.email  # an account's orders go to its own, verified, address
         if not form.is_submitted() and not session.get(DETAILS_KEY):
             form.name.data = current_user.name
             form.organisation.data = current_user.organisation_name
-        form.email.data = current_user.email  # orders of an account go to its address
     if form.validate_on_submit():
         session[DETAILS_KEY] = {
             name: getattr(form, name).data or ""
