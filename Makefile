@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
 .PHONY: run test install frontend lint format db-check ci clean
@@ -14,8 +15,12 @@ run: install frontend
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
 	@$(BIN)/flask --app wsgi demo-sign-ins
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop); card payments go to the offline Stripe stand-in"
+	@$(BIN)/python -m stripe_standin --port $(STRIPE_STANDIN_PORT) \
+	    --webhook-url http://127.0.0.1:$(PORT)/stripe/webhook & standin=$$!; \
+	  trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_STANDIN_PORT) \
+	    $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest

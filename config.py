@@ -78,10 +78,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """The laptop: SQLite in ``instance/``, emails to the console, a demo secret key."""
+    """The laptop: SQLite in ``instance/``, emails to the console, a demo secret key, and the
+    offline Stripe stand-in (``python -m stripe_standin``, started by ``make run``)."""
 
     DEBUG = False  # the interactive debugger stays off even on a laptop; errors show our pages
-    DEMO_SIGN_INS = True
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "http://127.0.0.1:12111")
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_standin")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_standin")
 
 
 class TestingConfig(Config):

@@ -29,6 +29,7 @@ class CheckoutSession:
     currency: str | None
     payment_intent: str | None
     metadata: dict[str, str]
+    expires_at: int | None = None  # Unix time, on Stripe's clock
 
     @property
     def is_ours(self) -> bool:
@@ -54,6 +55,7 @@ def _session(obj) -> CheckoutSession:
         currency=data.get("currency"),
         payment_intent=intent,
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        expires_at=data.get("expires_at"),
     )
 
 
@@ -121,6 +123,7 @@ class Event:
     type: str
     object_type: str
     object_id: str | None
+    created: int | None = None  # Unix time, on Stripe's clock
 
 
 def verified_event(payload: bytes, signature: str | None) -> Event:
@@ -135,4 +138,5 @@ def verified_event(payload: bytes, signature: str | None) -> Event:
         type=str(event.get("type", "")),
         object_type=str(obj.get("object", "")),
         object_id=obj.get("id"),
+        created=event.get("created"),
     )

@@ -135,10 +135,11 @@ def _close(attempt: CheckoutAttempt) -> None:
         _apply(attempt.order, attempt, gateway.retrieve_checkout_session(attempt.stripe_session_id))
 
 
-def confirm_checkout_session(session_id: str, event_type: str | None = None) -> Order | None:
+def confirm_checkout_session(session_id: str, event: gateway.Event | None = None) -> Order | None:
     """Bring the order paid through ``session_id`` up to date with Stripe. Idempotent.
 
-    Returns the order, or None when the session is not one of ours.
+    ``event`` is the webhook event that prompted it, if any. Returns the order, or None when the
+    session is not one of ours.
     """
     order_id = db.session.scalar(
         select(CheckoutAttempt.order_id).where(CheckoutAttempt.stripe_session_id == session_id)
@@ -162,7 +163,7 @@ def confirm_checkout_session(session_id: str, event_type: str | None = None) -> 
     if not session.is_ours or session.order_id != order.id:
         log.warning("checkout session %s does not belong to order %s", session_id, order.id)
         return None
-    _apply(order, attempt, session, event_type)
+    _apply(order, attempt, session, event)
     return order
 
 
@@ -170,24 +171,44 @@ def _apply(
     order: Order,
     attempt: CheckoutAttempt,
     session: gateway.CheckoutSession,
-    event_type: str | None = None,
+    event: gateway.Event | None = None,
 ) -> None:
     if session.status == "complete" and session.payment_status == "paid":
         _record_payment(order, attempt, session)
     elif session.status == "complete":
-        if event_type == "checkout.session.async_payment_failed":
+        if event is not None and event.type == "checkout.session.async_payment_failed":
             if attempt.status is not AttemptStatus.PAID:
                 attempt.status = AttemptStatus.FAILED  # the order can be paid again
         elif attempt.status is AttemptStatus.OPEN:
             attempt.status = AttemptStatus.PROCESSING
-    elif session.status == "expired" and attempt.status is AttemptStatus.OPEN:
-        attempt.status = AttemptStatus.EXPIRED
-        db.session.flush()
-        if order.state is OrderState.PENDING_PAYMENT and not _attempts(
-            order, AttemptStatus.OPEN, AttemptStatus.PROCESSING
-        ):
+    elif session.status == "expired":
+        if attempt.status is AttemptStatus.OPEN:
+            attempt.status = AttemptStatus.EXPIRED
+        if _abandoned(order, attempt, session, event):
             orders.cancel_order(order, None, "Card payment was not completed in time")
     db.session.flush()
+
+
+def _abandoned(
+    order: Order,
+    attempt: CheckoutAttempt,
+    session: gateway.CheckoutSession,
+    event: gateway.Event | None,
+) -> bool:
+    """Whether the order's payment was abandoned: its latest session ran out of time.
+
+    A session the portal expired early, to open a newer one, does not count: Stripe's own clock
+    tells them apart (the event comes before the session's ``expires_at``), even when the event
+    arrives before the newer attempt is committed.
+    """
+    if order.state is not OrderState.PENDING_PAYMENT or event is None:
+        return False
+    if session.expires_at is None or event.created is None or event.created < session.expires_at:
+        return False
+    latest = db.session.scalar(
+        select(func.max(CheckoutAttempt.number)).where(CheckoutAttempt.order_id == order.id)
+    )
+    return attempt.number == latest
 
 
 def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.CheckoutSession):
@@ -231,4 +252,4 @@ def handle_event(event: gateway.Event) -> None:
     if not record_event(event):
         return
     if event.type in HANDLED_EVENTS and event.object_type == "checkout.session":
-        confirm_checkout_session(event.object_id, event.type)
+        confirm_checkout_session(event.object_id, event)
