@@ -1,0 +1,52 @@
+"""``python -m stripe_standin``: run the stand-in for the portal's demo on this machine."""
+
+from __future__ import annotations
+
+import argparse
+
+from werkzeug.serving import run_simple
+
+from .app import (
+    DEFAULT_SECRET_KEY,
+    DEFAULT_WEBHOOK_SECRET,
+    DEFAULT_WEBHOOK_URL,
+    StandInConfig,
+    create_app,
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve until interrupted."""
+    parser = argparse.ArgumentParser(
+        prog="python -m stripe_standin",
+        description="An offline stand-in for Stripe's API and hosted Checkout page (test mode).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument("--secret-key", default=DEFAULT_SECRET_KEY)
+    parser.add_argument("--webhook-secret", default=DEFAULT_WEBHOOK_SECRET)
+    parser.add_argument(
+        "--webhook-url", default=DEFAULT_WEBHOOK_URL, help="where events are POSTed ('' for none)"
+    )
+    parser.add_argument("--webhook-timeout", type=float, default=5.0)
+    parser.add_argument("--public-url", default=None, help="base URL of the hosted pages")
+    args = parser.parse_args(argv)
+    app = create_app(
+        StandInConfig(
+            secret_key=args.secret_key,
+            webhook_secret=args.webhook_secret,
+            webhook_url=args.webhook_url or None,
+            webhook_timeout=args.webhook_timeout,
+            public_url=args.public_url,
+        )
+    )
+    print(
+        f"Stripe stand-in listening on http://{args.host}:{args.port} "
+        f"(STRIPE_API_BASE); webhooks to {args.webhook_url or 'nowhere'}",
+        flush=True,
+    )
+    run_simple(args.host, args.port, app, threaded=True)
+
+
+if __name__ == "__main__":
+    main()
