@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 
 def csp_nonce() -> str:
@@ -15,12 +15,16 @@ def csp_nonce() -> str:
 def _set_security_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce")
     script_src = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    # Browsers apply form-action to where a form's answer redirects too: placing an order
+    # redirects to the payment page, so that origin is allowed as well.
+    form_action = f"'self' {current_app.config.get('PAYMENT_PAGE_ORIGIN', '')}".strip()
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "
         f"script-src {script_src}; "
         "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        f"object-src 'none'; base-uri 'self'; form-action {form_action}; "
+        "frame-ancestors 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
