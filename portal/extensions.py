@@ -49,5 +49,9 @@ def _sqlite_connection_rules(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    # IMMEDIATE takes SQLite's write lock at the start, so concurrent requests wait their turn
+    # (up to the busy timeout) instead of failing with "database is locked" when one upgrades a
+    # read to a write; and, as SQLite has no row locks, it gives whole transactions the
+    # one-at-a-time guarantee that SELECT ... FOR UPDATE gives on PostgreSQL.
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
             webhook_url=args.webhook_url or None,
             webhook_timeout=args.webhook_timeout,
             public_url=args.public_url,
+            background_delivery=True,
         )
     )
     print(

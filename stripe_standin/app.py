@@ -24,6 +24,8 @@ class StandInConfig:
 
     ``webhook_url`` None keeps events undelivered until a URL is set. ``public_url`` is the base of
     the hosted pages' URLs (``session.url``); by default, the address the API was called on.
+    ``background_delivery`` sends events after the request that caused them has been answered, as
+    Stripe does (``python -m stripe_standin`` turns it on); otherwise they are sent before.
     """
 
     secret_key: str = DEFAULT_SECRET_KEY
@@ -31,6 +33,7 @@ class StandInConfig:
     webhook_url: str | None = DEFAULT_WEBHOOK_URL
     webhook_timeout: float = 5.0
     public_url: str | None = None
+    background_delivery: bool = False
 
 
 @dataclass
@@ -43,7 +46,10 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.webhooks = WebhookSender(
-            self.config.webhook_secret, self.config.webhook_url, self.config.webhook_timeout
+            self.config.webhook_secret,
+            self.config.webhook_url,
+            self.config.webhook_timeout,
+            background=self.config.background_delivery,
         )
 
     def publish(self, events: list[dict[str, Any]], *, deliver: bool = True) -> list[dict]:

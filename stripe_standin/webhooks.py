@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import queue
 import threading
 import time
 import urllib.error
@@ -34,12 +35,24 @@ class WebhookSender:
     ``failed`` (last attempt did not).
     """
 
-    def __init__(self, secret: str, url: str | None, timeout: float = 5.0) -> None:
+    def __init__(
+        self, secret: str, url: str | None, timeout: float = 5.0, background: bool = False
+    ) -> None:
         self.secret = secret
         self.url = url or None
         self.timeout = timeout
         self._lock = threading.Lock()
+        # Like Stripe, a running stand-in sends events after answering the request that caused
+        # them, in order, from one worker; tests use inline delivery, which is deterministic.
+        self._outbox: queue.Queue[Event] | None = None
+        if background:
+            self._outbox = queue.Queue()
+            threading.Thread(target=self._work, name="webhooks", daemon=True).start()
         self.reset()
+
+    def _work(self) -> None:
+        while True:
+            self.send(self._outbox.get())
 
     def reset(self) -> None:
         """Forget attempts and queued events and stop holding (the URL is kept)."""
@@ -62,6 +75,10 @@ class WebhookSender:
                     self._queue.append(event)
                 else:
                     to_send.append(event)
+        if self._outbox is not None:
+            for event in to_send:
+                self._outbox.put(event)
+            return []
         return [self.send(event) for event in to_send]
 
     def hold(self) -> None:
