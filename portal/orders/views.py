@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.downloads import services as downloads
 from portal.orders.access import find_order, may_view
 from portal.orders.models import OrderState
+from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
 
@@ -21,6 +22,7 @@ def show(reference: str):
         order=order,
         token=token,
         payable=order.state is OrderState.PENDING_PAYMENT,
+        payments=payments.card_payments(order),
         downloadable={
             line.id
             for line in order.lines

@@ -237,6 +237,11 @@ def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.Che
     db.session.flush()
 
 
+def card_payments(order: Order) -> list[CheckoutAttempt]:
+    """The card payments received for an order, oldest first."""
+    return _attempts(order, AttemptStatus.PAID)
+
+
 def record_event(event: gateway.Event) -> bool:
     """Remember a webhook event; False when it was seen before (a repeat delivery)."""
     seen = db.session.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event.id))

@@ -54,6 +54,7 @@ def test_a_guest_pays_by_card_and_gets_both_emails(app, client, checkout, standi
     assert back.headers["Location"] == f"/orders/{order.reference}"
     page = client.get(back.headers["Location"]).get_data(as_text=True)
     assert "Paid" in page and "Download PDF" in page
+    assert "£495.00 by card on" in page
     assert [m.subject for m in outbox] == [
         f"Your order {order.reference} from Socitm Insight",
         f"Receipt for your order {order.reference} from Socitm Insight",
@@ -303,3 +304,22 @@ def test_the_same_event_from_two_threads_at_once_fulfils_once(
     order = stored.order()
     assert order.state is OrderState.FULFILLED and _paid_transitions(order) == 1
     assert sum("Receipt" in m.subject for m in outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "state", "attempt"),
+    [
+        ("succeeded", OrderState.FULFILLED, AttemptStatus.PAID),
+        ("failed", OrderState.PENDING_PAYMENT, AttemptStatus.FAILED),
+    ],
+)
+def test_delayed_payments_wait_for_their_outcome(
+    checkout, standin, stored, outcome, state, attempt
+):
+    session_id = _session_id(checkout(printed=0))
+    standin.complete_async(session_id)
+    assert stored.order().state is OrderState.PENDING_PAYMENT
+    assert stored.attempts()[-1].status is AttemptStatus.PROCESSING
+    standin.settle_async(session_id, outcome)
+    assert stored.order().state is state
+    assert stored.attempts()[-1].status is attempt
