@@ -1,8 +1,9 @@
 """Column types shared by every feature's models."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -23,3 +24,16 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def string_enum(cls: type[enum.Enum], name: str, length: int) -> Enum:
+    """An enum column stored as its values ("paid", "pdf"…) in a VARCHAR with a named CHECK
+    constraint: readable in the database and the same on SQLite and PostgreSQL."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )

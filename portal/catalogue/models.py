@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.db_types import UTCDateTime
+from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
 
@@ -82,16 +81,7 @@ class ReportFormat(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[FormatKind] = mapped_column(
-        Enum(
-            FormatKind,
-            name="format_kind",
-            native_enum=False,
-            create_constraint=True,
-            length=10,
-            values_callable=lambda kinds: [k.value for k in kinds],
-        )
-    )
+    kind: Mapped[FormatKind] = mapped_column(string_enum(FormatKind, "format_kind", 10))
     price_pence: Mapped[int] = mapped_column(Integer)
     subscriber_price_pence: Mapped[int] = mapped_column(Integer, default=0)
     # VAT rate in basis points: 0 is zero-rated, 2000 is 20%.

@@ -3,23 +3,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.db_types import UTCDateTime
+from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
-
-
-def _enum(cls: type[enum.Enum], name: str, length: int) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class OrderState(enum.StrEnum):
@@ -70,9 +59,11 @@ class Order(db.Model):
     subscriber_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    state: Mapped[OrderState] = mapped_column(_enum(OrderState, "order_state", 30), index=True)
+    state: Mapped[OrderState] = mapped_column(
+        string_enum(OrderState, "order_state", 30), index=True
+    )
     payment_method: Mapped[PaymentMethod] = mapped_column(
-        _enum(PaymentMethod, "payment_method", 10)
+        string_enum(PaymentMethod, "payment_method", 10)
     )
     net_pence: Mapped[int] = mapped_column(Integer)
     vat_pence: Mapped[int] = mapped_column(Integer)
@@ -147,8 +138,8 @@ class OrderEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    from_state: Mapped[OrderState | None] = mapped_column(_enum(OrderState, "from_state", 30))
-    to_state: Mapped[OrderState] = mapped_column(_enum(OrderState, "to_state", 30))
+    from_state: Mapped[OrderState | None] = mapped_column(string_enum(OrderState, "from_state", 30))
+    to_state: Mapped[OrderState] = mapped_column(string_enum(OrderState, "to_state", 30))
     # None when the portal itself acted (e.g. on Stripe's word); the person otherwise.
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -3,11 +3,11 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.db_types import UTCDateTime
+from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
 
@@ -30,14 +30,7 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(
-        Enum(
-            OrganisationKind,
-            name="organisation_kind",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda kinds: [k.value for k in kinds],
-        )
+        string_enum(OrganisationKind, "organisation_kind", 20)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -3,11 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.db_types import UTCDateTime
+from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
 
@@ -30,16 +30,7 @@ class CheckoutAttempt(db.Model):
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per order; part of the idempotency key
     stripe_session_id: Mapped[str] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    status: Mapped[AttemptStatus] = mapped_column(
-        Enum(
-            AttemptStatus,
-            name="attempt_status",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda members: [m.value for m in members],
-        )
-    )
+    status: Mapped[AttemptStatus] = mapped_column(string_enum(AttemptStatus, "attempt_status", 20))
     amount_pence: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     # What Stripe said was paid (may differ from amount_pence: then the order is flagged).
