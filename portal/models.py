@@ -3,6 +3,8 @@
 from portal.accounts.models import User
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
+from portal.documents.models import Document, DocumentSequence
+from portal.email_models import OutboxAttachment, OutboxEmail
 from portal.orders.models import Order, OrderEvent, OrderLine
 from portal.organisations.models import (
     InsightSubscription,
@@ -16,6 +18,8 @@ __all__ = [
     "Basket",
     "BasketLine",
     "CheckoutAttempt",
+    "Document",
+    "DocumentSequence",
     "InsightSubscription",
     "NamedMember",
     "Order",
@@ -23,6 +27,8 @@ __all__ = [
     "OrderLine",
     "Organisation",
     "OrganisationDomain",
+    "OutboxAttachment",
+    "OutboxEmail",
     "Report",
     "ReportFormat",
     "StripeEvent",

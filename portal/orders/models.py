@@ -1,9 +1,9 @@
 """Orders: what someone ordered, at what price and why (fixed when ordered), and its history."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -75,6 +75,17 @@ class Order(db.Model):
     delivery_line2: Mapped[str] = mapped_column(String(200), default="", server_default="")
     delivery_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
     delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # Paying on invoice: the buyer's purchase-order number, where the invoice goes, and who pays.
+    po_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    billing_line1: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    billing_line2: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    billing_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    billing_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    finance_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # An administrator let the buyer download before the invoice was paid.
+    downloads_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last reminder sent for an unpaid invoice (a London date).
+    last_reminded_on: Mapped[date | None] = mapped_column(Date)
     # Set when something needs an administrator (an amount that does not match, a payment for an
     # order already paid or cancelled that must be refunded); cleared by them.
     attention: Mapped[str] = mapped_column(Text, default="", server_default="")

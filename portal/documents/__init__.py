@@ -1,0 +1,1 @@
+"""VAT invoices, receipts and credit notes as PDF."""
