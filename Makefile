@@ -18,7 +18,8 @@ run: install frontend
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop); card payments go to the offline Stripe stand-in"
 	@$(BIN)/python -m stripe_standin --port $(STRIPE_STANDIN_PORT) \
 	    --webhook-url http://127.0.0.1:$(PORT)/stripe/webhook & standin=$$!; \
-	  trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask --app wsgi send-outbox --loop & outbox=$$!; \
+	  trap 'kill $$standin $$outbox 2>/dev/null' EXIT INT TERM; \
 	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_STANDIN_PORT) \
 	    $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 

@@ -78,6 +78,19 @@ class Config:
 
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "insight@socitm.example")
 
+    # The seller named on VAT invoices, receipts and credit notes, and where invoices are paid.
+    # The defaults are illustrative; production sets the real ones.
+    SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "Socitm Limited")
+    SUPPLIER_ADDRESS = os.environ.get(
+        "SUPPLIER_ADDRESS",
+        "Socitm Limited\nBriefing House, 1 Example Street\nNorthampton\nNN1 1AA",
+    )
+    SUPPLIER_VAT_NUMBER = os.environ.get("SUPPLIER_VAT_NUMBER", "GB 000 0000 00")
+    BANK_ACCOUNT_NAME = os.environ.get("BANK_ACCOUNT_NAME", "Socitm Limited")
+    BANK_SORT_CODE = os.environ.get("BANK_SORT_CODE", "00-00-00")
+    BANK_ACCOUNT_NUMBER = os.environ.get("BANK_ACCOUNT_NUMBER", "00000000")
+    INVOICE_PAYMENT_DAYS = _int("INVOICE_PAYMENT_DAYS", 30)
+
 
 class DevelopmentConfig(Config):
     """The laptop: SQLite in ``instance/``, emails to the console, a demo secret key, and the

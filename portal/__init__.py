@@ -60,6 +60,7 @@ def create_app(config_class) -> Flask:
     from portal.downloads import bp as downloads_bp
     from portal.main import bp as main_bp
     from portal.orders import bp as orders_bp
+    from portal.outbox import bp as outbox_bp
     from portal.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
@@ -70,6 +71,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(outbox_bp)
 
     errors.init_app(app)
     security.init_app(app)

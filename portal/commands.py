@@ -11,6 +11,8 @@ from portal.clock import today_in_london
 from portal.demo import SIGN_INS, seed_demo
 from portal.extensions import db
 from portal.organisations.cli import import_subscribers_command
+from portal.outbox.cli import send_outbox_command
+from portal.payments.cli import send_reminders_command
 from portal.storage import get_storage
 
 
@@ -61,3 +63,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_sign_ins_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_subscribers_command)
+    app.cli.add_command(send_outbox_command)
+    app.cli.add_command(send_reminders_command)

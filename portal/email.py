@@ -1,49 +1,89 @@
 """The one place that sends mail.
 
-``send_email`` renders ``templates/email/<name>/{subject.txt,body.txt,body.html}`` and queues the
-message on the database session; it leaves only after that session commits, so an email never
-announces a change that was rolled back. The backend comes from ``MAIL_BACKEND``: ``console`` on a
-laptop, ``locmem`` in tests (``mail.outbox``), ``smtp`` in production.
+``send_email`` renders ``templates/email/<name>/{subject.txt,body.txt,body.html}`` and writes the
+email to the outbox (``OutboxEmail``) on the current database session, so it is saved in the same
+transaction as the change that caused it, or not at all. Once that transaction commits, the new
+emails are sent at once by ``portal.email_sending.send_due``; any that cannot be (the mail server is
+down) stay queued, and ``flask send-outbox`` retries them. An email therefore never announces a
+change that was rolled back, and none is lost. The backend comes from ``MAIL_BACKEND``:
+``console`` on a laptop, ``locmem`` in tests (``mail.outbox``), ``smtp`` in production.
 """
 
 import logging
+from collections.abc import Sequence
 
-from flask import Flask, current_app, render_template
-from flask_mailman import EmailMultiAlternatives
+from flask import Flask, render_template
 from sqlalchemy import event
 
+from portal.email_models import OutboxAttachment, OutboxEmail
+from portal.email_sending import send_due
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
-_PENDING = "outgoing_mail"
+_NEW_EMAIL_IDS = "new_outbox_email_ids"
+
+#: An attachment: (filename, content type, data).
+Attachment = tuple[str, str, bytes]
 
 
-def send_email(name: str, to: str, **context) -> None:
-    """Render the email ``name`` for ``to`` and send it once the current transaction commits."""
-    subject = render_template(f"email/{name}/subject.txt", **context).strip()
-    body = render_template(f"email/{name}/body.txt", **context)
-    html = render_template(f"email/{name}/body.html", **context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=current_app.config["MAIL_DEFAULT_SENDER"], to=[to]
+def send_email(
+    name: str, to: str, *, attachments: Sequence[Attachment] = (), order=None, **context
+) -> OutboxEmail:
+    """Render the email ``name`` for ``to`` and put it in the outbox on the current session.
+
+    It is sent after the session's transaction commits, and dropped with it if it rolls back.
+    ``attachments`` are ``(filename, content_type, data)`` triples. ``order`` links the email to
+    that order (for administrators) and is passed to the templates like the rest of ``context``.
+    """
+    if order is not None:
+        context["order"] = order
+        if order.id is None:
+            db.session.flush()  # the order needs its id before the email can point to it
+    email = OutboxEmail(
+        template=name,
+        to_address=to,
+        subject=render_template(f"email/{name}/subject.txt", **context).strip(),
+        body_text=render_template(f"email/{name}/body.txt", **context),
+        body_html=render_template(f"email/{name}/body.html", **context),
+        order_id=order.id if order is not None else None,
+        attachments=[
+            OutboxAttachment(filename=filename, content_type=content_type, data=bytes(data))
+            for filename, content_type, data in attachments
+        ],
     )
-    message.attach_alternative(html, "text/html")
-    db.session.info.setdefault(_PENDING, []).append(message)
+    db.session.add(email)
+    return email
 
 
-def _send_pending(session) -> None:
-    for message in session.info.pop(_PENDING, []):
-        try:
-            message.send()
-        except Exception:
-            # The change is committed; a failed send is logged and must not turn into an error page.
-            log.exception("could not send email %r to %s", message.subject, message.to)
+def _remember_new_emails(session, flush_context) -> None:
+    # Ids exist only once flushed; "new" still lists what this flush inserted.
+    ids = [obj.id for obj in session.new if isinstance(obj, OutboxEmail)]
+    if ids:
+        session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
 
 
-def _discard_pending(session) -> None:
-    session.info.pop(_PENDING, None)
+def _send_after_commit(session) -> None:
+    ids = session.info.pop(_NEW_EMAIL_IDS, None)
+    if not ids:
+        return
+    try:
+        send_due(only_ids=ids)
+    except Exception:
+        # The change and its emails are committed: the outbox sender will send them. A failure
+        # here must not turn a completed request into an error page.
+        log.exception("could not send emails %s after the commit; they stay queued", ids)
+
+
+def _forget_after_rollback(session, transaction) -> None:
+    # A commit has already taken the ids (after_commit runs first); anything left at the end of
+    # the outermost transaction belongs to rows that were rolled back. Ids from a savepoint rolled
+    # back inside a committed transaction may remain: their rows are gone, so nothing is sent.
+    if transaction.parent is None:
+        session.info.pop(_NEW_EMAIL_IDS, None)
 
 
 def init_app(app: Flask) -> None:
-    if not event.contains(db.session, "after_commit", _send_pending):
-        event.listen(db.session, "after_commit", _send_pending)
-        event.listen(db.session, "after_rollback", _discard_pending)
+    if not event.contains(db.session, "after_commit", _send_after_commit):
+        event.listen(db.session, "after_flush", _remember_new_emails)
+        event.listen(db.session, "after_commit", _send_after_commit)
+        event.listen(db.session, "after_transaction_end", _forget_after_rollback)

@@ -12,7 +12,7 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
 )
-from portal.payments.models import CheckoutAttempt, StripeEvent
+from portal.payments.models import CheckoutAttempt, InvoicePayment, StripeEvent
 
 __all__ = [
     "Basket",
@@ -21,6 +21,7 @@ __all__ = [
     "Document",
     "DocumentSequence",
     "InsightSubscription",
+    "InvoicePayment",
     "NamedMember",
     "Order",
     "OrderEvent",

@@ -257,12 +257,21 @@ DOWNLOADABLE_STATES = frozenset({"paid", "fulfilled"})
 
 
 def may_download_line(
-    *, format_kind: str, order_state: str, is_owner: bool, is_admin: bool
+    *,
+    format_kind: str,
+    order_state: str,
+    is_owner: bool,
+    is_admin: bool,
+    released_early: bool = False,
 ) -> bool:
     """Whether someone may download the PDF of an order line: administrators always; otherwise
-    only the owner, and only while the order is paid (or free) and not cancelled."""
+    only the owner, and only while the order is paid (or free) and not cancelled, or while an
+    invoice is awaiting payment if an administrator released the downloads early."""
     if getattr(format_kind, "value", format_kind) != PDF:
         return False
     if is_admin:
         return True
-    return is_owner and getattr(order_state, "value", order_state) in DOWNLOADABLE_STATES
+    state = getattr(order_state, "value", order_state)
+    return is_owner and (
+        state in DOWNLOADABLE_STATES or (released_early and state == "awaiting_invoice_payment")
+    )

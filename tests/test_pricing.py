@@ -260,3 +260,25 @@ def test_totals_add_lines_vat_and_postage():
     result = totals(lines, [450])
     assert (result.net_pence, result.vat_pence, result.postage_pence) == (16_500, 400, 450)
     assert result.total_pence == 17_350
+
+
+@pytest.mark.parametrize(
+    ("state", "released", "allowed"),
+    [
+        ("awaiting_invoice_payment", False, False),
+        ("awaiting_invoice_payment", True, True),
+        ("cancelled", True, False),
+        ("pending_payment", True, False),
+    ],
+)
+def test_downloads_released_early_open_only_an_invoice_awaiting_payment(state, released, allowed):
+    assert (
+        may_download_line(
+            format_kind="pdf",
+            order_state=state,
+            is_owner=True,
+            is_admin=False,
+            released_early=released,
+        )
+        is allowed
+    )

@@ -3,8 +3,9 @@
 import re
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import EmailField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 # UK postcodes: outward code, then inward code (digit and two letters); GIR 0AA is Girobank's.
@@ -61,3 +62,62 @@ class DeliveryForm(ContactForm):
         if not _POSTCODE.match(value):
             raise ValidationError("Enter a real postcode, like SW1A 1AA")
         field.data = value
+
+
+_INVOICE_REQUIRED = {
+    "po_number": "Enter your purchase order number",
+    "billing_line1": "Enter the first line of the billing address",
+    "billing_town": "Enter the town or city of the billing address",
+    "billing_postcode": "Enter the postcode of the billing address",
+    "finance_email": "Enter the email address of your finance contact",
+}
+
+
+class PaymentForm(FlaskForm):
+    """How to pay: by card now, or on invoice against a purchase order (organisations only)."""
+
+    method = RadioField(
+        "How would you like to pay?",
+        choices=[
+            SelectChoice("card", "By card now"),
+            SelectChoice("invoice", "By invoice, with a purchase order"),
+        ],
+        validators=[InputRequired(message="Choose how you would like to pay")],
+        widget=GovRadioInput(),
+    )
+    po_number = _text("Purchase order number", None, 64)
+    billing_line1 = _text("Billing address line 1", None, 200)
+    billing_line2 = _text("Billing address line 2 (optional)", None, 200)
+    billing_town = _text("Town or city", None, 100)
+    billing_postcode = _text("Postcode", None, 10)
+    finance_email = EmailField(
+        "Finance contact email address",
+        validators=[
+            Optional(),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(message="Enter an email address in the correct format, like name@example.gov.uk"),
+        ],
+        filters=[_strip],
+        widget=GovTextInput(),
+        description="Who pays the invoice: we send it to them as well as to you.",
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.method.data != "invoice":
+            return valid
+        for name, message in _INVOICE_REQUIRED.items():
+            field = getattr(self, name)
+            if not field.data and not field.errors:
+                field.errors.append(message)
+                valid = False
+        postcode = self.billing_postcode
+        if postcode.data and not postcode.errors:
+            value = normalise_postcode(postcode.data)
+            if _POSTCODE.match(value):
+                postcode.data = value
+            else:
+                postcode.errors.append("Enter a real postcode, like SW1A 1AA")
+                valid = False
+        return valid

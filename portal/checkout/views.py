@@ -8,18 +8,30 @@ from flask_wtf import FlaskForm
 from portal.basket import services as baskets
 from portal.basket.current import current_basket
 from portal.catalogue.models import FormatKind
-from portal.checkout.forms import ContactForm, DeliveryForm
+from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
 from portal.email import send_email
 from portal.extensions import db
 from portal.orders import services as orders
 from portal.orders.access import order_link
+from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
+from portal.payments import invoices
 from portal.payments import services as payments
 
 bp = Blueprint("checkout", __name__)
 
 DETAILS_KEY = "checkout_details"
+PAYMENT_KEY = "checkout_payment"
+_PAYMENT_FIELDS = (
+    "method",
+    "po_number",
+    "billing_line1",
+    "billing_line2",
+    "billing_town",
+    "billing_postcode",
+    "finance_email",
+)
 PLACED_KEY = "placed_orders"
 _ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode")
 
@@ -54,8 +66,35 @@ def details():
             for name in ("name", "email", "organisation", *_ADDRESS_FIELDS)
             if name in form
         }
-        return redirect(url_for("checkout.review"))
+        return redirect(url_for("checkout.payment"))
     return render_template("checkout/details.html", form=form, needs_address=needs_address)
+
+
+@bp.route("/checkout/payment", methods=["GET", "POST"])
+def payment():
+    basket, away = _basket_or_redirect()
+    if away:
+        return away
+    details = session.get(DETAILS_KEY)
+    if not details:
+        return redirect(url_for("checkout.details"))
+    today = today_in_london()
+    priced = baskets.priced(basket, person_for(current_user, today), today)
+    if priced.totals.total_pence == 0:
+        session[PAYMENT_KEY] = {"method": "free"}
+        return redirect(url_for("checkout.review"))
+    form = PaymentForm(data=session.get(PAYMENT_KEY))
+    if form.validate_on_submit():
+        if form.method.data == "invoice" and not details.get("organisation"):
+            form.method.errors.append(
+                "To pay by invoice, give the organisation you are ordering for in your details"
+            )
+        else:
+            session[PAYMENT_KEY] = {name: form[name].data or "" for name in _PAYMENT_FIELDS}
+            return redirect(url_for("checkout.review"))
+    return render_template(
+        "checkout/payment.html", form=form, total=priced.totals.total_pence, details=details
+    )
 
 
 @bp.route("/checkout/review", methods=["GET", "POST"])
@@ -67,18 +106,27 @@ def review():
     needs_address = _needs_address(basket)
     if not details or (needs_address and not details.get("postcode")):
         return redirect(url_for("checkout.details"))
+    paying = session.get(PAYMENT_KEY) or {}
+    if paying.get("method") not in ("card", "invoice", "free"):
+        return redirect(url_for("checkout.payment"))
     today = today_in_london()
     person = person_for(current_user, today)
+    priced = baskets.priced(basket, person, today)
+    if (paying["method"] == "free") != (priced.totals.total_pence == 0):
+        return redirect(url_for("checkout.payment"))  # the basket's price changed meanwhile
     form = FlaskForm()
     problem = None
     if form.validate_on_submit():
+        on_invoice = paying["method"] == "invoice"
         try:
             order = orders.place_order(
                 _buyer(details),
                 person,
                 baskets.items(basket),
                 today,
+                PaymentMethod.INVOICE if on_invoice else PaymentMethod.CARD,
                 delivery=_delivery(details) if needs_address else None,
+                invoice=_invoice_details(paying) if on_invoice else None,
             )
         except orders.OutOfStock as out:
             db.session.rollback()
@@ -87,12 +135,12 @@ def review():
                 "left. Change the number in your basket. You have not been charged."
             )
         else:
-            return _after_placing(order, basket)
-    priced = baskets.priced(basket, person, today)
+            return _after_placing(order, basket, today)
     return render_template(
         "checkout/review.html",
         priced=priced,
         details=details,
+        paying=paying,
         needs_address=needs_address,
         form=form,
         problem=problem,
@@ -117,12 +165,36 @@ def _delivery(details: dict) -> orders.Delivery:
     )
 
 
-def _after_placing(order, basket):
+def _invoice_details(paying: dict) -> orders.InvoiceDetails:
+    return orders.InvoiceDetails(
+        po_number=paying["po_number"],
+        line1=paying["billing_line1"],
+        line2=paying.get("billing_line2", ""),
+        town=paying["billing_town"],
+        postcode=paying["billing_postcode"],
+        finance_email=paying["finance_email"],
+    )
+
+
+def _after_placing(order, basket, today):
     baskets.empty(basket)
-    send_email("order_confirmation", order.email, order=order, link=order_link(order))
+    if order.payment_method is PaymentMethod.INVOICE:
+        invoices.issue_invoice_for(order, today)  # the invoice email confirms the order
+    elif order.total_pence == 0:
+        invoices.send_receipt(order, today)
+    else:
+        send_email("order_confirmation", order.email, order=order, link=order_link(order))
     db.session.commit()
     session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
     session.pop(DETAILS_KEY, None)
+    session.pop(PAYMENT_KEY, None)
+    if order.payment_method is PaymentMethod.INVOICE:
+        flash(
+            f"Order {order.reference} is placed. We have emailed the VAT invoice to "
+            f"{order.email}. Your PDFs will be ready to download once it is paid.",
+            "success",
+        )
+        return redirect(url_for("orders.show", reference=order.reference))
     if order.total_pence == 0:
         flash(f"Order {order.reference} is placed. There is nothing to pay.", "success")
         return redirect(url_for("orders.show", reference=order.reference))

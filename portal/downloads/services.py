@@ -22,6 +22,7 @@ def may_download(
         or line.order.id in placed_here
         or token_opens(line.order, token),
         is_admin=signed_in and bool(user.is_admin),
+        released_early=line.order.downloads_released_at is not None,
     )
 
 

@@ -59,6 +59,28 @@ class Delivery:
         }
 
 
+@dataclass(frozen=True)
+class InvoiceDetails:
+    """What paying on invoice needs: a purchase-order number, a billing address, who pays."""
+
+    po_number: str
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+    finance_email: str
+
+    def as_order_fields(self) -> dict[str, str]:
+        return {
+            "po_number": self.po_number,
+            "billing_line1": self.line1,
+            "billing_line2": self.line2,
+            "billing_town": self.town,
+            "billing_postcode": self.postcode,
+            "finance_email": self.finance_email,
+        }
+
+
 class OutOfStock(Exception):
     def __init__(self, report_format: ReportFormat):
         super().__init__(f"not enough printed copies of format {report_format.id}")
@@ -168,6 +190,7 @@ def place_order(
     today: date,
     payment_method: PaymentMethod = PaymentMethod.CARD,
     delivery: Delivery | None = None,
+    invoice: InvoiceDetails | None = None,
 ) -> Order:
     """Create an order, pricing every line with ``pricing.quote`` and fixing price and reason.
 
@@ -187,6 +210,7 @@ def place_order(
         organisation_name=buyer.organisation_name,
         subscriber_organisation_id=priced.subscriber_organisation_id,
         **(delivery.as_order_fields() if delivery else {}),
+        **(invoice.as_order_fields() if invoice else {}),
     )
     for item, quote in zip(priced.items, priced.quotes, strict=True):
         if item.report_format.kind is FormatKind.PRINT:

@@ -1,9 +1,9 @@
 """Card payments through Stripe Checkout: each attempt to pay an order, and each event received."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -50,3 +50,20 @@ class StripeEvent(db.Model):
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvoicePayment(db.Model):
+    """Money received against an invoice (by bank transfer), as an administrator recorded it."""
+
+    __tablename__ = "invoice_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One payment settles an invoice: a second is refused (and the unique order backs that up).
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), unique=True)
+    paid_on: Mapped[date] = mapped_column(Date)  # when the money arrived (Europe/London)
+    reference: Mapped[str] = mapped_column(String(100))  # e.g. the bank transfer's reference
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    recorded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,15 +12,13 @@ import logging
 from flask import url_for
 from sqlalchemy import func, select
 
-from portal.clock import utcnow
-from portal.email import send_email
+from portal.clock import today_in_london, utcnow
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
-from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState
-from portal.payments import gateway
+from portal.payments import gateway, invoices
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -228,7 +226,7 @@ def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.Che
         states.mark_paid(order, None, f"Card payment {session.payment_intent}")
         if not order.has_printed_copies:
             states.mark_fulfilled(order, None, "PDF available to download")
-        send_email("receipt", order.email, order=order, link=order_link(order))
+        invoices.send_receipt(order, today_in_london())
     else:
         order.attention = (
             f"A card payment of {paid} (payment {session.payment_intent}) arrived when the "

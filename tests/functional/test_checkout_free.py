@@ -53,7 +53,9 @@ def test_a_subscribers_free_printed_copy_needs_no_payment(
     app, client, post_form, report, subscriber, outbox
 ):
     _add_print(post_form, report)
-    assert post_form("/checkout", ADDRESS).headers["Location"] == "/checkout/review"
+    assert post_form("/checkout", ADDRESS).headers["Location"] == "/checkout/payment"
+    # Nothing to pay: the payment step is skipped.
+    assert client.get("/checkout/payment").headers["Location"] == "/checkout/review"
     review = client.get("/checkout/review").get_data(as_text=True)
     assert "There is nothing to pay" in review and "NM1 1AA" in review
     placed = post_form("/checkout/review", {})
@@ -63,13 +65,17 @@ def test_a_subscribers_free_printed_copy_needs_no_payment(
     assert order.total_pence == 0 and order.delivery_postcode == "NM1 1AA"
     page = client.get(placed.headers["Location"]).get_data(as_text=True)
     assert order.reference in page and "Free with your Insight subscription" in page
-    assert [m.subject for m in outbox] == [f"Your order {order.reference} from Socitm Insight"]
+    [receipt] = outbox  # a free order's confirmation is its receipt, PDF attached
+    assert receipt.subject.startswith("Receipt RCT-")
+    assert order.reference in receipt.subject
+    assert receipt.attachments[0][2] == "application/pdf"
     with app.app_context():
         assert db.session.get(ReportFormat, order.lines[0].report_format_id).stock == 9
 
     # The next copy costs the standard price: the order waits for a card payment.
     _add_print(post_form, report)
     post_form("/checkout", ADDRESS)
+    post_form("/checkout/payment", {"method": "card"})
     review = client.get("/checkout/review").get_data(as_text=True)
     assert "has used 1 of 1 free copy" in review and "£175.00" in review
 
@@ -110,6 +116,7 @@ def test_checkout_with_an_empty_basket_goes_back_to_the_basket(client):
 def test_stock_running_out_before_placing_is_explained(app, client, post_form, report, subscriber):
     _add_print(post_form, report, "5")
     post_form("/checkout", ADDRESS)
+    post_form("/checkout/payment", {"method": "card"})
     with app.app_context():
         printed = db.session.scalar(
             select(ReportFormat).where(

@@ -75,6 +75,7 @@ def checkout(post_form, report):
                     {"format_id": str(format_id), "quantity": str(quantity)},
                 )
         post_form("/checkout", {**GUEST, **(ADDRESS if printed else {}), **(details or {})})
+        post_form("/checkout/payment", {"method": "card"})
         return post_form("/checkout/review", {})
 
     return place

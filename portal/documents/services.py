@@ -1,0 +1,249 @@
+"""Issuing documents: VAT invoices, receipts and credit notes, numbered without gaps.
+
+Each kind of document has its own sequence (``INV-000001``, ``RCT-000001``, ``CRN-000001``).
+Taking a number updates that kind's ``document_sequences`` row, so concurrent transactions queue
+on its lock until the first commits, and a transaction that rolls back gives its number back:
+no two documents share a number and none is skipped. The PDF is drawn once, when the document is
+issued, and kept on the row exactly as issued.
+
+Services flush; the caller commits once (and only then sends the PDF anywhere).
+"""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.documents import content
+from portal.documents.models import Document, DocumentKind, DocumentSequence
+from portal.documents.pdf import DocumentContent, InvoiceTerms, render_document
+from portal.extensions import db
+from portal.money import format_pence
+from portal.orders.models import Order, OrderState, PaymentMethod
+
+
+class DocumentRefused(Exception):
+    """The document cannot be issued (wrong kind of order, wrong state, or too large a credit)."""
+
+
+def take_number(kind: DocumentKind) -> int:
+    """Take the next number of ``kind``, in the caller's transaction.
+
+    One ``UPDATE … RETURNING`` both reads and moves the sequence on, so the row lock it takes
+    makes concurrent transactions wait their turn (and read the number the first one left), and a
+    rollback undoes the move. Should the row be missing (the tables were emptied), it is put back
+    to follow the highest number already issued, then taken as usual.
+    """
+    sequences = DocumentSequence.__table__
+    move_on = (
+        update(sequences)
+        .where(sequences.c.kind == kind)
+        .values(next_number=sequences.c.next_number + 1)
+        .returning(sequences.c.next_number - 1)
+    )
+    number = db.session.execute(move_on).scalar_one_or_none()
+    if number is None:
+        _restore_sequence(kind)
+        number = db.session.execute(move_on).scalar_one()
+    return number
+
+
+def _restore_sequence(kind: DocumentKind) -> None:
+    # ON CONFLICT DO NOTHING waits for a concurrent transaction restoring the same row, so only
+    # one row is ever put back; both then take numbers from it in turn.
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    highest = (
+        select(func.coalesce(func.max(Document.sequence_number), 0) + 1)
+        .where(Document.kind == kind)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        insert(DocumentSequence.__table__)
+        .values(kind=kind, next_number=highest)
+        .on_conflict_do_nothing(index_elements=["kind"])
+    )
+
+
+def document_number(kind: DocumentKind, sequence_number: int) -> str:
+    """The number as printed: ``INV-000123``."""
+    return f"{kind.prefix}-{sequence_number:06d}"
+
+
+def documents_for(order: Order) -> list[Document]:
+    """Every document issued for ``order``, in the order they were issued."""
+    return list(
+        db.session.scalars(
+            select(Document).where(Document.order_id == order.id).order_by(Document.id)
+        )
+    )
+
+
+def find_document(order: Order, number: str) -> Document | None:
+    """The document of ``order`` with this number (None when there is none, or it belongs to
+    another order)."""
+    return db.session.scalar(
+        select(Document).where(
+            Document.order_id == order.id, Document.number == number.strip().upper()
+        )
+    )
+
+
+def issue_invoice(order: Order, issued_on: date) -> Document:
+    """The VAT invoice of an order paid on invoice, issued on ``issued_on`` (also its tax point),
+    with the payment terms (``INVOICE_PAYMENT_DAYS``) and the bank details to pay to.
+
+    An order has one invoice: asking again returns the one already issued, never a second number.
+    Raises DocumentRefused for an order not paid on invoice, or a cancelled one.
+    """
+    _lock(order)
+    existing = _existing(order, DocumentKind.INVOICE)
+    if existing is not None:
+        return existing
+    if order.payment_method is not PaymentMethod.INVOICE:
+        raise DocumentRefused(f"order {order.reference} is not paid on invoice")
+    if order.state is OrderState.CANCELLED:
+        raise DocumentRefused(f"order {order.reference} is cancelled")
+    config = current_app.config
+    days = config["INVOICE_PAYMENT_DAYS"]
+    terms = InvoiceTerms(
+        payment_days=days,
+        due_on=issued_on + timedelta(days=days),
+        bank=content.bank_from_config(config),
+        payment_reference=order.reference or "",
+    )
+    supplier = content.supplier_from_config(config)
+    return _issue(
+        order,
+        DocumentKind.INVOICE,
+        issued_on,
+        order.total_pence,
+        lambda number: content.invoice_content(order, number, issued_on, supplier, terms),
+    )
+
+
+def issue_receipt(order: Order, issued_on: date) -> Document:
+    """The receipt of a paid order (by card, on invoice, or with nothing to pay), saying how it
+    was paid.
+
+    An order has one receipt: asking again returns the one already issued, never a second number.
+    Raises DocumentRefused for an order that is not paid.
+    """
+    _lock(order)
+    existing = _existing(order, DocumentKind.RECEIPT)
+    if existing is not None:
+        return existing
+    if order.state not in (OrderState.PAID, OrderState.FULFILLED):
+        raise DocumentRefused(f"order {order.reference} is not paid")
+    how_paid = _how_paid(order)
+    supplier = content.supplier_from_config(current_app.config)
+    return _issue(
+        order,
+        DocumentKind.RECEIPT,
+        issued_on,
+        order.total_pence,
+        lambda number: content.receipt_content(order, number, issued_on, supplier, how_paid),
+    )
+
+
+def issue_credit_note(
+    document: Document, amount_pence: int, issued_on: date, reason: str
+) -> Document:
+    """A credit note for ``amount_pence`` (a positive amount, VAT included) against an invoice or
+    a receipt, e.g. for a refund. Its total is minus the amount; it names the document it
+    corrects, and why.
+
+    The VAT credited is the original's share of VAT in the amount (all of it for a full credit).
+    Every call issues a new credit note. Raises DocumentRefused when ``document`` is itself a
+    credit note, or the amount is not positive or is more than is left to credit on it.
+    """
+    if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
+        raise TypeError(f"money is integer pence, not {type(amount_pence).__name__}")
+    order = document.order
+    _lock(order)
+    if document.kind is DocumentKind.CREDIT_NOTE:
+        raise DocumentRefused("a credit note cannot itself be credited")
+    credited = db.session.scalar(
+        select(func.coalesce(func.sum(Document.total_pence), 0)).where(
+            Document.credits_document_id == document.id
+        )
+    )
+    left = document.total_pence + credited  # credit notes' totals are negative
+    if not 0 < amount_pence <= left:
+        raise DocumentRefused(
+            f"{document.number} has {format_pence(left)} left to credit, "
+            f"not {format_pence(amount_pence)}"
+        )
+    vat = _vat_share(order, amount_pence)
+    supplier = content.supplier_from_config(current_app.config)
+    return _issue(
+        order,
+        DocumentKind.CREDIT_NOTE,
+        issued_on,
+        -amount_pence,
+        lambda number: content.credit_note_content(
+            document, number, issued_on, supplier, amount_pence, vat, reason
+        ),
+        credits=document,
+    )
+
+
+def _lock(order: Order) -> None:
+    """Lock the order's row, so two requests issuing for one order take turns (and the second
+    finds the first's document instead of taking a second number)."""
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+
+
+def _existing(order: Order, kind: DocumentKind) -> Document | None:
+    return db.session.scalar(
+        select(Document)
+        .where(Document.order_id == order.id, Document.kind == kind)
+        .order_by(Document.id)
+        .limit(1)
+    )
+
+
+def _issue(
+    order: Order,
+    kind: DocumentKind,
+    issued_on: date,
+    total_pence: int,
+    content_for: Callable[[str], DocumentContent],
+    credits: Document | None = None,
+) -> Document:
+    """Take the next number, draw the PDF with it and keep both on a new document row."""
+    sequence_number = take_number(kind)
+    number = document_number(kind, sequence_number)
+    document = Document(
+        order_id=order.id,
+        kind=kind,
+        sequence_number=sequence_number,
+        number=number,
+        issued_on=issued_on,
+        total_pence=total_pence,
+        credits_document_id=credits.id if credits is not None else None,
+        pdf=render_document(content_for(number)),
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def _how_paid(order: Order) -> str:
+    total = format_pence(order.total_pence)
+    if order.payment_method is PaymentMethod.CARD:
+        return f"Paid in full by card: {total}. Thank you."
+    if order.payment_method is PaymentMethod.INVOICE:
+        invoice = _existing(order, DocumentKind.INVOICE)
+        against = f" against VAT invoice {invoice.number}" if invoice is not None else ""
+        return f"Paid in full by bank transfer{against}: {total}. Thank you."
+    return "Nothing to pay for this order."
+
+
+def _vat_share(order: Order, amount_pence: int) -> int:
+    """The VAT in ``amount_pence`` of the order's total, to the nearest penny (halves up)."""
+    if order.total_pence <= 0:
+        return 0
+    return (2 * amount_pence * order.vat_pence + order.total_pence) // (2 * order.total_pence)

@@ -1,0 +1,157 @@
+"""Paying on invoice: issuing the VAT invoice when the order is placed, recording the bank
+transfer when it arrives, releasing downloads early, and reminding late payers.
+
+Services flush; the caller commits once.
+"""
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.clock import utcnow
+from portal.documents import services as documents
+from portal.documents.models import DocumentKind
+from portal.email import send_email
+from portal.extensions import db
+from portal.orders import states
+from portal.orders.access import order_link
+from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.payments.models import InvoicePayment
+
+#: Reminders start this many days after the invoice date, then repeat every REMINDER_EVERY days.
+FIRST_REMINDER_AFTER = 30
+REMINDER_EVERY = 14
+
+
+class AlreadyPaid(Exception):
+    """The invoice has been paid already (or the order no longer awaits payment)."""
+
+
+def _pdf(document) -> tuple[str, str, bytes]:
+    return (document.filename, "application/pdf", document.pdf)
+
+
+def _recipients(order: Order) -> list[str]:
+    """The buyer, and the finance contact when that is someone else."""
+    finance = order.finance_email.strip().lower()
+    return [order.email] + ([finance] if finance and finance != order.email.lower() else [])
+
+
+def issue_invoice_for(order: Order, today: date) -> None:
+    """Issue the VAT invoice of a newly placed invoice order and email it, PDF attached, to the
+    buyer and the finance contact."""
+    invoice = documents.issue_invoice(order, today)
+    due = invoice.issued_on + timedelta(days=current_app.config["INVOICE_PAYMENT_DAYS"])
+    for to in _recipients(order):
+        send_email(
+            "invoice",
+            to,
+            attachments=[_pdf(invoice)],
+            order=order,
+            invoice=invoice,
+            due_on=due,
+            link=order_link(order),
+        )
+
+
+def send_receipt(order: Order, today: date) -> None:
+    """Issue the receipt of a paid (or free) order and email it, PDF attached."""
+    receipt = documents.issue_receipt(order, today)
+    send_email(
+        "receipt",
+        order.email,
+        attachments=[_pdf(receipt)],
+        order=order,
+        receipt=receipt,
+        link=order_link(order),
+    )
+
+
+def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: int | None) -> None:
+    """Record the bank transfer that pays an invoice: the order is paid, its downloads open, the
+    receipt is sent, and the change is in the order's history. Paying twice raises AlreadyPaid.
+    """
+    if order.payment_method is not PaymentMethod.INVOICE or (
+        order.state is not OrderState.AWAITING_INVOICE_PAYMENT
+    ):
+        raise AlreadyPaid()
+    already = db.session.scalar(select(InvoicePayment).where(InvoicePayment.order_id == order.id))
+    if already is not None:
+        raise AlreadyPaid()
+    db.session.add(
+        InvoicePayment(
+            order_id=order.id,
+            paid_on=paid_on,
+            reference=reference.strip(),
+            amount_pence=order.total_pence,
+            recorded_by_user_id=by_user_id,
+        )
+    )
+    states.mark_paid(
+        order, by_user_id, f"Invoice paid on {paid_on:%d/%m/%Y}, reference {reference}"
+    )
+    if not order.has_printed_copies:
+        states.mark_fulfilled(order, by_user_id, "PDF available to download")
+    send_receipt(order, paid_on)
+    db.session.flush()
+
+
+def release_downloads_early(order: Order, by_user_id: int | None) -> None:
+    """Let the buyer of an unpaid invoice order download its PDFs now (an administrator's call)."""
+    if order.state is not OrderState.AWAITING_INVOICE_PAYMENT:
+        raise AlreadyPaid()
+    if order.downloads_released_at is None:
+        order.downloads_released_at = utcnow()
+        order.events.append(
+            _note(order, by_user_id, "Downloads released before the invoice was paid")
+        )
+    db.session.flush()
+
+
+def _note(order: Order, by_user_id: int | None, note: str) -> OrderEvent:
+    """A history entry that changes no state (the order stays as it was)."""
+    return OrderEvent(
+        from_state=order.state, to_state=order.state, actor_user_id=by_user_id, note=note
+    )
+
+
+def _invoice_of(order: Order):
+    return next((d for d in documents.documents_for(order) if d.kind is DocumentKind.INVOICE), None)
+
+
+def reminder_due(invoiced_on: date, last_reminded_on: date | None, today: date) -> bool:
+    """Whether an unpaid invoice gets a reminder today: first 30 days after the invoice date,
+    then every 14 days after the last reminder (a missed day is caught up the next day)."""
+    if today < invoiced_on + timedelta(days=FIRST_REMINDER_AFTER):
+        return False
+    if last_reminded_on is None:
+        return True
+    return today >= last_reminded_on + timedelta(days=REMINDER_EVERY)
+
+
+def send_reminders(today: date) -> list[str]:
+    """Email a reminder, invoice attached, for every unpaid invoice that is due one today.
+    Returns the references reminded. Running it twice the same day sends nothing more."""
+    reminded = []
+    unpaid = db.session.scalars(
+        select(Order).where(Order.state == OrderState.AWAITING_INVOICE_PAYMENT).order_by(Order.id)
+    )
+    for order in unpaid:
+        invoice = _invoice_of(order)
+        if invoice is None or not reminder_due(invoice.issued_on, order.last_reminded_on, today):
+            continue
+        for to in _recipients(order):
+            send_email(
+                "invoice_reminder",
+                to,
+                attachments=[_pdf(invoice)],
+                order=order,
+                invoice=invoice,
+                days=(today - invoice.issued_on).days,
+                link=order_link(order),
+            )
+        order.last_reminded_on = today
+        reminded.append(order.reference)
+    db.session.flush()
+    return reminded

@@ -1,0 +1,38 @@
+"""Orders to issue documents for."""
+
+import pytest
+
+from portal import pricing
+from portal.catalogue.models import FormatKind
+from portal.orders.models import Order, PaymentMethod
+from portal.orders.services import Buyer, Item, place_order
+from tests.documents.helpers import BILLING, TODAY, format_of
+
+
+@pytest.fixture
+def place_guest_order(create_report):
+    """Place a guest's order (on invoice unless told otherwise) and flush. ``items`` is a list of
+    ``(report_format, quantity)``, by default one PDF and two printed copies of a new report.
+    Invoice orders get a PO number, billing address and finance contact; ``fields`` set any
+    order field afterwards."""
+
+    def place(items=None, *, method: PaymentMethod = PaymentMethod.INVOICE, **fields) -> Order:
+        if items is None:
+            report = create_report()
+            items = [
+                (format_of(report, FormatKind.PDF), 1),
+                (format_of(report, FormatKind.PRINT), 2),
+            ]
+        order = place_order(
+            Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Council"),
+            pricing.GUEST,
+            [Item(report_format, quantity) for report_format, quantity in items],
+            TODAY,
+            method,
+        )
+        details = BILLING if method is PaymentMethod.INVOICE else {}
+        for key, value in {**details, **fields}.items():
+            setattr(order, key, value)
+        return order
+
+    return place
