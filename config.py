@@ -68,6 +68,11 @@ class Config:
 
     # Files (report PDFs, stamped copies) live outside any public folder.
     STORAGE_ROOT = os.environ.get("STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
+    # How long the link in an order email opens the order and its downloads.
+    DOWNLOAD_LINK_MAX_AGE = _int("DOWNLOAD_LINK_MAX_AGE", 60 * 60 * 24 * 30)
+    # "" streams downloads from the app; "x-accel-redirect" (nginx) or "x-sendfile" hands the
+    # file to the front web server instead.
+    DOWNLOAD_OFFLOAD = os.environ.get("DOWNLOAD_OFFLOAD", "")
 
     # Stripe (used from the checkout issue on)
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")

@@ -4,6 +4,7 @@ from portal.accounts.models import User
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
 from portal.documents.models import Document, DocumentSequence
+from portal.downloads.models import Download
 from portal.email_models import OutboxAttachment, OutboxEmail
 from portal.orders.models import Order, OrderEvent, OrderLine
 from portal.organisations.models import (
@@ -20,6 +21,7 @@ __all__ = [
     "CheckoutAttempt",
     "Document",
     "DocumentSequence",
+    "Download",
     "InsightSubscription",
     "InvoicePayment",
     "NamedMember",

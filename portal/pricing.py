@@ -263,14 +263,18 @@ def may_download_line(
     is_owner: bool,
     is_admin: bool,
     released_early: bool = False,
+    refunded: bool = False,
 ) -> bool:
     """Whether someone may download the PDF of an order line: administrators always; otherwise
     only the owner, and only while the order is paid (or free) and not cancelled, or while an
-    invoice is awaiting payment if an administrator released the downloads early."""
+    invoice is awaiting payment if an administrator released the downloads early. A refunded
+    line is closed to its owner at once."""
     if getattr(format_kind, "value", format_kind) != PDF:
         return False
     if is_admin:
         return True
+    if refunded:
+        return False
     state = getattr(order_state, "value", order_state)
     return is_owner and (
         state in DOWNLOADABLE_STATES or (released_early and state == "awaiting_invoice_payment")

@@ -1,5 +1,7 @@
 """One-click subscriber downloads, and the download of a PDF an order line holds."""
 
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -7,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -19,9 +20,12 @@ from portal.clock import today_in_london
 from portal.downloads import services
 from portal.extensions import db, login_manager
 from portal.orders import services as orders
+from portal.orders.access import token_state
 from portal.organisations.services import person_for
+from portal.storage import get_storage
 
 bp = Blueprint("downloads", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.route("/reports/<slug>/download", methods=["POST"])
@@ -45,21 +49,50 @@ def take_free_pdf(slug: str):
 
 @bp.route("/downloads/<int:line_id>")
 def download_line(line_id: int):
+    """A personalised copy of the PDF an order line holds, for those entitled to it."""
     line = orders.line_for_download(line_id)
     token = request.args.get("token")
-    placed = session.get("placed_orders", [])
-    # Someone else's line looks exactly like one that does not exist.
-    if line is None or not services.may_download(line, current_user, placed, token):
-        if line is None or current_user.is_authenticated or token:
-            abort(404)
-        return login_manager.unauthorized()
-    stream = services.open_report_pdf(line)
-    if stream is None:
-        return render_template("downloads/not_ready.html", line=line), 503
-    return send_file(
-        stream,
+    if line is None:
+        log.info("download of unknown line %s refused", line_id)
+        abort(404)
+    granted = services.access(line, current_user, session.get("placed_orders", []), token)
+    if granted.via is None:
+        if not current_user.is_authenticated and not token:
+            return login_manager.unauthorized()
+        if token and token_state(line.order, token) == "expired":
+            return render_template("orders/link_expired.html", order=line.order, token=token), 410
+        # Someone else's line looks exactly like one that does not exist.
+        log.warning("download of line %s refused: not the asker's", line_id)
+        abort(404)
+    if not granted.allowed:
+        log.info("download of line %s refused: %s", line_id, line.order.state)
+        message = services.why_unavailable(line)
+        return render_template("downloads/unavailable.html", line=line, message=message), 410
+    # A resumed download (a byte range after the start) continues one already counted.
+    counts = not request.range or request.range.ranges[0][0] == 0
+    if counts and services.over_limit(line, granted.via):
+        return render_template(
+            "downloads/limit_reached.html", line=line, limit=services.limit_of(line)
+        ), 403
+    try:
+        key = services.personalised_copy(line)
+    except services.FileUnavailable:
+        db.session.rollback()
+        return render_template("downloads/not_ready.html", line=line), 404
+    response = get_storage().send(
+        key,
+        download_name=services.download_name(line),
         mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{line.report_format.report.slug}.pdf",
-        max_age=0,
+        offload=services.offload_mode(),
     )
+    # "Not modified" (the browser has this copy) is not another download.
+    if counts and response.status_code in (200, 206):
+        services.record(
+            line,
+            granted.via,
+            current_user.id if current_user.is_authenticated else None,
+            request.remote_addr or "",
+            request.user_agent.string,
+        )
+    db.session.commit()
+    return response

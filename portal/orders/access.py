@@ -2,15 +2,13 @@
 of the signed link from the order's emails."""
 
 from flask import current_app, url_for
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from portal.extensions import db
 from portal.orders.models import Order
 
 _SALT = "orders.view"
-#: How long the link in an order email works.
-LINK_MAX_AGE = 60 * 60 * 24 * 90
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -28,13 +26,27 @@ def order_link(order: Order) -> str:
     )
 
 
-def token_opens(order: Order, token: str | None) -> bool:
+def token_state(order: Order, token: str | None) -> str:
+    """``valid``, ``expired`` (a genuine link for this order, too old) or ``invalid``."""
     if not token or len(token) > 200:
-        return False
+        return "invalid"
+    serializer = _serializer()
     try:
-        return _serializer().loads(token, max_age=LINK_MAX_AGE) == order.id
+        opened = serializer.loads(token, max_age=current_app.config["DOWNLOAD_LINK_MAX_AGE"])
+    except SignatureExpired as expired:
+        # The signature is genuine; only its age fails. Which order was it for?
+        try:
+            opened = serializer.load_payload(expired.payload)
+        except BadSignature:
+            return "invalid"
+        return "expired" if opened == order.id else "invalid"
     except BadSignature:
-        return False
+        return "invalid"
+    return "valid" if opened == order.id else "invalid"
+
+
+def token_opens(order: Order, token: str | None) -> bool:
+    return token_state(order, token) == "valid"
 
 
 def owns(order: Order, user) -> bool:

@@ -137,6 +137,12 @@ class OrderLine(db.Model):
     vat_pence: Mapped[int] = mapped_column(Integer)
     total_pence: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
+    # The personalised copy, stamped at the first download and kept (a storage key).
+    stamped_file_key: Mapped[str | None] = mapped_column(String(200))
+    # Downloads are counted from here on (an administrator may reset the count).
+    downloads_counted_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the line is refunded: it loses access at once.
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     report_format = relationship("ReportFormat")

@@ -2,24 +2,78 @@
 
 from io import BytesIO
 
-from flask import Blueprint, abort, render_template, request, send_file, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from portal.documents import services as documents
 from portal.downloads import services as downloads
-from portal.orders.access import find_order, may_view
+from portal.email import send_email
+from portal.extensions import db
+from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
 from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
 
 
+class LinkExpired(Exception):
+    def __init__(self, order, token):
+        self.order, self.token = order, token
+
+
 def _viewable_order(reference: str):
     order = find_order(reference)
     token = request.args.get("token")
-    if order is None or not may_view(order, current_user, session.get("placed_orders", []), token):
+    if order is None:
+        abort(404)
+    if not may_view(order, current_user, session.get("placed_orders", []), token):
+        if token_state(order, token) == "expired":
+            raise LinkExpired(order, token)
         abort(404)  # someone else's order looks exactly like one that does not exist
     return order, token
+
+
+@bp.errorhandler(LinkExpired)
+def _link_expired(expired: LinkExpired):
+    return render_template(
+        "orders/link_expired.html", order=expired.order, token=expired.token
+    ), 410
+
+
+@bp.route("/orders/<reference>/send-link", methods=["POST"])
+def send_link(reference: str):
+    """Email a fresh link to the order's own address (never to anyone else), for whoever can see
+    the order or holds an expired link to it."""
+    order = find_order(reference)
+    token = request.form.get("token")
+    placed = session.get("placed_orders", [])
+    if order is None or not (
+        may_view(order, current_user, placed, token) or token_state(order, token) == "expired"
+    ):
+        abort(404)
+    send_email(
+        "order_link",
+        order.email,
+        order=order,
+        link=order_link(order),
+        days=current_app.config["DOWNLOAD_LINK_MAX_AGE"] // 86400,
+    )
+    db.session.commit()
+    flash(f"We have emailed a new link to {order.email}.", "success")
+    if may_view(order, current_user, placed, None):
+        return redirect(url_for("orders.show", reference=reference))
+    return render_template("orders/link_sent.html", order=order)
 
 
 @bp.route("/orders/<reference>")
@@ -32,8 +86,8 @@ def show(reference: str):
         payable=order.state is OrderState.PENDING_PAYMENT,
         payments=payments.card_payments(order),
         documents=documents.documents_for(order),
-        downloadable={
-            line.id
+        downloads_left={
+            line.id: max(downloads.limit_of(line) - downloads.downloads_used(line), 0)
             for line in order.lines
             if downloads.may_download(line, current_user, session.get("placed_orders", []), token)
         },

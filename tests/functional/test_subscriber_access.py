@@ -50,7 +50,7 @@ def test_one_click_records_a_free_order_and_downloads_the_pdf(
         assert download.status_code == 200
         assert download.mimetype == "application/pdf"
         assert download.data.startswith(b"%PDF")
-        assert f"filename={report.slug}.pdf" in download.headers["Content-Disposition"]
+        assert f"filename={report.slug}-INS-" in download.headers["Content-Disposition"]
 
     [order] = _pdf_line_orders(app)
     assert order.state is OrderState.FULFILLED and order.total_pence == 0
