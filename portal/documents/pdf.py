@@ -5,7 +5,6 @@ configuration, no clock. It uses the PDF standard Helvetica fonts, which carry o
 "WinAnsi" character set, so every piece of text passes through ``printable`` first.
 """
 
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 from io import BytesIO
@@ -20,6 +19,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from portal.clock import long_date
 from portal.money import format_pence
+from portal.pdf_text import printable
 
 
 @dataclass(frozen=True)
@@ -119,48 +119,6 @@ _TITLE = ParagraphStyle(
 _HEADING = ParagraphStyle("heading", parent=_BOLD, fontSize=11, leading=15, spaceAfter=3)
 _CELL = ParagraphStyle("cell", parent=_BODY, fontSize=9, leading=11.5)
 _CELL_BOLD = ParagraphStyle("cell_bold", parent=_CELL, fontName="Helvetica-Bold")
-
-
-def printable(text: str) -> str:
-    """``text`` in characters the standard PDF fonts can draw: accents are kept where the font
-    has them, other letters lose their marks (ź → z, ł → l), and anything else becomes "?"."""
-    text = text.translate(_PLAIN_LETTERS)
-    out = []
-    for char in text:
-        if _drawable(char):
-            out.append(char)
-            continue
-        plain = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if _drawable(c) and c.isprintable()
-        )
-        out.append(plain or "?")
-    return "".join(out)
-
-
-# Letters with no decomposition to fall back on, and signs the standard fonts lack.
-_PLAIN_LETTERS = str.maketrans(
-    {
-        "\u0141": "L",  # Ł
-        "\u0142": "l",  # ł
-        "\u0110": "D",  # Đ
-        "\u0111": "d",  # đ
-        "\u0126": "H",  # Ħ
-        "\u0127": "h",  # ħ
-        "\u0131": "i",  # dotless i
-        "\u2010": "-",  # hyphen
-        "\u2011": "-",  # non-breaking hyphen
-        "\u2212": "-",  # minus sign
-        "\u00d7": "x",  # multiplication sign
-    }
-)
-
-
-def _drawable(char: str) -> bool:
-    try:
-        char.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _para(text: str, style: ParagraphStyle = _BODY) -> Paragraph:

@@ -40,7 +40,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from portal.documents.pdf import printable
+from portal.pdf_text import printable
 
 FONT = "Helvetica"
 FONT_SIZE = 7.0
