@@ -40,6 +40,12 @@ def create_app(config_class) -> Flask:
     app.jinja_env.filters["money"] = format_pence
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["dict_without"] = lambda d, *keys: {
+        k: v for k, v in d.items() if k not in keys
+    }
+    app.add_template_global(
+        lambda: {rule.endpoint for rule in app.url_map.iter_rules()}, "admin_endpoints"
+    )
     WTFormsHelpers(app)
 
     from portal import models  # noqa: F401  (registers every table before migrations look)
@@ -54,6 +60,7 @@ def create_app(config_class) -> Flask:
     email_outgoing.init_app(app)
 
     from portal.accounts import bp as accounts_bp
+    from portal.admin import bp as admin_bp
     from portal.basket import bp as basket_bp
     from portal.catalogue import bp as catalogue_bp
     from portal.checkout import bp as checkout_bp
@@ -71,6 +78,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(outbox_bp)
 
     errors.init_app(app)

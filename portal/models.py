@@ -1,6 +1,7 @@
 """Every feature's models, imported together so the metadata (and so migrations) sees each table."""
 
 from portal.accounts.models import User
+from portal.admin.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
 from portal.documents.models import Document, DocumentSequence
@@ -13,9 +14,10 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
 )
-from portal.payments.models import CheckoutAttempt, InvoicePayment, StripeEvent
+from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund, StripeEvent
 
 __all__ = [
+    "AuditEntry",
     "Basket",
     "BasketLine",
     "CheckoutAttempt",
@@ -32,6 +34,7 @@ __all__ = [
     "OrganisationDomain",
     "OutboxAttachment",
     "OutboxEmail",
+    "Refund",
     "Report",
     "ReportFormat",
     "StripeEvent",

@@ -43,6 +43,8 @@ class Report(db.Model):
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
     # Storage key of the report's PDF (never a path from user input); None until uploaded.
     pdf_file_key: Mapped[str | None] = mapped_column(String(200))
+    # Storage key of the cover image (PNG or JPEG); None until uploaded.
+    cover_image_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -143,6 +143,9 @@ class OrderLine(db.Model):
     downloads_counted_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the line is refunded: it loses access at once.
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Printed copies posted: when, and the note or tracking number the administrator gave.
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     order: Mapped[Order] = relationship(back_populates="lines")
     report_format = relationship("ReportFormat")

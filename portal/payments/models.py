@@ -67,3 +67,32 @@ class InvoicePayment(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefundStatus(enum.StrEnum):
+    REQUESTED = "requested"  # asked of Stripe; not yet confirmed
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Refund(db.Model):
+    """Money given back on an order: through Stripe for card payments (recorded when Stripe
+    confirms it), or noted by an administrator for invoice payments."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[RefundStatus] = mapped_column(string_enum(RefundStatus, "refund_status", 20))
+    # The key sent with the request: a retried click reuses it, so Stripe refunds only once.
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    requested_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The credit note issued when the refund was confirmed.
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))

@@ -1,0 +1,95 @@
+"""Writing and reading the audit log. Every admin service that changes something calls
+``record`` in the same transaction as the change, so the log and the data never disagree."""
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from portal.admin.models import AuditEntry
+from portal.clock import LONDON
+from portal.extensions import db
+
+
+def _plain(value):
+    """JSON-safe values for the before/after snapshots (dates as ISO text, enums as values)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, int | str):
+        return value.value
+    return value
+
+
+def record(
+    actor,
+    action: str,
+    target_type: str,
+    target_id,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+) -> AuditEntry:
+    """Add an audit entry for a change ``actor`` (a User) made; flushed with the change."""
+    entry = AuditEntry(
+        actor_user_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", "") or "",
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        before=_plain(before or {}),
+        after=_plain(after or {}),
+        note=note,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def snapshot(obj, *fields: str) -> dict:
+    """The named attributes of ``obj``, for an entry's before or after."""
+    return {name: getattr(obj, name) for name in fields}
+
+
+PAGE_SIZE = 50
+
+
+def entries(
+    *,
+    action: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    actor: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+) -> tuple[list[AuditEntry], bool]:
+    """Audit entries, newest first, filtered; and whether there is a next page."""
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id:
+        query = query.where(AuditEntry.target_id == target_id)
+    if actor:
+        query = query.where(AuditEntry.actor_email == actor.strip().lower())
+    if since:
+        query = query.where(AuditEntry.at >= datetime.combine(since, time(), LONDON))
+    if until:
+        query = query.where(
+            AuditEntry.at < datetime.combine(until + timedelta(days=1), time(), LONDON)
+        )
+    rows = db.session.scalars(
+        query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).all()
+    return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+
+
+def actions() -> list[str]:
+    return list(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
