@@ -1,25 +1,10 @@
 """The administration home and the audit log."""
 
-from datetime import date
-
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 
 from portal.admin import audit
 from portal.admin.blueprint import bp
-
-
-def page_number() -> int:
-    """``?page=`` as a positive whole number (anything else is page 1)."""
-    value = request.args.get("page", "1")
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 7 else 1
-
-
-def date_arg(name: str) -> date | None:
-    """``?name=YYYY-MM-DD`` as a date, or None when missing or not a date."""
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+from portal.admin.params import date_arg, page_number, text_arg
 
 
 @bp.route("/")
@@ -31,10 +16,10 @@ def index():
 def audit_log():
     page = page_number()
     filters = {
-        "action": request.args.get("action", "")[:60],
-        "target_type": request.args.get("target_type", "")[:40],
-        "target_id": request.args.get("target_id", "")[:60],
-        "actor": request.args.get("actor", "")[:254],
+        "action": text_arg("action", 60),
+        "target_type": text_arg("target_type", 40),
+        "target_id": text_arg("target_id", 60),
+        "actor": text_arg("actor", 254),
         "since": date_arg("since"),
         "until": date_arg("until"),
     }

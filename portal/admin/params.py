@@ -1,0 +1,24 @@
+"""Reading query-string parameters on admin pages: bad values fall back, never fail."""
+
+from datetime import date
+
+from flask import request
+
+
+def page_number() -> int:
+    """``?page=`` as a positive whole number (anything else is page 1)."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 7 else 1
+
+
+def date_arg(name: str) -> date | None:
+    """``?name=YYYY-MM-DD`` as a date, or None when missing or not a date."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def text_arg(name: str, limit: int = 200) -> str:
+    """``?name=`` as trimmed text of at most ``limit`` characters (empty when missing)."""
+    return request.args.get(name, "").strip()[:limit]
