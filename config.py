@@ -45,7 +45,12 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12  # 12 hours
 
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4  # a long form on a slow afternoon still submits
-    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+    # Uploads by administrators: a report's PDF and its cover image.
+    MAX_REPORT_PDF_BYTES = _int("MAX_REPORT_PDF_BYTES", 100 * 1024 * 1024)
+    MAX_COVER_IMAGE_BYTES = _int("MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024)
+    # The largest request body: a maximum PDF plus room for the form around it.
+    MAX_CONTENT_LENGTH = MAX_REPORT_PDF_BYTES + 1024 * 1024
 
     # Accounts
     PASSWORD_MIN_LENGTH = 10

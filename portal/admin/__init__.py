@@ -3,7 +3,16 @@
 Each area's pages are a module of routes on the one blueprint; importing them here registers them.
 """
 
-from portal.admin import views  # noqa: F401  (the routes register themselves on bp)
+from portal.admin import (
+    catalogue,  # noqa: F401
+    dashboard,  # noqa: F401
+    exports,  # noqa: F401
+    orders,  # noqa: F401
+    refunds,  # noqa: F401
+    subscribers,  # noqa: F401
+    users,  # noqa: F401
+    views,  # noqa: F401  (the routes register themselves on bp)
+)
 from portal.admin.blueprint import bp
 
 __all__ = ["bp"]

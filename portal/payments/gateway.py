@@ -140,3 +140,74 @@ def verified_event(payload: bytes, signature: str | None) -> Event:
         object_id=obj.get("id"),
         created=event.get("created"),
     )
+
+
+# -- refunds -------------------------------------------------------------------------------------
+
+#: Stripe's codes for a refund asking for more than is left of the payment.
+_TOO_LARGE_CODES = frozenset({"amount_too_large", "charge_already_refunded"})
+
+
+class RefundTooLarge(Exception):
+    """Stripe refused the refund: it is more than is left unrefunded of the payment."""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """What the portal needs of a Stripe refund, as Stripe says it is now."""
+
+    id: str
+    status: str  # pending, requires_action, succeeded, failed, canceled
+    amount: int
+    payment_intent: str | None = None
+    metadata: dict[str, str] | None = None
+
+
+def _refund(obj) -> RefundResult:
+    data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    intent = data.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    return RefundResult(
+        id=data["id"],
+        status=data.get("status") or "",
+        amount=int(data.get("amount") or 0),
+        payment_intent=intent,
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+def create_refund(
+    *,
+    payment_intent: str,
+    amount_pence: int,
+    idempotency_key: str,
+    metadata: dict[str, str] | None = None,
+) -> RefundResult:
+    """Refund ``amount_pence`` of a card payment. The same ``idempotency_key`` never refunds twice.
+
+    Raises RefundTooLarge when Stripe says that is more than is left of the payment, and
+    ``StripeError`` for anything else (Stripe unreachable, or refusing for another reason).
+    """
+    params = {
+        "payment_intent": payment_intent,
+        "amount": amount_pence,
+        "metadata": {"portal": PORTAL_MARKER, **(metadata or {})},
+    }
+    try:
+        created = _client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
+    except stripe.InvalidRequestError as error:
+        if error.code in _TOO_LARGE_CODES:
+            raise RefundTooLarge(str(error.user_message or error)) from error
+        raise
+    return _refund(created)
+
+
+def retrieve_refund(refund_id: str) -> RefundResult:
+    return _refund(_client().v1.refunds.retrieve(refund_id))
+
+
+def refunds_of_charge(charge_id: str) -> list[RefundResult]:
+    """Every refund of a charge (a ``charge.refunded`` event names the charge, not the refund)."""
+    charge = _client().v1.charges.retrieve(charge_id, {"expand": ["refunds"]}).to_dict()
+    return [_refund(refund) for refund in ((charge.get("refunds") or {}).get("data") or [])]

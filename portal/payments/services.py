@@ -18,7 +18,7 @@ from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
 from portal.orders.models import Order, OrderState
-from portal.payments import gateway, invoices
+from portal.payments import gateway, invoices, refunds
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -256,3 +256,5 @@ def handle_event(event: gateway.Event) -> None:
         return
     if event.type in HANDLED_EVENTS and event.object_type == "checkout.session":
         confirm_checkout_session(event.object_id, event)
+    elif event.type in refunds.REFUND_EVENTS:
+        refunds.handle_refund_event(event)

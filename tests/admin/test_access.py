@@ -3,8 +3,6 @@ to sign in and gives 403 to anyone else signed in. A new admin route is covered 
 
 import re
 
-import pytest
-
 from portal.admin.audit import record
 from portal.extensions import db
 
@@ -15,7 +13,9 @@ def _admin_routes(app):
         if not rule.rule.startswith("/admin"):
             continue
         # Placeholders filled with values of the right shape; access is refused before lookup.
-        path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x", rule.rule)
+        path = re.sub(
+            r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x", rule.rule
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((method, path))
     return routes
@@ -55,8 +55,15 @@ def test_non_administrators_get_403(app, client, auth, create_user, admin_route)
 def test_the_audit_log_lists_and_filters_changes(app, client, auth, create_user):
     admin = create_user(is_admin=True, email="boss@socitm.example")
     with app.app_context():
-        record(admin, "report.update", "report", "channel-shift", before={"price": 100},
-               after={"price": 200}, note="new price")
+        record(
+            admin,
+            "report.update",
+            "report",
+            "channel-shift",
+            before={"price": 100},
+            after={"price": 200},
+            note="new price",
+        )
         record(admin, "order.cancel", "order", "INS-2026-000001")
         db.session.commit()
     auth.sign_in(admin.email)

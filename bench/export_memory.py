@@ -1,0 +1,258 @@
+"""How much memory the orders CSV export takes as the number of orders grows.
+
+    .venv/bin/python bench/export_memory.py [--orders 10000 100000] [--database-url URL]
+
+For each number of orders, a fresh database is filled (SQLite in a temporary file, or, with
+``--database-url`` or ``BENCH_DATABASE_URL`` naming a PostgreSQL server, a new database on it,
+dropped afterwards) with that many orders of two lines each, by bulk inserts in a child process.
+Then a fresh child signs in an administrator, requests ``/admin/exports/orders.csv`` for the whole
+range through the Flask test client without buffering, and reads the response chunk by chunk, as
+a browser download would. Peak memory is the child's peak resident set (VmHWM) read before the
+request and after the last chunk: if the export streams, the two stay close whatever the size.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSERT_BATCH = 5000
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM; Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+
+def _app(database_url: str):
+    from config import TestingConfig
+    from portal import create_app
+
+    class BenchConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        STORAGE_ROOT = tempfile.mkdtemp(prefix="bench-storage-")
+
+    return create_app(BenchConfig)
+
+
+# Children: each prints one JSON object and exits.
+
+
+def child_populate(database_url: str, orders: str) -> dict:
+    """Build the schema and insert ``orders`` orders of two lines each, with core inserts."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from portal.accounts.models import User
+    from portal.catalogue.models import FormatKind, Report, ReportFormat
+    from portal.extensions import db
+    from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
+
+    app = _app(database_url)
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        # "!" is no hash at all: the account signs in through the session in child_export only.
+        admin = User(email="admin@socitm.example", name="Admin", is_admin=True)
+        admin.password_hash = "!"  # noqa: S105
+        db.session.add(admin)
+        report = Report(
+            slug="bench",
+            title="Modern public services",
+            published_on=START.date(),
+            summary="Bench",
+            is_published=True,
+        )
+        report.formats = [
+            ReportFormat(kind=FormatKind.PDF, price_pence=14_500),
+            ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=10),
+        ]
+        db.session.add(report)
+        db.session.commit()
+        pdf, printed = (f.id for f in sorted(report.formats, key=lambda f: f.kind.value))
+        total = int(orders)
+        for first in range(1, total + 1, INSERT_BATCH):
+            ids = range(first, min(first + INSERT_BATCH, total + 1))
+            db.session.execute(
+                insert(Order),
+                [
+                    {
+                        "id": n,
+                        "reference": f"INS-2026-{n:06d}",
+                        "email": f"buyer{n}@council.gov.uk",
+                        "name": f"Buyer {n}",
+                        "organisation_name": f"Council {n % 400}",
+                        "state": OrderState.PAID,
+                        "payment_method": PaymentMethod.CARD,
+                        "net_pence": 49_500,
+                        "vat_pence": 0,
+                        "postage_pence": 0,
+                        "total_pence": 49_500,
+                        "created_at": START + timedelta(minutes=n),
+                    }
+                    for n in ids
+                ],
+            )
+            db.session.execute(
+                insert(OrderLine),
+                [
+                    {
+                        "order_id": n,
+                        "report_format_id": format_id,
+                        "report_title": report.title,
+                        "format_kind": kind,
+                        "quantity": quantity,
+                        "subscriber_quantity": 0,
+                        "subscriber_unit_pence": 0,
+                        "standard_unit_pence": unit,
+                        "net_pence": unit * quantity,
+                        "vat_rate_basis_points": 0,
+                        "vat_pence": 0,
+                        "total_pence": unit * quantity,
+                        "reason": "Standard price",
+                    }
+                    for n in ids
+                    for format_id, kind, quantity, unit in (
+                        (pdf, "pdf", 1, 14_500),
+                        (printed, "print", 2, 17_500),
+                    )
+                ],
+            )
+            db.session.commit()
+        db.engine.dispose()
+    return {"seconds": time.perf_counter() - started}
+
+
+def child_export(database_url: str) -> dict:
+    """Stream the whole orders export as an administrator, chunk by chunk."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    app = _app(database_url)
+    with app.app_context():
+        token = db.session.scalar(select(User.session_token).where(User.is_admin))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+    # Warm up (imports, templates, the first connection) so "before" is the app at rest.
+    assert client.get("/admin/exports").status_code == 200
+    before = peak_rss_mb()
+    started = time.perf_counter()
+    response = client.get("/admin/exports/orders.csv?from=2025-12-01&to=2027-12-31", buffered=False)
+    assert response.status_code == 200, response.status
+    sent = rows = chunks = 0
+    for chunk in response.response:
+        sent += len(chunk)
+        rows += chunk.count(b"\r\n")
+        chunks += 1
+    response.close()
+    return {
+        "seconds": time.perf_counter() - started,
+        "before_mb": before,
+        "after_mb": peak_rss_mb(),
+        "bytes": sent,
+        "rows": rows - 1,
+        "chunks": chunks,
+    }
+
+
+CHILDREN = {"populate": child_populate, "export": child_export}
+
+
+# The parent: a database per size, a child to fill it and a child to export it.
+
+
+def run_child(mode: str, *arguments: str) -> dict:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    finished = subprocess.run(  # noqa: S603 (our own script, our own interpreter)
+        [sys.executable, __file__, "--child", mode, *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        check=False,
+    )
+    if finished.returncode:
+        sys.exit(f"{mode} failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+class Database:
+    """A fresh, empty database for one size: a SQLite file, or a new PostgreSQL database."""
+
+    def __init__(self, server_url: str | None, directory: str, orders: int):
+        self.server_url, self.name = server_url, f"portal_bench_{uuid.uuid4().hex[:10]}"
+        self.url = f"sqlite:///{directory}/bench-{orders}.db"
+
+    def __enter__(self) -> str:
+        if self.server_url:
+            import psycopg
+            from sqlalchemy import make_url
+
+            server = make_url(self.server_url)
+            self._admin = server.set(drivername="postgresql").render_as_string(False)
+            with psycopg.connect(self._admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = server.set(database=self.name).render_as_string(False)
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        if self.server_url:
+            import psycopg
+
+            with psycopg.connect(self._admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        mode, *arguments = options.child
+        print(json.dumps(CHILDREN[mode](*arguments)))
+        return
+
+    server = options.database_url if (options.database_url or "").startswith("postgresql") else None
+    print(
+        f"Orders CSV export, streamed, on {'PostgreSQL' if server else 'SQLite'}"
+        " (two lines per order; peak RSS is the exporting process's VmHWM)"
+    )
+    header = (
+        f"{'orders':>8} {'rows':>8} {'CSV':>9} {'chunks':>6} | {'fill':>7} {'export':>7} | "
+        f"{'peak before':>11} {'peak after':>10} {'growth':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    with tempfile.TemporaryDirectory() as directory:
+        for orders in options.orders:
+            with Database(server, directory, orders) as url:
+                filled = run_child("populate", url, str(orders))
+                result = run_child("export", url)
+            print(
+                f"{orders:8d} {result['rows']:8d} {result['bytes'] / 1e6:7.1f}MB "
+                f"{result['chunks']:6d} | {filled['seconds']:6.1f}s {result['seconds']:6.1f}s | "
+                f"{result['before_mb']:9.1f}MB {result['after_mb']:8.1f}MB "
+                f"{result['after_mb'] - result['before_mb']:+6.1f}MB"
+            )
+
+
+if __name__ == "__main__":
+    main()

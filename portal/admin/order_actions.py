@@ -1,0 +1,159 @@
+"""One order, for administrators: everything about it, and the actions its state allows.
+
+Each action is a POST: parse the form, find the order, call one service, commit once, and come
+back to the order page with a message. A form with mistakes re-renders the page with the error
+summary and changes nothing; an action from the wrong state is refused with a message.
+"""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.admin.blueprint import bp
+from portal.admin.order_forms import (
+    CancelForm,
+    ClearAttentionForm,
+    DispatchForm,
+    MarkInvoicePaidForm,
+    action_forms,
+)
+from portal.clock import today_in_london
+from portal.extensions import db
+from portal.orders import admin_queries, admin_services
+from portal.orders.admin_services import ActionRefused
+
+
+def _order_or_404(reference: str):
+    order = admin_queries.find_order(reference)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _render_order(order, failed: tuple[str, object] | None = None):
+    forms = action_forms()
+    status = 200
+    if failed is not None:
+        name, form = failed
+        forms[name] = form
+        status = 400
+    return render_template(
+        "admin/orders/order.html",
+        order=order,
+        record=admin_queries.order_record(order),
+        forms=forms,
+        failed=failed[1] if failed else None,
+        may={
+            "paid": admin_services.may_mark_invoice_paid(order),
+            "dispatch": admin_services.may_dispatch(order),
+            "cancel": admin_services.may_cancel(order),
+            "release": admin_services.may_release_downloads(order),
+            "resend": admin_services.may_resend_email(order),
+            "refund": admin_services.may_refund(order),
+        },
+    ), status
+
+
+def _done(order, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.order", reference=order.reference))
+
+
+def _refused(order, refused: ActionRefused):
+    db.session.rollback()
+    flash(str(refused), "error")
+    return redirect(url_for("admin.order", reference=order.reference))
+
+
+@bp.route("/orders/<reference>")
+def order(reference: str):
+    return _render_order(_order_or_404(reference))
+
+
+@bp.route("/orders/<reference>/mark-paid", methods=["POST"])
+def mark_invoice_paid(reference: str):
+    order = _order_or_404(reference)
+    form = MarkInvoicePaidForm()
+    if not form.validate():
+        return _render_order(order, ("paid", form))
+    try:
+        admin_services.mark_invoice_paid(
+            order, form.paid_on.data, form.payment_reference.data, current_user
+        )
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, f"Invoice for {order.reference} marked paid.")
+
+
+@bp.route("/orders/<reference>/dispatch", methods=["POST"])
+def mark_dispatched(reference: str):
+    order = _order_or_404(reference)
+    form = DispatchForm()
+    if not form.validate():
+        return _render_order(order, ("dispatch", form))
+    try:
+        admin_services.mark_dispatched(
+            order, form.dispatched_on.data, form.dispatch_note.data or "", current_user
+        )
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, f"Printed copies of {order.reference} marked dispatched.")
+
+
+@bp.route("/orders/<reference>/cancel", methods=["POST"])
+def cancel_order(reference: str):
+    order = _order_or_404(reference)
+    form = CancelForm()
+    if not form.validate():
+        return _render_order(order, ("cancel", form))
+    try:
+        admin_services.cancel_order(order, form.cancel_note.data, current_user)
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, f"Order {order.reference} cancelled.")
+
+
+@bp.route("/orders/<reference>/release-downloads", methods=["POST"])
+def release_downloads(reference: str):
+    order = _order_or_404(reference)
+    try:
+        admin_services.release_downloads(order, current_user)
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, "Downloads released before payment.")
+
+
+@bp.route("/orders/<reference>/resend-email", methods=["POST"])
+def resend_email(reference: str):
+    order = _order_or_404(reference)
+    try:
+        name = admin_services.resend_email(order, current_user, today_in_london())
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    what = "invoice" if name == "invoice" else "order confirmation"
+    return _done(order, f"The {what} email was sent again.")
+
+
+@bp.route("/orders/<reference>/lines/<int:line_id>/reset-downloads", methods=["POST"])
+def reset_downloads(reference: str, line_id: int):
+    order = _order_or_404(reference)
+    if all(line.id != line_id for line in order.lines):
+        abort(404)
+    try:
+        line = admin_services.reset_download_count(order, line_id, current_user)
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, f"Download count of “{line.report_title}” reset.")
+
+
+@bp.route("/orders/<reference>/clear-attention", methods=["POST"])
+def clear_attention(reference: str):
+    order = _order_or_404(reference)
+    form = ClearAttentionForm()
+    if not form.validate():
+        return _render_order(order, ("attention", form))
+    try:
+        admin_services.clear_attention(order, form.attention_note.data, current_user)
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, "Attention flag cleared.")

@@ -1,0 +1,71 @@
+"""Administrators' order lists: every order (filtered, searched, sorted), the printed copies
+waiting to be posted, and a packing slip per order. The order page and its actions are in
+``order_actions``."""
+
+from flask import abort, render_template, request
+
+from portal.admin import order_actions  # noqa: F401  (the order page and its actions)
+from portal.admin.blueprint import bp
+from portal.admin.params import date_arg, page_number, text_arg
+from portal.orders import admin_queries
+from portal.orders.models import OrderState, PaymentMethod
+
+
+def _enum_arg(name: str, enum_type):
+    try:
+        return enum_type(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _report_arg() -> int | None:
+    value = request.args.get("report", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _filters() -> admin_queries.OrderFilters:
+    """The list's filters from the query string; a value that makes no sense is ignored."""
+    return admin_queries.OrderFilters(
+        state=_enum_arg("state", OrderState),
+        payment_method=_enum_arg("method", PaymentMethod),
+        placed_from=date_arg("from"),
+        placed_to=date_arg("to"),
+        report_id=_report_arg(),
+        organisation=text_arg("organisation", 200),
+        subscriber={"subscriber": True, "paying": False}.get(request.args.get("who", "")),
+        q=text_arg("q", 255),
+    )
+
+
+@bp.route("/orders")
+def orders():
+    filters = _filters()
+    sort = request.args.get("sort", "newest")
+    sort = sort if sort in admin_queries.SORTS else "newest"
+    page = page_number()
+    rows, more = admin_queries.find_orders(filters, sort, page)
+    return render_template(
+        "admin/orders/list.html",
+        orders=rows,
+        more=more,
+        page=page,
+        filters=filters,
+        sort=sort,
+        reports=admin_queries.report_choices(),
+        states=list(OrderState),
+        methods=list(PaymentMethod),
+    )
+
+
+@bp.route("/dispatch")
+def dispatch_queue():
+    return render_template("admin/orders/dispatch.html", orders=admin_queries.dispatch_queue())
+
+
+@bp.route("/orders/<reference>/packing-slip")
+def packing_slip(reference: str):
+    order = admin_queries.find_order(reference)
+    if order is None or not order.has_printed_copies:
+        abort(404)
+    lines = [line for line in order.lines if line.format_kind == "print"]
+    return render_template("admin/orders/packing_slip.html", order=order, lines=lines)

@@ -1,0 +1,253 @@
+"""Forms administrators use to edit the catalogue: reports, their formats, and their files.
+
+Amounts are typed in pounds ("145.00") and VAT as a percentage ("20" or "17.5"); both are parsed
+as text into whole pence and basis points, so no float ever touches money.
+"""
+
+import re
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, DateField, FileField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.catalogue.services import SLUG
+
+# Pounds with optional pence; thousands may be grouped with commas ("1,234.50").
+_POUNDS = re.compile(r"£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+_PERCENT = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?%?")
+_WHOLE = re.compile(r"\d{1,9}")
+#: The largest amount the portal takes, in pence (well inside a 32-bit integer column).
+MAX_PENCE = 100_000_000
+
+
+def parse_pounds(text: str) -> int | None:
+    """``"145.00"`` → ``14500`` pence; None for anything that is not an amount of money."""
+    match = _POUNDS.fullmatch((text or "").strip())
+    if not match:
+        return None
+    pounds = int(match.group(1).replace(",", ""))
+    pence = int((match.group(2) or "0").ljust(2, "0"))
+    total = pounds * 100 + pence
+    return total if total <= MAX_PENCE else None
+
+
+def parse_percent(text: str) -> int | None:
+    """``"17.5"`` → ``1750`` basis points; None unless a percentage from 0 to 100."""
+    match = _PERCENT.fullmatch((text or "").strip())
+    if not match:
+        return None
+    basis_points = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+    return basis_points if basis_points <= 10_000 else None
+
+
+def parse_whole(text: str) -> int | None:
+    """A whole number of 0 or more, or None."""
+    value = (text or "").strip()
+    return int(value) if _WHOLE.fullmatch(value) else None
+
+
+def pounds_text(pence: int) -> str:
+    """Pence as the pounds an administrator typed: ``14500`` → ``"145.00"``."""
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
+def percent_text(basis_points: int) -> str:
+    whole, part = divmod(basis_points, 100)
+    return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(label: str, required: str | None, length: int, **kwargs) -> StringField:
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
+    return StringField(
+        label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs
+    )
+
+
+class DayMonthYearField(DateField):
+    """A date typed in three boxes (GOV.UK date input), with our own message for a date that
+    does not exist, like 31 2 2006; three empty boxes are simply no date."""
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        # Always exactly day, month and year, so a tampered form still re-renders its boxes.
+        self.raw_data = [*list(valuelist)[:3], "", "", ""][:3]
+        parts = [value.strip() for value in self.raw_data]
+        if not any(parts):
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(parts)])
+        except ValueError:
+            raise ValueError("Publication date must be a real date, like 14 2 2006") from None
+
+
+class ReportForm(FlaskForm):
+    title = _text("Title", "Enter the report's title", 300)
+    slug = _text(
+        "Web address name",
+        "Enter the web address name",
+        120,
+        description="Lower-case letters, numbers and hyphens, like modern-public-services. "
+        "It is the last part of the report's web address.",
+    )
+    series = _text("Series (optional)", None, 200)
+    summary = TextAreaField(
+        "Summary",
+        validators=[DataRequired(message="Enter a summary"), Length(max=20_000)],
+        filters=[_strip],
+        widget=GovTextArea(),
+        description="Leave a blank line between paragraphs.",
+    )
+    contents = TextAreaField(
+        "Contents (optional)",
+        validators=[Length(max=20_000, message="Contents must be 20,000 characters or fewer")],
+        filters=[_strip],
+        widget=GovTextArea(),
+        description="One chapter or section per line.",
+    )
+    published_on = DayMonthYearField(
+        "Publication date", widget=GovDateInput(), description="For example, 14 2 2006"
+    )
+    is_published = BooleanField("Published: show it in the catalogue", widget=GovCheckboxInput())
+    submit = SubmitField("Save report", widget=GovSubmitInput())
+
+    def validate_slug(self, field) -> None:
+        if field.data and not SLUG.fullmatch(field.data):
+            raise ValidationError(
+                "Web address name must be lower-case letters, numbers and single hyphens, "
+                "like modern-public-services"
+            )
+
+    def validate_published_on(self, field) -> None:
+        if field.errors:
+            return  # not a real date: the field said so already
+        if field.data is None:
+            raise ValidationError("Enter the publication date")
+        if not 1900 <= field.data.year <= 2200:
+            raise ValidationError("Publication date must have a year between 1900 and 2200")
+
+
+def _amount(label: str, **kwargs) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(message=f"Enter the {label.lower()}")],
+        filters=[_strip],
+        widget=GovTextInput(),
+        **kwargs,
+    )
+
+
+class FormatForm(FlaskForm):
+    """A format's prices and, for printed copies, stock and postage; for PDFs the download limit.
+    ``kind`` decides which fields apply; the rest are ignored."""
+
+    price = _amount("Standard price", description="In pounds, for example 145.00")
+    subscriber_price = _amount(
+        "Subscriber price", description="In pounds; 0.00 makes it free to Insight subscribers"
+    )
+    vat_rate = _amount(
+        "VAT rate", description="A percentage; printed and electronic publications are 0"
+    )
+    free_copies = _text(
+        "Free printed copies per organisation", None, 9, description="Per subscribing organisation"
+    )
+    stock = _text("Copies in stock", None, 9)
+    postage = _text("Postage", None, 20, description="In pounds, per order with printed copies")
+    download_limit = _text("Downloads allowed per order line", None, 9)
+    submit = SubmitField("Save format", widget=GovSubmitInput())
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+    def _check(self, field, parse, message: str) -> None:
+        if field.data and parse(field.data) is None:
+            raise ValidationError(message)
+
+    def validate_price(self, field) -> None:
+        self._check(field, parse_pounds, "Standard price must be an amount in pounds, like 145.00")
+
+    def validate_subscriber_price(self, field) -> None:
+        self._check(field, parse_pounds, "Subscriber price must be an amount in pounds, like 0.00")
+
+    def validate_vat_rate(self, field) -> None:
+        self._check(field, parse_percent, "VAT rate must be a percentage from 0 to 100, like 20")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        wanted = (
+            [
+                (self.free_copies, parse_whole, "Enter the free copies as a whole number, like 1"),
+                (self.stock, parse_whole, "Enter the copies in stock as a whole number, like 250"),
+                (self.postage, parse_pounds, "Postage must be an amount in pounds, like 3.50"),
+            ]
+            if self.kind == "print"
+            else [
+                (
+                    self.download_limit,
+                    lambda text: n if (n := parse_whole(text)) else None,
+                    "Downloads allowed must be a whole number of 1 or more, like 10",
+                ),
+            ]
+        )
+        for field, parse, message in wanted:
+            if not field.errors and parse(field.data or "") is None:
+                field.errors.append(message)
+                valid = False
+        return valid
+
+    def values(self) -> dict:
+        """The parsed values, for a valid form: pence, basis points and whole numbers."""
+        values = {
+            "price_pence": parse_pounds(self.price.data),
+            "subscriber_price_pence": parse_pounds(self.subscriber_price.data),
+            "vat_rate_basis_points": parse_percent(self.vat_rate.data),
+        }
+        if self.kind == "print":
+            values |= {
+                "free_copies_per_organisation": parse_whole(self.free_copies.data),
+                "stock": parse_whole(self.stock.data),
+                "postage_pence": parse_pounds(self.postage.data),
+            }
+        else:
+            values["download_limit"] = parse_whole(self.download_limit.data)
+        return values
+
+    def fill_from(self, report_format) -> None:
+        """Show a format's current values (GET only)."""
+        self.price.data = pounds_text(report_format.price_pence)
+        self.subscriber_price.data = pounds_text(report_format.subscriber_price_pence)
+        self.vat_rate.data = percent_text(report_format.vat_rate_basis_points)
+        self.free_copies.data = str(report_format.free_copies_per_organisation)
+        self.stock.data = str(report_format.stock or 0)
+        self.postage.data = pounds_text(report_format.postage_pence)
+        self.download_limit.data = str(report_format.download_limit)
+
+
+class PdfUploadForm(FlaskForm):
+    pdf = FileField("Report PDF", widget=GovFileInput())
+    submit = SubmitField("Upload PDF", widget=GovSubmitInput())
+
+
+class CoverUploadForm(FlaskForm):
+    cover = FileField(
+        "Cover image",
+        widget=GovFileInput(),
+        description="A PNG or JPEG image, up to the size limit",
+    )
+    submit = SubmitField("Upload cover", widget=GovSubmitInput())

@@ -1,0 +1,243 @@
+"""What administrators do to orders, and which of those the order's state allows.
+
+Every action checks the order's state first and raises ActionRefused before changing anything;
+each one that changes something writes an audit entry in the same transaction. Services flush;
+the view commits once.
+"""
+
+from datetime import UTC, date, datetime, time
+
+from portal.accounts.models import User
+from portal.admin import audit
+from portal.catalogue.models import FormatKind
+from portal.clock import LONDON, today_in_london, utcnow
+from portal.downloads import services as downloads
+from portal.email import send_email
+from portal.extensions import db
+from portal.orders import services, states
+from portal.orders.access import order_link
+from portal.orders.models import Order, OrderEvent, OrderLine, OrderState, PaymentMethod
+from portal.payments import invoices
+
+
+class ActionRefused(Exception):
+    """The action does not make sense in the order's current state; nothing was changed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Which actions make sense now
+
+
+def undispatched_print_lines(order: Order) -> list[OrderLine]:
+    return [
+        line
+        for line in order.lines
+        if line.format_kind == FormatKind.PRINT.value
+        and line.dispatched_at is None
+        and line.refunded_at is None
+    ]
+
+
+def may_mark_invoice_paid(order: Order) -> bool:
+    return (
+        order.payment_method is PaymentMethod.INVOICE
+        and order.state is OrderState.AWAITING_INVOICE_PAYMENT
+    )
+
+
+def may_dispatch(order: Order) -> bool:
+    return order.state is OrderState.PAID and bool(undispatched_print_lines(order))
+
+
+def may_cancel(order: Order) -> bool:
+    """Before payment, or paid with nothing posted yet (a completed order stays as it is)."""
+    if order.state in (OrderState.PENDING_PAYMENT, OrderState.AWAITING_INVOICE_PAYMENT):
+        return True
+    return order.state is OrderState.PAID and not any(
+        line.dispatched_at is not None for line in order.lines
+    )
+
+
+def may_release_downloads(order: Order) -> bool:
+    return (
+        order.state is OrderState.AWAITING_INVOICE_PAYMENT and order.downloads_released_at is None
+    )
+
+
+def may_resend_email(order: Order) -> bool:
+    return order.state is not OrderState.CANCELLED
+
+
+def may_refund(order: Order) -> bool:
+    return order.payment_method is PaymentMethod.CARD and order.state in services.HELD_STATES
+
+
+# ---------------------------------------------------------------------------------------------
+# Actions
+
+
+def _lock(order: Order) -> None:
+    """Lock the order's row and re-read it, so two administrators acting on one order at once
+    take turns, and the second sees the state the first left (and is refused if it no longer
+    fits)."""
+    db.session.refresh(order, with_for_update=True)
+
+
+def _state(order: Order) -> dict:
+    return audit.snapshot(order, "state")
+
+
+def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> None:
+    """Record the bank transfer paying the order's invoice (see ``invoices.mark_invoice_paid``)."""
+    _lock(order)
+    if not may_mark_invoice_paid(order):
+        raise ActionRefused("Only an invoice order waiting for payment can be marked paid.")
+    before = _state(order)
+    try:
+        invoices.mark_invoice_paid(order, paid_on, reference, by.id)
+    except invoices.AlreadyPaid as refused:
+        raise ActionRefused("This invoice has already been paid.") from refused
+    audit.record(
+        by,
+        "order.mark_invoice_paid",
+        "order",
+        order.reference,
+        before=before,
+        after={**_state(order), "paid_on": paid_on, "reference": reference},
+    )
+
+
+def _dispatch_moment(dispatched_on: date) -> datetime:
+    """Now, when posted today; otherwise midday London time on the day given."""
+    if dispatched_on == today_in_london():
+        return utcnow()
+    return datetime.combine(dispatched_on, time(12), LONDON).astimezone(UTC)
+
+
+def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> None:
+    """Record that every printed line not yet posted was posted on ``dispatched_on`` (with a note
+    or tracking number), complete the order (its PDFs are already available) and email the buyer.
+
+    Refused for an order that is not paid, or has nothing left to post.
+    """
+    _lock(order)
+    if order.state is not OrderState.PAID:
+        raise ActionRefused("Only a paid order can be dispatched.")
+    lines = undispatched_print_lines(order)
+    if not lines:
+        raise ActionRefused("This order has no printed copies waiting to be dispatched.")
+    before = _state(order)
+    when = _dispatch_moment(dispatched_on)
+    for line in lines:
+        line.dispatched_at = when
+        line.dispatch_note = note
+    states.mark_fulfilled(order, by.id, f"Printed copies dispatched. {note}".strip())
+    send_email("dispatched", order.email, order=order, link=order_link(order))
+    db.session.flush()
+    audit.record(
+        by,
+        "order.mark_dispatched",
+        "order",
+        order.reference,
+        before=before,
+        after={
+            **_state(order),
+            "dispatched_on": dispatched_on,
+            "lines": [line.id for line in lines],
+        },
+        note=note,
+    )
+
+
+def cancel_order(order: Order, note: str, by: User) -> None:
+    """Cancel the order and put its printed copies back in stock (see ``may_cancel``)."""
+    _lock(order)
+    if not may_cancel(order):
+        raise ActionRefused(
+            "This order cannot be cancelled: it is already cancelled, complete or dispatched."
+        )
+    before = _state(order)
+    services.cancel_order(order, by.id, note)
+    audit.record(
+        by, "order.cancel", "order", order.reference, before=before, after=_state(order), note=note
+    )
+
+
+def release_downloads(order: Order, by: User) -> None:
+    """Let the buyer download before the invoice is paid."""
+    _lock(order)
+    if not may_release_downloads(order):
+        raise ActionRefused(
+            "Downloads can be released early only on an unpaid invoice order, once."
+        )
+    invoices.release_downloads_early(order, by.id)
+    audit.record(
+        by,
+        "order.release_downloads",
+        "order",
+        order.reference,
+        before={"downloads_released_at": None},
+        after=audit.snapshot(order, "downloads_released_at"),
+    )
+
+
+def resend_email(order: Order, by: User, today: date) -> str:
+    """Send again the invoice (invoice orders) or the order confirmation (others); returns the
+    name of the email sent. The invoice is never issued twice: issuing returns the one there is.
+    """
+    if not may_resend_email(order):
+        raise ActionRefused("Emails are not sent again for a cancelled order.")
+    if order.payment_method is PaymentMethod.INVOICE:
+        invoices.issue_invoice_for(order, today)
+        name = "invoice"
+    else:
+        send_email("order_confirmation", order.email, order=order, link=order_link(order))
+        name = "order_confirmation"
+    db.session.flush()
+    audit.record(by, "order.resend_email", "order", order.reference, after={"email": name})
+    return name
+
+
+def reset_download_count(order: Order, line_id: int, by: User) -> OrderLine:
+    """Start counting a PDF line's downloads afresh."""
+    line = next((x for x in order.lines if x.id == line_id), None)
+    if line is None or line.format_kind != FormatKind.PDF.value:
+        raise ActionRefused("Only a PDF line of this order has a download count to reset.")
+    before = audit.snapshot(line, "downloads_counted_from")
+    downloads.reset_count(line)
+    audit.record(
+        by,
+        "order.reset_downloads",
+        "order",
+        order.reference,
+        before={"line": line.id, **before},
+        after={"line": line.id, **audit.snapshot(line, "downloads_counted_from")},
+    )
+    return line
+
+
+def clear_attention(order: Order, note: str, by: User) -> None:
+    """Clear the flag that said the order needed an administrator, saying what was done."""
+    _lock(order)
+    if not order.attention:
+        raise ActionRefused("This order is not flagged for attention.")
+    before = audit.snapshot(order, "attention")
+    order.attention = ""
+    order.events.append(
+        OrderEvent(
+            from_state=order.state,
+            to_state=order.state,
+            actor_user_id=by.id,
+            note=f"Attention cleared: {note}",
+        )
+    )
+    db.session.flush()
+    audit.record(
+        by,
+        "order.clear_attention",
+        "order",
+        order.reference,
+        before=before,
+        after={"attention": ""},
+        note=note,
+    )

@@ -1,0 +1,155 @@
+"""Orders and downloads as CSV, streamed a batch of rows at a time.
+
+Exports read plain columns (never ORM objects with relationships) through ``yield_per``, which
+fetches from a server-side cursor on PostgreSQL and with ``fetchmany`` on SQLite, so memory stays
+the same whatever the number of rows. Every cell goes through ``portal.csv_safety``.
+"""
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from portal.accounts.models import User
+from portal.clock import LONDON
+from portal.csv_safety import csv_rows
+from portal.downloads.models import Download
+from portal.extensions import db
+from portal.orders.models import Order, OrderLine
+from portal.organisations.models import Organisation
+
+#: Rows fetched from the database at a time (and written to the response as one chunk).
+BATCH_SIZE = 1000
+
+ORDER_HEADER = (
+    "Reference",
+    "Placed at (London)",
+    "State",
+    "Payment method",
+    "Buyer name",
+    "Email",
+    "Organisation",
+    "Subscriber organisation",
+    "PO number",
+    "Report title",
+    "Format",
+    "Quantity",
+    "Free (subscriber) quantity",
+    "Unit price",
+    "Net",
+    "VAT",
+    "Line total",
+    "Order total",
+    "Postage",
+)
+
+DOWNLOAD_HEADER = (
+    "When (London)",
+    "Order reference",
+    "Report title",
+    "Who",
+    "Via",
+    "IP address",
+    "User agent",
+)
+
+
+def pounds(pence: int) -> str:
+    """Integer pence as pounds with two decimals and no symbol, as spreadsheets read it."""
+    sign = "-" if pence < 0 else ""
+    whole, rest = divmod(abs(pence), 100)
+    return f"{sign}{whole}.{rest:02d}"
+
+
+def london_text(moment: datetime) -> str:
+    """A UTC moment as London wall-clock time, ``2026-04-01 09:30:00``."""
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def london_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC instants from the start of ``first`` to the end of ``last``, London days (the end
+    is exclusive: midnight after ``last``), so a range covers whole days across clock changes."""
+    start = datetime.combine(first, time(), LONDON)
+    end = datetime.combine(last + timedelta(days=1), time(), LONDON)
+    return start, end
+
+
+def _order_rows(first: date, last: date) -> Iterator[tuple]:
+    start, end = london_day_bounds(first, last)
+    subscriber = aliased(Organisation)
+    query = (
+        select(
+            Order.reference,
+            Order.created_at,
+            Order.state,
+            Order.payment_method,
+            Order.name,
+            Order.email,
+            Order.organisation_name,
+            subscriber.name,
+            Order.po_number,
+            OrderLine.report_title,
+            OrderLine.format_kind,
+            OrderLine.quantity,
+            OrderLine.subscriber_quantity,
+            OrderLine.standard_unit_pence,
+            OrderLine.net_pence,
+            OrderLine.vat_pence,
+            OrderLine.total_pence,
+            Order.total_pence,
+            Order.postage_pence,
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(subscriber, subscriber.id == Order.subscriber_organisation_id)
+        .where(Order.created_at >= start, Order.created_at < end)
+        .order_by(Order.id, OrderLine.id)
+        .execution_options(yield_per=BATCH_SIZE)
+    )
+    for row in db.session.execute(query):
+        reference, placed, state, method = row[:4]
+        yield (
+            reference,
+            london_text(placed),
+            state.value,
+            method.value,
+            *row[4:13],  # who, organisations, PO, report, format, quantities
+            *(pounds(pence) for pence in row[13:]),
+        )
+
+
+def order_lines_csv(first: date, last: date) -> Iterator[str]:
+    """The orders placed on London days ``first`` to ``last``: a header, then one row per order
+    line (order fields repeated on each), oldest first; CSV text in chunks of ``BATCH_SIZE``."""
+    yield from csv_rows([ORDER_HEADER])
+    yield from csv_rows(_order_rows(first, last), batch_size=BATCH_SIZE)
+
+
+def _download_rows(first: date, last: date) -> Iterator[tuple]:
+    start, end = london_day_bounds(first, last)
+    query = (
+        select(
+            Download.at,
+            Order.reference,
+            OrderLine.report_title,
+            User.email,
+            Download.via,
+            Download.ip_address,
+            Download.user_agent,
+        )
+        .join(OrderLine, OrderLine.id == Download.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(User, User.id == Download.user_id)
+        .where(Download.at >= start, Download.at < end)
+        .order_by(Download.at, Download.id)
+        .execution_options(yield_per=BATCH_SIZE)
+    )
+    for at, reference, title, email, via, ip_address, user_agent in db.session.execute(query):
+        # No person means the signed link from the order email was used.
+        yield (london_text(at), reference, title, email or "link", via, ip_address, user_agent)
+
+
+def downloads_csv(first: date, last: date) -> Iterator[str]:
+    """Every download on London days ``first`` to ``last``, oldest first, as CSV text chunks."""
+    yield from csv_rows([DOWNLOAD_HEADER])
+    yield from csv_rows(_download_rows(first, last), batch_size=BATCH_SIZE)
