@@ -9,7 +9,7 @@ PORT ?= 5000
 STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
-.PHONY: run test install frontend lint format db-check ci clean
+.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium
 
 run: install frontend
 	$(BIN)/flask --app wsgi db upgrade
@@ -58,6 +58,33 @@ db-check: install
 	export PORTAL_ENV=development DATABASE_URL="sqlite:///$$tmp/check.db" STORAGE_ROOT="$$tmp/storage" && \
 	$(BIN)/flask --app wsgi db upgrade && \
 	$(BIN)/flask --app wsgi db check
+
+# Security lint of the portal's own code (settings and the reasons for skipped checks are in
+# pyproject.toml, [tool.bandit]).
+bandit: install
+	$(BIN)/bandit -q -r portal stripe_standin -c pyproject.toml
+
+# Known vulnerabilities in the installed packages, from PyPI's advisory data. Where that service
+# cannot be reached (offline, or an index mirror without it) this says so and does not fail.
+audit: install
+	@if $(BIN)/python -c 'import json, sys, urllib.request; from importlib.metadata import version; \
+	    url = "https://pypi.org/pypi/flask/" + version("flask") + "/json"; \
+	    sys.exit("vulnerabilities" not in json.load(urllib.request.urlopen(url, timeout=10)))' \
+	    2>/dev/null; then \
+	  $(BIN)/pip-audit --skip-editable --progress-spinner off; \
+	else \
+	  echo "make audit: PyPI's advisory service cannot be reached from here, so the installed packages were NOT audited."; \
+	fi
+
+# Browser journeys and accessibility checks (tests/browser), in Debian's Chromium through
+# Playwright: never a downloaded browser. Screenshots go to tests/browser/artifacts/. They run on
+# their own (not in `make test`), without the unit suite's fixtures (--confcutdir).
+e2e: install frontend chromium
+	rm -rf tests/browser/artifacts
+	$(BIN)/pytest tests/browser --confcutdir=tests/browser -p no:cacheprovider
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 ci:
 	bash .ci/run

@@ -46,6 +46,22 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4  # a long form on a slow afternoon still submits
 
+    # Rate limits (Flask-Limiter; the limits themselves are in portal/limits.py). One process
+    # counts in memory; several app servers share a count in Redis: redis://host:6379/0.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # A sliding window: a burst cannot double its allowance across the edge of a fixed window.
+    RATELIMIT_STRATEGY = "moving-window"
+    # When the shared store cannot be reached, count in memory rather than answer with an error.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # False exempts every request but keeps the limiter wired in, so a test can switch it on.
+    RATELIMIT_APPLY = True
+
+    # Sign-in lockout: this many wrong passwords in a row lock the account for this long.
+    SIGN_IN_LOCKOUT_FAILURES = 5
+    SIGN_IN_LOCKOUT_MINUTES = 15
+
     # Uploads by administrators: a report's PDF and its cover image.
     MAX_REPORT_PDF_BYTES = _int("MAX_REPORT_PDF_BYTES", 100 * 1024 * 1024)
     MAX_COVER_IMAGE_BYTES = _int("MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024)
@@ -123,6 +139,8 @@ class TestingConfig(Config):
     SERVER_NAME = "localhost"
     # Hashing is deliberately slow; the tests exercise the same code with a cheaper cost.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
+    # Limits off, except in the tests that are about them (tests/security/test_limits.py).
+    RATELIMIT_APPLY = False
 
 
 class ProductionConfig(Config):

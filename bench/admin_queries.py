@@ -42,6 +42,7 @@ def measure(database_url: str) -> dict[str, tuple[int, float]]:
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True
+        session["second_factor_at"] = int(time.time())  # as if signed in with a code
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(1))
     results = {}

@@ -9,15 +9,17 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import make_url
 
 from portal import email as email_outgoing
-from portal import errors, security
+from portal import errors, limits, security
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
+from portal.routing import DatabaseIdConverter
 
 
 def create_app(config_class) -> Flask:
     """Build the application for one configuration class (see ``config.py``)."""
     app = Flask(__name__, template_folder="../templates")
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     app.config.from_object(config_class)
     problems = getattr(config_class, "problems", None)
     if problems is not None and (found := problems()):
@@ -82,6 +84,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(outbox_bp)
 
     errors.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
 
     from portal import commands

@@ -20,6 +20,7 @@ MESSAGES = {
     ),
     405: ("Sorry, that cannot be done here", "Go back to the page you came from and try again."),
     413: ("The file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Too many attempts. Wait a few minutes and try again."),
     500: (
         "Sorry, there is a problem with the service",
         "Try again later. Nothing you entered has been saved.",

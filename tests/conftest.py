@@ -11,10 +11,11 @@ import re
 import uuid
 from datetime import date
 
+import pyotp
 import pytest
 from flask import has_app_context
 from flask_migrate import upgrade
-from sqlalchemy import make_url
+from sqlalchemy import make_url, select
 
 from config import TestingConfig
 from portal import create_app
@@ -162,13 +163,40 @@ def post_form(client):
     return post
 
 
+TWO_FACTOR_PATH = "/sign-in/two-factor"
+
+
+def current_code(app, email: str) -> str:
+    """What the person's authenticator app shows now.
+
+    The record of the last step used is cleared first, so a test may sign the same person in
+    several times within one 30-second step (each real sign-in would be a step apart).
+    """
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        user.totp_last_step = None
+        db.session.commit()
+        return pyotp.TOTP(user.totp_secret).now()
+
+
+def complete_two_factor(client, email: str, path: str = TWO_FACTOR_PATH):
+    """Give the code step of signing in (or of returning to /admin) a current code."""
+    token = csrf_token(client, path)
+    code = current_code(client.application, email)
+    return client.post(path, data={"csrf_token": token, "code": code})
+
+
 class AuthActions:
     def __init__(self, client, post_form):
         self._client = client
         self._post = post_form
 
     def sign_in(self, email: str, password: str = TEST_PASSWORD, **extra):
-        return self._post("/sign-in", {"email": email, "password": password, **extra})
+        """Sign in; for an account with two-factor sign-in, give a code from its app as well."""
+        response = self._post("/sign-in", {"email": email, "password": password, **extra})
+        if response.headers.get("Location") == TWO_FACTOR_PATH:
+            response = complete_two_factor(self._client, email)
+        return response
 
     def sign_out(self):
         token = csrf_token(self._client, "/")
@@ -203,7 +231,10 @@ def persist(app, obj, *relationships: str):
 
 @pytest.fixture
 def create_user(app):
-    """Add a user (verified unless told otherwise) and flush; password is TEST_PASSWORD."""
+    """Add a user (verified unless told otherwise) and flush; password is TEST_PASSWORD.
+
+    An administrator gets two-factor sign-in set up (pass ``totp_enabled_at=None`` for one without).
+    """
     counter = iter(range(1, 10_000))
 
     def create(**overrides) -> User:
@@ -220,6 +251,10 @@ def create_user(app):
         )
         for key, value in overrides.items():
             setattr(user, key, value)
+        if user.is_admin and "totp_enabled_at" not in overrides:
+            # Administrators must sign in with a second factor: give them an app already set up.
+            user.totp_secret = pyotp.random_base32()
+            user.totp_enabled_at = utcnow()
         return persist(app, user)
 
     return create

@@ -1,5 +1,12 @@
-"""Accounts: registration, email verification, sign-in and passwords."""
+"""Accounts: registration, email verification, sign-in (with two-factor) and passwords.
 
-from portal.accounts.views import bp
+Each module of routes registers itself on the one blueprint when imported here.
+"""
+
+from portal.accounts import (
+    two_factor_views,  # noqa: F401
+    views,  # noqa: F401
+)
+from portal.accounts.blueprint import bp
 
 __all__ = ["bp"]

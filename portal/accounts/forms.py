@@ -1,4 +1,4 @@
-"""Forms for registering, signing in and managing a password."""
+"""Forms for registering, signing in, managing a password and two-factor sign-in."""
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -155,3 +155,50 @@ class ChangePasswordForm(ResetPasswordForm):
 
 class ResendVerificationForm(FlaskForm):
     submit = SubmitField("Send the link again", widget=GovSubmitInput())
+
+
+def _code_field(label: str, description: str) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            InputRequired(message="Enter the code"),
+            Length(max=32, message="Enter the code"),
+        ],
+        filters=[_strip],
+        description=description,
+        widget=GovTextInput(),
+    )
+
+
+_APP_CODE_HINT = "The 6-digit code your authenticator app shows now."
+
+
+class TwoFactorSetUpForm(FlaskForm):
+    code = _code_field("Code from your app", _APP_CODE_HINT)
+    submit = SubmitField("Turn on two-factor sign-in", widget=GovSubmitInput())
+
+
+class TwoFactorSignInForm(FlaskForm):
+    code = _code_field(
+        "Security code",
+        "The 6-digit code from your authenticator app, or one of your recovery codes.",
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = _code_field("Code from your app", _APP_CODE_HINT)
+    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())
+
+
+class TurnOffTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=MAX_LENGTH, message="Password is not correct"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    code = _code_field("Code from your app", _APP_CODE_HINT)
+    submit = SubmitField("Turn off two-factor sign-in", widget=GovSubmitInput())

@@ -6,7 +6,7 @@ the views give the same answer either way, and the services take the same time e
 """
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -129,15 +129,51 @@ def verify_email(token: str) -> User:
     return user
 
 
+#: What a refused sign-in says, whatever the reason: wrong address, wrong password or a locked
+#: account all read the same, so the answer never tells whether an address has an account.
+SIGN_IN_REFUSED = (
+    "Enter a correct email address and password. "
+    "If you have tried several times, wait 15 minutes or reset your password"
+)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The user with this address and password, or None. Takes as long either way."""
+    """The user with this address and password, or None. Takes as long either way.
+
+    Lockout: after ``SIGN_IN_LOCKOUT_FAILURES`` wrong passwords in a row the account refuses every
+    sign-in, even with the right password, until ``locked_until`` (``SIGN_IN_LOCKOUT_MINUTES``
+    later). Wrong passwords while locked do not extend the lock, and a password reset ends it, so
+    nobody can keep someone else out of their account for good. The caller commits either way.
+    """
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    # Checked even while locked, so a locked account answers as slowly as any other.
+    password_ok = check_password_hash(user.password_hash, password)
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
         return None
+    if not password_ok:
+        _count_wrong_password(user, now)
+        return None
+    if user.failed_sign_ins or user.locked_until is not None:
+        user.failed_sign_ins = 0
+        user.locked_until = None
+        db.session.flush()
     return user
+
+
+def _count_wrong_password(user: User, now: datetime) -> None:
+    # Re-read under a row lock: concurrent guesses must each count, not overwrite one another.
+    db.session.refresh(user, ["failed_sign_ins", "locked_until"], with_for_update=True)
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    if user.failed_sign_ins >= current_app.config["SIGN_IN_LOCKOUT_FAILURES"]:
+        minutes = current_app.config["SIGN_IN_LOCKOUT_MINUTES"]
+        user.locked_until = now + timedelta(minutes=minutes)
+        # The lock starts a fresh count: after it ends, another run of guesses is needed.
+        user.failed_sign_ins = 0
+    db.session.flush()
 
 
 def record_sign_in(user: User, when: datetime | None = None) -> None:
@@ -194,6 +230,9 @@ def reset_password(token: str, password: str) -> User:
     """
     user = user_for_reset_token(token)
     set_password(user, password)
+    # The link proves the person owns the account, so a sign-in lockout ends here too.
+    user.failed_sign_ins = 0
+    user.locked_until = None
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()

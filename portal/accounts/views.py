@@ -1,7 +1,6 @@
 """Register, verify, sign in and out, and manage a password."""
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -18,7 +17,8 @@ from flask_login import (
     logout_user,
 )
 
-from portal.accounts import services
+from portal.accounts import services, sign_in_flow, two_factor
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgottenPasswordForm,
@@ -27,16 +27,19 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
-from portal.basket import services as baskets
-from portal.basket.current import SESSION_KEY as BASKET_KEY
 from portal.clock import today_in_london
 from portal.extensions import db, login_manager
+from portal.limits import (
+    FORGOTTEN_PASSWORD,
+    REGISTER,
+    RESEND_VERIFICATION,
+    SIGN_IN,
+    post_limit,
+)
 from portal.orders.access import orders_of
 from portal.organisations.services import person_for
 from portal.pricing import describe_subscription, subscription_reason
 from portal.redirects import safe_next
-
-bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to see that page."
@@ -45,6 +48,7 @@ login_manager.user_loader(services.load_user)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@post_limit(REGISTER)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
@@ -82,6 +86,7 @@ def verify_email(token: str):
 
 
 @bp.route("/account/verify-email", methods=["POST"])
+@post_limit(RESEND_VERIFICATION)
 @login_required
 def resend_verification():
     form = ResendVerificationForm()
@@ -93,6 +98,7 @@ def resend_verification():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@post_limit(SIGN_IN)
 def sign_in():
     next_page = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
@@ -106,17 +112,16 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            # A new session at sign-in: nothing chosen before it (by this person or planted by
-            # someone else) survives into the signed-in session, except what the guest had put
-            # in a basket, which joins the account's basket.
-            guest_basket_id = session.get(BASKET_KEY)
-            session.clear()
-            login_user(user, remember=form.remember.data)
-            services.record_sign_in(user)
-            baskets.join_guest_basket(guest_basket_id, user.id)
-            db.session.commit()
-            return redirect(safe_next(form.next.data) or url_for("accounts.account"))
-        form.email.errors.append("Enter a correct email address and password")
+            if two_factor.is_enabled(user):
+                # Not signed in yet: the code step completes it.
+                return sign_in_flow.begin_second_factor(
+                    user, remember=form.remember.data, next_page=form.next.data
+                )
+            return sign_in_flow.complete_sign_in(
+                user, remember=form.remember.data, next_page=form.next.data, second_factor=False
+            )
+        db.session.commit()  # keeps the count of wrong passwords that leads to a lockout
+        form.email.errors.append(services.SIGN_IN_REFUSED)
     return render_template("accounts/sign_in.html", form=form)
 
 
@@ -133,6 +138,7 @@ def sign_out():
 
 
 @bp.route("/forgotten-password", methods=["GET", "POST"])
+@post_limit(FORGOTTEN_PASSWORD)
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():

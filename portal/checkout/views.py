@@ -12,6 +12,7 @@ from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
 from portal.email import send_email
 from portal.extensions import db
+from portal.limits import PLACE_ORDER, post_limit
 from portal.orders import services as orders
 from portal.orders.access import order_link
 from portal.orders.models import PaymentMethod
@@ -98,6 +99,7 @@ def payment():
 
 
 @bp.route("/checkout/review", methods=["GET", "POST"])
+@post_limit(PLACE_ORDER)
 def review():
     basket, away = _basket_or_redirect()
     if away:

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import pricing
+from portal.accounts.second_factor import is_verified_administrator
 from portal.clock import london_date, long_date, utcnow
 from portal.downloads.models import Download
 from portal.downloads.stamp import StampError, stamp_pdf
@@ -42,7 +43,7 @@ def access(line: OrderLine, user, placed_here=(), token: str | None = None) -> A
     """The asker's access to ``line``; the rules themselves are in the pricing module."""
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     order = line.order
-    if signed_in and user.is_admin:
+    if is_verified_administrator(user):
         via = ADMIN
     elif signed_in and owns(order, user):
         via = ACCOUNT

@@ -1,4 +1,4 @@
-"""The home page and the health check."""
+"""The home page, the accessibility statement and the health check."""
 
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
@@ -13,6 +13,12 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 def index():
     return render_template("main/index.html", reports=catalogue.published_reports()[:3])
+
+
+@bp.route("/accessibility")
+def accessibility():
+    """The accessibility statement: what we aim for, how it is tested, how to report a problem."""
+    return render_template("main/accessibility.html")
 
 
 @bp.route("/healthz")

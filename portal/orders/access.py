@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
+from portal.accounts.second_factor import is_verified_administrator
 from portal.extensions import db
 from portal.orders.models import Order
 
@@ -60,7 +61,7 @@ def owns(order: Order, user) -> bool:
 
 
 def may_view(order: Order, user, placed_here: list[int], token: str | None) -> bool:
-    if user is not None and getattr(user, "is_authenticated", False) and user.is_admin:
+    if is_verified_administrator(user):
         return True
     return owns(order, user) or order.id in placed_here or token_opens(order, token)
 

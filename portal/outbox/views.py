@@ -1,8 +1,8 @@
 """The outbox page, ``/admin/emails``: administrators only."""
 
-from flask import Blueprint, abort, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, render_template, request
 
+from portal.admin.blueprint import administrator_gate
 from portal.email_models import OutboxStatus
 from portal.outbox import services
 
@@ -17,10 +17,9 @@ STATUS_LABELS = {
 
 
 @bp.route("/admin/emails")
-@login_required
 def list_emails():
-    if not current_user.is_admin:
-        abort(403)
+    if (refused := administrator_gate()) is not None:
+        return refused
     try:
         status = OutboxStatus(request.args.get("status", ""))
     except ValueError:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.extensions import csrf, db
+from portal.limits import PAY, post_limit
 from portal.orders.access import find_order, may_view
 from portal.payments import gateway, services
 
@@ -70,6 +71,7 @@ def cancelled(reference: str):
 
 
 @bp.route("/orders/<reference>/pay", methods=["POST"])
+@post_limit(PAY)
 def pay(reference: str):
     order = find_order(reference)
     placed = session.get("placed_orders", [])

@@ -20,7 +20,7 @@ from portal.orders import services as orders
 from portal.orders.models import Order, OrderEvent, OrderLine, OrderState, PaymentMethod
 from portal.payments import gateway
 from portal.payments.models import Refund, RefundStatus
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.conftest import TEST_PASSWORD, complete_two_factor, csrf_token
 from tests.payments.conftest import ADDRESS, GUEST
 
 _KEY = re.compile(r'name="request_key"[^>]*value="([^"]+)"')
@@ -63,6 +63,7 @@ def office(app, admin):
     browser.post(
         "/sign-in", data={"csrf_token": token, "email": admin.email, "password": TEST_PASSWORD}
     )
+    complete_two_factor(browser, admin.email)
     return Office(browser)
 
 

@@ -1,0 +1,168 @@
+"""Two-factor sign-in pages: the code step of signing in, set-up, recovery codes, turning off."""
+
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from portal.accounts import sign_in_flow, two_factor
+from portal.accounts.blueprint import bp
+from portal.accounts.forms import (
+    RecoveryCodesForm,
+    TurnOffTwoFactorForm,
+    TwoFactorSetUpForm,
+    TwoFactorSignInForm,
+)
+from portal.extensions import db
+from portal.limits import SIGN_IN, post_limit
+from portal.redirects import safe_next
+
+WRONG_CODE = "Enter a correct code"
+WRONG_SETUP_CODE = (
+    "The code is not correct. Check the clock on your phone is right and enter the code "
+    "your app shows now"
+)
+STEP_UP_WRONG_KEY = "two_factor_wrong"
+
+
+@bp.route("/sign-in/two-factor", methods=["GET", "POST"])
+# Counted on the server as well as in the session, whose cookie an attacker could replay.
+@post_limit(SIGN_IN)
+def sign_in_two_factor():
+    """Second step of signing in; also asks a remembered session for a code before /admin."""
+    had_pending = sign_in_flow.PENDING_KEY in session
+    pending = sign_in_flow.pending_sign_in()
+    if pending is not None:
+        return _finish_pending_sign_in(pending)
+    if (
+        current_user.is_authenticated
+        and two_factor.is_enabled(current_user)
+        and not sign_in_flow.has_second_factor()
+    ):
+        return _step_up()
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    if had_pending:
+        flash("Your sign-in timed out. Sign in again.", "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+def _finish_pending_sign_in(pending: dict):
+    user = sign_in_flow.pending_user(pending)
+    if user is None or not two_factor.is_enabled(user):
+        session.pop(sign_in_flow.PENDING_KEY, None)
+        return redirect(url_for("accounts.sign_in"))
+    form = TwoFactorSignInForm()
+    if form.validate_on_submit():
+        if two_factor.check_second_factor(user, form.code.data):
+            return sign_in_flow.complete_sign_in(
+                user, remember=pending["remember"], next_page=pending["next"], second_factor=True
+            )
+        db.session.rollback()
+        if sign_in_flow.count_wrong_code(pending):
+            flash("You entered too many wrong codes. Sign in again.", "info")
+            return redirect(url_for("accounts.sign_in"))
+        form.code.errors.append(WRONG_CODE)
+    return render_template("accounts/two_factor_sign_in.html", form=form)
+
+
+def _step_up():
+    """A signed-in session without the second factor (a "remember me" return) proves it now."""
+    form = TwoFactorSignInForm()
+    if form.validate_on_submit():
+        if two_factor.check_second_factor(current_user, form.code.data):
+            session.pop(STEP_UP_WRONG_KEY, None)
+            sign_in_flow.mark_second_factor()
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
+        db.session.rollback()
+        wrong = int(session.get(STEP_UP_WRONG_KEY, 0)) + 1
+        if wrong >= sign_in_flow.MAX_WRONG_CODES:
+            session.clear()
+            logout_user()  # after the clear, so the "remember me" cookie is deleted too
+            flash("You entered too many wrong codes. Sign in again.", "info")
+            return redirect(url_for("accounts.sign_in"))
+        session[STEP_UP_WRONG_KEY] = wrong
+        form.code.errors.append(WRONG_CODE)
+    return render_template("accounts/two_factor_sign_in.html", form=form)
+
+
+def _recovery_codes_page(codes: list[str], *, just_turned_on: bool):
+    response = make_response(
+        render_template(
+            "accounts/two_factor_recovery_codes.html", codes=codes, just_turned_on=just_turned_on
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"  # shown once: never kept by a cache
+    return response
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    user = current_user._get_current_object()
+    if two_factor.is_enabled(user):
+        return render_template(
+            "accounts/two_factor_manage.html",
+            user=user,
+            codes_left=two_factor.recovery_codes_left(user),
+        )
+    secret = two_factor.start_setup(user)
+    form = TwoFactorSetUpForm()
+    if form.validate_on_submit():
+        codes = two_factor.confirm_setup(user, form.code.data)
+        if codes is not None:
+            # Proving the app works is a second factor for this session too.
+            sign_in_flow.mark_second_factor()
+            db.session.commit()
+            return _recovery_codes_page(codes, just_turned_on=True)
+        form.code.errors.append(WRONG_SETUP_CODE)
+    db.session.commit()  # keep the secret made on the first visit
+    uri = two_factor.provisioning_uri(user, secret)
+    response = make_response(
+        render_template(
+            "accounts/two_factor_setup.html",
+            form=form,
+            secret=two_factor.grouped_secret(secret),
+            uri=uri,
+            qr_svg=two_factor.qr_code_svg(uri),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["GET", "POST"])
+@login_required
+def two_factor_recovery_codes():
+    user = current_user._get_current_object()
+    if not two_factor.is_enabled(user):
+        return redirect(url_for("accounts.two_factor_setup"))
+    form = RecoveryCodesForm()
+    if form.validate_on_submit():
+        if two_factor.check_totp(user, form.code.data):
+            codes = two_factor.new_recovery_codes(user)
+            db.session.commit()
+            return _recovery_codes_page(codes, just_turned_on=False)
+        db.session.rollback()
+        form.code.errors.append(WRONG_CODE)
+    return render_template("accounts/two_factor_regenerate.html", form=form)
+
+
+@bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])
+@login_required
+def two_factor_turn_off():
+    user = current_user._get_current_object()
+    if not two_factor.is_enabled(user):
+        return redirect(url_for("accounts.two_factor_setup"))
+    if user.is_admin:
+        if request.method == "POST":
+            abort(403)
+        return render_template("accounts/two_factor_turn_off.html", form=None)
+    form = TurnOffTwoFactorForm()
+    if form.validate_on_submit():
+        if two_factor.turn_off(user, form.password.data, form.code.data):
+            db.session.commit()
+            flash("Two-factor sign-in is off.", "success")
+            return redirect(url_for("accounts.account"))
+        db.session.rollback()
+        form.code.errors.append("Enter your correct password and a current code")
+    return render_template("accounts/two_factor_turn_off.html", form=form)

@@ -1,0 +1,183 @@
+"""The four journeys of the portal in a real browser, each with JavaScript on and off.
+
+Every page the journeys visit (public and admin) is checked with axe against WCAG 2.0, 2.1 and
+2.2 A and AA, and a screenshot of every step is kept in ``tests/browser/artifacts/``. The
+journeys run in file order and share the demo database: the administrator's journey settles the
+invoice and refunds part of the card order that the earlier journeys placed in the same mode.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+SUBSCRIBER = ("sam.patel@northmere.gov.uk", "northmere-subscriber-demo")
+BUYER = ("jo.evans@eastbridge.gov.uk", "eastbridge-buyer-demo")
+ADMIN = ("admin@socitm.example", "socitm-admin-demo")
+REPORT = "/reports/challenge-of-transformation"
+REFERENCE = re.compile(r"INS-\d{4}-\d{6}")
+
+
+def _reference(journey) -> str:
+    match = REFERENCE.search(journey.page.locator("h1").inner_text())
+    assert match, f"no order reference on {journey.page.url}"
+    return match.group(0)
+
+
+def test_subscriber_downloads_a_pdf_free_in_one_click(journey_factory, shared):
+    journey = journey_factory("subscriber")
+    page = journey.page
+    journey.goto("/", "home")
+    journey.sign_in(*SUBSCRIBER)
+    journey.step("signed in")
+    journey.goto(REPORT, "report")
+    expect(page.get_by_text("Free with your Insight subscription").first).to_be_visible()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=re.compile(r"^Download PDF")).click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    journey.goto("/account", "account after download")
+    journey.assert_accessible()
+
+
+def _fill_delivery(page, *, name: str, email: str | None, organisation: str) -> None:
+    page.get_by_label("Full name").fill(name)
+    if email is not None:
+        page.get_by_label("Email address").fill(email)
+    page.get_by_label("Organisation").fill(organisation)
+    page.get_by_label("Address line 1").fill("Town Hall")
+    page.get_by_label("Town or city").fill("Eastbridge")
+    page.get_by_label("Postcode").fill("EB1 2CD")
+
+
+def _add_to_basket(journey, *, pdf: bool, copies: int) -> None:
+    page = journey.page
+    journey.goto(REPORT, "report")
+    if pdf:
+        journey.click("Add PDF to basket")
+        journey.step("PDF in basket")
+        page.goto(REPORT)
+    page.get_by_label("Number of printed copies").fill(str(copies))
+    journey.click("Add printed copies to basket")
+    journey.step("basket")
+
+
+def test_guest_buys_a_pdf_and_a_printed_copy_by_card(journey_factory, shared, mode):
+    journey = journey_factory("guest-card")
+    page = journey.page
+    _add_to_basket(journey, pdf=True, copies=1)
+    journey.click("Continue to checkout", role="button")
+    journey.step("checkout details")
+    _fill_delivery(page, name="Robin Guest", email="robin@example.org", organisation="Example")
+    journey.click("Continue")
+    journey.step("payment method")
+    page.get_by_label("By card now").check()
+    journey.click("Continue")
+    journey.step("review")
+    journey.click("Place order and pay by card")
+    # Stripe's page (here the stand-in's) is not the portal's: screenshot, no axe.
+    expect(page.get_by_role("button", name="Pay", exact=True)).to_be_visible()
+    journey.step("payment page", axe=False)
+    name_on_card = page.get_by_label("Name on card")
+    if name_on_card.count():
+        name_on_card.fill("Robin Guest")
+    journey.click("Pay")
+    expect(page.locator("main")).to_contain_text("Paid")
+    journey.step("paid order")
+    shared[f"card-{mode}"] = _reference(journey)
+    journey.assert_accessible()
+
+
+def test_council_orders_printed_copies_on_invoice(journey_factory, shared, mode):
+    journey = journey_factory("invoice")
+    page = journey.page
+    journey.goto("/", "home")
+    journey.sign_in(*BUYER)
+    _add_to_basket(journey, pdf=False, copies=3)
+    journey.click("Continue to checkout", role="button")
+    journey.step("checkout details")
+    _fill_delivery(page, name="Jo Evans", email=None, organisation="Eastbridge Borough Council")
+    journey.click("Continue")
+    journey.step("payment method")
+    page.get_by_label("By invoice, with a purchase order").check()
+    page.get_by_label("Purchase order number").fill(f"PO-{mode.upper()}-4411")
+    page.get_by_label("Billing address line 1").fill("Finance, Town Hall")
+    page.locator("#billing_town").fill("Eastbridge")
+    page.locator("#billing_postcode").fill("EB1 2CD")
+    page.get_by_label("Finance contact email address").fill("finance@eastbridge.gov.uk")
+    journey.click("Continue")
+    journey.step("review")
+    expect(page.get_by_text(f"PO-{mode.upper()}-4411")).to_be_visible()
+    journey.click("Place order")
+    expect(page.locator("main")).to_contain_text("Waiting for invoice payment")
+    journey.step("order awaiting invoice payment")
+    shared[f"invoice-{mode}"] = _reference(journey)
+    journey.assert_accessible()
+
+
+def _fill_date_if_empty(page, label: str) -> None:
+    """Date fields default to today; fill them when a form leaves them blank."""
+    field = page.get_by_label(label, exact=True)
+    if field.count() == 1 and not field.input_value():
+        from portal.clock import today_in_london
+
+        today = today_in_london()
+        field.fill(f"{today.day} {today.month} {today.year}")
+
+
+def test_administrator_settles_dispatches_and_refunds(journey_factory, shared, mode):
+    invoice, card = shared.get(f"invoice-{mode}"), shared.get(f"card-{mode}")
+    if not (invoice and card):
+        pytest.skip("the invoice and card journeys did not place their orders")
+    journey = journey_factory("admin")
+    page = journey.page
+    journey.goto("/", "home")
+    journey.sign_in(*ADMIN, shared)
+    # An administrator without two-factor sign-in is sent to set it up first.
+    page.goto("/admin/orders")
+    journey.two_factor(shared)
+    journey.goto("/admin/orders", "orders")
+
+    page.get_by_role("link", name=invoice).first.click()
+    journey.step("invoice order")
+    _fill_date_if_empty(page, "Date the money arrived")
+    page.get_by_label("Payment reference").fill("BACS 99812")
+    journey.click("Mark invoice paid")
+    journey.step("invoice paid")
+    _fill_date_if_empty(page, "Date posted")
+    page.get_by_label("Note or tracking number (optional)").fill("Royal Mail AB123456789GB")
+    journey.click("Mark printed copies dispatched")
+    expect(page.locator("main")).to_contain_text("Complete")
+    journey.step("dispatched")
+
+    journey.goto(f"/admin/orders/{card}", "card order")
+    journey.goto(f"/admin/orders/{card}/refund", "refund")
+    page.get_by_label("Amount to refund, in pounds").fill("10.00")
+    page.get_by_label("Reason for the refund").fill("One printed copy arrived damaged")
+    journey.click("Refund")
+    expect(page.locator("main")).to_contain_text("£10.00")
+    journey.step("refunded")
+    journey.assert_accessible()
+
+
+def test_the_accessibility_check_finds_violations(journey_factory, portal_url):
+    """The check is not vacuous: a page with an unlabelled field and an image without
+    alternative text fails it, with JavaScript on and off."""
+    journey = journey_factory("axe-self-check")
+    journey.goto("/accessibility", "accessibility statement")
+    assert not journey.problems, "\n".join(journey.problems)
+    journey.page.route(
+        f"{portal_url}/broken",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body='<!doctype html><html lang="en"><head><title>Broken</title></head><body><main>'
+            '<h1>Broken</h1><img src="/x.png"><input type="text"></main></body></html>',
+        ),
+    )
+    journey.page.goto("/broken")
+    journey.step("broken page")
+    found = "\n".join(journey.problems)
+    assert "image-alt" in found and "label" in found

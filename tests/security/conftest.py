@@ -1,0 +1,197 @@
+"""Fixtures for the security tests: a small world of real objects owned by one customer, and a
+signed-in test client for each persona who may come asking for them."""
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from portal.accounts.services import email_verification_token, password_reset_token
+from portal.basket import services as baskets
+from portal.catalogue.models import FormatKind, ReportFormat
+from portal.clock import today_in_london
+from portal.documents.services import issue_invoice
+from portal.extensions import db
+from portal.orders.models import OrderState, PaymentMethod
+from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.organisations.models import NamedMember, Organisation
+from portal.pricing import GUEST
+from portal.storage import get_storage
+from tests.conftest import AuthActions, csrf_token
+
+PERSONAS = ("anonymous", "customer", "subscriber", "another", "admin")
+
+# The tables a rejected request must leave alone (checked by the fuzz tests).
+WATCHED_TABLES = (
+    "users",
+    "orders",
+    "order_lines",
+    "baskets",
+    "basket_lines",
+    "reports",
+    "report_formats",
+    "organisations",
+    "organisation_domains",
+    "insight_subscriptions",
+    "named_members",
+    "documents",
+    "downloads",
+    "outbox_emails",
+    "audit_entries",
+)
+
+
+@dataclass
+class World:
+    """The real objects URL arguments are filled from; all belong to ``customer``."""
+
+    slug: str
+    reference: str
+    order_line_id: int
+    basket_line_id: int
+    document_number: str
+    organisation_id: int
+    subscription_id: int
+    domain_id: int
+    member_id: int
+    emails: dict[str, str] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
+    verify_token: str = ""
+    reset_token: str = ""
+
+    def url_values(self, endpoint: str) -> dict:
+        """Values for every URL argument a rule may name, chosen for ``endpoint``."""
+        basket = endpoint.startswith("basket.")
+        return {
+            "slug": self.slug,
+            "reference": self.reference,
+            "line_id": self.basket_line_id if basket else self.order_line_id,
+            "number": self.document_number,
+            "organisation_id": self.organisation_id,
+            "subscription_id": self.subscription_id,
+            "domain_id": self.domain_id,
+            "member_id": self.member_id,
+            "user_id": self.user_ids["another"],
+            "kind": "pdf",
+            "token": self.reset_token if "reset" in endpoint else self.verify_token,
+            "filename": "build/main.css",
+        }
+
+
+@pytest.fixture
+def world(app, create_user, create_report, create_organisation) -> World:
+    """A published report; a subscribing organisation with a member; a non-subscribing customer
+    with an order on invoice (a PDF and a printed line, its VAT invoice issued) and a basket
+    line; another customer who owns nothing; an administrator."""
+    today = today_in_london()
+    report = create_report(
+        title="Modern public services", with_pdf=True, cover_image_key="covers/matrix.png"
+    )
+    with app.app_context():
+        cover = io.BytesIO()
+        Image.new("RGB", (4, 4)).save(cover, "PNG")
+        get_storage().save("covers/matrix.png", cover.getvalue())
+    organisation = create_organisation(
+        domain="subscribing.gov.uk",
+        subscribed=(today - timedelta(days=30), today + timedelta(days=300)),
+    )
+    customer = create_user(email="jo@eastbridge.gov.uk", name="Jo Evans")
+    subscriber = create_user(email="sam@subscribing.gov.uk", name="Sam Patel")
+    another = create_user(email="pat@westbridge.gov.uk", name="Pat Other")
+    admin = create_user(email="boss@socitm.example", name="Boss", is_admin=True)
+    with app.app_context():
+        formats = {
+            f.kind: f
+            for f in db.session.scalars(
+                select(ReportFormat).where(ReportFormat.report_id == report.id)
+            )
+        }
+        order = place_order(
+            Buyer.from_user(customer),
+            GUEST,
+            [Item(formats[FormatKind.PDF], 1), Item(formats[FormatKind.PRINT], 1)],
+            today,
+            PaymentMethod.INVOICE,
+            delivery=Delivery("Jo Evans", "Town Hall", "", "Eastbridge", "EB1 2CD"),
+            invoice=InvoiceDetails("PO-1", "Town Hall", "", "Eastbridge", "EB1 2CD", "ap@e.gov.uk"),
+        )
+        assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
+        invoice = issue_invoice(order, today)
+        basket = baskets.basket_for_user(customer.id)
+        basket_line = baskets.add(basket, formats[FormatKind.PDF], 1)
+        member = NamedMember(organisation_id=organisation.id, email="named@elsewhere.org.uk")
+        db.session.add(member)
+        db.session.flush()
+        org = db.session.get(Organisation, organisation.id)
+        user = db.session.merge(customer)
+        found = World(
+            slug=report.slug,
+            reference=order.reference,
+            order_line_id=next(line.id for line in order.lines),
+            basket_line_id=basket_line.id,
+            document_number=invoice.number,
+            organisation_id=org.id,
+            subscription_id=org.subscriptions[0].id,
+            domain_id=org.domains[0].id,
+            member_id=member.id,
+            emails={
+                "customer": customer.email,
+                "subscriber": subscriber.email,
+                "another": another.email,
+                "admin": admin.email,
+            },
+            user_ids={"customer": customer.id, "another": another.id, "admin": admin.id},
+            verify_token=email_verification_token(user),
+            reset_token=password_reset_token(user),
+        )
+        db.session.commit()
+    return found
+
+
+def _post_with_token(client):
+    def post(path: str, data: dict, *, form_page: str | None = None, **kwargs):
+        token = csrf_token(client, form_page or path)
+        return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def persona_client(app, world):
+    """A fresh test client signed in as the persona (through the ordinary sign-in, so any second
+    factor the sign-in helper completes is completed here too)."""
+
+    def make(persona: str):
+        client = app.test_client()
+        if persona != "anonymous":
+            response = AuthActions(client, _post_with_token(client)).sign_in(world.emails[persona])
+            assert response.status_code in (302, 303), f"{persona} could not sign in"
+        return client
+
+    return make
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def session_csrf(client) -> str:
+    """A valid CSRF token for this client's session, read from a page with a form."""
+    for page in ("/sign-in", "/basket", "/account", "/"):
+        match = _TOKEN.search(client.get(page).get_data(as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError("no page offered a CSRF token")
+
+
+def count_rows(app) -> dict[str, int]:
+    """Row counts of the main tables, to show a rejected request wrote nothing."""
+    with app.app_context():
+        return {
+            name: db.session.scalar(select(func.count()).select_from(db.metadata.tables[name]))
+            for name in WATCHED_TABLES
+            if name in db.metadata.tables
+        }
