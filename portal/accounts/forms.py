@@ -19,6 +19,7 @@ from wtforms.validators import (
 )
 
 from portal.accounts.passwords import MAX_LENGTH, password_problem
+from portal.form_fields import strip
 
 EMAIL_REQUIRED = InputRequired(message="Enter your email address")
 EMAIL_SHAPE = Email(
@@ -27,15 +28,11 @@ EMAIL_SHAPE = Email(
 EMAIL_LENGTH = Length(max=254, message="Email address must be 254 characters or fewer")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
         validators=[EMAIL_REQUIRED, EMAIL_LENGTH, EMAIL_SHAPE],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
 
@@ -71,14 +68,14 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
             DataRequired(message="Enter your full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
     )
     email = _email_field()
     organisation = StringField(
         "Organisation",
         validators=[Length(max=200, message="Organisation must be 200 characters or fewer")],
-        filters=[_strip],
+        filters=[strip],
         description=(
             "For example, the council you work for. Leave blank if you are ordering for yourself."
         ),
@@ -164,7 +161,7 @@ def _code_field(label: str, description: str) -> StringField:
             InputRequired(message="Enter the code"),
             Length(max=32, message="Enter the code"),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=description,
         widget=GovTextInput(),
     )

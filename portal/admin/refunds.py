@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from portal.admin.blueprint import bp
 from portal.extensions import db
+from portal.form_fields import strip
 from portal.money import format_pence
 from portal.orders.access import find_order
 from portal.payments import refunds
@@ -35,14 +36,10 @@ def pence_from_pounds(text: str) -> int | None:
     return int(pounds) * 100 + int(pence.ljust(2, "0"))
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class RefundForm(FlaskForm):
     amount = StringField(
         "Amount to refund, in pounds",
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
         description="For example, 12.50",
     )
@@ -52,7 +49,7 @@ class RefundForm(FlaskForm):
             DataRequired(message="Enter the reason for the refund"),
             Length(max=300, message="Reason must be 300 characters or fewer"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
         description="The buyer sees this on their credit note.",
     )

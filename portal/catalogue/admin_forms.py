@@ -9,16 +9,16 @@ import re
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, DateField, FileField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, FileField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.catalogue.services import SLUG
+from portal.form_fields import DateBoxesField, strip
 
 # Pounds with optional pence; thousands may be grouped with commas ("1,234.50").
 _POUNDS = re.compile(r"£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
@@ -64,36 +64,12 @@ def percent_text(basis_points: int) -> str:
     return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _text(label: str, required: str | None, length: int, **kwargs) -> StringField:
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
     return StringField(
-        label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs
+        label, validators=validators, filters=[strip], widget=GovTextInput(), **kwargs
     )
-
-
-class DayMonthYearField(DateField):
-    """A date typed in three boxes (GOV.UK date input), with our own message for a date that
-    does not exist, like 31 2 2006; three empty boxes are simply no date."""
-
-    def __init__(self, label: str, **kwargs):
-        super().__init__(label, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist) -> None:
-        # Always exactly day, month and year, so a tampered form still re-renders its boxes.
-        self.raw_data = [*list(valuelist)[:3], "", "", ""][:3]
-        parts = [value.strip() for value in self.raw_data]
-        if not any(parts):
-            self.data = None
-            return
-        try:
-            super().process_formdata([" ".join(parts)])
-        except ValueError:
-            raise ValueError("Publication date must be a real date, like 14 2 2006") from None
 
 
 class ReportForm(FlaskForm):
@@ -109,19 +85,22 @@ class ReportForm(FlaskForm):
     summary = TextAreaField(
         "Summary",
         validators=[DataRequired(message="Enter a summary"), Length(max=20_000)],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
         description="Leave a blank line between paragraphs.",
     )
     contents = TextAreaField(
         "Contents (optional)",
         validators=[Length(max=20_000, message="Contents must be 20,000 characters or fewer")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
         description="One chapter or section per line.",
     )
-    published_on = DayMonthYearField(
-        "Publication date", widget=GovDateInput(), description="For example, 14 2 2006"
+    published_on = DateBoxesField(
+        "Publication date",
+        required=None,  # the message comes from validate_published_on
+        invalid="Publication date must be a real date, like 14 2 2006",
+        description="For example, 14 2 2006",
     )
     is_published = BooleanField("Published: show it in the catalogue", widget=GovCheckboxInput())
     submit = SubmitField("Save report", widget=GovSubmitInput())
@@ -146,7 +125,7 @@ def _amount(label: str, **kwargs) -> StringField:
     return StringField(
         label,
         validators=[DataRequired(message=f"Enter the {label.lower()}")],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
         **kwargs,
     )

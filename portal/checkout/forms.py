@@ -8,12 +8,10 @@ from wtforms import EmailField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from portal.form_fields import strip
+
 # UK postcodes: outward code, then inward code (digit and two letters); GIR 0AA is Girobank's.
 _POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def normalise_postcode(value: str) -> str:
@@ -26,7 +24,7 @@ def _text(label: str, required: str | None, length: int, **kwargs) -> StringFiel
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
     return StringField(
-        label, validators=validators, filters=[_strip], widget=GovTextInput(), **kwargs
+        label, validators=validators, filters=[strip], widget=GovTextInput(), **kwargs
     )
 
 
@@ -39,7 +37,7 @@ class ContactForm(FlaskForm):
             Length(max=254, message="Email address must be 254 characters or fewer"),
             Email(message="Enter an email address in the correct format, like name@example.gov.uk"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
         description="We send your order confirmation, receipt and download links here.",
     )
@@ -97,7 +95,7 @@ class PaymentForm(FlaskForm):
             Length(max=254, message="Email address must be 254 characters or fewer"),
             Email(message="Enter an email address in the correct format, like name@example.gov.uk"),
         ],
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextInput(),
         description="Who pays the invoice: we send it to them as well as to you.",
     )
