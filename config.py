@@ -46,9 +46,16 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4  # a long form on a slow afternoon still submits
 
+    # Redis: shared rate-limit counts and the background job queue (sending the email outbox,
+    # stamping downloads). Empty (the laptop default): counts in memory, jobs run in-process.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # The queue's name in Redis; tests use their own.
+    JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME", "portal")
+
     # Rate limits (Flask-Limiter; the limits themselves are in portal/limits.py). One process
-    # counts in memory; several app servers share a count in Redis: redis://host:6379/0.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # counts in memory; several app servers share a count in Redis (REDIS_URL, unless this names
+    # another store).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # A sliding window: a burst cannot double its allowance across the edge of a fixed window.
     RATELIMIT_STRATEGY = "moving-window"
@@ -87,8 +94,21 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Socitm Insight <insight@socitm.example>"
     )
 
-    # Files (report PDFs, stamped copies) live outside any public folder.
+    # Files (report PDFs, stamped copies) live outside any public folder: "local" (a folder,
+    # STORAGE_ROOT) or "s3" (a private bucket on any S3-compatible object store).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower()
     STORAGE_ROOT = os.environ.get("STORAGE_ROOT", str(INSTANCE_DIR / "storage"))
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    # Empty for AWS itself; the address of any other S3-compatible store (MinIO, Ceph, moto…).
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "eu-west-2")
+    # Credentials come from boto3's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an
+    # instance role…). Keys are stored under this prefix inside the bucket.
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    # How an S3 download reaches the browser: "presigned" (a redirect to a short-lived signed URL
+    # on the object store) or "stream" (through the app server).
+    S3_DOWNLOADS = os.environ.get("S3_DOWNLOADS", "presigned").strip().lower()
+    S3_PRESIGNED_SECONDS = _int("S3_PRESIGNED_SECONDS", 60)
     # How long the link in an order email opens the order and its downloads.
     DOWNLOAD_LINK_MAX_AGE = _int("DOWNLOAD_LINK_MAX_AGE", 60 * 60 * 24 * 30)
     # "" streams downloads from the app; "x-accel-redirect" (nginx) or "x-sendfile" hands the
@@ -99,8 +119,19 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    # 1 when taking real money: test keys are then refused at start-up.
+    STRIPE_LIVE = _bool("STRIPE_LIVE", False)
     # Where "Place order and pay" sends the browser: forms may lead there (CSP form-action).
     PAYMENT_PAGE_ORIGIN = os.environ.get("PAYMENT_PAGE_ORIGIN", "https://checkout.stripe.com")
+
+    # Operations. Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0:
+    # the app is reached directly and those headers are ignored).
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # "json" (one object per line, for a log collector) or "text" (for a person at a terminal).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    # Error reporting through Sentry (or a compatible service) when set.
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "insight@socitm.example")
 
@@ -146,10 +177,12 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     """Production: every secret and address from the environment; cookies only over HTTPS."""
 
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    PROXY_COUNT = _int("PROXY_COUNT", 1)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
     @classmethod
     def problems(cls) -> list[str]:
