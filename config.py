@@ -194,6 +194,9 @@ class ProductionConfig(Config):
             found.append("DATABASE_URL must be set.")
         elif cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             found.append("DATABASE_URL must point to PostgreSQL, not SQLite.")
+        from portal.storage.settings import problems as storage_problems
+
+        found.extend(storage_problems({name: getattr(cls, name) for name in dir(cls)}))
         return found
 
 

@@ -20,7 +20,7 @@ from portal.organisations.models import (
     OrganisationDomain,
     OrganisationKind,
 )
-from portal.storage import LocalStorage
+from portal.storage import Storage
 
 SERIES = "Modern public services"
 
@@ -156,7 +156,7 @@ def _organisations(today: date) -> list[tuple[str, OrganisationKind, str, list[t
     ]
 
 
-def seed_demo(storage: LocalStorage, today: date) -> list[str]:
+def seed_demo(storage: Storage, today: date) -> list[str]:
     """Add whatever demo rows and files are missing; returns a line for each thing added."""
     added: list[str] = []
     for data in REPORTS:

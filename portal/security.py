@@ -4,6 +4,8 @@ import secrets
 
 from flask import Flask, Response, abort, current_app, g, request
 
+from portal.storage import download_origin
+
 
 def csp_nonce() -> str:
     """The nonce that lets this response's own inline script run under the CSP."""
@@ -16,8 +18,11 @@ def _set_security_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce")
     script_src = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
     # Browsers apply form-action to where a form's answer redirects too: placing an order
-    # redirects to the payment page, so that origin is allowed as well.
-    form_action = f"'self' {current_app.config.get('PAYMENT_PAGE_ORIGIN', '')}".strip()
+    # redirects to the payment page, and a subscriber's download button (with object storage)
+    # ends on a pre-signed URL of the object store, so those origins are allowed as well.
+    form_action = " ".join(
+        filter(None, ["'self'", current_app.config.get("PAYMENT_PAGE_ORIGIN"), download_origin()])
+    )
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; "

@@ -85,8 +85,9 @@ def download_line(line_id: int):
         mimetype="application/pdf",
         offload=services.offload_mode(),
     )
-    # "Not modified" (the browser has this copy) is not another download.
-    if counts and response.status_code in (200, 206):
+    # "Not modified" (the browser has this copy) is not another download; a redirect to the
+    # object store (a pre-signed URL) is the download itself.
+    if counts and response.status_code in (200, 206, 302):
         services.record(
             line,
             granted.via,

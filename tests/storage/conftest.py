@@ -1,0 +1,87 @@
+"""Both storage backends, the object store played by moto's S3 server (in this process, on
+127.0.0.1, never the internet).
+
+boto3 is given credentials and a region through the environment and told not to look anywhere
+else (no ~/.aws files, no instance metadata service), so nothing leaves the machine.
+"""
+
+import contextlib
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from portal.storage import LocalStorage, S3Storage
+from portal.storage.s3 import make_client
+
+BUCKET = "insight-test"
+REGION = "eu-west-2"
+AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "NO_PROXY": "127.0.0.1",
+}
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    client: object
+    server: ThreadedMotoServer
+
+
+def start_s3_server() -> S3Server:
+    """moto's S3 server on a free loopback port (chosen by the system), with the test bucket."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = make_client(endpoint_url=endpoint, region=REGION)
+    # moto keeps one store per process, shared by every server started in it.
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+    return S3Server(endpoint, client, server)
+
+
+@pytest.fixture(scope="session")
+def aws_environment():
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+            patch.delenv(name, raising=False)
+        for name, value in AWS_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        yield
+
+
+@pytest.fixture(scope="session")
+def s3_server(aws_environment):
+    started = start_s3_server()
+    yield started
+    started.server.stop()
+
+
+def fresh_prefix() -> str:
+    """A folder of the bucket no other test uses, so tests never see each other's objects."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, tmp_path):
+    """Each backend in turn: the same behaviour is expected of both."""
+    if request.param == "local":
+        return LocalStorage(tmp_path / "files")
+    server = request.getfixturevalue("s3_server")
+    return S3Storage(server.client, BUCKET, prefix=fresh_prefix())
+
+
+@pytest.fixture
+def s3_storage(s3_server):
+    return S3Storage(s3_server.client, BUCKET, prefix=fresh_prefix())
