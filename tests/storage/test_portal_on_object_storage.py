@@ -1,0 +1,113 @@
+"""The portal with STORAGE_BACKEND=s3: a subscriber's one-click download of a stamped PDF, by
+pre-signed redirect (followed to moto over HTTP) and streamed through the app."""
+
+import urllib.request
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from portal.clock import today_in_london
+from portal.downloads.models import Download
+from portal.extensions import db
+from portal.orders.models import OrderLine
+from portal.storage import S3Storage, get_storage
+from tests.storage.conftest import BUCKET, REGION, fresh_prefix
+
+TODAY = today_in_london()
+ACTIVE = (TODAY.replace(year=TODAY.year - 1, month=1, day=1), TODAY.replace(month=12, day=31))
+
+
+def _on_s3(app, monkeypatch, endpoint: str, downloads: str) -> str:
+    prefix = fresh_prefix()
+    settings = {
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": BUCKET,
+        "S3_ENDPOINT_URL": endpoint,
+        "S3_REGION": REGION,
+        "S3_PREFIX": prefix,
+        "S3_DOWNLOADS": downloads,
+        "S3_PRESIGNED_SECONDS": 60,
+    }
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    return prefix
+
+
+@pytest.fixture
+def subscriber(create_organisation, create_user):
+    create_organisation(name="Northmere City Council", domain="northmere.gov.uk", subscribed=ACTIVE)
+    return create_user(name="Sam Patel", email="sam@northmere.gov.uk")
+
+
+def _take_free_copy(client, auth, post_form, subscriber, report) -> str:
+    """Sign in and press the report page's Download button; the download URL it leads to."""
+    auth.sign_in(subscriber.email)
+    pressed = post_form(f"/reports/{report.slug}/download", {}, form_page=f"/reports/{report.slug}")
+    assert pressed.status_code == 302
+    return pressed.headers["Location"]
+
+
+def _stamped(pdf: bytes) -> bool:
+    reader = PdfReader(BytesIO(pdf))
+    line = "Licensed to Sam Patel, Example Council · order INS-"
+    return len(reader.pages) >= 3 and all(line in page.extract_text() for page in reader.pages)
+
+
+def _downloads(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Download.id)))
+
+
+def test_a_download_is_a_redirect_to_a_short_lived_url_on_the_store(
+    app, client, auth, post_form, create_report, subscriber, s3_server, monkeypatch
+):
+    prefix = _on_s3(app, monkeypatch, s3_server.endpoint, "presigned")
+    report = create_report(title="Channel shift", with_pdf=True)
+    page = client.get(f"/reports/{report.slug}")
+    # The Download button's form ends on the store: its origin is an allowed form target.
+    form_action = page.headers["Content-Security-Policy"].split("form-action ")[1].split(";")[0]
+    assert form_action.split() == ["'self'", app.config["PAYMENT_PAGE_ORIGIN"], s3_server.endpoint]
+
+    url = _take_free_copy(client, auth, post_form, subscriber, report)
+    with client.get(url) as redirect:
+        assert redirect.status_code == 302
+        assert redirect.headers["Cache-Control"] == "no-store"
+        presigned = redirect.headers["Location"]
+    assert presigned.startswith(f"{s3_server.endpoint}/{BUCKET}/{prefix}/stamped/line-")
+    with urllib.request.urlopen(presigned, timeout=30) as reply:
+        assert reply.headers["Content-Type"] == "application/pdf"
+        assert f'filename="{report.slug}-INS-' in reply.headers["Content-Disposition"]
+        assert _stamped(reply.read())
+    assert _downloads(app) == 1
+
+    # The stamped copy is kept in the bucket, not on any app server's disk.
+    with app.app_context():
+        key = db.session.scalar(select(OrderLine.stamped_file_key))
+        storage = get_storage()
+        assert isinstance(storage, S3Storage) and storage.exists(key)
+    assert not (Path(app.config["STORAGE_ROOT"]) / key).exists()
+
+
+def test_a_streamed_download_resumes_and_is_counted_once(
+    app, client, auth, post_form, create_report, subscriber, s3_server, monkeypatch
+):
+    _on_s3(app, monkeypatch, s3_server.endpoint, "stream")
+    report = create_report(title="Channel shift", with_pdf=True)
+    assert "127.0.0.1" not in client.get("/").headers["Content-Security-Policy"]
+    url = _take_free_copy(client, auth, post_form, subscriber, report)
+    with client.get(url) as whole:
+        assert whole.status_code == 200 and whole.mimetype == "application/pdf"
+        copy = whole.data
+        assert int(whole.headers["Content-Length"]) == len(copy)
+    assert _stamped(copy)
+    with client.get(url, headers={"Range": "bytes=100-199"}) as part:
+        assert part.status_code == 206 and part.data == copy[100:200]
+        assert part.headers["Content-Range"] == f"bytes 100-199/{len(copy)}"
+    with client.get(url, headers={"Range": f"bytes={len(copy)}-"}) as past_the_end:
+        assert past_the_end.status_code == 416
+    with client.get(url, headers={"If-None-Match": whole.headers["ETag"]}) as again:
+        assert again.status_code == 304
+    assert _downloads(app) == 1
