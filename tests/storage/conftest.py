@@ -85,3 +85,20 @@ def storage(request, tmp_path):
 @pytest.fixture
 def s3_storage(s3_server):
     return S3Storage(s3_server.client, BUCKET, prefix=fresh_prefix())
+
+
+def use_s3(app, monkeypatch, endpoint: str, **overrides) -> str:
+    """Point the portal at the test bucket for one test, under a fresh prefix (returned)."""
+    settings = {
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": BUCKET,
+        "S3_ENDPOINT_URL": endpoint,
+        "S3_REGION": REGION,
+        "S3_PREFIX": fresh_prefix(),
+        "S3_DOWNLOADS": "presigned",
+        "S3_PRESIGNED_SECONDS": 60,
+        **overrides,
+    }
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    return settings["S3_PREFIX"]

@@ -14,26 +14,10 @@ from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import OrderLine
 from portal.storage import S3Storage, get_storage
-from tests.storage.conftest import BUCKET, REGION, fresh_prefix
+from tests.storage.conftest import BUCKET, use_s3
 
 TODAY = today_in_london()
 ACTIVE = (TODAY.replace(year=TODAY.year - 1, month=1, day=1), TODAY.replace(month=12, day=31))
-
-
-def _on_s3(app, monkeypatch, endpoint: str, downloads: str) -> str:
-    prefix = fresh_prefix()
-    settings = {
-        "STORAGE_BACKEND": "s3",
-        "S3_BUCKET": BUCKET,
-        "S3_ENDPOINT_URL": endpoint,
-        "S3_REGION": REGION,
-        "S3_PREFIX": prefix,
-        "S3_DOWNLOADS": downloads,
-        "S3_PRESIGNED_SECONDS": 60,
-    }
-    for name, value in settings.items():
-        monkeypatch.setitem(app.config, name, value)
-    return prefix
 
 
 @pytest.fixture
@@ -64,7 +48,7 @@ def _downloads(app) -> int:
 def test_a_download_is_a_redirect_to_a_short_lived_url_on_the_store(
     app, client, auth, post_form, create_report, subscriber, s3_server, monkeypatch
 ):
-    prefix = _on_s3(app, monkeypatch, s3_server.endpoint, "presigned")
+    prefix = use_s3(app, monkeypatch, s3_server.endpoint)
     report = create_report(title="Channel shift", with_pdf=True)
     page = client.get(f"/reports/{report.slug}")
     # The Download button's form ends on the store: its origin is an allowed form target.
@@ -94,7 +78,7 @@ def test_a_download_is_a_redirect_to_a_short_lived_url_on_the_store(
 def test_a_streamed_download_resumes_and_is_counted_once(
     app, client, auth, post_form, create_report, subscriber, s3_server, monkeypatch
 ):
-    _on_s3(app, monkeypatch, s3_server.endpoint, "stream")
+    use_s3(app, monkeypatch, s3_server.endpoint, S3_DOWNLOADS="stream")
     report = create_report(title="Channel shift", with_pdf=True)
     assert "127.0.0.1" not in client.get("/").headers["Content-Security-Policy"]
     url = _take_free_copy(client, auth, post_form, subscriber, report)

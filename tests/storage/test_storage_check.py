@@ -5,7 +5,7 @@ import os
 import pytest
 
 from portal.storage import LocalStorage, S3Storage, StorageUnavailable, get_storage, problems
-from tests.storage.conftest import BUCKET, REGION, start_s3_server
+from tests.storage.conftest import BUCKET, start_s3_server, use_s3
 
 
 def test_a_writable_local_folder_is_ready(tmp_path):
@@ -45,26 +45,11 @@ def test_a_store_that_is_down_is_not_ready(aws_environment):
         storage.check()
 
 
-def _s3_settings(app, monkeypatch, endpoint, **overrides):
-    settings = {
-        "STORAGE_BACKEND": "s3",
-        "S3_BUCKET": BUCKET,
-        "S3_ENDPOINT_URL": endpoint,
-        "S3_REGION": REGION,
-        "S3_PREFIX": "settings-test",
-        "S3_DOWNLOADS": "presigned",
-        "S3_PRESIGNED_SECONDS": 60,
-        **overrides,
-    }
-    for name, value in settings.items():
-        monkeypatch.setitem(app.config, name, value)
-
-
 def test_the_backend_is_built_once_per_app_and_follows_the_settings(app, s3_server, monkeypatch):
     with app.app_context():
         local = get_storage()
         assert isinstance(local, LocalStorage) and get_storage() is local
-        _s3_settings(app, monkeypatch, s3_server.endpoint)
+        use_s3(app, monkeypatch, s3_server.endpoint, S3_PREFIX="settings-test")
         s3 = get_storage()
         assert isinstance(s3, S3Storage) and get_storage() is s3
         assert (s3.bucket, s3.prefix, s3.downloads) == (BUCKET, "settings-test/", "presigned")
@@ -75,7 +60,7 @@ def test_the_backend_is_built_once_per_app_and_follows_the_settings(app, s3_serv
 
 
 def test_object_storage_ignores_the_web_server_offload(app, s3_server, monkeypatch, caplog):
-    _s3_settings(app, monkeypatch, s3_server.endpoint, S3_DOWNLOADS="stream")
+    use_s3(app, monkeypatch, s3_server.endpoint, S3_DOWNLOADS="stream")
     monkeypatch.setitem(app.config, "DOWNLOAD_OFFLOAD", "x-accel-redirect")
     with app.test_request_context():
         storage = get_storage()
