@@ -94,3 +94,13 @@ def test_unusable_storage_settings_are_named(settings, problem):
 
 def test_the_laptop_default_needs_no_bucket():
     assert problems({"STORAGE_BACKEND": "local", "S3_BUCKET": ""}) == []
+
+
+def test_production_refuses_to_start_without_a_bucket():
+    from config import ProductionConfig
+
+    class NoBucket(ProductionConfig):
+        STORAGE_BACKEND = "s3"
+        S3_BUCKET = ""
+
+    assert "S3_BUCKET must name the bucket when STORAGE_BACKEND is s3." in NoBucket.problems()
