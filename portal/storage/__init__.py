@@ -6,6 +6,7 @@ offer ``exists``, ``save``, ``writer``, ``open``, ``size``, ``send`` and ``check
 same keys (:func:`checked_key`). Nothing outside this package may assume a key is a local path.
 """
 
+import os
 import threading
 
 from flask import current_app
@@ -49,10 +50,11 @@ _lock = threading.Lock()
 
 
 def get_storage() -> Storage:
-    """The configured backend, built once per application (the S3 client and its connection
-    pool are shared by every request and thread) and again only if the settings change."""
+    """The configured backend, built once per application and process (the S3 client and its
+    connection pool are shared by every request and thread of a gunicorn worker, never across a
+    fork) and again only if the settings change."""
     app = current_app._get_current_object()
-    settings = tuple(app.config.get(name) for name in _SETTINGS)
+    settings = (os.getpid(), *(app.config.get(name) for name in _SETTINGS))
     built = app.extensions.get(_EXTENSION)
     if built is None or built[0] != settings:
         with _lock:
@@ -89,5 +91,7 @@ def download_origin() -> str:
     target, because a download button's form ends on that origin."""
     config = current_app.config
     if config.get("STORAGE_BACKEND") != "s3" or config.get("S3_DOWNLOADS") != "presigned":
+        return ""
+    if problems(config):  # refused at start-up in production; no page may fail over it elsewhere
         return ""
     return get_storage().download_origin()

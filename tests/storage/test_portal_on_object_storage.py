@@ -6,10 +6,14 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from portal.catalogue.models import Report
 from portal.clock import today_in_london
+from portal.demo import seed_demo
+from portal.demo_pdf import sample_report_pdf
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import OrderLine
@@ -95,3 +99,37 @@ def test_a_streamed_download_resumes_and_is_counted_once(
     with client.get(url, headers={"If-None-Match": whole.headers["ETag"]}) as again:
         assert again.status_code == 304
     assert _downloads(app) == 1
+
+
+def test_an_administrators_uploads_go_to_the_bucket(
+    app, client, post_form, auth, create_user, create_report, s3_server, monkeypatch
+):
+    prefix = use_s3(app, monkeypatch, s3_server.endpoint)
+    auth.sign_in(create_user(is_admin=True).email)
+    report = create_report()
+    pdf = sample_report_pdf("A report", "A series", ["One", "Two"])
+    cover = BytesIO()
+    Image.new("RGB", (4, 6), "navy").save(cover, "PNG")
+    for field, data, name in (("pdf", pdf, "report.pdf"), ("cover", cover.getvalue(), "c.png")):
+        uploaded = post_form(
+            f"/admin/reports/{report.slug}/{field}",
+            {field: (BytesIO(data), name)},
+            form_page=f"/admin/reports/{report.slug}",
+            content_type="multipart/form-data",
+        )
+        assert uploaded.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(Report).where(Report.slug == report.slug))
+        keys = (stored.pdf_file_key, stored.cover_image_key)
+    listed = s3_server.client.list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
+    assert sorted(o["Key"] for o in listed) == sorted(f"{prefix}/{key}" for key in keys)
+    served = client.get(f"/admin/reports/{report.slug}/cover")
+    assert served.mimetype == "image/png" and served.data == cover.getvalue()
+
+
+def test_the_demo_data_can_be_seeded_into_the_bucket(ctx, s3_storage):
+    seed_demo(s3_storage, TODAY)
+    reports = db.session.scalars(select(Report)).all()
+    assert reports and all(s3_storage.exists(r.pdf_file_key) for r in reports)
+    with s3_storage.open(reports[0].pdf_file_key) as f:
+        assert reports[0].title in PdfReader(f).metadata.title
