@@ -148,7 +148,10 @@ class S3Storage:
         return copy
 
     def size(self, key: str) -> int:
-        return self._head(key)["ContentLength"]
+        try:
+            return self._head(key)["ContentLength"]
+        except NotFound:
+            raise FileNotFoundError(key) from None
 
     def _head(self, key: str) -> dict:
         try:

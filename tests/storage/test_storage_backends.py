@@ -39,6 +39,8 @@ def test_an_opened_file_can_be_read_in_any_order(storage):
 def test_opening_a_missing_file_says_so(storage):
     with pytest.raises(FileNotFoundError):
         storage.open("reports/nothing-here.pdf")
+    with pytest.raises(FileNotFoundError):
+        storage.size("reports/nothing-here.pdf")
 
 
 def test_a_writer_stores_what_was_written_when_the_block_ends(storage):
