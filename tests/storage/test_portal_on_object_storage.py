@@ -3,7 +3,6 @@ pre-signed redirect (followed to moto over HTTP) and streamed through the app.""
 
 import urllib.request
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -50,9 +49,10 @@ def _downloads(app) -> int:
 
 
 def test_a_download_is_a_redirect_to_a_short_lived_url_on_the_store(
-    app, client, auth, post_form, create_report, subscriber, s3_server, monkeypatch
+    app, client, auth, post_form, create_report, subscriber, s3_server, monkeypatch, tmp_path
 ):
     prefix = use_s3(app, monkeypatch, s3_server.endpoint)
+    monkeypatch.setitem(app.config, "STORAGE_ROOT", str(tmp_path / "unused"))
     report = create_report(title="Channel shift", with_pdf=True)
     page = client.get(f"/reports/{report.slug}")
     # The Download button's form ends on the store: its origin is an allowed form target.
@@ -76,7 +76,7 @@ def test_a_download_is_a_redirect_to_a_short_lived_url_on_the_store(
         key = db.session.scalar(select(OrderLine.stamped_file_key))
         storage = get_storage()
         assert isinstance(storage, S3Storage) and storage.exists(key)
-    assert not (Path(app.config["STORAGE_ROOT"]) / key).exists()
+    assert not (tmp_path / "unused").exists()
 
 
 def test_a_streamed_download_resumes_and_is_counted_once(
