@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.request_ids import request_id
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ def _unexpected_error(error: Exception):
         # what failed, answer in plain text rather than not at all.
         log.exception("could not render the error page")
         return (
-            "Sorry, there is a problem with the service. Try again later.",
+            "Sorry, there is a problem with the service. Try again later.\n"
+            f"Reference: {request_id()}",
             500,
             {"Content-Type": "text/plain; charset=utf-8"},
         )

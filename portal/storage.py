@@ -89,6 +89,13 @@ class LocalStorage:
     def size(self, key: str) -> int:
         return self._path(key).stat().st_size
 
+    def check(self) -> None:
+        """Raise unless the root folder exists and this process may write to it."""
+        if not self.root.is_dir():
+            raise OSError(f"storage folder {self.root} does not exist")
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise OSError(f"storage folder {self.root} is not writable")
+
 
 def get_storage() -> LocalStorage:
     return LocalStorage(current_app.config["STORAGE_ROOT"])
