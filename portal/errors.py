@@ -56,8 +56,9 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected_error(error: Exception):
-    original = getattr(error, "original_exception", None) or error
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    if getattr(error, "original_exception", None) is None:
+        # An unhandled exception Flask has logged already, with its traceback; abort(500) not.
+        log.error("server error on %s %s", request.method, request.path)
     db.session.rollback()
     try:
         return render_error(500)
