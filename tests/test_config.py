@@ -11,6 +11,7 @@ from flask.config import Config as FlaskConfig
 import config
 from config import ProductionConfig, TestingConfig, production_problems, settings_problems
 from portal import create_app
+from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,6 +174,9 @@ def test_a_good_production_configuration_starts(tmp_path):
             setattr(Good, name, value)
     app = create_app(Good)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["PREFERRED_URL_SCHEME"] == "https"
+    # Database errors name the statement, never the values in it.
+    with app.app_context():
+        assert db.engine.hide_parameters
 
 
 def test_other_environments_refuse_values_no_environment_can_use():

@@ -21,9 +21,19 @@ def trust_proxies(app: Flask) -> None:
         )
 
 
+def hide_statement_parameters(app: Flask) -> None:
+    """In production, database errors name the statement but not the values in it (an email
+    address, a token's hash), so they never reach the logs or an error report."""
+    if app.config["ENVIRONMENT"] == "production":
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **options}
+
+
 def init_app(app: Flask) -> None:
-    """Wire logging first, so whatever the rest of the factory logs is formatted already."""
+    """Wire logging first, so whatever the rest of the factory logs is formatted already.
+    Called before the database is set up."""
     logs.init_app(app)
+    hide_statement_parameters(app)
     trust_proxies(app)
     error_reporting.init_app(app)
     from portal.operations.cli import check_config_command
