@@ -216,6 +216,8 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     # Limits off, except in the tests that are about them (tests/security/test_limits.py).
     RATELIMIT_APPLY = False
+    # No test reaches the network, even where the environment names an error-reporting service.
+    SENTRY_DSN = ""
 
 
 class ProductionConfig(Config):

@@ -77,17 +77,17 @@ class _DevServerRequestLines(logging.Filter):
         return '"%s" %s %s' not in str(record.msg)
 
 
-def configure_logging(app: Flask) -> None:
-    """Send every logger's lines to stderr in ``LOG_FORMAT`` at ``LOG_LEVEL``.
+def configure_logging(log_format: str, log_level: str) -> None:
+    """Send every logger's lines to stderr in ``log_format`` at ``log_level``.
 
-    Handlers other code added (a test runner's capture, gunicorn's own) are left alone; building a
-    second app in one process replaces this module's handler rather than adding another.
+    Handlers other code added (gunicorn's own) are left alone; building a second app in one
+    process replaces this module's handler rather than adding another.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, PortalLogHandler)]:
         root.removeHandler(handler)
-    root.addHandler(log_handler(app.config["LOG_FORMAT"]))
-    root.setLevel(app.config["LOG_LEVEL"])
+    root.addHandler(log_handler(log_format))
+    root.setLevel(log_level)
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, _DevServerRequestLines) for f in werkzeug.filters):
         werkzeug.addFilter(_DevServerRequestLines())
@@ -133,7 +133,8 @@ def _finish_request(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app)
+    if not app.testing:  # the test runner captures log records itself
+        configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.add_template_global(request_id)

@@ -13,8 +13,9 @@ from portal.operations import logs
 
 
 @pytest.fixture
-def log_lines():
-    """What the portal's log handler writes while the test runs, in JSON or text."""
+def log_lines(caplog):
+    """What the portal's log handler writes while the test runs (at INFO), in JSON or text."""
+    caplog.set_level(logging.INFO)
     streams = []
 
     def capture(log_format: str = "json") -> io.StringIO:
@@ -129,15 +130,36 @@ def test_successful_probes_stay_out_of_the_access_log(client, monkeypatch, log_l
     assert paths == [None, "/readyz"]  # the failed check's warning, then the access line
 
 
-def test_building_apps_again_keeps_one_portal_handler(make_app):
-    make_app(LOG_FORMAT="json")
-    make_app(LOG_FORMAT="text")
-    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logs.PortalLogHandler)]
+@pytest.fixture
+def configured():
+    """Run ``configure_logging`` as a server does; put the test runner's set-up back after."""
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    yield logs.configure_logging
+    for handler in root.handlers[:]:
+        if handler not in before[0]:
+            root.removeHandler(handler)
+    root.setLevel(before[1])
+
+
+def test_configuring_again_keeps_one_portal_handler(configured):
+    configured("json", "DEBUG")
+    configured("text", "WARNING")
+    root = logging.getLogger()
+    handlers = [h for h in root.handlers if isinstance(h, logs.PortalLogHandler)]
     assert len(handlers) == 1
     assert not isinstance(handlers[0].formatter, logs.JsonFormatter)
+    assert root.level == logging.WARNING
 
 
-def test_the_development_server_does_not_repeat_each_request():
+def test_the_portal_handler_writes_to_stderr_as_it_is_then(configured, capsys):
+    configured("text", "INFO")
+    logging.getLogger("portal.test").info("written now")
+    assert "INFO portal.test [-] written now" in capsys.readouterr().err
+
+
+def test_the_development_server_does_not_repeat_each_request(configured):
+    configured("text", "INFO")
     record = logging.LogRecord(
         "werkzeug", logging.INFO, "", 0, '127.0.0.1 - - [date] "%s" %s %s', ("GET /?t=1",), None
     )
