@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
+from portal.limits import limiter
 from portal.operations import services
 
 UNUSED_PORT = 18499  # nothing listens here
@@ -85,8 +86,18 @@ def test_readyz_never_answers_500(client, monkeypatch):
     assert "something unexpected" not in response.get_data(as_text=True)
 
 
-def test_probes_are_never_rate_limited(make_app):
+@pytest.fixture
+def limited_app(make_app):
+    """An app where every page is limited to two requests a minute."""
     app = make_app(RATELIMIT_DEFAULT="2 per minute", RATELIMIT_APPLY=True)
+    yield app
+    # The limiter is one object for every app in the process: the portal sets no default limit.
+    limiter.limit_manager.set_default_limits([])
+    limiter.reset()
+
+
+def test_probes_are_never_rate_limited(limited_app):
+    app = limited_app
     with app.app_context():
         db.create_all()
     client = app.test_client()
