@@ -5,7 +5,12 @@ console), ``testing`` (used by the test suite) or ``production``.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -14,25 +19,55 @@ INSTANCE_DIR = BASE_DIR / "instance"
 DEMO_SECRET_KEYS = frozenset({"dev-not-secret", "test-not-secret"})
 
 
+#: Settings given in the environment that could not be read, name -> what was wrong. They take
+#: their default meanwhile; ``settings_problems`` reports them (production then refuses to start).
+UNREADABLE_SETTINGS: dict[str, str] = {}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value not in _TRUE | _FALSE:
+        UNREADABLE_SETTINGS[name] = f"{name} must be 1 or 0 (true or false), not {value!r}."
+        return default
+    return value in _TRUE
+
+
+def _database_url(default: str) -> str:
+    """DATABASE_URL, with the usual ``postgres://`` and ``postgresql://`` spellings pointed at the
+    psycopg 3 driver the portal installs (SQLAlchemy would otherwise look for psycopg2)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return default
+    for spelling in ("postgres://", "postgresql://"):
+        if url.startswith(spelling):
+            return "postgresql+psycopg://" + url.removeprefix(spelling)
+    return url
 
 
 def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        UNREADABLE_SETTINGS[name] = f"{name} must be a whole number, not {value!r}."
+        return default
 
 
 class Config:
     """Settings shared by every environment."""
 
+    ENVIRONMENT = "development"
+
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'portal.db'}")
 
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True
@@ -135,6 +170,14 @@ class Config:
 
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "insight@socitm.example")
 
+    # Environment values that could not be read (see ``settings_problems``).
+    UNREADABLE_SETTINGS = UNREADABLE_SETTINGS
+
+    @staticmethod
+    def problems(settings: Mapping) -> list[str]:
+        """What in ``settings`` (``app.config``) the portal cannot work with; empty when fine."""
+        return settings_problems(settings)
+
     # The seller named on VAT invoices, receipts and credit notes, and where invoices are paid.
     # The defaults are illustrative; production sets the real ones.
     SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "Socitm Limited")
@@ -163,6 +206,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     """The test suite: an in-memory SQLite database unless TEST_DATABASE_URL says otherwise."""
 
+    ENVIRONMENT = "testing"
     TESTING = True
     SECRET_KEY = "test-not-secret"  # noqa: S105 (refused in production)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
@@ -172,32 +216,122 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     # Limits off, except in the tests that are about them (tests/security/test_limits.py).
     RATELIMIT_APPLY = False
+    # No test reaches the network, even where the environment names an error-reporting service.
+    SENTRY_DSN = ""
 
 
 class ProductionConfig(Config):
     """Production: every secret and address from the environment; cookies only over HTTPS."""
 
+    ENVIRONMENT = "production"
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url("")  # no default: production names its database
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "")
     PROXY_COUNT = _int("PROXY_COUNT", 1)
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
-    @classmethod
-    def problems(cls) -> list[str]:
-        """Reasons this configuration must not serve real people; empty when it may start."""
-        found = []
-        if cls.SECRET_KEY in DEMO_SECRET_KEYS or len(cls.SECRET_KEY) < 32:
-            found.append("SECRET_KEY must be set to a random value of at least 32 characters.")
-        if "DATABASE_URL" not in os.environ:
-            found.append("DATABASE_URL must be set.")
-        elif cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
-            found.append("DATABASE_URL must point to PostgreSQL, not SQLite.")
-        from portal.storage.settings import problems as storage_problems
+    @staticmethod
+    def problems(settings: Mapping) -> list[str]:
+        """Reasons these settings must not serve real people; empty when the portal may start."""
+        return settings_problems(settings) + production_problems(settings)
 
-        found.extend(storage_problems({name: getattr(cls, name) for name in dir(cls)}))
-        return found
+
+def settings_problems(settings: Mapping) -> list[str]:
+    """Values no environment can work with (a word the portal does not know, a number that is
+    not one), one sentence each, naming the environment variable to change."""
+    found = list(settings.get("UNREADABLE_SETTINGS", {}).values())
+
+    def one_of(name: str, allowed: tuple[str, ...]) -> None:
+        if settings.get(name) not in allowed:
+            choices = " or ".join(repr(a) for a in allowed if a)
+            found.append(f"{name} must be {choices}, not {settings.get(name)!r}.")
+
+    # The storage feature knows its own settings (a backend, a bucket, a download mode).
+    from portal.storage.settings import problems as storage_problems
+
+    found.extend(storage_problems(settings))
+    one_of("DOWNLOAD_OFFLOAD", ("", "x-accel-redirect", "x-sendfile"))
+    redis_url = settings.get("REDIS_URL", "")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://")):
+        found.append("REDIS_URL must be a redis:// or rediss:// URL (or empty for no Redis).")
+    one_of("LOG_FORMAT", ("json", "text"))
+    one_of("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+    if settings.get("PROXY_COUNT", 0) < 0:
+        found.append("PROXY_COUNT must be 0 (no proxy in front) or more.")
+    dsn = urlsplit(settings.get("SENTRY_DSN", ""))
+    if settings.get("SENTRY_DSN") and (dsn.scheme not in ("http", "https") or not dsn.hostname):
+        found.append("SENTRY_DSN must be the https:// address your error reporting service gave.")
+    return found
+
+
+def production_problems(settings: Mapping) -> list[str]:
+    """What production needs on top of sensible values: real secrets, PostgreSQL, Stripe keys
+    that match the mode, a mail server, and cookies sent only over HTTPS."""
+    found = []
+    secret_key = settings.get("SECRET_KEY") or ""
+    if secret_key in DEMO_SECRET_KEYS or len(secret_key) < 32:
+        found.append("SECRET_KEY must be set to a random value of at least 32 characters.")
+    database = settings.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not database:
+        found.append("DATABASE_URL must be set.")
+    else:
+        try:
+            backend = make_url(database).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend is None:
+            found.append("DATABASE_URL is not a database URL (postgresql://user@host/database).")
+        elif backend == "sqlite":
+            found.append("DATABASE_URL must point to PostgreSQL, not SQLite.")
+        elif backend != "postgresql":
+            found.append(f"DATABASE_URL must point to PostgreSQL, not {backend}.")
+
+    stripe_key = settings.get("STRIPE_SECRET_KEY") or ""
+    live = settings.get("STRIPE_LIVE", False)
+    if not stripe_key:
+        found.append("STRIPE_SECRET_KEY must be set.")
+    elif live and stripe_key.startswith(("sk_test_", "rk_test_")):
+        found.append("STRIPE_SECRET_KEY is a test key but STRIPE_LIVE=1: use the live key.")
+    elif not live and stripe_key.startswith(("sk_live_", "rk_live_")):
+        found.append(
+            "STRIPE_SECRET_KEY is a live key but STRIPE_LIVE is not 1: "
+            "set STRIPE_LIVE=1 to take real payments, or use a test key."
+        )
+    if not settings.get("STRIPE_WEBHOOK_SECRET"):
+        found.append("STRIPE_WEBHOOK_SECRET must be set (the signing secret of the webhook).")
+    if live and settings.get("STRIPE_API_BASE") != "https://api.stripe.com":
+        found.append("STRIPE_API_BASE must be https://api.stripe.com when STRIPE_LIVE=1.")
+
+    if settings.get("MAIL_BACKEND") == "smtp":
+        for name in ("MAIL_SERVER", "MAIL_DEFAULT_SENDER"):
+            if not settings.get(name):
+                found.append(f"{name} must be set to send email through SMTP.")
+
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if not settings.get(name):
+            found.append(f"{name} must not be turned off: sign-in cookies go only over HTTPS.")
+    return found
+
+
+def refusal_message(problems: list[str]) -> str:
+    """What the portal prints when it refuses to start: one line per problem."""
+    return "The portal cannot start. Fix these settings:\n" + "\n".join(
+        f"- {problem}" for problem in problems
+    )
+
+
+def problems_in_environment() -> list[str]:
+    """What the portal would refuse to start with, given PORTAL_ENV and the other settings in
+    the environment (checked by gunicorn before it starts any worker)."""
+    config_class = config_from_environment()
+    settings = {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
+    return config_class.problems(settings)
 
 
 CONFIGS = {

@@ -8,28 +8,102 @@ Everything a deployment changes comes from the environment:
 - ``GUNICORN_THREADS``: threads per worker (default 1: each worker serves one request at a time,
   which suits the database pool and keeps memory per request predictable);
 - ``GUNICORN_TIMEOUT``: seconds a request may take before its worker is restarted (default 60,
-  long enough to stamp a large report the first time it is downloaded).
+  long enough to stamp a large report the first time it is downloaded);
+- ``GUNICORN_MAX_REQUESTS``, ``FORWARDED_ALLOW_IPS``, ``GUNICORN_ACCESS_LOG``,
+  ``GUNICORN_CONTROL_SOCKET`` (below), and
+  ``LOG_FORMAT`` / ``LOG_LEVEL`` as the portal reads them.
+
+The settings are checked before any worker starts: with a problem, gunicorn prints the same list
+``flask --app wsgi check-config`` does and exits with status 1, rather than restarting workers
+that cannot start.
 """
 
 import multiprocessing
 import os
 
+
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"{name} must be a whole number of 1 or more, not {value!r}.")
+    return int(value)
+
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+workers = _whole_number("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count() * 2))
+threads = _whole_number("GUNICORN_THREADS", 1)
+timeout = _whole_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
 # Restart workers now and then so a slow leak in any library cannot grow without bound; the jitter
 # keeps them from all restarting at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests = _whole_number("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = 200
 # The proxy in front is trusted for X-Forwarded-*; the portal applies ProxyFix with PROXY_COUNT.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-# The portal logs each request itself (as JSON, with its request id), so gunicorn's access log is
-# off unless asked for; its error log goes to stderr with the rest.
+# The portal logs each request itself (with its request id, and without the query string, where
+# order and download links carry their token), so gunicorn's access log is off unless asked for
+# ("-" for stdout, or a file); its error log goes to stderr with the rest.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# The portal's default: JSON in production, text elsewhere (config.py).
+_production = os.environ.get("PORTAL_ENV", "production").strip().lower() == "production"
+_log_format = os.environ.get("LOG_FORMAT", "json" if _production else "text").strip().lower()
+if _log_format == "json":
+    # gunicorn's own lines (starting, workers booting and timing out) as JSON objects too, on
+    # stderr. The root logger is left to the portal, so no line is written twice.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {
+                "level": loglevel.upper(),
+                "handlers": ["json"],
+                "propagate": False,
+                "qualname": "gunicorn.error",
+            },
+            "gunicorn.access": {
+                "level": "INFO" if accesslog else "WARNING",
+                "handlers": ["json"] if accesslog else [],
+                "propagate": False,
+                "qualname": "gunicorn.access",
+            },
+        },
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "{levelname}{name}{process}{message}",
+                "style": "{",
+                "rename_fields": {"levelname": "level", "name": "logger"},
+                "timestamp": "time",
+            },
+        },
+    }
+
+
+def on_starting(server) -> None:
+    """Refuse to start, before any worker, when the portal would refuse its settings."""
+    from config import problems_in_environment, refusal_message
+
+    if problems := problems_in_environment():
+        raise SystemExit(refusal_message(problems))
+
+
+# gunicorn's control socket (for gunicornc) is one path per user by default, which two instances
+# on one host would fight over: off unless GUNICORN_CONTROL_SOCKET names a path for this one.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 # Each worker builds its own app (and database pool) after the fork.
 preload_app = False

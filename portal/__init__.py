@@ -8,8 +8,9 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import make_url
 
+from config import refusal_message
 from portal import email as email_outgoing
-from portal import errors, limits, security
+from portal import errors, limits, operations, security
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
@@ -21,9 +22,9 @@ def create_app(config_class) -> Flask:
     app = Flask(__name__, template_folder="../templates")
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     app.config.from_object(config_class)
-    problems = getattr(config_class, "problems", None)
-    if problems is not None and (found := problems()):
-        raise SystemExit("The portal cannot start:\n" + "\n".join(f"- {p}" for p in found))
+    if found := config_class.problems(app.config):
+        raise SystemExit(refusal_message(found))
+    operations.init_app(app)  # first: logs formatted, request ids and proxies from here on
 
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
@@ -68,6 +69,7 @@ def create_app(config_class) -> Flask:
     from portal.checkout import bp as checkout_bp
     from portal.downloads import bp as downloads_bp
     from portal.main import bp as main_bp
+    from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
     from portal.outbox import bp as outbox_bp
     from portal.payments import bp as payments_bp
@@ -82,6 +84,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(outbox_bp)
+    app.register_blueprint(operations_bp)
 
     errors.init_app(app)
     limits.init_app(app)

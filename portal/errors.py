@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.request_ids import request_id
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,9 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected_error(error: Exception):
-    original = getattr(error, "original_exception", None) or error
-    log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    if getattr(error, "original_exception", None) is None:
+        # An unhandled exception Flask has logged already, with its traceback; abort(500) not.
+        log.error("server error on %s %s", request.method, request.path)
     db.session.rollback()
     try:
         return render_error(500)
@@ -65,7 +67,8 @@ def _unexpected_error(error: Exception):
         # what failed, answer in plain text rather than not at all.
         log.exception("could not render the error page")
         return (
-            "Sorry, there is a problem with the service. Try again later.",
+            "Sorry, there is a problem with the service. Try again later.\n"
+            f"Reference: {request_id()}",
             500,
             {"Content-Type": "text/plain; charset=utf-8"},
         )

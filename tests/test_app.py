@@ -1,28 +1,9 @@
-"""The application as a whole: health check, error pages, response headers, configuration."""
+"""The application as a whole: error pages, response headers, configuration classes."""
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
 from config import Config, ProductionConfig, config_from_environment
-from portal import create_app
 from portal.catalogue import services as catalogue_services
-from portal.extensions import db
-
-
-def test_healthz_answers_when_the_database_does(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_is_503_when_the_database_does_not(client, monkeypatch):
-    def unreachable(*args, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    monkeypatch.setattr(db.session, "execute", unreachable)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["database"] == "unreachable"
 
 
 @pytest.mark.parametrize(
@@ -71,23 +52,6 @@ def test_inline_script_carries_the_csp_nonce(client):
     response = client.get("/")
     nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
     assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
-
-
-def test_production_refuses_demo_secrets_and_sqlite(monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-not-secret")
-    with pytest.raises(SystemExit) as refused:
-        create_app(ProductionConfig)
-    message = str(refused.value)
-    assert "SECRET_KEY" in message
-    assert "DATABASE_URL must be set" in message
-
-
-def test_production_refuses_sqlite(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///somewhere.db")
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
-    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite:///somewhere.db")
-    assert ProductionConfig.problems() == ["DATABASE_URL must point to PostgreSQL, not SQLite."]
 
 
 def test_production_cookies_are_secure():

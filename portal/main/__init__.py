@@ -1,4 +1,4 @@
-"""Pages that belong to no one feature: the home page and the health check."""
+"""Pages that belong to no one feature: the home page and the accessibility statement."""
 
 from portal.main.views import bp
 

@@ -60,7 +60,8 @@ TWO_FACTOR_OFF = {"GET": SIGNED_IN, "POST": {**SIGNED_IN, "admin": KEEPS_TWO_FAC
 EXPECTED = {
     "static": STATIC_FILE,
     "main.index": PUBLIC,
-    "main.healthz": PUBLIC,
+    "operations.healthz": PUBLIC,
+    "operations.readyz": PUBLIC,
     "main.accessibility": PUBLIC,
     "catalogue.report_list": PUBLIC,
     "catalogue.report_detail": PUBLIC,

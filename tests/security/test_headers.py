@@ -14,9 +14,9 @@ class _Production(ProductionConfig):
     SECRET_KEY = "a-random-value-only-for-this-test-0123456789"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
 
-    @classmethod
-    def problems(cls) -> list[str]:
-        return []  # the checks on real secrets are tested in tests/test_app.py
+    @staticmethod
+    def problems(settings) -> list[str]:
+        return []  # the checks on real settings are tested in tests/test_config.py
 
 
 class _Development(DevelopmentConfig):

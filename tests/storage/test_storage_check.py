@@ -99,8 +99,7 @@ def test_the_laptop_default_needs_no_bucket():
 def test_production_refuses_to_start_without_a_bucket():
     from config import ProductionConfig
 
-    class NoBucket(ProductionConfig):
-        STORAGE_BACKEND = "s3"
-        S3_BUCKET = ""
-
-    assert "S3_BUCKET must name the bucket when STORAGE_BACKEND is s3." in NoBucket.problems()
+    settings = {name: getattr(ProductionConfig, name) for name in dir(ProductionConfig)}
+    settings.update(STORAGE_BACKEND="s3", S3_BUCKET="")
+    problems = ProductionConfig.problems(settings)
+    assert "S3_BUCKET must name the bucket when STORAGE_BACKEND is s3." in problems
