@@ -109,7 +109,10 @@ def run_now(func: Callable, *args, **kwargs) -> None:
 def enqueue_after_commit(func: Callable, *args) -> None:
     """Enqueue ``func(*args)`` once the current database transaction commits; forget it if the
     transaction rolls back (the job would act on a change that never happened)."""
-    db.session.info.setdefault(_AFTER_COMMIT, []).append((func, args))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any SQL still ends, and forgets, this job
+    session.info.setdefault(_AFTER_COMMIT, []).append((func, args))
 
 
 def _enqueue_after_commit(session) -> None:

@@ -137,8 +137,14 @@ def _describe(job: Job) -> DeadLetter:
         what=what,
         arguments=_in_words(first, args),
         failed_at=job.ended_at.replace(tzinfo=UTC) if job.ended_at else None,
-        error=_last_line(job.exc_info or ""),
+        error=_last_line(error_text(job)),
     )
+
+
+def error_text(job: Job) -> str:
+    """The traceback of the job's last failure, or "" if its last run did not fail."""
+    result = job.latest_result()
+    return (result.exc_string or "") if result is not None else ""
 
 
 def _in_words(first: str, args) -> str:
