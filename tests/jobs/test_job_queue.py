@@ -8,12 +8,12 @@ from portal.extensions import db
 from portal.jobs import enqueue, enqueue_after_commit, redis_connection
 from tests.conftest import UNREACHABLE_REDIS_URL
 
-CALLS: list = []
+calls: list = []
 
 
 def note_call(*args, **kwargs) -> str:
     """A job that records its calls and whether it had an application context."""
-    CALLS.append((args, kwargs, current_app.name))
+    calls.append((args, kwargs, current_app.name))
     return "noted"
 
 
@@ -23,9 +23,9 @@ def always_fails(reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_calls():
-    CALLS.clear()
+    calls.clear()
     yield
-    CALLS.clear()
+    calls.clear()
 
 
 def test_without_redis_a_job_runs_at_once_in_this_process(ctx):
@@ -33,7 +33,7 @@ def test_without_redis_a_job_runs_at_once_in_this_process(ctx):
 
     assert enqueue(note_call, 1, 2, to="x") is None
 
-    assert CALLS == [((1, 2), {"to": "x"}, current_app.name)]
+    assert calls == [((1, 2), {"to": "x"}, current_app.name)]
 
 
 def test_without_redis_a_failing_job_is_logged_and_never_raised(ctx, caplog):
@@ -46,13 +46,13 @@ def test_without_redis_a_failing_job_is_logged_and_never_raised(ctx, caplog):
 def test_with_redis_a_job_waits_on_the_queue_until_a_worker_runs_it(app, ctx, run_jobs):
     job = enqueue(note_call, [4, 5])
 
-    assert job is not None and CALLS == []
+    assert job is not None and calls == []
     assert job.func_name.endswith("test_job_queue.note_call")
     assert job.retries_left == 3
     assert job.failure_ttl >= 7 * 24 * 60 * 60  # a week at least, for administrators to look
 
     assert run_jobs()
-    assert CALLS == [(([4, 5],), {}, app.name)]
+    assert calls == [(([4, 5],), {}, app.name)]
     assert job.get_status(refresh=True) == "finished"
 
 
@@ -61,17 +61,17 @@ def test_when_redis_cannot_be_reached_the_job_runs_here_instead(app, ctx, monkey
 
     assert enqueue(note_call, 7) is None
 
-    assert CALLS == [((7,), {}, app.name)]
+    assert calls == [((7,), {}, app.name)]
     assert "could not queue job" in caplog.text
 
 
 def test_a_job_asked_for_in_a_transaction_waits_for_the_commit(app, ctx):
     enqueue_after_commit(note_call, "committed")
-    assert CALLS == []
+    assert calls == []
 
     db.session.commit()
 
-    assert [args for args, _, _ in CALLS] == [("committed",)]
+    assert [args for args, _, _ in calls] == [("committed",)]
 
 
 def test_a_job_asked_for_in_a_transaction_that_rolls_back_never_runs(app, ctx):
@@ -79,4 +79,4 @@ def test_a_job_asked_for_in_a_transaction_that_rolls_back_never_runs(app, ctx):
     db.session.rollback()
     db.session.commit()
 
-    assert CALLS == []
+    assert calls == []
