@@ -156,6 +156,13 @@ def _in_words(first: str, args) -> str:
     return "; ".join(parts)
 
 
-def _last_line(error: str) -> str:
-    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+def _last_line(error: str, most: int = 500) -> str:
+    """The exception at the end of a traceback (``Type: message``), its lines joined."""
+    lines = [line for line in error.rstrip().splitlines() if line.strip()]
+    message = []
+    for line in reversed(lines):
+        if line.startswith((" ", "\t", "Traceback ")):
+            break  # the frames above the exception
+        message.append(line.strip())
+    text = " ".join(reversed(message)) or (lines[-1].strip() if lines else "")
+    return text if len(text) <= most else text[: most - 1] + "…"
