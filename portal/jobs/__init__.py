@@ -7,6 +7,7 @@ process that asked for it. Either way a job's failure never fails the request th
 """
 
 from portal.jobs.queue import (
+    RETRIED_BY_ADMINISTRATOR,
     app_context,
     enqueue,
     enqueue_after_commit,
@@ -14,4 +15,11 @@ from portal.jobs.queue import (
     redis_connection,
 )
 
-__all__ = ["app_context", "enqueue", "enqueue_after_commit", "init_app", "redis_connection"]
+__all__ = [
+    "RETRIED_BY_ADMINISTRATOR",
+    "app_context",
+    "enqueue",
+    "enqueue_after_commit",
+    "init_app",
+    "redis_connection",
+]

@@ -21,8 +21,11 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 
 #: Seconds before the first, second and third retry of a failed job: long enough for a mail
-#: server or the database to come back. After the last, the job is kept as a dead letter.
-RETRY_INTERVALS = (60, 300, 1800)
+#: server or the database to come back. After the last, the job is kept as a dead letter. They
+#: are the outbox's first three back-off delays, so an email job's retry finds its emails due.
+RETRY_INTERVALS = (60, 300, 900)
+#: Set in a job's meta when an administrator puts it back on the queue from /admin/jobs.
+RETRIED_BY_ADMINISTRATOR = "retried_by_administrator"
 #: A job still running after this many seconds is stopped (and retried). Stamping the largest
 #: report takes well under a minute; sending a batch of emails, a few seconds each.
 JOB_TIMEOUT = 600

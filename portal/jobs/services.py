@@ -14,7 +14,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from portal.admin import audit
-from portal.jobs.queue import job_queue, redis_connection
+from portal.jobs.queue import RETRIED_BY_ADMINISTRATOR, job_queue, redis_connection
 
 #: What each job does, in words, and what its first argument names.
 _WORDS = {
@@ -84,8 +84,14 @@ def retry(job_id: str, by) -> DeadLetter:
     Raises JobGone or QueueUnavailable."""
     queue = _queue()
     try:
-        letter = _describe(_fetch(queue, job_id))
-        FailedJobRegistry(queue=queue).requeue(job_id)
+        failed = FailedJobRegistry(queue=queue)
+        job = _fetch(queue, job_id)
+        if job.id not in failed:
+            raise JobGone()
+        letter = _describe(job)
+        job.meta[RETRIED_BY_ADMINISTRATOR] = True
+        job.save_meta()
+        failed.requeue(job)
     except (InvalidJobOperation, NoSuchJobError) as error:
         raise JobGone() from error
     except redis.RedisError as error:
