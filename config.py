@@ -172,6 +172,10 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     # Limits off, except in the tests that are about them (tests/security/test_limits.py).
     RATELIMIT_APPLY = False
+    # No Redis whatever the environment says: jobs run in-process, limits count in memory. The
+    # tests about Redis turn it on for themselves (TEST_REDIS_URL).
+    REDIS_URL = ""
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):
