@@ -218,6 +218,10 @@ class TestingConfig(Config):
     RATELIMIT_APPLY = False
     # No test reaches the network, even where the environment names an error-reporting service.
     SENTRY_DSN = ""
+    # No Redis whatever the environment says: jobs run in-process, limits count in memory. The
+    # tests about Redis turn it on for themselves (TEST_REDIS_URL).
+    REDIS_URL = ""
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

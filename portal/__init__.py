@@ -10,7 +10,7 @@ from sqlalchemy import make_url
 
 from config import refusal_message
 from portal import email as email_outgoing
-from portal import errors, limits, operations, security
+from portal import errors, jobs, limits, operations, security
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
@@ -61,6 +61,7 @@ def create_app(config_class) -> Flask:
     mail.init_app(app)
     login_manager.init_app(app)
     email_outgoing.init_app(app)
+    jobs.init_app(app)
 
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
@@ -68,6 +69,7 @@ def create_app(config_class) -> Flask:
     from portal.catalogue import bp as catalogue_bp
     from portal.checkout import bp as checkout_bp
     from portal.downloads import bp as downloads_bp
+    from portal.jobs.views import bp as jobs_bp
     from portal.main import bp as main_bp
     from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
@@ -85,6 +87,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(operations_bp)
+    app.register_blueprint(jobs_bp)
 
     errors.init_app(app)
     limits.init_app(app)

@@ -10,6 +10,7 @@ from portal.accounts.passwords import password_problem
 from portal.clock import today_in_london
 from portal.demo import SIGN_INS, seed_demo
 from portal.extensions import db
+from portal.jobs.worker import worker_command
 from portal.organisations.cli import import_subscribers_command
 from portal.outbox.cli import send_outbox_command
 from portal.payments.cli import send_reminders_command
@@ -65,3 +66,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_subscribers_command)
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(worker_command)

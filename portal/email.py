@@ -3,10 +3,12 @@
 ``send_email`` renders ``templates/email/<name>/{subject.txt,body.txt,body.html}`` and writes the
 email to the outbox (``OutboxEmail``) on the current database session, so it is saved in the same
 transaction as the change that caused it, or not at all. Once that transaction commits, the new
-emails are sent at once by ``portal.email_sending.send_due``; any that cannot be (the mail server is
-down) stay queued, and ``flask send-outbox`` retries them. An email therefore never announces a
-change that was rolled back, and none is lost. The backend comes from ``MAIL_BACKEND``:
-``console`` on a laptop, ``locmem`` in tests (``mail.outbox``), ``smtp`` in production.
+emails are handed to a background job (``portal.email_jobs.send_outbox_emails``): on the job
+queue when Redis is configured, at once in this process when it is not. Any that cannot be sent
+(the mail server is down) stay queued, and the worker's sweep (or ``flask send-outbox``) retries
+them. An email therefore never announces a change that was rolled back, and none is lost. The
+backend comes from ``MAIL_BACKEND``: ``console`` on a laptop, ``locmem`` in tests
+(``mail.outbox``), ``smtp`` in production.
 """
 
 import logging
@@ -15,9 +17,10 @@ from collections.abc import Sequence
 from flask import Flask, render_template
 from sqlalchemy import event
 
+from portal.email_jobs import send_outbox_emails
 from portal.email_models import OutboxAttachment, OutboxEmail
-from portal.email_sending import send_due
 from portal.extensions import db
+from portal.jobs import enqueue
 
 log = logging.getLogger(__name__)
 _NEW_EMAIL_IDS = "new_outbox_email_ids"
@@ -67,7 +70,7 @@ def _send_after_commit(session) -> None:
     if not ids:
         return
     try:
-        send_due(only_ids=ids)
+        enqueue(send_outbox_emails, ids)
     except Exception:
         # The change and its emails are committed: the outbox sender will send them. A failure
         # here must not turn a completed request into an error page.

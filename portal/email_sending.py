@@ -1,7 +1,8 @@
 """Sending the outbox: claim a due email, hand it to the mail server, record what happened.
 
-``send_due`` is the one way an email leaves. The after-commit hook in ``portal.email`` calls it for
-the emails a transaction has just written; ``flask send-outbox`` calls it for everything due,
+``send_due`` is the one way an email leaves. The background job the after-commit hook in
+``portal.email`` asks for calls it for the emails a transaction has just written (see
+``portal.email_jobs``); the worker's sweep and ``flask send-outbox`` call it for everything due,
 retries included. Each email moves through its own short transactions on a session of its own:
 
 1. **claim** it (queued → sending) and commit, before talking to the mail server, so no database
@@ -12,7 +13,7 @@ retries included. Each email moves through its own short transactions on a sessi
 
 Claiming is a conditional ``UPDATE``: it changes the row only while the email is still due, and the
 sender proceeds only if it changed exactly one row. Two senders racing for the same email (two
-``send-outbox`` processes, or one of them and a request's after-commit send) both issue it; the
+``send-outbox`` processes, two workers, or a sweep and a job) both issue it; the
 second waits for the first's row lock, re-reads the row, finds it no longer due and changes none.
 
 Delivery is at least once: a sender that dies after the mail server accepted an email but before
@@ -23,7 +24,7 @@ import logging
 import smtplib
 import socket
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -71,6 +72,12 @@ class SendCounts:
     sent: int = 0
     retrying: int = 0  # failed, queued again for later
     given_up: int = 0
+    # The last failure's type and message, if any: for a job's error, not part of the counts.
+    last_error: str = field(default="", compare=False)
+
+    @property
+    def failed(self) -> int:
+        return self.retrying + self.given_up
 
     def __str__(self) -> str:
         return f"{self.sent} sent, {self.retrying} to retry, {self.given_up} given up"
@@ -96,14 +103,20 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def send_due(
-    limit: int = 100, now: datetime | None = None, *, only_ids: Collection[int] | None = None
+    limit: int = 100,
+    now: datetime | None = None,
+    *,
+    only_ids: Collection[int] | None = None,
+    retry_now: bool = False,
 ) -> SendCounts:
     """Send up to ``limit`` due emails, oldest first, and return what happened.
 
     Due means queued with ``next_attempt_at`` reached, or claimed by a sender whose claim has
     lapsed. A person's emails leave in the order they were written: an email waits while an older
     one to the same address is still queued or being sent. ``only_ids`` restricts the pass to
-    those emails (the after-commit send). ``now`` defaults to the clock, read for each email.
+    those emails (the after-commit send, or a background job). With ``retry_now`` those emails
+    are tried now whatever their next attempt time, given up or not (a job retrying them, or an
+    administrator asking for another try). ``now`` defaults to the clock, read for each email.
     Safe to run in several processes at once: each email is sent by one of them.
     """
     counts = SendCounts()
@@ -115,7 +128,7 @@ def send_due(
     # Bounded, so a row that keeps escaping its claim can never keep a pass going for ever.
     for _ in range(limit):
         moment = now or utcnow()
-        claimed = _claim_next(moment, only_ids)
+        claimed = _claim_next(moment, only_ids, retry_now=retry_now and only_ids is not None)
         if claimed is None:
             break
         if claimed is _LOST_RACE:
@@ -125,6 +138,7 @@ def send_due(
             _record_sent(claimed, moment)
             counts.sent += 1
             continue
+        counts.last_error = _error_text(error)
         if _record_failure(claimed, moment, error) is OutboxStatus.GIVEN_UP:
             counts.given_up += 1
         else:
@@ -160,9 +174,15 @@ def _session() -> Session:
     return Session(bind=db.engine, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
-def _due(now: datetime):
+def _due(now: datetime, *, retry_now: bool = False):
+    if retry_now:
+        waiting = OutboxEmail.status.in_([OutboxStatus.QUEUED, OutboxStatus.GIVEN_UP])
+    else:
+        waiting = and_(
+            OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.next_attempt_at <= now
+        )
     return or_(
-        and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.next_attempt_at <= now),
+        waiting,
         and_(
             OutboxEmail.status == OutboxStatus.SENDING,
             OutboxEmail.claimed_at < now - CLAIM_LEASE,
@@ -183,10 +203,10 @@ def _first_in_line():
 _LOST_RACE = object()
 
 
-def _claim_next(now: datetime, only_ids: list[int] | None):
+def _claim_next(now: datetime, only_ids: list[int] | None, *, retry_now: bool = False):
     """Claim the oldest due email and commit the claim: the ``_Claimed`` email, None when nothing
     is due, or ``_LOST_RACE`` when another sender changed it between choosing and claiming."""
-    conditions = [_due(now), _first_in_line()]
+    conditions = [_due(now, retry_now=retry_now), _first_in_line()]
     if only_ids is not None:
         conditions.append(OutboxEmail.id.in_(only_ids))
     with _session() as session, session.begin():
@@ -291,6 +311,10 @@ def _record_sent(claimed: _Claimed, now: datetime) -> None:
         )
 
 
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
+
+
 def _record_failure(claimed: _Claimed, now: datetime, error: Exception) -> OutboxStatus:
     status = OutboxStatus.GIVEN_UP if claimed.attempts >= MAX_ATTEMPTS else OutboxStatus.QUEUED
     with _session() as session, session.begin():
@@ -301,7 +325,7 @@ def _record_failure(claimed: _Claimed, now: datetime, error: Exception) -> Outbo
                 status=status,
                 claimed_at=None,
                 next_attempt_at=now + retry_delay(claimed.attempts),
-                last_error=f"{type(error).__name__}: {error}"[:_ERROR_LENGTH],
+                last_error=_error_text(error),
             )
             .execution_options(synchronize_session=False)
         )

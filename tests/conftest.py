@@ -8,13 +8,18 @@ back afterwards, so tests never see each other's rows.
 
 import os
 import re
+import signal
 import uuid
 from datetime import date
 
 import pyotp
 import pytest
+import redis
 from flask import has_app_context
 from flask_migrate import upgrade
+from rq import SimpleWorker
+from rq.job import Job
+from rq.registry import FailedJobRegistry
 from sqlalchemy import make_url, select
 
 from config import TestingConfig
@@ -25,6 +30,7 @@ from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import utcnow
 from portal.demo_pdf import sample_report_pdf
 from portal.extensions import db
+from portal.jobs.queue import job_queue, redis_connection
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,
@@ -42,6 +48,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and not on_postgres:
             item.add_marker(skip)
+        if "redis_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)  # so `-m "not redis"` leaves them out
 
 
 @pytest.fixture(scope="session")
@@ -317,3 +325,68 @@ def create_organisation(app):
         return persist(app, organisation, "domains", "subscriptions")
 
     return create
+
+
+# Redis: the job queue and shared rate-limit counts. Tests marked ``redis`` use the server at
+# TEST_REDIS_URL, or the local one's database 1, emptied before and after each test.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/1"
+#: A port where no Redis listens: Redis is down.
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:18399/1"
+
+
+@pytest.fixture
+def redis_db():
+    """A Redis client on the tests' database, emptied before and after the test.
+
+    Skipped when Redis cannot be reached, unless TEST_REDIS_URL is set (CI sets it): then the
+    test fails, so a broken Redis is never mistaken for a pass.
+    """
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        if os.environ.get("TEST_REDIS_URL"):
+            pytest.fail(f"TEST_REDIS_URL is set but Redis cannot be reached: {error}")
+        pytest.skip(f"needs Redis at {TEST_REDIS_URL} ({error}); set TEST_REDIS_URL to require it")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def jobs_on_redis(app, monkeypatch, redis_db):
+    """Background jobs go on a queue in the tests' Redis instead of running at once; a failed
+    job is retried three times straight away (no waiting between tries)."""
+    monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", "portal-tests")
+    monkeypatch.setitem(app.config, "JOB_RETRY_INTERVALS", (0, 0, 0))
+    return redis_db
+
+
+@pytest.fixture
+def run_jobs(app, jobs_on_redis):
+    """Call to run every job waiting on the queue (retries included) with a real RQ worker in
+    this process, as ``flask worker --burst`` would; returns whether any job ran."""
+
+    def run() -> bool:
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            with app.app_context():
+                connection = redis_connection()
+                worker = SimpleWorker([job_queue(connection)], connection=connection)
+                return worker.work(burst=True)
+        finally:
+            for sig, handler in handlers.items():  # the worker installs its own
+                signal.signal(sig, handler)
+
+    return run
+
+
+def failed_jobs(app) -> list:
+    """The dead letters: jobs on the tests' queue that failed every try."""
+    with app.app_context():
+        queue = job_queue(redis_connection())
+        registry = FailedJobRegistry(queue=queue)
+        return [Job.fetch(job_id, connection=queue.connection) for job_id in registry.get_job_ids()]

@@ -133,10 +133,16 @@ def personalised_copy(line: OrderLine) -> str:
     """The storage key of the line's stamped copy, stamping it now if this is the first download.
 
     Every page of the copy carries the licence line, and its metadata names the licensee. The
-    copy is kept, so later downloads cost no stamping. Raises FileUnavailable.
+    copy is kept, so later downloads cost no stamping. Usually a background job has made it
+    already (``portal.downloads.jobs``). The line's row stays locked until the caller commits,
+    so the job and a download (or two downloads) racing for a new copy stamp it once: the
+    second waits for the first, then finds the copy made. Raises FileUnavailable.
     """
     storage = get_storage()
-    if line.stamped_file_key and storage.exists(line.stamped_file_key):
+    if _copy_kept(line, storage):
+        return line.stamped_file_key
+    db.session.refresh(line, with_for_update=True)
+    if _copy_kept(line, storage):
         return line.stamped_file_key
     report = line.report_format.report
     source_key = report.pdf_file_key
@@ -159,6 +165,27 @@ def personalised_copy(line: OrderLine) -> str:
     line.stamped_file_key = key
     db.session.flush()
     return key
+
+
+def _copy_kept(line: OrderLine, storage) -> bool:
+    return bool(line.stamped_file_key) and storage.exists(line.stamped_file_key)
+
+
+def may_be_stamped(line: OrderLine) -> bool:
+    """Whether a copy of ``line`` is worth stamping ahead of its first download: a PDF line its
+    owner may download now, whose report has a file."""
+    order = line.order
+    return (
+        pricing.may_download_line(
+            format_kind=line.format_kind,
+            order_state=order.state,
+            is_owner=True,
+            is_admin=False,
+            released_early=order.downloads_released_at is not None,
+            refunded=line.refunded_at is not None,
+        )
+        and line.report_format.report.pdf_file_key is not None
+    )
 
 
 def download_name(line: OrderLine) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from portal import pricing
 from portal.catalogue.models import FormatKind, ReportFormat
+from portal.downloads import jobs as download_jobs
 from portal.extensions import db
 from portal.orders import states
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
@@ -236,6 +237,8 @@ def place_order(
     order.reference = f"INS-{today.year}-{order.id:06d}"
     if free and not order.has_printed_copies:
         states.mark_fulfilled(order, buyer.user_id, "PDF available to download")
+    if free:
+        download_jobs.stamp_copies_after_commit(order)
     db.session.flush()
     return order
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.clock import utcnow
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
+from portal.downloads import jobs as download_jobs
 from portal.email import send_email
 from portal.extensions import db
 from portal.orders import states
@@ -93,6 +94,7 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: i
     )
     if not order.has_printed_copies:
         states.mark_fulfilled(order, by_user_id, "PDF available to download")
+    download_jobs.stamp_copies_after_commit(order)
     send_receipt(order, paid_on)
     db.session.flush()
 
@@ -106,6 +108,7 @@ def release_downloads_early(order: Order, by_user_id: int | None) -> None:
         order.events.append(
             _note(order, by_user_id, "Downloads released before the invoice was paid")
         )
+        download_jobs.stamp_copies_after_commit(order)
     db.session.flush()
 
 

@@ -13,6 +13,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from portal.clock import today_in_london, utcnow
+from portal.downloads import jobs as download_jobs
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
@@ -226,6 +227,7 @@ def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.Che
         states.mark_paid(order, None, f"Card payment {session.payment_intent}")
         if not order.has_printed_copies:
             states.mark_fulfilled(order, None, "PDF available to download")
+        download_jobs.stamp_copies_after_commit(order)
         invoices.send_receipt(order, today_in_london())
     else:
         order.attention = (

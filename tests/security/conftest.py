@@ -79,6 +79,7 @@ class World:
             "kind": "pdf",
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
             "filename": "build/main.css",
+            "job_id": "no-such-job",  # a failed background job (none exists: a clear message)
         }
 
 

@@ -1,0 +1,79 @@
+"""``flask --app wsgi worker``: run the background jobs from Redis, and sweep the email outbox.
+
+One RQ worker per process, inside the application the command built. It also runs RQ's scheduler
+(retries wait in Redis until their time comes), and, every ``--sweep-interval`` seconds, sends
+the outbox's due emails, so retries on the outbox's own schedule need no ``send-outbox --loop``.
+Run as many worker processes as the load needs: each email is still sent once.
+
+The worker runs jobs in its own process (RQ's SimpleWorker) rather than forking a process per
+job: the outbox sweep runs in a thread beside it, and a fork would copy that thread's database
+connections into the job. A job that overruns its timeout is still stopped (by an alarm signal).
+"""
+
+import logging
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from rq import SimpleWorker
+
+from portal.email_jobs import sweep_outbox
+from portal.jobs.queue import job_queue, redis_connection
+
+log = logging.getLogger(__name__)
+
+
+@click.command("worker")
+@click.option(
+    "--burst", is_flag=True, help="Run the jobs waiting now (and due retries), then stop."
+)
+@click.option(
+    "--sweep-interval",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds between sends of the outbox's due emails.",
+)
+@with_appcontext
+def worker_command(burst: bool, sweep_interval: int) -> None:
+    """Run background jobs (sending emails, stamping PDF copies) until stopped (SIGTERM)."""
+    connection = redis_connection()
+    if connection is None:
+        raise click.ClickException(
+            "REDIS_URL is not set, so there is no job queue: jobs run in the web server. "
+            "To retry emails that failed, run `flask --app wsgi send-outbox --loop`."
+        )
+    worker = SimpleWorker([job_queue(connection)], connection=connection)
+    stop = threading.Event()
+    sweeper = threading.Thread(
+        target=_sweep_every,
+        args=(current_app._get_current_object(), sweep_interval, stop),
+        name="outbox-sweep",
+        daemon=True,
+    )
+    if not burst:
+        sweeper.start()
+    try:
+        worker.work(
+            burst=burst,
+            with_scheduler=True,
+            logging_level=current_app.config.get("LOG_LEVEL", "INFO"),
+        )
+    finally:
+        stop.set()
+        if sweeper.is_alive():
+            sweeper.join(timeout=60)
+
+
+def _sweep_every(app: Flask, interval: int, stop: threading.Event) -> None:
+    # The first sweep waits one interval: the worker has just started its scheduler process.
+    while not stop.wait(interval):
+        try:
+            with app.app_context():
+                result = sweep_outbox()
+        except Exception:
+            # A database hiccup must not stop the sweeping: the next pass tries again.
+            log.exception("the outbox sweep failed")
+        else:
+            log.debug("outbox sweep: %s", result)
