@@ -198,9 +198,9 @@ def stack(tmp_path_factory):
                         str(BIN / "gunicorn"),
                         "-c",
                         "gunicorn.conf.py",
-                        # Each instance its own control socket (the default is one per user).
-                        "--control-socket",
-                        str(logs / f"portal-{number}.ctl"),
+                        # gunicorn's control socket is one path per user by default: two
+                        # instances on one host would take it from each other.
+                        "--no-control-socket",
                         "wsgi:app",
                     ],
                     {**env, "BIND": f"{HOST}:{port}"},

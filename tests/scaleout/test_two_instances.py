@@ -162,16 +162,22 @@ def test_rate_limits_are_counted_across_both_instances(stack):
 
 
 @pytest.mark.skipif(not USE_HEALTH_CHECKS, reason="USE_HEALTH_CHECKS is off")
-def test_both_instances_are_ready_and_log_json(stack):
+def test_both_instances_are_ready_and_log_json_with_request_ids(stack):
     for instance in stack.instances:
         assert requests.get(f"{instance}/healthz", timeout=REQUEST_SECONDS).status_code == 200
         ready = requests.get(f"{instance}/readyz", timeout=REQUEST_SECONDS)
         assert ready.status_code == 200, ready.text
-    lines = stack.processes.log_tail("portal-1", lines=200).splitlines()
-    records = []
-    for line in lines:
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            continue  # gunicorn's own start-up lines are plain text
-    assert any(isinstance(r, dict) and any("request" in k for k in r) for r in records), lines
+    home = requests.get(f"{stack.instances[0]}/", timeout=REQUEST_SECONDS)
+    request_id = home.headers["X-Request-ID"]
+
+    def logged_with_that_id():
+        for line in stack.processes.log_tail("portal-1", lines=500).splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("request_id") == request_id:
+                return record
+        return None
+
+    assert wait_for(logged_with_that_id, "a JSON log line with the request's id")
