@@ -123,13 +123,24 @@ def _production_env(database_url: str, storage_root: Path) -> dict[str, str]:
     return env
 
 
+#: Each switch, and the module whose presence means the portal has what it exercises.
+_SWITCHES = {
+    "USE_S3": (USE_S3, "portal.storage.s3"),
+    "USE_WORKER": (USE_WORKER, "portal.jobs"),
+    "USE_HEALTH_CHECKS": (USE_HEALTH_CHECKS, "portal.operations"),
+}
+
+
 def _check_switches() -> None:
-    """Refuse to prove less than the portal can do: a switch left off after its feature arrived."""
-    if importlib.util.find_spec("portal.jobs") is not None and not USE_WORKER:
-        pytest.fail(
-            "portal.jobs exists: set USE_WORKER = True in tests/scaleout/conftest.py, or jobs "
-            "queued in Redis are never run."
-        )
+    """Refuse to prove less than the portal can do: a switch left off after its feature arrived
+    (with the worker off, jobs queued in Redis would never run)."""
+    for name, (on, module) in _SWITCHES.items():
+        try:
+            present = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            present = False
+        if present and not on:
+            pytest.fail(f"{module} exists: set {name} = True in tests/scaleout/conftest.py")
 
 
 @pytest.fixture(scope="session")

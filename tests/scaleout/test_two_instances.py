@@ -12,7 +12,7 @@ import requests
 from pypdf import PdfReader
 
 from tests.scaleout.browser import AlternatingBrowser
-from tests.scaleout.conftest import USE_HEALTH_CHECKS
+from tests.scaleout.conftest import USE_HEALTH_CHECKS, USE_WORKER
 from tests.scaleout.processes import REQUEST_SECONDS, wait_for
 
 REPORT_SLUG = "challenge-of-transformation"
@@ -118,6 +118,13 @@ def test_a_whole_journey_alternating_between_two_instances(stack):
         "an email about the order",
     )
     assert order_email
+
+    if USE_WORKER:
+        # The worker stamps the buyer's copy as soon as the order is paid.
+        wait_for(
+            lambda: any(key.startswith("stamped/") for key in stack.stored_keys()),
+            "the worker to stamp the personalised copy",
+        )
 
     # The stamped PDF: from the object store (a signed redirect) or streamed by the instance.
     download_path = _DOWNLOAD_LINK.search(order_page.text).group(1).replace("&amp;", "&")
