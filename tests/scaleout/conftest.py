@@ -160,7 +160,8 @@ def stack(tmp_path_factory):
     shared_redis = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
     shared_redis.flushdb()
     try:
-        with scratch_database(DATABASE_SERVER, prefix="portal_scaleout") as database_url:
+        # The servers stop (leaving the with, even on an error) before the database is dropped.
+        with scratch_database(DATABASE_SERVER, prefix="portal_scaleout") as database_url, processes:
             env = _production_env(database_url, storage_root)
             s3 = None
             # The object store runs whichever backend is configured, so its start is always
@@ -234,7 +235,6 @@ def stack(tmp_path_factory):
             _RUNNING.append(running)
             yield running
             _RUNNING.clear()
-            processes.stop_all()  # before the database is dropped
     finally:
         processes.stop_all()
         smtp.stop()

@@ -24,6 +24,12 @@ class Processes:
         self.logs = logs
         self.started: list[tuple[str, subprocess.Popen]] = []
 
+    def __enter__(self) -> "Processes":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop_all()
+
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("wb")
         process = subprocess.Popen(  # noqa: S603 - our own commands, no shell
