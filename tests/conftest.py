@@ -8,13 +8,14 @@ back afterwards, so tests never see each other's rows.
 
 import os
 import re
+import uuid
 from datetime import date
 
 import pyotp
 import pytest
 from flask import has_app_context
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from config import TestingConfig
 from portal import create_app
@@ -31,7 +32,6 @@ from portal.organisations.models import (
     OrganisationKind,
 )
 from portal.storage import get_storage
-from tests.scratch_database import scratch_database
 
 TEST_PASSWORD = "plum tractor lantern 42"
 
@@ -50,8 +50,16 @@ def database_url():
     if not url.startswith("postgresql"):
         yield url
         return
-    with scratch_database(url) as database:
-        yield database
+    import psycopg
+
+    server = make_url(url)
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
