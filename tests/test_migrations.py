@@ -13,7 +13,8 @@ On PostgreSQL, ``ALTER TABLE`` takes an ACCESS EXCLUSIVE lock on its table: whil
 is held. Reviewed revision by revision (docs/deploy.md has the same table for operators):
 
 - Every index and unique constraint in 0001-0010 belongs to a table created in the same
-  revision, so it is built on an empty table.
+  revision, so it is built on an empty table. Later indexes on ``orders`` are built
+  CONCURRENTLY, which lets reads and writes go on.
 - 0004 and 0005 add NOT NULL columns to ``orders`` with a constant default (``''``), 0009 one to
   ``order_lines`` and 0010 one to ``users`` (``0``). Since PostgreSQL 11 a constant default is
   stored in the catalogue and the table is not rewritten: the lock lasts milliseconds whatever
