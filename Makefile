@@ -9,7 +9,7 @@ PORT ?= 5000
 STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
-.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium
+.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout
 
 run: install frontend
 	$(BIN)/flask --app wsgi db upgrade
@@ -82,6 +82,13 @@ audit: install
 e2e: install frontend chromium
 	rm -rf tests/browser/artifacts
 	$(BIN)/pytest tests/browser --confcutdir=tests/browser -p no:cacheprovider
+
+# Two gunicorn instances in production configuration sharing PostgreSQL, Redis (database 3) and
+# the object store, with the Stripe stand-in and an SMTP server, on loopback ports 18501-18505:
+# a whole journey alternates between them. Needs this machine's PostgreSQL and Redis; not part of
+# `make test`. SCALEOUT_DATABASE_URL names another PostgreSQL server.
+scaleout: install
+	$(BIN)/pytest tests/scaleout --confcutdir=tests/scaleout -p no:cacheprovider
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
