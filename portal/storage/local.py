@@ -12,6 +12,9 @@ from werkzeug.exceptions import NotFound
 
 from portal.storage.base import StorageUnavailable, attachment, checked_key
 
+#: Owner reads and writes, the group (the front web server) reads, nobody else.
+_FILE_MODE = 0o640
+
 
 class LocalStorage:
     """Files under ``root``, one file per key (``reports/x.pdf`` is ``<root>/reports/x.pdf``)."""
@@ -43,6 +46,9 @@ class LocalStorage:
                 tmp.close()
                 os.unlink(tmp.name)
                 raise
+        # A temporary file is private to its owner (0600); the front web server, which sends
+        # files by X-Accel-Redirect, reads them as a member of the portal's group.
+        os.chmod(tmp.name, _FILE_MODE)
         os.replace(tmp.name, path)
 
     def open(self, key: str) -> BinaryIO:

@@ -30,12 +30,12 @@ from tests.scratch_database import scratch_database
 
 # --- What the stack includes. Each switch is on once the portal has the feature it exercises. ---
 #: Files in the S3-compatible store (moto's server) rather than a folder both instances share.
-USE_S3 = False
+USE_S3 = True
 #: A background worker (``flask --app wsgi worker``) takes the job queue in Redis: emails and
 #: stamping then happen there rather than in the request.
-USE_WORKER = False
+USE_WORKER = True
 #: ``/healthz`` and ``/readyz`` answer on both instances, and the logs are JSON lines.
-USE_HEALTH_CHECKS = False
+USE_HEALTH_CHECKS = True
 
 DATABASE_SERVER = os.environ.get(
     "SCALEOUT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

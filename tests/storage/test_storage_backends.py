@@ -129,3 +129,12 @@ def test_a_failed_large_upload_leaves_nothing_behind(s3_server):
     assert not storage.exists("reports/big.pdf")
     uploads = s3_server.client.list_multipart_uploads(Bucket=BUCKET, Prefix=storage.prefix)
     assert not uploads.get("Uploads")
+
+
+def test_local_files_are_readable_by_the_group_of_the_web_server(tmp_path):
+    from portal.storage.local import LocalStorage
+
+    storage = LocalStorage(tmp_path)
+    storage.save("reports/1/report.pdf", b"%PDF-1.7")
+    mode = (tmp_path / "reports/1/report.pdf").stat().st_mode & 0o777
+    assert mode == 0o640
