@@ -19,7 +19,6 @@ from portal.jobs.queue import RETRIED_BY_ADMINISTRATOR, job_queue, redis_connect
 #: What each job does, in words, and what its first argument names.
 _WORDS = {
     "portal.email_jobs.send_outbox_emails": ("Send new emails", "outbox emails"),
-    "portal.email_jobs.sweep_outbox": ("Send the emails that are due", "at most"),
     "portal.downloads.jobs.stamp_line_copy": ("Stamp a personalised PDF copy", "order line"),
 }
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
