@@ -7,7 +7,6 @@ this machine; it uses Redis database 3, which it empties, and loopback ports 185
 Everything it starts is stopped at the end, whether the tests pass or not.
 """
 
-import importlib.util
 import os
 import secrets
 import sys
@@ -27,15 +26,6 @@ from tests.scaleout.processes import (
     wait_until_answers,
 )
 from tests.scratch_database import scratch_database
-
-# --- What the stack includes. Each switch is on once the portal has the feature it exercises. ---
-#: Files in the S3-compatible store (moto's server) rather than a folder both instances share.
-USE_S3 = True
-#: A background worker (``flask --app wsgi worker``) takes the job queue in Redis: emails and
-#: stamping then happen there rather than in the request.
-USE_WORKER = True
-#: ``/healthz`` and ``/readyz`` answer on both instances, and the logs are JSON lines.
-USE_HEALTH_CHECKS = True
 
 DATABASE_SERVER = os.environ.get(
     "SCALEOUT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -61,27 +51,20 @@ class Stack:
     redis: redis.Redis
     env: dict[str, str]
     processes: Processes
-    storage_root: Path | None
-    s3: object | None = None
+    s3: object
     notes: list[str] = field(default_factory=list)
 
     def stored_keys(self) -> set[str]:
-        """Every key in the configured store."""
-        if self.s3 is not None:
-            listed = self.s3.list_objects_v2(Bucket=BUCKET)
-            return {item["Key"] for item in listed.get("Contents", [])}
-        return {
-            str(path.relative_to(self.storage_root))
-            for path in self.storage_root.rglob("*")
-            if path.is_file()
-        }
+        """Every key in the bucket."""
+        listed = self.s3.list_objects_v2(Bucket=BUCKET)
+        return {item["Key"] for item in listed.get("Contents", [])}
 
 
 def _flask(*args: str) -> list[str]:
     return [str(BIN / "flask"), "--app", "wsgi", *args]
 
 
-def _production_env(database_url: str, storage_root: Path) -> dict[str, str]:
+def _production_env(database_url: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - a fallback only
@@ -104,55 +87,27 @@ def _production_env(database_url: str, storage_root: Path) -> dict[str, str]:
         "LOG_FORMAT": "json",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_TIMEOUT": "60",
+        # Files in the S3-compatible store (moto's server), downloads by pre-signed redirect.
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": BUCKET,
+        "S3_ENDPOINT_URL": f"http://{HOST}:{S3_PORT}",
+        "S3_REGION": "eu-west-2",
+        "S3_DOWNLOADS": "presigned",
+        "AWS_ACCESS_KEY_ID": "scaleout-access-key",
+        "AWS_SECRET_ACCESS_KEY": "scaleout-secret-key",  # moto accepts any
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
-    if USE_S3:
-        env.update(
-            {
-                "STORAGE_BACKEND": "s3",
-                "S3_BUCKET": BUCKET,
-                "S3_ENDPOINT_URL": f"http://{HOST}:{S3_PORT}",
-                "S3_REGION": "eu-west-2",
-                "S3_DOWNLOADS": "presigned",
-                "AWS_ACCESS_KEY_ID": "scaleout-access-key",
-                "AWS_SECRET_ACCESS_KEY": "scaleout-secret-key",  # moto accepts any
-                "AWS_EC2_METADATA_DISABLED": "true",
-            }
-        )
-    else:
-        env.update({"STORAGE_BACKEND": "local", "STORAGE_ROOT": str(storage_root)})
     return env
-
-
-#: Each switch, and the module whose presence means the portal has what it exercises.
-_SWITCHES = {
-    "USE_S3": (USE_S3, "portal.storage.s3"),
-    "USE_WORKER": (USE_WORKER, "portal.jobs"),
-    "USE_HEALTH_CHECKS": (USE_HEALTH_CHECKS, "portal.operations"),
-}
-
-
-def _check_switches() -> None:
-    """Refuse to prove less than the portal can do: a switch left off after its feature arrived
-    (with the worker off, jobs queued in Redis would never run)."""
-    for name, (on, module) in _SWITCHES.items():
-        try:
-            present = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            present = False
-        if present and not on:
-            pytest.fail(f"{module} exists: set {name} = True in tests/scaleout/conftest.py")
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    _check_switches()
     busy = [p for p in (*INSTANCE_PORTS, STANDIN_PORT, S3_PORT, SMTP_PORT) if not port_is_free(p)]
     if busy:
         pytest.fail(f"loopback ports already in use: {busy}")
     folder = tmp_path_factory.mktemp("scaleout")
     logs = folder / "logs"
     logs.mkdir()
-    storage_root = folder / "storage"
     processes = Processes(logs)
     inbox = Inbox()
     smtp = Controller(inbox, hostname=HOST, port=SMTP_PORT)
@@ -162,10 +117,7 @@ def stack(tmp_path_factory):
     try:
         # The servers stop (leaving the with, even on an error) before the database is dropped.
         with scratch_database(DATABASE_SERVER, prefix="portal_scaleout") as database_url, processes:
-            env = _production_env(database_url, storage_root)
-            s3 = None
-            # The object store runs whichever backend is configured, so its start is always
-            # exercised; the portal uses it when USE_S3 is on.
+            env = _production_env(database_url)
             processes.start(
                 "s3", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(S3_PORT)], env
             )
@@ -217,8 +169,8 @@ def stack(tmp_path_factory):
                     ],
                     {**env, "BIND": f"{HOST}:{port}"},
                 )
-            if USE_WORKER:
-                processes.start("worker", _flask("worker"), env)
+            # The worker takes the job queue in Redis: emails and stamping happen there.
+            processes.start("worker", _flask("worker"), env)
             wait_until_answers(f"http://{HOST}:{STANDIN_PORT}/_standin/", processes)
             for instance in instances:
                 wait_until_answers(f"{instance}/", processes)
@@ -229,8 +181,7 @@ def stack(tmp_path_factory):
                 redis=shared_redis,
                 env=env,
                 processes=processes,
-                storage_root=None if USE_S3 else storage_root,
-                s3=s3 if USE_S3 else None,
+                s3=s3,
             )
             _RUNNING.append(running)
             yield running
