@@ -61,8 +61,6 @@ def test_readyz_is_503_with_a_wrong_database_url(make_app, caplog):
 )
 def test_readyz_pings_redis_when_configured(make_app, redis_url, status, result):
     app = make_app(REDIS_URL=redis_url)
-    with app.app_context():
-        db.create_all()  # its own in-memory database, so the database check passes
     response = app.test_client().get("/readyz")
     assert response.status_code == status
     assert response.get_json()["checks"]["redis"] == result
@@ -98,8 +96,6 @@ def limited_app(make_app):
 
 def test_probes_are_never_rate_limited(limited_app):
     app = limited_app
-    with app.app_context():
-        db.create_all()
     client = app.test_client()
     for _ in range(4):
         assert client.get("/healthz").status_code == 200
