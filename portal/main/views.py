@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.catalogue import services as catalogue
+from portal.catalogue import cache as catalogue
 from portal.extensions import db
 
 bp = Blueprint("main", __name__)

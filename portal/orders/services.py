@@ -91,21 +91,31 @@ class NotEntitled(Exception):
     """The person may not take this for free."""
 
 
+def _free_copies_used_by(organisation_id: int):
+    """Printed copies given to this organisation at the subscriber price, per format, across
+    all its members' orders that were not cancelled (a query: format id, copies)."""
+    return (
+        select(
+            OrderLine.report_format_id.label("report_format_id"),
+            func.sum(OrderLine.subscriber_quantity).label("copies"),
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.subscriber_organisation_id == organisation_id,
+            Order.state != OrderState.CANCELLED,
+            OrderLine.format_kind == FormatKind.PRINT.value,
+        )
+        .group_by(OrderLine.report_format_id)
+    )
+
+
 def free_copies_used(organisation_id: int, format_ids: list[int]) -> dict[int, int]:
     """Printed copies each format has given this organisation at the subscriber price, across all
     its members' orders that were not cancelled."""
     if not format_ids:
         return {}
     rows = db.session.execute(
-        select(OrderLine.report_format_id, func.sum(OrderLine.subscriber_quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.subscriber_organisation_id == organisation_id,
-            Order.state != OrderState.CANCELLED,
-            OrderLine.format_kind == FormatKind.PRINT.value,
-            OrderLine.report_format_id.in_(format_ids),
-        )
-        .group_by(OrderLine.report_format_id)
+        _free_copies_used_by(organisation_id).where(OrderLine.report_format_id.in_(format_ids))
     ).all()
     used = dict.fromkeys(format_ids, 0)
     used.update({format_id: int(total or 0) for format_id, total in rows})
@@ -152,15 +162,32 @@ def price_items(
     return PricedItems(items, quotes, pricing.totals(quotes, postage), organisation_id)
 
 
-def quotes_for(person: pricing.Person, formats: list[ReportFormat], today: date) -> dict:
-    """One unit of each format priced for ``person`` today, keyed by format id (for display)."""
+def quotes_and_stock(
+    person: pricing.Person, formats: list, today: date
+) -> tuple[dict[int, pricing.Quote], dict[int, int | None]]:
+    """One unit of each format priced for ``person`` today, and each format's printed copies in
+    stock now, both keyed by format id (for the report page).
+
+    ``formats`` may be cached catalogue data: what decides what someone may order — the stock and
+    the free copies their organisation has had — is read here, live, in one query.
+    """
+    if not formats:
+        return {}, {}
     organisation_id = _subscribing_organisation(person, today)
-    used = (
-        free_copies_used(organisation_id, [f.id for f in formats if f.kind is FormatKind.PRINT])
-        if organisation_id
-        else {}
+    query = select(ReportFormat.id, ReportFormat.stock).where(
+        ReportFormat.id.in_([f.id for f in formats])
     )
-    return {f.id: pricing.quote(person, f, 1, today, used.get(f.id, 0)) for f in formats}
+    if organisation_id is not None:
+        used = _free_copies_used_by(organisation_id).subquery()
+        query = query.add_columns(used.c.copies).outerjoin(
+            used, used.c.report_format_id == ReportFormat.id
+        )
+    live = {row[0]: row[1:] for row in db.session.execute(query)}
+    quotes = {}
+    for f in formats:
+        copies = live.get(f.id, (None, 0))[1:]
+        quotes[f.id] = pricing.quote(person, f, 1, today, int(copies[0] or 0) if copies else 0)
+    return quotes, {format_id: row[0] for format_id, row in live.items()}
 
 
 def _subscribing_organisation(person: pricing.Person, today: date) -> int | None:
