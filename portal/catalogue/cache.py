@@ -173,9 +173,15 @@ class FileGeneration:
 class CatalogueCache:
     """This process's copy of the catalogue, valid for one generation token at a time."""
 
-    def __init__(self, generation: RedisGeneration | FileGeneration, seconds: float):
+    def __init__(
+        self,
+        generation: RedisGeneration | FileGeneration,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.generation = generation
         self.seconds = seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
         self._entries: dict[str, tuple[float, object]] = {}
@@ -189,7 +195,7 @@ class CatalogueCache:
         except Exception:  # Redis unreachable: the database still answers
             log.warning("catalogue cache: generation unavailable; reading the database")
             return load()
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             if token != self._token:
                 self._token, self._entries = token, {}
