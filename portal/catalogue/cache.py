@@ -248,8 +248,15 @@ def _note_flushed_changes(session: Session, flush_context) -> None:
         session.info[_CHANGED] = True
 
 
+#: Execution option of a bulk statement that only moves printed stock, which the cache does not
+#: hold (placing and cancelling orders): it need not empty every process's copy.
+STOCK_ONLY = {"catalogue_stock_only": True}
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state) -> None:
+    if state.execution_options.get("catalogue_stock_only"):
+        return
     if state.is_update or state.is_delete or state.is_insert:
         mapper = state.bind_mapper
         if mapper is not None and issubclass(mapper.class_, _CATALOGUE_MODELS):

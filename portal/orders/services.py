@@ -6,9 +6,11 @@ Services flush; the caller commits once.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import pricing
+from portal.catalogue.cache import STOCK_ONLY
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders import states
@@ -197,17 +199,33 @@ def _subscribing_organisation(person: pricing.Person, today: date) -> int | None
     return None
 
 
-def _reserve_stock(report_format: ReportFormat, quantity: int) -> None:
-    """Take printed copies out of stock, atomically: two orders can never take the last copy."""
-    taken = db.session.execute(
-        update(ReportFormat)
-        .where(ReportFormat.id == report_format.id, ReportFormat.stock >= quantity)
-        .values(stock=ReportFormat.stock - quantity)
-        .execution_options(synchronize_session=False)
+def _reserve_stock(items: list[Item]) -> None:
+    """Take the printed copies of ``items`` out of stock, atomically and in one statement
+    whatever the number of lines: two orders can never take the last copy. Raises OutOfStock
+    for the first format short of copies."""
+    wanted: dict[int, int] = {}
+    formats: dict[int, ReportFormat] = {}
+    for item in items:
+        if item.report_format.kind is FormatKind.PRINT:
+            format_id = item.report_format.id
+            wanted[format_id] = wanted.get(format_id, 0) + item.quantity
+            formats[format_id] = item.report_format
+    if not wanted:
+        return
+    taking = case(wanted, value=ReportFormat.id)
+    left = dict(
+        db.session.execute(
+            update(ReportFormat)
+            .where(ReportFormat.id.in_(list(wanted)), ReportFormat.stock >= taking)
+            .values(stock=ReportFormat.stock - taking)
+            .returning(ReportFormat.id, ReportFormat.stock)
+            .execution_options(synchronize_session=False, **STOCK_ONLY)
+        ).all()
     )
-    if taken.rowcount != 1:
-        raise OutOfStock(report_format)
-    db.session.refresh(report_format, ["stock"])
+    for format_id, report_format in formats.items():
+        if format_id not in left:
+            raise OutOfStock(report_format)
+        set_committed_value(report_format, "stock", left[format_id])
 
 
 def place_order(
@@ -239,9 +257,8 @@ def place_order(
         **(delivery.as_order_fields() if delivery else {}),
         **(invoice.as_order_fields() if invoice else {}),
     )
+    _reserve_stock(priced.items)
     for item, quote in zip(priced.items, priced.quotes, strict=True):
-        if item.report_format.kind is FormatKind.PRINT:
-            _reserve_stock(item.report_format, item.quantity)
         order.lines.append(_line_from_quote(item.report_format, quote))
     order.net_pence, order.vat_pence = priced.totals.net_pence, priced.totals.vat_pence
     order.postage_pence, order.total_pence = (
@@ -319,7 +336,7 @@ def cancel_order(order: Order, by_user_id: int | None, note: str) -> None:
                 update(ReportFormat)
                 .where(ReportFormat.id == line.report_format_id)
                 .values(stock=ReportFormat.stock + line.quantity)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False, **STOCK_ONLY)
             )
     db.session.flush()
 

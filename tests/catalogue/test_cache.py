@@ -202,3 +202,21 @@ def test_entries_expire(tmp_path, ctx):
     assert catalogue.get("reports", lambda: "second") == "first"
     now[0] += 2
     assert catalogue.get("reports", lambda: "third") == "third"
+
+
+def test_orders_taking_stock_keep_the_cache(app, client, shown, count_queries):
+    printed = next(f for f in shown.formats if f.kind is FormatKind.PRINT)
+    with app.app_context():
+        chosen = db.session.get(ReportFormat, printed.id)
+        place_order(
+            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
+            pricing.GUEST,
+            [Item(chosen, 1)],
+            shown.published_on,
+            PaymentMethod.CARD,
+            delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
+        )
+        db.session.commit()
+    with count_queries() as ran:
+        client.get("/reports")
+    assert ran == []  # stock is not in the cache: nothing to drop
