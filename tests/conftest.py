@@ -8,6 +8,7 @@ back afterwards, so tests never see each other's rows.
 
 import os
 import re
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -128,16 +129,18 @@ _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as statements:`` lists the SQL statements (SELECT, INSERT, UPDATE,
-    DELETE) the block runs, e.g. one request through the client."""
+    DELETE) the block runs in this thread, e.g. one request through the client (a webhook the
+    Stripe stand-in delivers meanwhile, in another thread, is not counted)."""
 
     @contextmanager
     def counting():
         statements: list[str] = []
+        thread = threading.get_ident()
         with app.app_context():
             bind = db.engine  # in tests, the connection the test's transaction runs on
 
         def record(conn, cursor, statement, parameters, context, executemany):
-            if not _TRANSACTION_CONTROL.match(statement):
+            if threading.get_ident() == thread and not _TRANSACTION_CONTROL.match(statement):
                 statements.append(statement)
 
         event.listen(bind, "before_cursor_execute", record)

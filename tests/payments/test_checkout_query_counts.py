@@ -97,7 +97,7 @@ def test_the_webhook(client, post_form, basket_of, standin, count_queries, repor
         deliver()
     # The event recorded (2); the order locked and its attempt (2); the payment and the paid state
     # (3); the lines; the receipt numbered and stored (4); the email queued (2) and sent (5).
-    assert len(ran) == 19, ran
+    assert len(ran) == 19, "\n".join(s[:100].replace("\n", " ") for s in ran)
     with count_queries() as again:
         deliver()
     assert len(again) == 1  # a repeated event: only looked up
