@@ -107,11 +107,11 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
         .outerjoin(subscriber, subscriber.id == Order.subscriber_organisation_id)
         .where(Order.created_at >= start, Order.created_at < end)
         .order_by(Order.id, OrderLine.id)
+        .execution_options(yield_per=BATCH_SIZE)
     )
     # Core rows (no ORM entities), fetched a batch at a time from a server-side cursor.
-    connection = db.session.connection().execution_options(yield_per=BATCH_SIZE)
     placed_text = None
-    for row in connection.execute(query):
+    for row in db.session.connection().execute(query):
         placed = row[1]
         if placed != placed_text:  # an order's lines are together: its time is written once
             placed_text, when = placed, london_text(placed.replace(tzinfo=UTC))

@@ -95,9 +95,13 @@ def test_the_webhook(client, post_form, basket_of, standin, count_queries, repor
     deliver = _event_for(client, post_form, standin, reports, basket_of)
     with count_queries() as ran:
         deliver()
+    numbering = [s for s in ran if "document_sequences" in s]
+    # Taking the receipt's number is one statement, three when the first receipt ever is
+    # numbered (its sequence is made then).
+    assert len(numbering) in (1, 3)
     # The event recorded (2); the order locked and its attempt (2); the payment and the paid state
     # (3); the lines; the receipt numbered and stored (4); the email queued (2) and sent (5).
-    assert len(ran) == 19, "\n".join(s[:100].replace("\n", " ") for s in ran)
+    assert len(ran) - len(numbering) + 1 == 19, "\n".join(s[:100] for s in ran)
     with count_queries() as again:
         deliver()
     assert len(again) == 1  # a repeated event: only looked up
