@@ -23,16 +23,22 @@ from itertools import islice
 
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = frozenset(FORMULA_STARTS)
 
 
 def safe_cell(value) -> str:
     """``value`` as CSV cell text: None is empty; text starting a formula gets a leading ``'``."""
     if value is None:
         return ""
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    text = value if type(value) is str else str(value)
+    # Slicing, not startswith: this runs for every cell of an export of 100,000 orders.
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
+
+
+def _safe_row(row: Iterable) -> list[str]:
+    """``safe_cell`` of every cell, written out: it runs for every cell of a large export."""
+    texts = ["" if c is None else c if type(c) is str else str(c) for c in row]
+    return ["'" + t if t[:1] in _FORMULA_STARTS else t for t in texts]
 
 
 def csv_rows(rows: Iterable[Iterable], *, batch_size: int = 500) -> Iterator[str]:
@@ -40,8 +46,10 @@ def csv_rows(rows: Iterable[Iterable], *, batch_size: int = 500) -> Iterator[str
     string per batch of ``batch_size`` rows, so a streamed response neither holds every row nor
     sends one tiny chunk per row. Lines end with CRLF, as RFC 4180 says."""
     iterator = iter(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     while batch := list(islice(iterator, batch_size)):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerows([safe_cell(cell) for cell in row] for row in batch)
+        writer.writerows(map(_safe_row, batch))
         yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -3,7 +3,7 @@
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, Index
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,3 +37,21 @@ def string_enum(cls: type[enum.Enum], name: str, length: int) -> Enum:
         length=length,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def postgresql_only(index: Index) -> Index:
+    """An index made on PostgreSQL only (e.g. a trigram index); migrations and their checks
+    skip it on other databases (``compared_on``)."""
+    index.info["dialects"] = ("postgresql",)
+    return index.ddl_if(dialect="postgresql")
+
+
+def compared_on(dialect_name: str):
+    """Alembic's ``include_object`` for one database: objects the models keep to other
+    databases (``info["dialects"]``) are left out of the comparison."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        dialects = getattr(obj, "info", {}).get("dialects")
+        return reflected or not dialects or dialect_name in dialects
+
+    return include_object

@@ -9,7 +9,9 @@ back afterwards, so tests never see each other's rows.
 import os
 import re
 import signal
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
 import pyotp
@@ -20,12 +22,13 @@ from flask_migrate import upgrade
 from rq import SimpleWorker
 from rq.job import Job
 from rq.registry import FailedJobRegistry
-from sqlalchemy import make_url, select
+from sqlalchemy import event, make_url, select
 
 from config import TestingConfig
 from portal import create_app
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
+from portal.catalogue.cache import catalogue_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import utcnow
 from portal.demo_pdf import sample_report_pdf
@@ -94,7 +97,10 @@ def _rolled_back(request, app):
 
     Tests marked ``real_transactions`` (concurrency on PostgreSQL) commit for real on their own
     connections instead; every table is emptied after them.
+
+    The catalogue cache is emptied after every test, as the rollback takes its rows away.
     """
+    request.addfinalizer(lambda: catalogue_changed(app))
     if request.node.get_closest_marker("real_transactions"):
         yield
         with app.app_context():
@@ -122,6 +128,36 @@ def _rolled_back(request, app):
             transaction.rollback()
             connection.close()
         engines.update(originals)
+
+
+#: Statements that open, mark or end transactions (the test's own savepoints): not queries.
+_TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` lists the SQL statements (SELECT, INSERT, UPDATE,
+    DELETE) the block runs in this thread, e.g. one request through the client (a webhook the
+    Stripe stand-in delivers meanwhile, in another thread, is not counted)."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+        thread = threading.get_ident()
+        with app.app_context():
+            bind = db.engine  # in tests, the connection the test's transaction runs on
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if threading.get_ident() == thread and not _TRANSACTION_CONTROL.match(statement):
+                statements.append(statement)
+
+        event.listen(bind, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(bind, "before_cursor_execute", record)
+
+    return counting
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from config import Config, ProductionConfig, config_from_environment
-from portal.catalogue import services as catalogue_services
+from portal.catalogue import cache as catalogue_cache
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ def test_unexpected_errors_show_the_500_page(app, client, monkeypatch):
     def broken():
         raise RuntimeError("something went wrong")
 
-    monkeypatch.setattr(catalogue_services, "published_reports", broken)
+    monkeypatch.setattr(catalogue_cache, "published_reports", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = client.get("/reports")
     assert response.status_code == 500

@@ -46,6 +46,7 @@ from sqlalchemy import inspect, text
 
 from config import TestingConfig
 from portal import create_app
+from portal.db_types import compared_on
 from portal.extensions import db, migrate
 from tests.scratch_database import scratch_database
 
@@ -60,7 +61,10 @@ HEAD = REVISIONS[-1]
 def test_models_and_migrations_agree(app):
     with app.app_context():
         connection = db.session.connection()
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": compared_on(connection.dialect.name)},
+        )
         assert compare_metadata(context, db.metadata) == []
 
 

@@ -23,15 +23,27 @@ class BasketRefused(Exception):
     """A change the basket cannot take; ``str(error)`` is the message for the person."""
 
 
-def find_basket(user_id: int | None, guest_basket_id: int | None) -> Basket | None:
-    """The account's basket for a signed-in person, else the guest basket their session names."""
+def find_basket(
+    user_id: int | None, guest_basket_id: int | None, *, with_formats: bool = False
+) -> Basket | None:
+    """The account's basket for a signed-in person, else the guest basket their session names.
+
+    ``with_formats`` loads its lines with their formats and reports up front (a query each,
+    however many lines), for pages that show or price them.
+    """
     if user_id is not None:
-        return db.session.scalar(select(Basket).where(Basket.user_id == user_id))
-    if guest_basket_id is None:
+        query = select(Basket).where(Basket.user_id == user_id)
+    elif guest_basket_id is not None:
+        query = select(Basket).where(Basket.id == guest_basket_id, Basket.user_id.is_(None))
+    else:
         return None
-    return db.session.scalar(
-        select(Basket).where(Basket.id == guest_basket_id, Basket.user_id.is_(None))
-    )
+    if with_formats:
+        query = query.options(
+            selectinload(Basket.lines)
+            .selectinload(BasketLine.report_format)
+            .selectinload(ReportFormat.report)
+        )
+    return db.session.scalar(query)
 
 
 def format_for_sale(format_id: int) -> ReportFormat | None:
@@ -145,13 +157,7 @@ def priced(basket: Basket | None, person: pricing.Person, today: date) -> Priced
     """The basket's lines priced for ``person`` today, or None when it is empty."""
     if basket is None or not basket.lines:
         return None
-    lines = db.session.scalars(
-        select(BasketLine)
-        .where(BasketLine.basket_id == basket.id)
-        .options(selectinload(BasketLine.report_format).selectinload(ReportFormat.report))
-        .order_by(BasketLine.id)
-    ).all()
-    return price_items(person, [Item(line.report_format, line.quantity) for line in lines], today)
+    return price_items(person, items(basket), today)
 
 
 def items(basket: Basket) -> list[Item]:

@@ -29,7 +29,39 @@ class FormatKind(enum.StrEnum):
         return {"pdf": "PDF download", "print": "Printed copy"}[self.value]
 
 
-class Report(db.Model):
+class ReportText:
+    """How a report's summary and contents read on a page (the model and its cached copy)."""
+
+    summary: str
+    contents: str
+
+    @property
+    def contents_items(self) -> list[str]:
+        return [line.strip() for line in self.contents.splitlines() if line.strip()]
+
+    @property
+    def summary_paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.summary.split("\n\n") if p.strip()]
+
+
+class SaleTerms:
+    """How a format's terms read on a page (the model and its cached copy)."""
+
+    kind: "FormatKind"
+    vat_rate_basis_points: int
+    stock: int | None
+
+    @property
+    def vat_rate_percent(self) -> str:
+        whole, part = divmod(self.vat_rate_basis_points, 100)
+        return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+
+    @property
+    def in_stock(self) -> bool:
+        return self.kind is FormatKind.PDF or (self.stock or 0) > 0
+
+
+class Report(ReportText, db.Model):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,19 +84,11 @@ class Report(db.Model):
         back_populates="report", cascade="all, delete-orphan", order_by="ReportFormat.kind"
     )
 
-    @property
-    def contents_items(self) -> list[str]:
-        return [line.strip() for line in self.contents.splitlines() if line.strip()]
-
-    @property
-    def summary_paragraphs(self) -> list[str]:
-        return [p.strip() for p in self.summary.split("\n\n") if p.strip()]
-
     def __repr__(self) -> str:
         return f"<Report {self.slug!r}>"
 
 
-class ReportFormat(db.Model):
+class ReportFormat(SaleTerms, db.Model):
     """A way a report is sold: a PDF download or a posted printed copy."""
 
     __tablename__ = "report_formats"
@@ -97,12 +121,3 @@ class ReportFormat(db.Model):
     download_limit: Mapped[int] = mapped_column(Integer, default=10)
 
     report: Mapped[Report] = relationship(back_populates="formats")
-
-    @property
-    def vat_rate_percent(self) -> str:
-        whole, part = divmod(self.vat_rate_basis_points, 100)
-        return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
-
-    @property
-    def in_stock(self) -> bool:
-        return self.kind is FormatKind.PDF or (self.stock or 0) > 0

@@ -12,18 +12,6 @@ from portal.extensions import db
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def published_reports() -> list[Report]:
-    """Published reports, newest first, with their formats loaded."""
-    return list(
-        db.session.scalars(
-            select(Report)
-            .where(Report.is_published.is_(True))
-            .options(selectinload(Report.formats))
-            .order_by(Report.published_on.desc(), Report.title)
-        )
-    )
-
-
 def published_report(slug: str) -> Report | None:
     """The published report with this slug, or None (unpublished reports are not shown)."""
     if not SLUG.fullmatch(slug):

@@ -8,7 +8,7 @@ from portal import pricing
 from portal.basket import services as basket
 from portal.basket.current import current_or_new_basket
 from portal.basket.forms import AddToBasketForm
-from portal.catalogue import services
+from portal.catalogue import cache
 from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london
 from portal.extensions import db
@@ -16,16 +16,17 @@ from portal.orders import services as orders
 from portal.organisations.services import person_for
 
 bp = Blueprint("catalogue", __name__)
+bp.record_once(lambda state: cache.init_app(state.app))
 
 
 @bp.route("/reports")
 def report_list():
-    return render_template("catalogue/report_list.html", reports=services.published_reports())
+    return render_template("catalogue/report_list.html", reports=cache.published_reports())
 
 
 @bp.route("/reports/<slug>", methods=["GET", "POST"])
 def report_detail(slug: str):
-    report = services.published_report(slug)
+    report = cache.published_report(slug)
     if report is None:
         abort(404)
     form = AddToBasketForm()
@@ -37,12 +38,15 @@ def report_detail(slug: str):
 
     today = today_in_london()
     person = person_for(current_user, today)
-    pdf = next((f for f in report.formats if f.kind is FormatKind.PDF), None)
+    quotes, stock = orders.quotes_and_stock(person, report.formats, today)
+    formats = [f.with_stock(stock.get(f.id)) for f in report.formats]
+    pdf = next((f for f in formats if f.kind is FormatKind.PDF), None)
     return render_template(
         "catalogue/report_detail.html",
         report=report,
+        formats=formats,
         person=person,
-        quotes=orders.quotes_for(person, report.formats, today),
+        quotes=quotes,
         why_not_subscriber=pricing.subscription_reason(person, today),
         one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
         error=error,
@@ -50,10 +54,16 @@ def report_detail(slug: str):
     ), (400 if error else 200)
 
 
-def _add_to_basket(report, form: AddToBasketForm) -> tuple[int | None, str] | None:
-    """Put the chosen format in the asker's basket; the problem (format id, message) if not."""
-    chosen = next((f for f in report.formats if f.id == form.chosen_format_id()), None)
-    if chosen is None:
+def _add_to_basket(
+    report: cache.ReportListing, form: AddToBasketForm
+) -> tuple[int | None, str] | None:
+    """Put the chosen format in the asker's basket; the problem (format id, message) if not.
+
+    The report's listing may come from the cache; the format is read afresh (stock decides)."""
+    chosen_id = form.chosen_format_id()
+    listed = any(f.id == chosen_id for f in report.formats)
+    chosen = basket.format_for_sale(chosen_id) if listed else None
+    if chosen is None or chosen.report_id != report.id:
         return None, "Choose a format of this report"
     quantity = 1
     if chosen.kind is FormatKind.PRINT:
@@ -65,6 +75,7 @@ def _add_to_basket(report, form: AddToBasketForm) -> tuple[int | None, str] | No
     except basket.BasketRefused as refused:
         db.session.rollback()
         return chosen.id, str(refused)
+    added = f"{chosen.kind.label} of “{report.title}” added to your basket."
     db.session.commit()
-    flash(f"{chosen.kind.label} of “{report.title}” added to your basket.", "success")
+    flash(added, "success")
     return None

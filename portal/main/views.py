@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from portal.catalogue import services as catalogue
+from portal.catalogue import cache as catalogue
 
 bp = Blueprint("main", __name__)
 

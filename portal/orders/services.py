@@ -6,9 +6,11 @@ Services flush; the caller commits once.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import pricing
+from portal.catalogue.cache import STOCK_ONLY
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.downloads import jobs as download_jobs
 from portal.extensions import db
@@ -92,21 +94,31 @@ class NotEntitled(Exception):
     """The person may not take this for free."""
 
 
+def _free_copies_used_by(organisation_id: int):
+    """Printed copies given to this organisation at the subscriber price, per format, across
+    all its members' orders that were not cancelled (a query: format id, copies)."""
+    return (
+        select(
+            OrderLine.report_format_id.label("report_format_id"),
+            func.sum(OrderLine.subscriber_quantity).label("copies"),
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.subscriber_organisation_id == organisation_id,
+            Order.state != OrderState.CANCELLED,
+            OrderLine.format_kind == FormatKind.PRINT.value,
+        )
+        .group_by(OrderLine.report_format_id)
+    )
+
+
 def free_copies_used(organisation_id: int, format_ids: list[int]) -> dict[int, int]:
     """Printed copies each format has given this organisation at the subscriber price, across all
     its members' orders that were not cancelled."""
     if not format_ids:
         return {}
     rows = db.session.execute(
-        select(OrderLine.report_format_id, func.sum(OrderLine.subscriber_quantity))
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.subscriber_organisation_id == organisation_id,
-            Order.state != OrderState.CANCELLED,
-            OrderLine.format_kind == FormatKind.PRINT.value,
-            OrderLine.report_format_id.in_(format_ids),
-        )
-        .group_by(OrderLine.report_format_id)
+        _free_copies_used_by(organisation_id).where(OrderLine.report_format_id.in_(format_ids))
     ).all()
     used = dict.fromkeys(format_ids, 0)
     used.update({format_id: int(total or 0) for format_id, total in rows})
@@ -153,15 +165,32 @@ def price_items(
     return PricedItems(items, quotes, pricing.totals(quotes, postage), organisation_id)
 
 
-def quotes_for(person: pricing.Person, formats: list[ReportFormat], today: date) -> dict:
-    """One unit of each format priced for ``person`` today, keyed by format id (for display)."""
+def quotes_and_stock(
+    person: pricing.Person, formats: list, today: date
+) -> tuple[dict[int, pricing.Quote], dict[int, int | None]]:
+    """One unit of each format priced for ``person`` today, and each format's printed copies in
+    stock now, both keyed by format id (for the report page).
+
+    ``formats`` may be cached catalogue data: what decides what someone may order — the stock and
+    the free copies their organisation has had — is read here, live, in one query.
+    """
+    if not formats:
+        return {}, {}
     organisation_id = _subscribing_organisation(person, today)
-    used = (
-        free_copies_used(organisation_id, [f.id for f in formats if f.kind is FormatKind.PRINT])
-        if organisation_id
-        else {}
+    query = select(ReportFormat.id, ReportFormat.stock).where(
+        ReportFormat.id.in_([f.id for f in formats])
     )
-    return {f.id: pricing.quote(person, f, 1, today, used.get(f.id, 0)) for f in formats}
+    if organisation_id is not None:
+        used = _free_copies_used_by(organisation_id).subquery()
+        query = query.add_columns(used.c.copies).outerjoin(
+            used, used.c.report_format_id == ReportFormat.id
+        )
+    live = {row[0]: row[1:] for row in db.session.execute(query)}
+    quotes = {}
+    for f in formats:
+        copies = live.get(f.id, (None, 0))[1:]
+        quotes[f.id] = pricing.quote(person, f, 1, today, int(copies[0] or 0) if copies else 0)
+    return quotes, {format_id: row[0] for format_id, row in live.items()}
 
 
 def _subscribing_organisation(person: pricing.Person, today: date) -> int | None:
@@ -171,17 +200,33 @@ def _subscribing_organisation(person: pricing.Person, today: date) -> int | None
     return None
 
 
-def _reserve_stock(report_format: ReportFormat, quantity: int) -> None:
-    """Take printed copies out of stock, atomically: two orders can never take the last copy."""
-    taken = db.session.execute(
-        update(ReportFormat)
-        .where(ReportFormat.id == report_format.id, ReportFormat.stock >= quantity)
-        .values(stock=ReportFormat.stock - quantity)
-        .execution_options(synchronize_session=False)
+def _reserve_stock(items: list[Item]) -> None:
+    """Take the printed copies of ``items`` out of stock, atomically and in one statement
+    whatever the number of lines: two orders can never take the last copy. Raises OutOfStock
+    for the first format short of copies."""
+    wanted: dict[int, int] = {}
+    formats: dict[int, ReportFormat] = {}
+    for item in items:
+        if item.report_format.kind is FormatKind.PRINT:
+            format_id = item.report_format.id
+            wanted[format_id] = wanted.get(format_id, 0) + item.quantity
+            formats[format_id] = item.report_format
+    if not wanted:
+        return
+    taking = case(wanted, value=ReportFormat.id)
+    left = dict(
+        db.session.execute(
+            update(ReportFormat)
+            .where(ReportFormat.id.in_(list(wanted)), ReportFormat.stock >= taking)
+            .values(stock=ReportFormat.stock - taking)
+            .returning(ReportFormat.id, ReportFormat.stock)
+            .execution_options(synchronize_session=False, **STOCK_ONLY)
+        ).all()
     )
-    if taken.rowcount != 1:
-        raise OutOfStock(report_format)
-    db.session.refresh(report_format, ["stock"])
+    for format_id, report_format in formats.items():
+        if format_id not in left:
+            raise OutOfStock(report_format)
+        set_committed_value(report_format, "stock", left[format_id])
 
 
 def place_order(
@@ -213,9 +258,8 @@ def place_order(
         **(delivery.as_order_fields() if delivery else {}),
         **(invoice.as_order_fields() if invoice else {}),
     )
+    _reserve_stock(priced.items)
     for item, quote in zip(priced.items, priced.quotes, strict=True):
-        if item.report_format.kind is FormatKind.PRINT:
-            _reserve_stock(item.report_format, item.quantity)
         order.lines.append(_line_from_quote(item.report_format, quote))
     order.net_pence, order.vat_pence = priced.totals.net_pence, priced.totals.vat_pence
     order.postage_pence, order.total_pence = (
@@ -295,7 +339,7 @@ def cancel_order(order: Order, by_user_id: int | None, note: str) -> None:
                 update(ReportFormat)
                 .where(ReportFormat.id == line.report_format_id)
                 .values(stock=ReportFormat.stock + line.quantity)
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False, **STOCK_ONLY)
             )
     db.session.flush()
 

@@ -33,8 +33,11 @@ ALLOWED: dict[OrderState, frozenset[OrderState]] = {
 def _move(order: Order, to: OrderState, by_user_id: int | None, note: str) -> None:
     if to not in ALLOWED[order.state]:
         raise TransitionRefused(order, to)
-    order.events.append(
-        OrderEvent(from_state=order.state, to_state=to, actor_user_id=by_user_id, note=note)
+    # Added through the event's side, so the order's history need not be loaded to grow.
+    db.session.add(
+        OrderEvent(
+            order=order, from_state=order.state, to_state=to, actor_user_id=by_user_id, note=note
+        )
     )
     order.state = to
     db.session.flush()

@@ -7,11 +7,15 @@ prices is decided in ``portal.pricing``, which these answers feed.
 import re
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, literal, select, union_all
 
 from portal.extensions import db
-from portal.organisations.models import NamedMember, Organisation, OrganisationDomain
+from portal.organisations.models import (
+    InsightSubscription,
+    NamedMember,
+    Organisation,
+    OrganisationDomain,
+)
 from portal.pricing import GUEST, Membership, Person
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -46,43 +50,60 @@ def domain_suffixes(email: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
-def _as_membership(organisation: Organisation, how: str) -> Membership:
-    return Membership(
-        organisation_id=organisation.id,
-        organisation_name=organisation.name,
-        periods=tuple((s.starts_on, s.ends_on) for s in organisation.subscriptions),
-        matched_by=how,
-    )
-
-
 def memberships_for_email(email: str) -> list[Membership]:
     """The organisations an address belongs to: as a named member first, then by domain (most
     specific domain first). The caller must only pass an address the person has verified.
+
+    One query (every page a signed-in person sees asks this): the matches, each organisation's
+    name and its subscription periods, joined.
     """
     address = email.strip().lower()
-    found: list[Membership] = []
-    member = db.session.scalar(
-        select(NamedMember)
-        .where(NamedMember.email == address)
-        .options(selectinload(NamedMember.organisation).selectinload(Organisation.subscriptions))
-    )
-    if member is not None:
-        found.append(_as_membership(member.organisation, "named member"))
     suffixes = domain_suffixes(address)
-    if suffixes:
-        domains = db.session.scalars(
-            select(OrganisationDomain)
-            .where(OrganisationDomain.domain.in_(suffixes))
-            .options(
-                selectinload(OrganisationDomain.organisation).selectinload(
-                    Organisation.subscriptions
-                )
-            )
-        ).all()
-        for registered in sorted(domains, key=lambda d: suffixes.index(d.domain)):
-            if all(m.organisation_id != registered.organisation_id for m in found):
-                found.append(_as_membership(registered.organisation, "email domain"))
-    return found
+    named = select(
+        NamedMember.organisation_id.label("organisation_id"),
+        literal(None, String).label("domain"),
+    ).where(NamedMember.email == address)
+    matched = (
+        union_all(
+            named,
+            select(OrganisationDomain.organisation_id, OrganisationDomain.domain).where(
+                OrganisationDomain.domain.in_(suffixes)
+            ),
+        )
+        if suffixes
+        else named
+    ).subquery()
+    rows = db.session.execute(
+        select(
+            matched.c.organisation_id,
+            matched.c.domain,
+            Organisation.name,
+            InsightSubscription.starts_on,
+            InsightSubscription.ends_on,
+        )
+        .join(Organisation, Organisation.id == matched.c.organisation_id)
+        .outerjoin(InsightSubscription, InsightSubscription.organisation_id == Organisation.id)
+        .order_by(InsightSubscription.starts_on, InsightSubscription.id)
+    ).all()
+    names: dict[int, str] = {}
+    periods: dict[int, list[tuple[date, date]]] = {}
+    ranks: dict[int, tuple[int, str]] = {}  # named member first, then the most specific domain
+    for organisation_id, domain, name, starts_on, ends_on in rows:
+        rank = (0, "named member") if domain is None else (1 + suffixes.index(domain), "")
+        ranks[organisation_id] = min(ranks.get(organisation_id, rank), rank)
+        names[organisation_id] = name
+        found = periods.setdefault(organisation_id, [])
+        if starts_on is not None and (starts_on, ends_on) not in found:
+            found.append((starts_on, ends_on))
+    return [
+        Membership(
+            organisation_id=organisation_id,
+            organisation_name=names[organisation_id],
+            periods=tuple(periods[organisation_id]),
+            matched_by=how or "email domain",
+        )
+        for organisation_id, (_, how) in sorted(ranks.items(), key=lambda item: item[1][0])
+    ]
 
 
 def membership_for_email(email: str, today: date) -> Membership | None:

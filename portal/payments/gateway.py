@@ -67,11 +67,17 @@ class CheckoutLine:
 
 
 def _client() -> stripe.StripeClient:
-    return stripe.StripeClient(
-        current_app.config["STRIPE_SECRET_KEY"],
-        base_addresses={"api": current_app.config["STRIPE_API_BASE"]},
-        max_network_retries=2,
-    )
+    """This process's client for the configured account, made once: its HTTP connections are
+    kept open between requests (each thread has its own), so a call does not start with a new
+    TLS handshake."""
+    settings = (current_app.config["STRIPE_SECRET_KEY"], current_app.config["STRIPE_API_BASE"])
+    made = current_app.extensions.get("stripe_client")
+    if made is None or made[0] != settings:
+        client = stripe.StripeClient(
+            settings[0], base_addresses={"api": settings[1]}, max_network_retries=2
+        )
+        made = current_app.extensions["stripe_client"] = (settings, client)
+    return made[1]
 
 
 def create_checkout_session(

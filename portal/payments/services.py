@@ -77,16 +77,13 @@ def start_checkout(order: Order) -> str | None:
     if order.state is not OrderState.PENDING_PAYMENT:
         raise NotPayable()
     try:
-        for attempt in _attempts(order, AttemptStatus.OPEN, AttemptStatus.PROCESSING):
-            _close(attempt)
+        earlier = _attempts(order)
+        for attempt in earlier:
+            if attempt.status in (AttemptStatus.OPEN, AttemptStatus.PROCESSING):
+                _close(attempt)
         if order.state is not OrderState.PENDING_PAYMENT:
             return None
-        number = (
-            db.session.scalar(
-                select(func.max(CheckoutAttempt.number)).where(CheckoutAttempt.order_id == order.id)
-            )
-            or 0
-        ) + 1
+        number = max((attempt.number for attempt in earlier), default=0) + 1
         session = gateway.create_checkout_session(
             order_id=order.id,
             reference=order.reference,
@@ -115,13 +112,11 @@ def start_checkout(order: Order) -> str | None:
 
 
 def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:
-    return list(
-        db.session.scalars(
-            select(CheckoutAttempt)
-            .where(CheckoutAttempt.order_id == order.id, CheckoutAttempt.status.in_(statuses))
-            .order_by(CheckoutAttempt.id)
-        )
-    )
+    """The order's checkout attempts (those in ``statuses``, if given), oldest first."""
+    query = select(CheckoutAttempt).where(CheckoutAttempt.order_id == order.id)
+    if statuses:
+        query = query.where(CheckoutAttempt.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(CheckoutAttempt.id)))
 
 
 def _close(attempt: CheckoutAttempt) -> None:
@@ -140,19 +135,17 @@ def confirm_checkout_session(session_id: str, event: gateway.Event | None = None
     ``event`` is the webhook event that prompted it, if any. Returns the order, or None when the
     session is not one of ours.
     """
-    order_id = db.session.scalar(
-        select(CheckoutAttempt.order_id).where(CheckoutAttempt.stripe_session_id == session_id)
-    )
-    if order_id is None:
-        return None
     # The lock makes concurrent confirmations (webhook and success page, duplicate events) run
     # one after the other; the second then sees the first's work.
     order = db.session.scalar(
         select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
+        .join(CheckoutAttempt, CheckoutAttempt.order_id == Order.id)
+        .where(CheckoutAttempt.stripe_session_id == session_id)
+        .with_for_update(of=Order)
         .execution_options(populate_existing=True)
     )
+    if order is None:
+        return None
     attempt = db.session.scalar(
         select(CheckoutAttempt)
         .where(CheckoutAttempt.stripe_session_id == session_id)

@@ -1,0 +1,270 @@
+"""The public catalogue, cached: published reports and their formats as plain data.
+
+The catalogue changes a few times a month and is read on nearly every page, so each process keeps
+a copy (frozen dataclasses, never ORM objects) and reads the database again only when the
+catalogue has changed. Printed stock and the free copies an organisation has had are *not* in it:
+they decide what someone may order, so the report page reads them live (see
+``portal.orders.services.quotes_and_stock``).
+
+How every process learns of a change: a *generation* token, replaced whenever a commit changed a
+report or a format (caught from the session's flushes and bulk statements, so every path that
+writes through the ORM counts, the admin's edits included). The token lives in Redis when
+``REDIS_URL`` is set (shared by every app server), otherwise in a small file in the instance
+folder (shared by the workers of one machine). A process that finds a token it has not seen drops
+its copy. Entries also expire after ``CATALOGUE_CACHE_SECONDS`` (60 by default; 0 turns the cache
+off), a backstop for changes made outside the ORM (plain SQL in a console).
+
+A reader takes the token *before* reading the database, so a copy read just before an edit is
+filed under the old token, which nobody asks for again once the edit's new token is out.
+"""
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import TypeVar
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.catalogue.models import FormatKind, Report, ReportFormat, ReportText, SaleTerms
+from portal.catalogue.services import SLUG
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+_CATALOGUE_MODELS = (Report, ReportFormat)
+_CHANGED = "catalogue_changed"  # in ``session.info``: this transaction changed the catalogue
+REDIS_KEY = "portal:catalogue:generation"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FormatListing(SaleTerms):
+    """A format as the public pages show it. ``stock`` is None in the cache: the report page
+    fills it in from the database (``with_stock``)."""
+
+    id: int
+    report_id: int
+    kind: FormatKind
+    price_pence: int
+    subscriber_price_pence: int
+    vat_rate_basis_points: int
+    free_copies_per_organisation: int
+    postage_pence: int
+    stock: int | None = None
+
+    def with_stock(self, stock: int | None) -> "FormatListing":
+        return replace(self, stock=stock)
+
+
+@dataclass(frozen=True)
+class ReportListing(ReportText):
+    """A published report as the public pages show it, with its formats (PDF first)."""
+
+    id: int
+    slug: str
+    title: str
+    series: str
+    published_on: date
+    summary: str
+    contents: str
+    formats: tuple[FormatListing, ...]
+
+
+def _listing(report: Report) -> ReportListing:
+    return ReportListing(
+        id=report.id,
+        slug=report.slug,
+        title=report.title,
+        series=report.series,
+        published_on=report.published_on,
+        summary=report.summary,
+        contents=report.contents,
+        formats=tuple(
+            FormatListing(
+                id=f.id,
+                report_id=f.report_id,
+                kind=f.kind,
+                price_pence=f.price_pence,
+                subscriber_price_pence=f.subscriber_price_pence,
+                vat_rate_basis_points=f.vat_rate_basis_points,
+                free_copies_per_organisation=f.free_copies_per_organisation,
+                postage_pence=f.postage_pence,
+            )
+            for f in report.formats
+        ),
+    )
+
+
+def _published() -> list[ReportListing]:
+    reports = db.session.scalars(
+        select(Report)
+        .where(Report.is_published.is_(True))
+        .options(selectinload(Report.formats))
+        .order_by(Report.published_on.desc(), Report.title)
+    )
+    return [_listing(report) for report in reports]
+
+
+def published_reports() -> list[ReportListing]:
+    """Published reports, newest first, with their formats (prices; no stock)."""
+    return list(_cache().get("reports", _published))
+
+
+def published_report(slug: str) -> ReportListing | None:
+    """The published report with this slug, or None. Only reports that exist are kept, so
+    made-up addresses cannot fill the cache."""
+    if not SLUG.fullmatch(slug):
+        return None
+    return next((r for r in published_reports() if r.slug == slug), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the generation token lives
+
+
+class RedisGeneration:
+    """The token in Redis, shared by every app server."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def current(self) -> str:
+        token = self._redis.get(REDIS_KEY)
+        if token is None:  # first use, or Redis lost its data: start a token nobody has seen
+            self._redis.set(REDIS_KEY, uuid.uuid4().hex, nx=True)
+            token = self._redis.get(REDIS_KEY)
+        return token.decode() if isinstance(token, bytes) else str(token)
+
+    def replace(self) -> None:
+        self._redis.set(REDIS_KEY, uuid.uuid4().hex)
+
+
+class FileGeneration:
+    """The token in a file, shared by the processes of one machine (no Redis)."""
+
+    def __init__(self, path: Path):
+        self._path = path
+
+    def current(self) -> str:
+        try:
+            return self._path.read_text()
+        except FileNotFoundError:
+            self.replace()
+            return self._path.read_text()
+
+    def replace(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = self._path.with_name(f"{self._path.name}.{uuid.uuid4().hex}")
+        fresh.write_text(uuid.uuid4().hex)
+        os.replace(fresh, self._path)  # atomic: readers see the old token or the new one
+
+
+class CatalogueCache:
+    """This process's copy of the catalogue, valid for one generation token at a time."""
+
+    def __init__(
+        self,
+        generation: RedisGeneration | FileGeneration,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.generation = generation
+        self.seconds = seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._entries: dict[str, tuple[float, object]] = {}
+
+    def get(self, key: str, load: Callable[[], T]) -> T:
+        """The cached value of ``key``, or ``load()`` (kept for the current generation)."""
+        if self.seconds <= 0 or db.session.info.get(_CHANGED):
+            return load()  # off, or this transaction's own uncommitted edits must show
+        try:
+            token = self.generation.current()
+        except Exception:  # Redis unreachable: the database still answers
+            log.warning("catalogue cache: generation unavailable; reading the database")
+            return load()
+        now = self._clock()
+        with self._lock:
+            if token != self._token:
+                self._token, self._entries = token, {}
+            found = self._entries.get(key)
+        if found is not None and now - found[0] < self.seconds:
+            return found[1]  # type: ignore[return-value]
+        value = load()
+        with self._lock:
+            if token == self._token:  # a newer generation arrived meanwhile: keep nothing
+                self._entries[key] = (now, value)
+        return value
+
+    def changed(self) -> None:
+        """Tell every process the catalogue changed (after the commit)."""
+        with self._lock:
+            self._token, self._entries = None, {}
+        try:
+            self.generation.replace()
+        except Exception:
+            log.exception("catalogue cache: could not announce a change; entries expire by age")
+
+
+def init_app(app: Flask) -> None:
+    seconds = float(app.config.get("CATALOGUE_CACHE_SECONDS", 60))
+    if app.config.get("REDIS_URL"):
+        generation = RedisGeneration(app.config["REDIS_URL"])
+    else:
+        generation = FileGeneration(Path(app.instance_path) / "catalogue-generation")
+    app.extensions["catalogue_cache"] = CatalogueCache(generation, seconds)
+
+
+def _cache() -> CatalogueCache:
+    return current_app.extensions["catalogue_cache"]
+
+
+def catalogue_changed(app: Flask | None = None) -> None:
+    """Drop every process's copy now (the session hooks below call this after a commit)."""
+    (app or current_app).extensions["catalogue_cache"].changed()
+
+
+# ---------------------------------------------------------------------------------------------
+# Noticing changes: any flush or bulk statement that writes a report or a format marks the
+# session; the commit then replaces the generation.
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, flush_context) -> None:
+    touched = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, _CATALOGUE_MODELS) for obj in touched):
+        session.info[_CHANGED] = True
+
+
+#: Execution option of a bulk statement that only moves printed stock, which the cache does not
+#: hold (placing and cancelling orders): it need not empty every process's copy.
+STOCK_ONLY = {"catalogue_stock_only": True}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    if state.execution_options.get("catalogue_stock_only"):
+        return
+    if state.is_update or state.is_delete or state.is_insert:
+        mapper = state.bind_mapper
+        if mapper is not None and issubclass(mapper.class_, _CATALOGUE_MODELS):
+            state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _announce_after_commit(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, False)
+    if changed and has_app_context() and "catalogue_cache" in current_app.extensions:
+        catalogue_changed()

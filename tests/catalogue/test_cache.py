@@ -1,0 +1,222 @@
+"""The cached catalogue: an administrator's edit shows on the public pages at once, in every
+process; stock is never taken from the cache."""
+
+import os
+
+import pytest
+from sqlalchemy import update
+
+from portal import pricing
+from portal.catalogue import cache
+from portal.catalogue.models import FormatKind, ReportFormat
+from portal.extensions import db
+from portal.orders.models import PaymentMethod
+from portal.orders.services import Buyer, Delivery, Item, place_order
+
+REPORT = {
+    "title": "Digital by default",
+    "slug": "digital-by-default",
+    "series": "Modern public services",
+    "summary": "First paragraph.\n\nSecond paragraph.",
+    "contents": "Leadership\nCase studies",
+    "published_on": ["14", "2", "2006"],
+    "is_published": "y",
+}
+FORMAT = {
+    "price": "145.00",
+    "subscriber_price": "0",
+    "vat_rate": "0",
+    "free_copies": "2",
+    "stock": "250",
+    "postage": "3.50",
+    "download_limit": "10",
+}
+
+
+@pytest.fixture
+def admin(auth, create_user):
+    user = create_user(is_admin=True)
+    auth.sign_in(user.email)
+    return user
+
+
+@pytest.fixture
+def shown(client, create_report):
+    """A published report, its pages already viewed (so cached)."""
+    report = create_report(slug="digital-by-default", title="Old title")
+    for path in ("/", "/reports", f"/reports/{report.slug}"):
+        assert "Old title" in client.get(path).get_data(as_text=True)
+    return report
+
+
+def _page(client, path="/reports/digital-by-default") -> str:
+    return client.get(path).get_data(as_text=True)
+
+
+def test_an_edited_report_shows_at_once_everywhere(client, post_form, admin, shown):
+    post_form("/admin/reports/digital-by-default/edit", {**REPORT, "title": "New title"})
+    for path in ("/", "/reports", "/reports/digital-by-default"):
+        page = _page(client, path)
+        assert "New title" in page and "Old title" not in page
+
+
+def test_an_unpublished_report_leaves_the_public_pages_at_once(client, post_form, admin, shown):
+    post_form("/admin/reports/digital-by-default/edit", {**REPORT, "is_published": ""})
+    assert client.get("/reports/digital-by-default").status_code == 404
+    assert "digital-by-default" not in _page(client, "/reports")
+
+
+def test_a_new_price_shows_at_once(client, post_form, admin, shown):
+    post_form("/admin/reports/digital-by-default/formats/print", {**FORMAT, "price": "199.99"})
+    assert "£199.99" in _page(client) and "£199.99" in _page(client, "/reports")
+
+
+def test_an_added_and_a_removed_format_show_at_once(client, post_form, admin, create_report):
+    create_report(
+        slug="digital-by-default",
+        formats=[ReportFormat(kind=FormatKind.PDF, price_pence=14_500)],
+    )
+    assert "Number of printed copies" not in _page(client)
+    post_form("/admin/reports/digital-by-default/formats/print", FORMAT)
+    assert "Number of printed copies" in _page(client)
+    post_form(
+        "/admin/reports/digital-by-default/formats/print/remove",
+        {},
+        form_page="/admin/reports/digital-by-default",
+    )
+    assert "Number of printed copies" not in _page(client)
+
+
+def test_stock_set_by_an_administrator_shows_at_once(client, post_form, admin, shown):
+    assert "out of stock" not in _page(client)
+    post_form("/admin/reports/digital-by-default/formats/print", {**FORMAT, "stock": "0"})
+    assert "out of stock" in _page(client)
+
+
+def test_stock_taken_by_orders_is_read_live(app, client, shown):
+    printed = next(f for f in shown.formats if f.kind is FormatKind.PRINT)
+    with app.app_context():
+        chosen = db.session.get(ReportFormat, printed.id)
+        place_order(
+            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
+            pricing.GUEST,
+            [Item(chosen, chosen.stock)],  # the last copies
+            shown.published_on,
+            PaymentMethod.CARD,
+            delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
+        )
+        db.session.commit()
+    assert "out of stock" in _page(client)
+    response = client.post(
+        "/reports/digital-by-default",
+        data={"format_id": printed.id, "quantity": "1", "csrf_token": _token(client)},
+    )
+    assert response.status_code == 400
+    assert "out of stock" in response.get_data(as_text=True)
+
+
+def _token(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/reports/digital-by-default")
+
+
+def test_a_bulk_update_through_the_session_counts_as_a_change(app, client, shown):
+    with app.app_context():
+        db.session.execute(
+            update(ReportFormat)
+            .where(ReportFormat.report_id == shown.id)
+            .values(price_pence=12_300)
+        )
+        db.session.commit()
+    assert "£123.00" in _page(client)
+
+
+def test_uncommitted_changes_are_seen_by_their_own_transaction(app, shown):
+    with app.test_request_context():
+        assert cache.published_report(shown.slug).title == "Old title"
+        db.session.execute(
+            update(ReportFormat).where(ReportFormat.report_id == shown.id).values(price_pence=1)
+        )
+        report = db.session.get(type(shown), shown.id)
+        report.title = "Being edited"
+        db.session.flush()
+        assert cache.published_report(shown.slug).title == "Being edited"
+        db.session.rollback()
+
+
+# ------------------------------------------------------------------------------------------------
+# Several processes: each has its own copy; the generation token tells them of a change.
+
+
+def _two_processes(generation_a, generation_b):
+    return cache.CatalogueCache(generation_a, 60), cache.CatalogueCache(generation_b, 60)
+
+
+def _shares_changes(first, second, ctx):
+    assert first.get("reports", lambda: "before") == "before"
+    assert second.get("reports", lambda: "before") == "before"
+    assert first.get("reports", lambda: "not read") == "before"  # cached
+    second.changed()  # the other process committed an edit
+    assert first.get("reports", lambda: "after") == "after"
+    assert first.get("reports", lambda: "not read") == "after"
+
+
+def test_processes_on_one_machine_share_changes_through_a_file(tmp_path, ctx):
+    path = tmp_path / "catalogue-generation"
+    _shares_changes(*_two_processes(cache.FileGeneration(path), cache.FileGeneration(path)), ctx)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_REDIS_URL"), reason="needs a Redis server (set TEST_REDIS_URL)"
+)
+def test_app_servers_share_changes_through_redis(ctx):
+    url = os.environ["TEST_REDIS_URL"]
+    _shares_changes(*_two_processes(cache.RedisGeneration(url), cache.RedisGeneration(url)), ctx)
+
+
+def test_a_copy_read_while_an_edit_lands_is_not_kept(tmp_path, ctx):
+    catalogue = cache.CatalogueCache(cache.FileGeneration(tmp_path / "generation"), 60)
+
+    def read_during_an_edit():
+        catalogue.changed()  # the edit commits while this reader is at the database
+        return "maybe old"
+
+    assert catalogue.get("reports", read_during_an_edit) == "maybe old"
+    assert catalogue.get("reports", lambda: "fresh") == "fresh"
+
+
+def test_without_its_generation_the_cache_reads_the_database(ctx):
+    unreachable = cache.RedisGeneration("redis://127.0.0.1:1/0")
+    catalogue = cache.CatalogueCache(unreachable, 60)
+    assert catalogue.get("reports", lambda: "first") == "first"
+    assert catalogue.get("reports", lambda: "second") == "second"
+
+
+def test_entries_expire(tmp_path, ctx):
+    now = [1000.0]
+    generation = cache.FileGeneration(tmp_path / "generation")
+    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0])
+    assert catalogue.get("reports", lambda: "first") == "first"
+    now[0] += 59
+    assert catalogue.get("reports", lambda: "second") == "first"
+    now[0] += 2
+    assert catalogue.get("reports", lambda: "third") == "third"
+
+
+def test_orders_taking_stock_keep_the_cache(app, client, shown, count_queries):
+    printed = next(f for f in shown.formats if f.kind is FormatKind.PRINT)
+    with app.app_context():
+        chosen = db.session.get(ReportFormat, printed.id)
+        place_order(
+            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
+            pricing.GUEST,
+            [Item(chosen, 1)],
+            shown.published_on,
+            PaymentMethod.CARD,
+            delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
+        )
+        db.session.commit()
+    with count_queries() as ran:
+        client.get("/reports")
+    assert ran == []  # stock is not in the cache: nothing to drop

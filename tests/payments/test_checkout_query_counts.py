@@ -1,0 +1,107 @@
+"""Starting a card checkout and Stripe's webhook run a fixed number of SQL statements, whatever the
+number of lines in the order.
+
+SQLite inserts an order's lines one statement each (SQLAlchemy sends them as one statement on
+PostgreSQL), so those inserts are counted apart.
+"""
+
+import json
+
+import pytest
+import stripe
+
+from portal.extensions import db
+from tests.payments.conftest import ADDRESS, GUEST
+
+
+@pytest.fixture
+def basket_of(client, post_form, create_report):
+    """A guest's basket with a PDF and a printed copy of each of ``n`` reports, details given
+    and card chosen: what is left is to place the order."""
+
+    def fill(n: int):
+        for _ in range(n):
+            report = create_report(with_pdf=False)
+            for f in report.formats:
+                data = {"format_id": str(f.id), "quantity": "1"}
+                assert post_form(f"/reports/{report.slug}", data).status_code == 302
+        post_form("/checkout", {**GUEST, **ADDRESS})
+        post_form("/checkout/payment", {"method": "card"})
+
+    return fill
+
+
+def _place(client, post_form):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/checkout/review")
+
+    def run():
+        response = client.post("/checkout/review", data={"csrf_token": token})
+        assert response.status_code == 303, response.status
+        run.location = response.headers["Location"]
+
+    return run
+
+
+def _counted(app, ran: list[str]) -> tuple[int, int]:
+    """(statements other than inserting order lines, inserts of order lines)."""
+    lines = [s for s in ran if s.lstrip().upper().startswith("INSERT INTO ORDER_LINES")]
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert len(lines) <= 1, "order lines are inserted in one statement"
+    return len(ran) - len(lines), len(lines)
+
+
+@pytest.mark.parametrize("reports", [1, 10])
+def test_starting_a_card_checkout(app, client, post_form, basket_of, count_queries, reports):
+    basket_of(reports)
+    place = _place(client, post_form)
+    with count_queries() as ran:
+        place()
+    others, _ = _counted(app, ran)
+    # The basket, its lines, formats and reports; the stock taken (one statement); the order, its
+    # history, lines and reference; the basket emptied; the confirmation email queued, then sent
+    # after the commit (5); the order and its lines read back, its earlier attempts, and the new
+    # attempt recorded.
+    assert others == 19, ran
+
+
+def _event_for(client, post_form, standin, reports: int, basket_of):
+    basket_of(reports)
+    place = _place(client, post_form)
+    place()
+    session_id = place.location.rsplit("/", 1)[1]
+    standin.hold()
+    standin.pay(session_id)
+    [event] = standin.events("checkout.session.completed")
+    body = json.dumps(event["event"])
+    signature = stripe.WebhookSignature.generate_signature_header(body, standin.webhook_secret)
+
+    def deliver():
+        response = client.post(
+            "/stripe/webhook",
+            data=body,
+            headers={"Stripe-Signature": signature},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+
+    return deliver
+
+
+@pytest.mark.parametrize("reports", [1, 10])
+def test_the_webhook(client, post_form, basket_of, standin, count_queries, reports):
+    deliver = _event_for(client, post_form, standin, reports, basket_of)
+    with count_queries() as ran:
+        deliver()
+    numbering = [s for s in ran if "document_sequences" in s]
+    # Taking the receipt's number is one statement, three when the first receipt ever is
+    # numbered (its sequence is made then).
+    assert len(numbering) in (1, 3)
+    # The event recorded (2); the order locked and its attempt (2); the payment and the paid state
+    # (3); the lines; the receipt numbered and stored (4); the email queued (2) and sent (5).
+    assert len(ran) - len(numbering) + 1 == 19, "\n".join(s[:100] for s in ran)
+    with count_queries() as again:
+        deliver()
+    assert len(again) == 1  # a repeated event: only looked up

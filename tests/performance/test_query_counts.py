@@ -1,0 +1,168 @@
+"""How many SQL statements each busy page runs, and that the number does not grow with the data:
+a page that ran a query per report, order or line (an "N+1") fails here.
+
+The counts are of statements sent to the database (not the test's own savepoints), for a page
+whose catalogue is already cached where the page uses the cache.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from portal import pricing
+from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.extensions import db
+from portal.orders.models import PaymentMethod
+from portal.orders.services import Buyer, Delivery, Item, place_order
+from tests.conftest import csrf_token
+
+SUBSCRIBED = (date(2020, 1, 1), date(2040, 12, 31))
+
+
+def statements(count_queries, request) -> list[str]:
+    """Run ``request()`` (which asserts its own status) and list the statements it ran."""
+    with count_queries() as ran:
+        request()
+    return ran
+
+
+def get(client, path: str, status: int = 200):
+    def run():
+        response = client.get(path)
+        assert response.status_code == status, response.status
+        response.get_data()  # streamed pages run their queries while they are read
+
+    return run
+
+
+@pytest.fixture
+def orders_for(app):
+    """Place ``n`` orders for an organisation's members (printed copies, so free copies count)."""
+
+    def place(n: int, report_id: int, *, organisation: str = "Leeds City Council", person=None):
+        with app.app_context():
+            formats = {f.kind: f for f in db.session.get(Report, report_id).formats}
+            for i in range(n):
+                items = [Item(formats[FormatKind.PDF], 1), Item(formats[FormatKind.PRINT], 1)]
+                order = place_order(
+                    Buyer(f"buyer{i}@leeds.gov.uk", f"Buyer {i}", organisation),
+                    person or pricing.GUEST,
+                    items,
+                    date(2026, 3, 2),
+                    PaymentMethod.CARD,
+                    delivery=Delivery("Post Room", "1 Civic Square", "", "Leeds", "LS1 1UR"),
+                )
+                order.created_at = datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(minutes=i)
+            db.session.commit()
+
+    return place
+
+
+def _report(create_report, **overrides):
+    return create_report(
+        formats=[
+            ReportFormat(kind=FormatKind.PDF, price_pence=14_500, subscriber_price_pence=0),
+            ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=1_000),
+        ],
+        **overrides,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The public catalogue
+
+
+@pytest.mark.parametrize("reports", [1, 20])
+def test_the_catalogue_list_runs_no_query_once_cached(
+    client, create_report, count_queries, reports
+):
+    for _ in range(reports):
+        _report(create_report)
+    first = statements(count_queries, get(client, "/reports"))
+    assert len(first) == 2  # reports, then all their formats at once
+    assert statements(count_queries, get(client, "/reports")) == []
+
+
+@pytest.mark.parametrize("reports", [1, 20])
+def test_the_report_page_runs_one_query_for_a_guest(client, create_report, count_queries, reports):
+    report, *_ = [_report(create_report) for _ in range(reports)]
+    get(client, "/reports")()  # the catalogue is cached
+    ran = statements(count_queries, get(client, f"/reports/{report.slug}"))
+    assert len(ran) == 1, ran  # the stock, live
+
+
+@pytest.mark.parametrize("orders", [1, 20])
+def test_the_report_page_runs_three_queries_for_a_subscriber(
+    client, auth, create_report, create_user, create_organisation, orders_for, count_queries, orders
+):
+    organisation = create_organisation(domain="leeds.gov.uk", subscribed=SUBSCRIBED)
+    report = _report(create_report)
+    member = pricing.Person(
+        True, True, pricing.Membership(organisation.id, organisation.name, (SUBSCRIBED,))
+    )
+    orders_for(orders, report.id, person=member)
+    auth.sign_in(create_user(email="ann@adults.leeds.gov.uk").email)
+    get(client, "/reports")()
+    page = client.get(f"/reports/{report.slug}").get_data(as_text=True)
+    assert f"{orders + 1} of" in page or "has used" in page  # the free copies, counted live
+
+    ran = statements(count_queries, get(client, f"/reports/{report.slug}"))
+    assert len(ran) == 3, ran  # who is signed in, their organisation, stock and free copies
+
+
+@pytest.mark.parametrize("lines", [1, 20])
+def test_adding_to_the_basket_runs_the_same_queries_whatever_is_in_it(
+    client, create_report, count_queries, lines
+):
+    reports = [_report(create_report) for _ in range(lines + 1)]
+    for report in reports[:lines]:
+        pdf = next(f for f in report.formats if f.kind is FormatKind.PDF)
+        path = f"/reports/{report.slug}"
+        client.post(path, data={"csrf_token": csrf_token(client, path), "format_id": pdf.id})
+    report = reports[-1]
+    printed = next(f for f in report.formats if f.kind is FormatKind.PRINT)
+    path = f"/reports/{report.slug}"
+    token = csrf_token(client, path)
+
+    def add():
+        form = {"csrf_token": token, "format_id": printed.id, "quantity": "2"}
+        assert client.post(path, data=form).status_code == 302
+
+    ran = statements(count_queries, add)
+    # the format (live), the basket, its lines, the new line
+    assert len(ran) == 4, ran
+
+
+# ------------------------------------------------------------------------------------------------
+# Administration
+
+
+@pytest.fixture
+def admin(create_user, auth):
+    user = create_user(is_admin=True)
+    auth.sign_in(user.email)
+    return user
+
+
+@pytest.mark.parametrize("orders", [1, 20])
+def test_the_admin_order_list_runs_the_same_queries_for_1_or_20_orders(
+    client, admin, create_report, orders_for, count_queries, orders
+):
+    orders_for(orders, _report(create_report).id)
+    path = "/admin/orders?state=pending_payment&organisation=leeds"
+    page = client.get(path).get_data(as_text=True)
+    assert page.count("INS-2026-") >= orders
+    ran = statements(count_queries, get(client, path))
+    # who is signed in, the page of orders, the reports for the filter
+    assert len(ran) == 3, ran
+
+
+@pytest.mark.parametrize("orders", [1, 20])
+def test_the_orders_export_runs_the_same_queries_for_1_or_20_orders(
+    client, admin, create_report, orders_for, count_queries, orders
+):
+    orders_for(orders, _report(create_report).id)
+    path = "/admin/exports/orders.csv?from=2026-03-01&to=2026-03-31"
+    assert client.get(path).get_data(as_text=True).count("INS-2026-") == 2 * orders
+    ran = statements(count_queries, get(client, path))
+    assert len(ran) == 2, ran  # who is signed in, then the rows (fetched in batches)
