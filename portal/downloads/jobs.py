@@ -5,7 +5,10 @@ The download still stamps the copy itself when it finds none (the job has not ru
 failed): nothing depends on the job but speed.
 """
 
-from portal.catalogue.models import FormatKind
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.catalogue.models import FormatKind, ReportFormat
 from portal.downloads import services
 from portal.extensions import db
 from portal.jobs import app_context, enqueue_after_commit
@@ -19,24 +22,48 @@ class CopyNotStamped(Exception):
 def stamp_copies_after_commit(order: Order) -> None:
     """Once the current transaction commits, stamp the copies of ``order``'s PDF lines in the
     background. Called where an order's downloads open: paid, free, or released early."""
-    for line in order.lines:
-        if line.format_kind == FormatKind.PDF.value:
-            enqueue_after_commit(stamp_line_copy, line.id)
+    line_ids = [line.id for line in order.lines if line.format_kind == FormatKind.PDF.value]
+    if line_ids:
+        # One job per order, whatever its number of PDF lines.
+        enqueue_after_commit(stamp_line_copies, line_ids)
+
+
+def stamp_line_copies(line_ids: list[int]) -> list[str]:
+    """Make the personalised copy of each order line in ``line_ids`` that may be downloaded and
+    has none yet; the keys of the copies. Idempotent: a copy made earlier (by this job or by a
+    download) is kept. Lines whose report's file is missing or damaged are skipped, and the job
+    then fails naming them, so it is tried again and, in the end, shown to administrators."""
+    with app_context():
+        lines = db.session.scalars(
+            select(OrderLine)
+            .where(OrderLine.id.in_(line_ids))
+            .options(
+                joinedload(OrderLine.order),
+                joinedload(OrderLine.report_format).joinedload(ReportFormat.report),
+            )
+            .order_by(OrderLine.id)
+        ).all()
+        stamped, unavailable = [], []
+        for line in lines:
+            if not services.may_be_stamped(line):
+                continue
+            try:
+                stamped.append(services.personalised_copy(line))
+            except services.FileUnavailable:
+                db.session.rollback()
+                unavailable.append(line.id)
+            else:
+                db.session.commit()
+        if unavailable:
+            raise CopyNotStamped(
+                f"order lines {', '.join(map(str, unavailable))}: "
+                "the report's file is missing or damaged"
+            )
+        return stamped
 
 
 def stamp_line_copy(line_id: int) -> str:
-    """Make the personalised copy of order line ``line_id`` if it may be downloaded and has
-    none yet. Idempotent: a copy made earlier (by this job or by a download) is kept."""
-    with app_context():
-        line = db.session.get(OrderLine, line_id)
-        if line is None or not services.may_be_stamped(line):
-            return "nothing to stamp"
-        try:
-            key = services.personalised_copy(line)
-        except services.FileUnavailable:
-            db.session.rollback()
-            raise CopyNotStamped(
-                f"order line {line_id}: the report's file is missing or damaged"
-            ) from None
-        db.session.commit()
-        return key
+    """The personalised copy of one order line (see ``stamp_line_copies``), or "nothing to
+    stamp" when it may not be downloaded or its report has no file."""
+    stamped = stamp_line_copies([line_id])
+    return stamped[0] if stamped else "nothing to stamp"

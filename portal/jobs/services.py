@@ -1,7 +1,7 @@
 """The dead letters: jobs that failed on every try, kept for administrators to retry or remove.
 
 They are RQ's failed-job registry for the portal's queue. Each is described in words (what it
-was doing, for which emails or order line), with the last line of its error.
+was doing, for which emails or order lines), with the last line of its error.
 """
 
 import re
@@ -19,7 +19,7 @@ from portal.jobs.queue import RETRIED_BY_ADMINISTRATOR, job_queue, redis_connect
 #: What each job does, in words, and what its first argument names.
 _WORDS = {
     "portal.email_jobs.send_outbox_emails": ("Send new emails", "outbox emails"),
-    "portal.downloads.jobs.stamp_line_copy": ("Stamp a personalised PDF copy", "order line"),
+    "portal.downloads.jobs.stamp_line_copies": ("Stamp personalised PDF copies", "order lines"),
 }
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 SHOWN = 200

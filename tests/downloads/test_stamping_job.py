@@ -125,8 +125,8 @@ def test_a_copy_that_cannot_be_made_is_retried_then_kept_as_a_dead_letter(
     run_jobs()
 
     [dead] = failed_jobs(app)
-    assert dead.func_name == "portal.downloads.jobs.stamp_line_copy"
-    assert dead.args == (placed["line"],)
+    assert dead.func_name == "portal.downloads.jobs.stamp_line_copies"
+    assert dead.args == ([placed["line"]],)
     assert _stamped_key(app, placed["line"]) is None
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from portal.catalogue import services as catalogue_services
+from portal.catalogue import cache as catalogue_cache
 from portal.operations import logs
 
 
@@ -71,7 +71,7 @@ def test_every_line_during_a_request_carries_its_id(app, client, monkeypatch, lo
         logging.getLogger("portal.catalogue").warning("about to fail")
         raise RuntimeError("something went wrong")
 
-    monkeypatch.setattr(catalogue_services, "published_reports", broken)
+    monkeypatch.setattr(catalogue_cache, "published_reports", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     stream = log_lines("json")
     response = client.get(
