@@ -178,7 +178,8 @@ def insert_orders(session, first: int, last: int, shape: OrderShape) -> None:
 
 
 def reset_sequences(session) -> None:
-    """After inserts with explicit ids, let PostgreSQL's next ids follow the largest one."""
+    """After inserts with explicit ids, let PostgreSQL's next ids follow the largest one; and
+    gather the planner's statistics, as autovacuum would soon after a load like this."""
     from sqlalchemy import text
 
     if session.get_bind().dialect.name != "postgresql":
@@ -190,6 +191,7 @@ def reset_sequences(session) -> None:
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
         )
+    session.execute(text("ANALYZE"))
     session.commit()
 
 

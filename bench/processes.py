@@ -94,10 +94,7 @@ def worker_pids(master: int) -> list[int]:
 
 def status_kib(pid: int, key: str) -> int:
     """A ``/proc/<pid>/status`` figure in KiB (``VmRSS``, ``VmHWM``)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    raise KeyError(key)
+    return status_like(Path(f"/proc/{pid}/status"), key)
 
 
 def cpu_ticks(pid: int) -> int:
@@ -142,6 +139,8 @@ def machine(postgres_version: str) -> dict[str, str]:
         "gunicorn": version("gunicorn"),
         "Flask": version("flask"),
         "wrk": _first_line(["wrk", "--version"]).split(" [")[0],
+        # The machine may be shared: other work running at the end of the bench shows here.
+        "Load average (1, 5, 15 min) at the end": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 

@@ -74,9 +74,10 @@ def summarise(raw: Path, name: str, top: int = 25) -> str:
     on_top: Counter[str] = Counter()
     total = 0
     for frames, count in _stacks(raw):
-        if _IN_REQUEST not in frames:
+        entry = next((i for i, frame in enumerate(frames) if frame.endswith(_IN_REQUEST)), None)
+        if entry is None:
             continue  # a worker waiting for the next request
-        handled = frames[frames.index(_IN_REQUEST) + 1 :]
+        handled = frames[entry + 1 :]
         total += count
         for frame in set(handled):
             inclusive[frame] += count
