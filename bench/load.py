@@ -139,8 +139,10 @@ def run_wrk(
     )
 
 
-def measure(url: str, lua: str, *, connections: int = CONNECTIONS, warm_up: bool = True) -> Load:
-    """A short warm-up (first requests compile templates, open connections), then the run."""
-    if warm_up:
-        run_wrk(url, lua, seconds=WARM_UP_S, connections=connections)
+def measure(
+    url: str, lua: str, *, connections: int = CONNECTIONS, warm_up_lua: str | None = None
+) -> Load:
+    """A short warm-up (first requests compile templates, open connections), with ``warm_up_lua``
+    when given (else the same script), then the run."""
+    run_wrk(url, warm_up_lua or lua, seconds=WARM_UP_S, connections=connections)
     return run_wrk(url, lua, connections=connections)
