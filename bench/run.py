@@ -16,6 +16,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -27,7 +28,14 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 from client import Browser  # noqa: E402
 from dataset import Database, load_portal_data  # noqa: E402
-from processes import BIN, Processes, gunicorn_command, machine  # noqa: E402
+from processes import (  # noqa: E402
+    BIN,
+    Processes,
+    gunicorn_command,
+    machine,
+    status_kib,
+    worker_pids,
+)
 from report import table, write_results  # noqa: E402
 from scenarios import (  # noqa: E402
     STATIC_DIR,
@@ -44,12 +52,14 @@ from scenarios import (  # noqa: E402
 )
 from webhook_burst import webhook_burst  # noqa: E402
 
-PORTAL_PORT, FLOOR_PORT, STANDIN_PORT, SMTP_PORT = 18001, 18002, 18003, 18025
+#: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18000"))
+PORTAL_PORT, FLOOR_PORT, STANDIN_PORT, SMTP_PORT = (PORT_BASE + n for n in (1, 2, 3, 25))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-DATABASE_NAME = "portal_bench"
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "portal_bench")
 STRIPE_KEY, WEBHOOK_SECRET = "sk_test_bench_standin", "whsec_bench_standin"
 LARGE_PDF_MB = 20
 SCENARIOS = ("floor", "catalogue", "report", "basket", "checkout", "webhook", "admin", "export")
@@ -181,6 +191,8 @@ def main() -> None:
     )
     parser.add_argument("--only", nargs="+", choices=[*SCENARIOS, "download"], default=None)
     options = parser.parse_args()
+    # Stopped by a signal, still stop the servers and drop the database (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("make bench: stopped"))
     only = set(options.only or [*SCENARIOS, "download"]) | {"floor"}
     began = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
@@ -209,6 +221,9 @@ def main() -> None:
                     portal, data.admin_email, data.admin_password, data.admin_totp_secret
                 ),
                 profile=options.profile,
+            )
+            bench.startup_rss_mb = max(
+                status_kib(pid, "VmRSS") / 1024 for pid in worker_pids(master)
             )
             rows = run_scenarios(bench, url, only)
             processes.stop_all()

@@ -57,6 +57,8 @@ class Bench:
     admin: Browser
     floor_rps: float = 0.0
     profile: bool = False
+    #: The larger worker's resident memory just after the sign-ins, before any scenario.
+    startup_rss_mb: float = 0.0
 
     def profiled(self, name: str) -> AbstractContextManager[None]:
         """Sample the portal's workers with py-spy while the body runs, when profiling."""
@@ -179,7 +181,8 @@ def csv_export(bench: Bench) -> Row:
         met=seconds <= 5 and peak_mb <= 100,
         note=(
             f"{seconds:.1f} s, {rows - 1:,} rows, {size / 1e6:.1f} MB; worker peak RSS "
-            f"{peak_mb:.0f} MB (at rest {rest_mb:.0f} MB)"
+            f"{peak_mb:.0f} MB (at rest {rest_mb:.0f} MB; {bench.startup_rss_mb:.0f} MB after "
+            "start-up)"
         ),
     )
 
