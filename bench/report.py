@@ -49,6 +49,7 @@ def table(rows: list[Row]) -> str:
 
 def write_results(
     rows: list[Row],
+    statements: dict[str, int],
     machine: dict[str, str],
     *,
     when: datetime,
@@ -57,6 +58,7 @@ def write_results(
 ) -> str:
     """The whole results page; written to ``RESULTS`` and returned."""
     described = "\n".join(f"- {name}: {value}" for name, value in machine.items())
+    counted = "\n".join(f"| {page} | {count} |" for page, count in statements.items())
     text = f"""# Benchmark results, {when:%Y-%m-%d %H:%M} UTC
 
 {table(rows)}
@@ -65,6 +67,13 @@ wrk: {DURATION_S} s per scenario after a 2 s warm-up, {THREADS} threads, {CONNEC
 unless the scenario says otherwise, {TIMEOUT_S} s timeout, loopback. Ratios are to the floor's
 requests/s measured in the same run (scenario 8: to the static file's MB/s). Errors are socket
 errors, timeouts and responses other than 2xx/3xx.
+
+SQL statements per request (one request, in one process, on the loaded database; target for
+the report page: ≤ 3):
+
+| Page | statements |
+|---|--:|
+{counted}
 
 Data loaded in {load_seconds:.1f} s; the whole run took {total_seconds / 60:.1f} minutes.
 

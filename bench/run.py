@@ -50,6 +50,7 @@ from scenarios import (  # noqa: E402
     report_page,
     start_checkout,
 )
+from statements import count_statements  # noqa: E402
 from webhook_burst import webhook_burst  # noqa: E402
 
 #: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
@@ -66,7 +67,8 @@ SCENARIOS = ("floor", "catalogue", "report", "basket", "checkout", "webhook", "a
 
 
 def _load(url: str, storage_root: Path, work: Path) -> tuple:
-    """Migrate and fill the database; return the scenario data and the seconds it took."""
+    """Migrate and fill the database; return the scenario data, the seconds it took, the
+    server's version and the SQL statements of the pages with a target on them."""
     from stamp_memory import child_generate
 
     from config import Config
@@ -91,8 +93,10 @@ def _load(url: str, storage_root: Path, work: Path) -> tuple:
         data = load_portal_data(db.session, get_storage(), pdf.read_bytes())
         seconds = time.perf_counter() - started
         version = db.session.execute(db.text("SHOW server_version")).scalar_one()
+    statements = count_statements(app, data)
+    with app.app_context():
         db.engine.dispose()
-    return data, seconds, version
+    return data, seconds, version, statements
 
 
 def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
@@ -205,7 +209,7 @@ def main() -> None:
             SERVER_URL, str(work), 0, name=DATABASE_NAME, keep=options.keep_database
         ) as url:
             print(f"Loading {DATABASE_NAME} …", flush=True)
-            data, load_seconds, postgres = _load(url, storage_root, work)
+            data, load_seconds, postgres, statements = _load(url, storage_root, work)
             print(f"  loaded in {load_seconds:.1f} s", flush=True)
             master = start_servers(processes, url, storage_root)
             portal = f"http://127.0.0.1:{PORTAL_PORT}"
@@ -239,6 +243,7 @@ def main() -> None:
     total = time.perf_counter() - began
     text = write_results(
         rows,
+        statements,
         machine(postgres),
         when=datetime.now(UTC),
         load_seconds=load_seconds,
