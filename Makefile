@@ -9,7 +9,7 @@ PORT ?= 5000
 STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
-.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout
+.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout bench wrk
 
 run: install frontend
 	$(BIN)/flask --app wsgi db upgrade
@@ -89,6 +89,19 @@ e2e: install frontend chromium
 # `make test`. SCALEOUT_DATABASE_URL names another PostgreSQL server.
 scaleout: install
 	$(BIN)/pytest tests/scaleout --confcutdir=tests/scaleout -p no:cacheprovider
+
+# The benchmark (docs/performance.md): the portal under gunicorn with production settings against
+# a bare Flask app, driven by wrk, on a fresh PostgreSQL database on 127.0.0.1:5432 (dropped at
+# the end). Not part of `make test`. Results in bench/results/latest.md.
+bench: install wrk $(VENV)/.bench-installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+wrk:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)

@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from export_memory import Database, _app, child_populate
+from dataset import Database
+from export_memory import _app, child_populate
 
 PAGES = {
     "list, filtered": "/admin/orders?state=paid&method=card&organisation=Council+7",

@@ -18,13 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INSERT_BATCH = 5000
-START = datetime(2026, 1, 1, tzinfo=UTC)
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dataset import START, Database, LineShape, OrderShape, insert_orders  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -53,12 +54,10 @@ def _app(database_url: str):
 def child_populate(database_url: str, orders: str) -> dict:
     """Build the schema and insert ``orders`` orders of two lines each, with core inserts."""
     from flask_migrate import upgrade
-    from sqlalchemy import insert
 
     from portal.accounts.models import User
     from portal.catalogue.models import FormatKind, Report, ReportFormat
     from portal.extensions import db
-    from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 
     app = _app(database_url)
     started = time.perf_counter()
@@ -85,55 +84,13 @@ def child_populate(database_url: str, orders: str) -> dict:
         db.session.add(report)
         db.session.commit()
         pdf, printed = (f.id for f in sorted(report.formats, key=lambda f: f.kind.value))
-        total = int(orders)
-        for first in range(1, total + 1, INSERT_BATCH):
-            ids = range(first, min(first + INSERT_BATCH, total + 1))
-            db.session.execute(
-                insert(Order),
-                [
-                    {
-                        "id": n,
-                        "reference": f"INS-2026-{n:06d}",
-                        "email": f"buyer{n}@council.gov.uk",
-                        "name": f"Buyer {n}",
-                        "organisation_name": f"Council {n % 400}",
-                        "state": OrderState.PAID,
-                        "payment_method": PaymentMethod.CARD,
-                        "net_pence": 49_500,
-                        "vat_pence": 0,
-                        "postage_pence": 0,
-                        "total_pence": 49_500,
-                        "created_at": START + timedelta(minutes=n),
-                    }
-                    for n in ids
-                ],
-            )
-            db.session.execute(
-                insert(OrderLine),
-                [
-                    {
-                        "order_id": n,
-                        "report_format_id": format_id,
-                        "report_title": report.title,
-                        "format_kind": kind,
-                        "quantity": quantity,
-                        "subscriber_quantity": 0,
-                        "subscriber_unit_pence": 0,
-                        "standard_unit_pence": unit,
-                        "net_pence": unit * quantity,
-                        "vat_rate_basis_points": 0,
-                        "vat_pence": 0,
-                        "total_pence": unit * quantity,
-                        "reason": "Standard price",
-                    }
-                    for n in ids
-                    for format_id, kind, quantity, unit in (
-                        (pdf, "pdf", 1, 14_500),
-                        (printed, "print", 2, 17_500),
-                    )
-                ],
-            )
-            db.session.commit()
+        shape = OrderShape(
+            lines=[
+                LineShape(pdf, "pdf", 1, 14_500, 0, report.title),
+                LineShape(printed, "print", 2, 17_500, 0, report.title),
+            ]
+        )
+        insert_orders(db.session, 1, int(orders), shape)
         db.engine.dispose()
     return {"seconds": time.perf_counter() - started}
 
@@ -194,33 +151,6 @@ def run_child(mode: str, *arguments: str) -> dict:
     if finished.returncode:
         sys.exit(f"{mode} failed:\n{finished.stderr}")
     return json.loads(finished.stdout.strip().splitlines()[-1])
-
-
-class Database:
-    """A fresh, empty database for one size: a SQLite file, or a new PostgreSQL database."""
-
-    def __init__(self, server_url: str | None, directory: str, orders: int):
-        self.server_url, self.name = server_url, f"portal_bench_{uuid.uuid4().hex[:10]}"
-        self.url = f"sqlite:///{directory}/bench-{orders}.db"
-
-    def __enter__(self) -> str:
-        if self.server_url:
-            import psycopg
-            from sqlalchemy import make_url
-
-            server = make_url(self.server_url)
-            self._admin = server.set(drivername="postgresql").render_as_string(False)
-            with psycopg.connect(self._admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = server.set(database=self.name).render_as_string(False)
-        return self.url
-
-    def __exit__(self, *exc) -> None:
-        if self.server_url:
-            import psycopg
-
-            with psycopg.connect(self._admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 def main() -> None:

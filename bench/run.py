@@ -1,0 +1,256 @@
+"""``make bench``: the portal under load, against the floor, on this machine.
+
+    .venv/bin/python bench/run.py [--keep-database] [--only NAME ...]
+
+Prepares a PostgreSQL database (``portal_bench`` on ``BENCH_DATABASE_URL``, default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres) with the demo catalogue, 200 subscribing
+organisations, 2,000 users and 100,000 orders; starts an SMTP sink, the offline Stripe stand-in,
+the portal under gunicorn with production settings and the floor app under the same gunicorn
+settings; runs each scenario; prints the table and writes it to bench/results/latest.md. Whatever
+happens, everything it started is stopped and the database dropped (unless ``--keep-database``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent))
+
+from client import Browser  # noqa: E402
+from dataset import Database, load_portal_data  # noqa: E402
+from processes import (  # noqa: E402
+    BIN,
+    Processes,
+    gunicorn_command,
+    machine,
+    status_kib,
+    worker_pids,
+)
+from report import table, write_results  # noqa: E402
+from scenarios import (  # noqa: E402
+    STATIC_DIR,
+    Bench,
+    Row,
+    add_to_basket,
+    admin_order_list,
+    catalogue_list,
+    csv_export,
+    download,
+    floor,
+    report_page,
+    start_checkout,
+)
+from statements import count_statements  # noqa: E402
+from webhook_burst import webhook_burst  # noqa: E402
+
+#: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
+PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18000"))
+PORTAL_PORT, FLOOR_PORT, STANDIN_PORT, SMTP_PORT = (PORT_BASE + n for n in (1, 2, 3, 25))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "portal_bench")
+STRIPE_KEY, WEBHOOK_SECRET = "sk_test_bench_standin", "whsec_bench_standin"
+LARGE_PDF_MB = 20
+SCENARIOS = ("floor", "catalogue", "report", "basket", "checkout", "webhook", "admin", "export")
+
+
+def _load(url: str, storage_root: Path, work: Path) -> tuple:
+    """Migrate and fill the database; return the scenario data, the seconds it took, the
+    server's version and the SQL statements of the pages with a target on them."""
+    from stamp_memory import child_generate
+
+    from config import Config
+    from portal import create_app
+
+    class LoadConfig(Config):
+        SQLALCHEMY_DATABASE_URI = url
+        STORAGE_ROOT = str(storage_root)
+        RATELIMIT_ENABLED = False
+
+    pdf = work / "large.pdf"
+    child_generate(str(pdf), str(LARGE_PDF_MB))
+    app = create_app(LoadConfig)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from portal.extensions import db
+        from portal.storage import get_storage
+
+        upgrade()
+        started = time.perf_counter()
+        data = load_portal_data(db.session, get_storage(), pdf.read_bytes())
+        seconds = time.perf_counter() - started
+        version = db.session.execute(db.text("SHOW server_version")).scalar_one()
+    statements = count_statements(app, data)
+    with app.app_context():
+        db.engine.dispose()
+    return data, seconds, version, statements
+
+
+def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
+    """Every production setting, pointing at the bench's database, stand-in and SMTP sink."""
+    standin = f"http://127.0.0.1:{STANDIN_PORT}"
+    return {
+        **os.environ,
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        "STRIPE_SECRET_KEY": STRIPE_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": standin,
+        "PAYMENT_PAGE_ORIGIN": standin,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(SMTP_PORT),
+        "MAIL_DEFAULT_SENDER": "Socitm Insight <insight@bench.example>",
+        "MAIL_USE_TLS": "0",
+        "STORAGE_ROOT": str(storage_root),
+        "PROXY_COUNT": "0",
+        "REDIS_URL": REDIS_URL,
+        "WEB_CONCURRENCY": "2",
+        # One client address sends every request: limits meant for people would refuse it.
+        "RATELIMIT_ENABLED": "0",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
+def start_servers(processes: Processes, url: str, storage_root: Path) -> int:
+    """Start the SMTP sink, the stand-in, the portal and the floor; the portal master's pid."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    python = str(BIN / "python")
+    sink = f"127.0.0.1:{SMTP_PORT}"
+    smtp = [python, "-m", "aiosmtpd", "-n", "-l", sink, "-c", "aiosmtpd.handlers.Sink"]
+    processes.start("smtp-sink", smtp, dict(os.environ), SMTP_PORT)
+    standin = [python, "-m", "stripe_standin", "--port", str(STANDIN_PORT)]
+    standin += ["--secret-key", STRIPE_KEY, "--webhook-secret", WEBHOOK_SECRET]
+    # The stand-in sends no webhooks: the burst (scenario 5) sends its own, and events sent in the
+    # background would land in the middle of other scenarios.
+    standin += ["--webhook-url", ""]
+    processes.start("stripe-standin", standin, dict(os.environ), STANDIN_PORT)
+    portal = processes.start(
+        "portal",
+        gunicorn_command("wsgi:app", PORTAL_PORT),
+        portal_environment(url, storage_root),
+        PORTAL_PORT,
+    )
+    processes.start(
+        "floor",
+        gunicorn_command("floor:app", FLOOR_PORT, chdir=str(BENCH_DIR)),
+        {**os.environ, "WEB_CONCURRENCY": "2"},
+        FLOOR_PORT,
+    )
+    return portal.pid
+
+
+def _signed_in(base: str, email: str, password: str, totp: str | None = None) -> Browser:
+    browser = Browser(base)
+    browser.sign_in(email, password, totp)
+    return browser
+
+
+def run_scenarios(bench: Bench, url: str, only: set[str]) -> list[Row]:
+    """Each chosen scenario in turn; the floor first, since the others are compared to it."""
+    standin = f"http://127.0.0.1:{STANDIN_PORT}"
+    steps = {
+        "floor": lambda: [floor(bench)],
+        "catalogue": lambda: [catalogue_list(bench)],
+        "report": lambda: report_page(bench),
+        "basket": lambda: [add_to_basket(bench)],
+        "checkout": lambda: [start_checkout(bench)],
+        "webhook": lambda: [webhook_burst(bench, url, standin, WEBHOOK_SECRET)],
+        "admin": lambda: [admin_order_list(bench)],
+        "export": lambda: [csv_export(bench)],
+        "download": lambda: download(bench),
+    }
+    rows: list[Row] = []
+    for name, step in steps.items():
+        if name in only:
+            started = time.perf_counter()
+            print(f"… {name}", flush=True)
+            done = step()
+            rows.extend(done)
+            print("\n".join(table(done).splitlines()[2:]), flush=True)
+            print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep-database", action="store_true", help="leave portal_bench behind")
+    parser.add_argument(
+        "--profile", action="store_true", help="sample the workers with py-spy (bench/results/)"
+    )
+    parser.add_argument("--only", nargs="+", choices=[*SCENARIOS, "download"], default=None)
+    options = parser.parse_args()
+    # Stopped by a signal, still stop the servers and drop the database (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("make bench: stopped"))
+    only = set(options.only or [*SCENARIOS, "download"]) | {"floor"}
+    began = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    storage_root = work / "storage"
+    processes = Processes(work)
+    made_static = not STATIC_DIR.exists()
+    STATIC_DIR.mkdir(exist_ok=True)
+    try:
+        with Database(
+            SERVER_URL, str(work), 0, name=DATABASE_NAME, keep=options.keep_database
+        ) as url:
+            print(f"Loading {DATABASE_NAME} …", flush=True)
+            data, load_seconds, postgres, statements = _load(url, storage_root, work)
+            print(f"  loaded in {load_seconds:.1f} s", flush=True)
+            master = start_servers(processes, url, storage_root)
+            portal = f"http://127.0.0.1:{PORTAL_PORT}"
+            bench = Bench(
+                portal=portal,
+                floor=f"http://127.0.0.1:{FLOOR_PORT}",
+                data=data,
+                master_pid=master,
+                storage_root=storage_root,
+                subscriber=_signed_in(portal, data.subscriber_email, data.subscriber_password),
+                buyer=_signed_in(portal, data.buyer_email, data.buyer_password),
+                admin=_signed_in(
+                    portal, data.admin_email, data.admin_password, data.admin_totp_secret
+                ),
+                profile=options.profile,
+            )
+            bench.startup_rss_mb = max(
+                status_kib(pid, "VmRSS") / 1024 for pid in worker_pids(master)
+            )
+            rows = run_scenarios(bench, url, only)
+            processes.stop_all()
+    finally:
+        processes.stop_all()
+        if made_static:
+            STATIC_DIR.rmdir()
+        keep_logs = os.environ.get("BENCH_KEEP_LOGS")
+        if keep_logs:
+            print(f"Logs kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    total = time.perf_counter() - began
+    text = write_results(
+        rows,
+        statements,
+        machine(postgres),
+        when=datetime.now(UTC),
+        load_seconds=load_seconds,
+        total_seconds=total,
+    )
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
