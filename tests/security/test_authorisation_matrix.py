@@ -52,7 +52,7 @@ OWN_BASKET = PUBLIC
 NEEDS_STRIPE_SESSION = dict.fromkeys(PERSONAS, NOT_FOUND)
 STATIC_FILE = dict.fromkeys(PERSONAS, ALLOW_OR_ABSENT)
 
-# Administrators may not turn their second factor off (issue 8).
+# Administrators may not turn their second factor off.
 TWO_FACTOR_OFF = {"GET": SIGNED_IN, "POST": {**SIGNED_IN, "admin": KEEPS_TWO_FACTOR}}
 
 # Every endpoint, declared: a rule kind, or a rule kind per method. A key ending in ".*" covers a
