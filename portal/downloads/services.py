@@ -141,7 +141,10 @@ def personalised_copy(line: OrderLine) -> str:
     storage = get_storage()
     if _copy_kept(line, storage):
         return line.stamped_file_key
-    db.session.refresh(line, with_for_update=True)
+    # Lock the line's row alone (the line may have been loaded joined to its order and report,
+    # and PostgreSQL cannot lock the nullable side of an outer join), then read its copy afresh.
+    db.session.execute(select(OrderLine.id).where(OrderLine.id == line.id).with_for_update())
+    db.session.refresh(line, ["stamped_file_key"])
     if _copy_kept(line, storage):
         return line.stamped_file_key
     report = line.report_format.report
