@@ -53,11 +53,13 @@ def _rate(basis_points: int | None) -> str:
     return f"{whole}%" if rest == 0 else f"{basis_points / 100:g}%"
 
 
-def draw(content: DocumentContent) -> bytes:
-    """The PDF of ``content``, as bytes."""
+def draw(content: DocumentContent, compressed: bool = True) -> bytes:
+    """The PDF of ``content``, as bytes; with ``compressed=False`` its text is written as it is,
+    so a piece of it can be replaced by another of the same length afterwards."""
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
+        pageCompression=1 if compressed else 0,
         pagesize=A4,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
