@@ -149,7 +149,9 @@ def start_servers(processes: Processes, url: str, storage_root: Path) -> int:
     processes.start(
         "floor",
         gunicorn_command("floor:app", FLOOR_PORT, chdir=str(BENCH_DIR)),
-        {**os.environ, "WEB_CONCURRENCY": "2"},
+        # The portal's environment too: gunicorn.conf.py checks the production settings before
+        # starting any app, and the floor runs under exactly the same settings.
+        portal_environment(url, storage_root),
         FLOOR_PORT,
     )
     return portal.pid

@@ -2,10 +2,6 @@
 
 from io import BytesIO
 
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-
 _BODY = (
     "This is a sample edition of the report, made for demonstrating the ordering portal. "
     "The published report discusses this topic in depth, with evidence from councils "
@@ -15,6 +11,12 @@ _BODY = (
 
 def sample_report_pdf(title: str, series: str, contents: list[str]) -> bytes:
     """A few A4 pages: a cover, a contents page, and one page for each contents entry."""
+    # Here, not at the top: the portal's web servers import this module (for the CLI) and never
+    # draw a sample.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
     canvas.setTitle(title)

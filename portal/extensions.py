@@ -4,11 +4,12 @@ import sqlite3
 
 from flask_login import LoginManager
 from flask_mailman import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.migration_commands import DeferredMigrate
 
 # Named constraints, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -27,7 +28,7 @@ class Base(DeclarativeBase):
 # "create_savepoint": when the tests bind the session to a connection inside an open transaction,
 # a service's commit ends a savepoint, not the test's transaction. Otherwise it changes nothing.
 db = SQLAlchemy(model_class=Base, session_options={"join_transaction_mode": "create_savepoint"})
-migrate = Migrate()
+migrate = DeferredMigrate()  # Flask-Migrate, imported when a migration runs
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()

@@ -1,6 +1,7 @@
 """Response headers that every page carries, and the per-request nonce for inline scripts."""
 
 import secrets
+from collections.abc import Callable
 
 from flask import Flask, Response, abort, current_app, g, request
 
@@ -12,6 +13,25 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+#: Stands for the nonce in a page drawn once and served to many (``drawn_for_reuse``).
+_NONCE_STAND_IN = "nonce-of-this-response"
+
+
+def drawn_for_reuse(draw: Callable[[], str]) -> str:
+    """Draw a page that will be served to other visitors too, with a stand-in for the nonce:
+    ``reused`` gives each response its own."""
+    g.csp_nonce = _NONCE_STAND_IN
+    try:
+        return draw()
+    finally:
+        g.pop("csp_nonce", None)
+
+
+def reused(page: str) -> str:
+    """A page from ``drawn_for_reuse``, with this response's own nonce."""
+    return page.replace(_NONCE_STAND_IN, csp_nonce())
 
 
 def _set_security_headers(response: Response) -> Response:

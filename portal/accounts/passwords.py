@@ -2,8 +2,6 @@
 
 import re
 
-from zxcvbn import zxcvbn
-
 MAX_LENGTH = 128
 # zxcvbn's cost grows quickly with length; a password this long is never "common".
 _CHECKED_PREFIX = 64
@@ -39,6 +37,9 @@ def password_problem(password: str, min_length: int, personal: list[str] = ()) -
         return f"Password must be {min_length} characters or more"
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
+    # Imported here: its word lists take about 12 MB, needed only where a password is chosen.
+    from zxcvbn import zxcvbn
+
     strength = zxcvbn(password[:_CHECKED_PREFIX], user_inputs=_personal_words(personal))
     if strength["score"] < 2:
         warning = strength["feedback"].get("warning") or "It is too easy to guess."

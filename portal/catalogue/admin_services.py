@@ -14,8 +14,6 @@ from datetime import date
 from io import BytesIO
 from typing import BinaryIO
 
-from PIL import Image
-from pypdf import PdfReader
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -252,6 +250,8 @@ def pdf_problem(stream: BinaryIO, limit: int) -> str | None:
     if stream.read(len(PDF_MAGIC)) != PDF_MAGIC:
         return "The selected file must be a PDF"
     stream.seek(0)
+    from pypdf import PdfReader  # only when a report file is uploaded
+
     try:
         # pypdf warns about files it can repair; a warning is not a reason to refuse.
         with warnings.catch_warnings():
@@ -311,6 +311,8 @@ def cover_problem(data: bytes, limit: int) -> tuple[str | None, str]:
         expected, extension = "JPEG", "jpg"
     else:
         return "The selected file must be a PNG or JPEG image", ""
+    from PIL import Image  # only when a cover is uploaded
+
     try:
         with warnings.catch_warnings():
             # A huge picture in a small file is refused rather than decoded.

@@ -30,7 +30,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -117,6 +117,12 @@ def _published() -> list[ReportListing]:
 def published_reports() -> list[ReportListing]:
     """Published reports, newest first, with their formats (prices; no stock)."""
     return list(_cache().get("reports", _published))
+
+
+def page(name: str, draw: Callable[[], str]) -> str:
+    """The page ``name`` as ``draw`` makes it, kept with the catalogue it shows (replaced with it,
+    and as old at most). Only for a page that is the same for every visitor it is served to."""
+    return _cache().get(f"page:{name}:{request.script_root}", draw)
 
 
 def published_report(slug: str) -> ReportListing | None:

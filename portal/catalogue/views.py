@@ -1,7 +1,7 @@
 """The public catalogue: the list of reports and one report's page (where formats go in the
 basket)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from portal import pricing
@@ -14,6 +14,7 @@ from portal.clock import today_in_london
 from portal.extensions import db
 from portal.orders import services as orders
 from portal.organisations.services import person_for
+from portal.security import drawn_for_reuse, reused
 
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
@@ -21,7 +22,13 @@ bp.record_once(lambda state: cache.init_app(state.app))
 
 @bp.route("/reports")
 def report_list():
-    return render_template("catalogue/report_list.html", reports=cache.published_reports())
+    def draw() -> str:
+        return render_template("catalogue/report_list.html", reports=cache.published_reports())
+
+    if current_user.is_authenticated or session:
+        return draw()  # their own page: their account links, a message flashed to them
+    # A visitor with no session sees what every such visitor sees: drawn once per catalogue.
+    return reused(cache.page("report_list", lambda: drawn_for_reuse(draw)))
 
 
 @bp.route("/reports/<slug>", methods=["GET", "POST"])

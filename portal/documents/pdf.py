@@ -1,25 +1,15 @@
-"""Drawing issued documents (VAT invoices, receipts, credit notes) as A4 PDFs.
+"""What issued documents (VAT invoices, receipts, credit notes) print, and drawing them as A4 PDFs.
 
-The renderer is given everything it prints as plain data and reads nothing else: no database, no
-configuration, no clock. It uses the PDF standard Helvetica fonts, which carry only the Windows
-"WinAnsi" character set, so every piece of text passes through ``printable`` first.
+The renderer (``portal.documents.drawing``) is given everything it prints as plain data and reads
+nothing else: no database, no configuration, no clock. It uses the PDF standard Helvetica
+fonts, which carry only the Windows "WinAnsi" character set, so every piece of text passes
+through ``printable`` first.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date
-from io import BytesIO
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-from portal.clock import long_date
-from portal.money import format_pence
-from portal.pdf_text import printable
+from portal.pdf_text import printable  # noqa: F401  (what the drawing applies to text)
 
 
 @dataclass(frozen=True)
@@ -99,250 +89,29 @@ class DocumentContent:
         return replace(self, sections=self.sections + sections)
 
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN = 18 * mm
-FRAME_PADDING = 6  # points: ReportLab's frames keep this inside the margins
-CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN - 2 * FRAME_PADDING
-INK = colors.HexColor("#0b0c0c")
-MUTED = colors.HexColor("#505a5f")
-RULE = colors.HexColor("#b1b4b6")
-SHADE = colors.HexColor("#f3f2f1")
-
-_BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9.5, leading=13, textColor=INK)
-_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=8, leading=10.5, textColor=MUTED)
-_NOTE = ParagraphStyle("note", parent=_SMALL, fontName="Helvetica-Oblique")
-_BOLD = ParagraphStyle("bold", parent=_BODY, fontName="Helvetica-Bold")
-_SUPPLIER = ParagraphStyle("supplier", parent=_BOLD, fontSize=13, leading=17)
-_TITLE = ParagraphStyle(
-    "title", parent=_BOLD, fontSize=22, leading=26, alignment=TA_RIGHT, spaceAfter=4
-)
-_HEADING = ParagraphStyle("heading", parent=_BOLD, fontSize=11, leading=15, spaceAfter=3)
-_CELL = ParagraphStyle("cell", parent=_BODY, fontSize=9, leading=11.5)
-_CELL_BOLD = ParagraphStyle("cell_bold", parent=_CELL, fontName="Helvetica-Bold")
-
-
-def _para(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
-    return Paragraph(escape(printable(text)), style)
-
-
-def _money(pence: int) -> str:
-    return printable(format_pence(pence))
-
-
-def _rate(basis_points: int | None) -> str:
-    if basis_points is None:
-        return "-"
-    whole, rest = divmod(basis_points, 100)
-    return f"{whole}%" if rest == 0 else f"{basis_points / 100:g}%"
-
-
 def render_document(content: DocumentContent) -> bytes:
-    """The PDF of ``content``, as bytes."""
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 8 * mm,
-        title=printable(f"{content.title} {content.number}"),
-        author=printable(content.supplier.name),
-        subject=printable(f"Order {content.order_reference}"),
-        creator=printable(content.supplier.name),
-    )
-    story = [
-        _header(content),
-        Spacer(1, 8 * mm),
-        _addressee(content),
-        Spacer(1, 8 * mm),
-        _lines_table(content),
-        Spacer(1, 3 * mm),
-        _totals(content),
-    ]
-    if content.payment is not None:
-        story += [Spacer(1, 8 * mm), _payment(content.payment)]
-    for section in content.sections:
-        story += [Spacer(1, 6 * mm), _section(section)]
+    """The PDF of ``content``, as bytes. ReportLab is imported with the first document drawn
+    (``portal.documents.drawing``), not when the app starts."""
+    from portal.documents.drawing import draw
 
-    def footer(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(MUTED)
-        supplier = content.supplier
-        canvas.drawString(
-            MARGIN + FRAME_PADDING,
-            MARGIN,
-            printable(f"{supplier.name} - VAT registration number {supplier.vat_number}"),
-        )
-        canvas.drawRightString(
-            PAGE_WIDTH - MARGIN - FRAME_PADDING,
-            MARGIN,
-            printable(f"{content.title} {content.number} - page {doc.page}"),
-        )
-        canvas.restoreState()
-
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return draw(content)
 
 
-def _header(content: DocumentContent) -> Table:
-    supplier = content.supplier
-    lines = list(supplier.address_lines)
-    if lines and lines[0].strip() == supplier.name.strip():
-        lines = lines[1:]  # the address often starts with the name, already printed above it
-    left = [_para(supplier.name, _SUPPLIER)]
-    left += [_para(line) for line in lines]
-    left += [Spacer(1, 2 * mm), _para(f"VAT registration number: {supplier.vat_number}")]
+def render_with_stand_in(content: DocumentContent, stand_in: str) -> bytes | None:
+    """The PDF of ``content``, whose number is ``stand_in``, drawn so that ``numbered`` can put
+    the real number in its place: None when that cannot be done safely (the stand-in also
+    appears in the text, or not in the PDF)."""
+    from portal.documents.drawing import draw
 
-    facts = [
-        ("Number", content.number),
-        ("Date of issue", long_date(content.issued_on)),
-        ("Tax point", long_date(content.issued_on)),
-        ("Order reference", content.order_reference),
-    ]
-    if content.po_number:
-        facts.append(("Purchase order", content.po_number))
-    if content.corrects_number:
-        facts.append(("Corrects", content.corrects_number))
-    facts_table = Table(
-        [[_para(label, _SMALL), _para(value, _CELL_BOLD)] for label, value in facts],
-        colWidths=[28 * mm, 50 * mm],
-        hAlign="RIGHT",
-    )
-    facts_table.setStyle(_tight())
-    right = [_para(content.title, _TITLE), facts_table]
-
-    table = Table([[left, right]], colWidths=[CONTENT_WIDTH - 80 * mm, 80 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
+    if content.number != stand_in or stand_in in repr(replace(content, number="")):
+        return None
+    pdf = draw(content, compressed=False)
+    return pdf if stand_in.encode("latin-1") in pdf else None
 
 
-def _tight() -> TableStyle:
-    return TableStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 1),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-        ]
-    )
-
-
-def _addressee(content: DocumentContent) -> KeepTogether:
-    flowables = [_para(content.addressee_heading, _HEADING)]
-    flowables += [_para(line) for line in content.addressee_lines if line.strip()]
-    return KeepTogether(flowables)
-
-
-_HEADINGS = ("Description", "Qty", "Unit price", "Net", "VAT rate", "VAT", "Total")
-_FIGURE_WIDTHS = [x * mm for x in (12, 21, 21, 15, 19, 24)]
-_WIDTHS = [CONTENT_WIDTH - sum(_FIGURE_WIDTHS), *_FIGURE_WIDTHS]
-
-
-def _lines_table(content: DocumentContent) -> Table:
-    rows = [[_para(h, _CELL_BOLD) if i == 0 else h for i, h in enumerate(_HEADINGS)]]
-    for line in content.lines:
-        description = [_para(line.description, _CELL)]
-        if line.note:
-            description.append(_para(line.note, _NOTE))
-        rows.append(
-            [
-                description,
-                "-" if line.quantity is None else str(line.quantity),
-                "-" if line.unit_pence is None else _money(line.unit_pence),
-                _money(line.net_pence),
-                _rate(line.vat_rate_basis_points),
-                _money(line.vat_pence),
-                _money(line.total_pence),
-            ]
-        )
-    table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
-                ("FONT", (1, 1), (-1, -1), "Helvetica", 9),
-                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
-    return table
-
-
-def _totals(content: DocumentContent) -> Table:
-    rows = [
-        ("Total excluding VAT", _money(content.net_pence)),
-        ("VAT", _money(content.vat_pence)),
-        (content.total_label, _money(content.total_pence)),
-    ]
-    table = Table(rows, colWidths=[45 * mm, 30 * mm], hAlign="RIGHT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), "Helvetica", 9.5),
-                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 11),
-                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
-    return table
-
-
-def _payment(terms: InvoiceTerms) -> KeepTogether:
-    bank = terms.bank
-    details = Table(
-        [
-            [_para("Account name", _SMALL), _para(bank.name, _CELL_BOLD)],
-            [_para("Sort code", _SMALL), _para(bank.sort_code, _CELL_BOLD)],
-            [_para("Account number", _SMALL), _para(bank.account_number, _CELL_BOLD)],
-            [_para("Payment reference", _SMALL), _para(terms.payment_reference, _CELL_BOLD)],
-        ],
-        colWidths=[35 * mm, 80 * mm],
-        hAlign="LEFT",
-    )
-    details.setStyle(_tight())
-    return KeepTogether(
-        [
-            _para("How to pay", _HEADING),
-            _para(
-                f"Payment due within {terms.payment_days} days, by {long_date(terms.due_on)}.",
-                _BOLD,
-            ),
-            Spacer(1, 2 * mm),
-            _para("Please pay by bank transfer to:"),
-            Spacer(1, 1 * mm),
-            details,
-            Spacer(1, 2 * mm),
-            _para(f"Use {terms.payment_reference} as the payment reference."),
-        ]
-    )
-
-
-def _section(section: Section) -> KeepTogether:
-    return KeepTogether(
-        [_para(section.heading, _HEADING)] + [_para(p) for p in section.paragraphs if p]
-    )
+def numbered(pdf: bytes, stand_in: str, number: str) -> bytes | None:
+    """``pdf`` from ``render_with_stand_in`` with ``number`` printed where ``stand_in`` was; None
+    when the two differ in length (the PDF's cross-reference table counts bytes)."""
+    if len(number) != len(stand_in) or not number.isascii():
+        return None
+    return pdf.replace(stand_in.encode("latin-1"), number.encode("ascii"))

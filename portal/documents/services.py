@@ -18,7 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.documents import content
 from portal.documents.models import Document, DocumentKind, DocumentSequence
-from portal.documents.pdf import DocumentContent, InvoiceTerms, render_document
+from portal.documents.pdf import (
+    DocumentContent,
+    InvoiceTerms,
+    numbered,
+    render_document,
+    render_with_stand_in,
+)
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders.models import Order, OrderState, PaymentMethod
@@ -213,9 +219,18 @@ def _issue(
     content_for: Callable[[str], DocumentContent],
     credits: Document | None = None,
 ) -> Document:
-    """Take the next number, draw the PDF with it and keep both on a new document row."""
+    """Draw the PDF, take the next number, print it on the PDF and keep both on a new row.
+
+    The number's row lock is held until the commit, so the PDF is drawn before the number is
+    taken, with a stand-in of the same width (number 0, never issued), which the number then
+    replaces in the PDF's bytes: confirmations wait for each other only for the rest of their
+    transaction. Should that not be possible, the PDF is drawn again with the number.
+    """
+    stand_in = document_number(kind, 0)
+    drawn = render_with_stand_in(content_for(stand_in), stand_in)
     sequence_number = take_number(kind)
     number = document_number(kind, sequence_number)
+    pdf = numbered(drawn, stand_in, number) if drawn is not None else None
     document = Document(
         order_id=order.id,
         kind=kind,
@@ -224,7 +239,7 @@ def _issue(
         issued_on=issued_on,
         total_pence=total_pence,
         credits_document_id=credits.id if credits is not None else None,
-        pdf=render_document(content_for(number)),
+        pdf=pdf if pdf is not None else render_document(content_for(number)),
     )
     db.session.add(document)
     db.session.flush()

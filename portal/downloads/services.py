@@ -15,7 +15,6 @@ from portal import pricing
 from portal.accounts.second_factor import is_verified_administrator
 from portal.clock import london_date, long_date, utcnow
 from portal.downloads.models import Download
-from portal.downloads.stamp import StampError, stamp_pdf
 from portal.extensions import db
 from portal.orders.access import owns, token_opens
 from portal.orders.models import OrderLine, OrderState
@@ -153,6 +152,8 @@ def personalised_copy(line: OrderLine) -> str:
         log.error("report %s has no file (line %s)", report.slug, line.id)
         raise FileUnavailable()
     key = f"stamped/line-{line.id}.pdf"
+    from portal.downloads.stamp import StampError
+
     try:
         with storage.open(source_key) as source, storage.writer(key) as target:
             stamp_pdf(
@@ -168,6 +169,14 @@ def personalised_copy(line: OrderLine) -> str:
     line.stamped_file_key = key
     db.session.flush()
     return key
+
+
+def stamp_pdf(source, target, **stamping) -> int:
+    """``portal.downloads.stamp.stamp_pdf``, imported on the first stamping: pypdf and ReportLab
+    stay out of a web server's memory until a copy has to be made."""
+    from portal.downloads.stamp import stamp_pdf as stamp
+
+    return stamp(source, target, **stamping)
 
 
 def _copy_kept(line: OrderLine, storage) -> bool:

@@ -6,15 +6,23 @@ tests: only ``STRIPE_API_BASE`` and the keys differ.
 
 from dataclasses import dataclass
 
-import stripe
 from flask import current_app
 
 #: Written into every session's metadata: an event for a session without it is not ours.
 PORTAL_MARKER = "insight-portal"
 
-StripeError = stripe.StripeError
-SignatureVerificationError = stripe.SignatureVerificationError
-InvalidRequestError = stripe.InvalidRequestError
+#: Stripe's errors, under these names (``except gateway.StripeError``).
+_STRIPE_ERRORS = ("StripeError", "SignatureVerificationError", "InvalidRequestError")
+
+
+def __getattr__(name: str):
+    # The stripe library is imported on first use, not when the app starts: a web server that
+    # takes no card payment does not carry it.
+    if name in _STRIPE_ERRORS:
+        import stripe
+
+        return getattr(stripe, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -66,13 +74,15 @@ class CheckoutLine:
     quantity: int
 
 
-def _client() -> stripe.StripeClient:
+def _client():
     """This process's client for the configured account, made once: its HTTP connections are
     kept open between requests (each thread has its own), so a call does not start with a new
     TLS handshake."""
     settings = (current_app.config["STRIPE_SECRET_KEY"], current_app.config["STRIPE_API_BASE"])
     made = current_app.extensions.get("stripe_client")
     if made is None or made[0] != settings:
+        import stripe
+
         client = stripe.StripeClient(
             settings[0], base_addresses={"api": settings[1]}, max_network_retries=2
         )
@@ -135,6 +145,8 @@ class Event:
 def verified_event(payload: bytes, signature: str | None) -> Event:
     """The event in a webhook body, if its ``Stripe-Signature`` is valid; raises
     ``SignatureVerificationError`` or ``ValueError`` otherwise."""
+    import stripe
+
     event = stripe.Webhook.construct_event(
         payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"], tolerance=300
     ).to_dict()
@@ -200,6 +212,8 @@ def create_refund(
         "amount": amount_pence,
         "metadata": {"portal": PORTAL_MARKER, **(metadata or {})},
     }
+    import stripe
+
     try:
         created = _client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
     except stripe.InvalidRequestError as error:

@@ -19,7 +19,6 @@ from portal.storage.base import (
     checked_key,
 )
 from portal.storage.local import LocalStorage
-from portal.storage.s3 import S3Storage, make_client
 from portal.storage.settings import problems
 
 __all__ = [
@@ -34,6 +33,16 @@ __all__ = [
     "get_storage",
     "problems",
 ]
+
+
+def __getattr__(name: str):
+    # The S3 backend (and boto3 under it, tens of megabytes) is imported only where it is used.
+    if name in ("S3Storage", "make_client"):
+        from portal.storage import s3
+
+        return getattr(s3, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _EXTENSION = "portal.storage"
 _SETTINGS = (
@@ -76,6 +85,8 @@ def _build(config) -> Storage:
             "DOWNLOAD_OFFLOAD does not apply to object storage and is ignored; "
             "S3_DOWNLOADS=presigned keeps downloads off the app servers"
         )
+    from portal.storage.s3 import S3Storage, make_client
+
     return S3Storage(
         make_client(endpoint_url=config.get("S3_ENDPOINT_URL", ""), region=config["S3_REGION"]),
         config.get("S3_BUCKET", ""),

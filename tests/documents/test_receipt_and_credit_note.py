@@ -11,7 +11,7 @@ from portal.orders import states
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer, Item, place_order
 from portal.organisations.services import person_for
-from tests.documents.helpers import TODAY, format_of, pdf_text
+from tests.documents.helpers import TODAY, format_of, pdf_metadata, pdf_text
 
 LATER = date(2026, 12, 10)
 
@@ -128,3 +128,22 @@ def test_a_credit_note_takes_back_its_share_of_vat(ctx, create_report, place_gue
     half = pdf_text(services.issue_credit_note(invoice, 6_000, LATER, "Half").pdf)
     assert "-£50.00 20% -£10.00 -£60.00" in half
     assert "Total excluding VAT -£50.00 VAT -£10.00 Total credited -£60.00" in half
+
+
+def test_the_number_replaces_the_stand_in_the_pdf_was_drawn_with(ctx, place_guest_order):
+    order = place_guest_order(method=PaymentMethod.CARD)
+    states.mark_paid(order, None, "Paid by card")
+    receipt = services.issue_receipt(order, TODAY)
+    assert b"RCT-000000" not in receipt.pdf
+    assert "Receipt RCT-000001" in pdf_text(receipt.pdf)
+    assert pdf_metadata(receipt.pdf).title == "Receipt RCT-000001"
+
+
+def test_text_that_looks_like_the_stand_in_is_printed_as_it_is(ctx, place_guest_order):
+    order = place_guest_order(po_number="INV-000000")
+    text = pdf_text(services.issue_invoice(order, TODAY).pdf)
+    assert "INV-000001" in text and "INV-000000" in text
+    order.po_number = "RCT-000000"
+    states.mark_paid(order, None, "Paid by transfer")
+    text = pdf_text(services.issue_receipt(order, TODAY).pdf)
+    assert "RCT-000001" in text and "RCT-000000" in text
