@@ -81,26 +81,27 @@ def queue_state() -> QueueState:
 def retry(job_id: str, by) -> DeadLetter:
     """Put a dead letter back on the queue to be tried once more, and record who did.
     Raises JobGone or QueueUnavailable."""
-    queue = _queue()
-    try:
-        failed = FailedJobRegistry(queue=queue)
-        job = _fetch(queue, job_id)
-        if job.id not in failed:
-            raise JobGone()
-        letter = _describe(job)
+
+    def requeue(failed: FailedJobRegistry, job: Job) -> None:
         job.meta[RETRIED_BY_ADMINISTRATOR] = True
         job.save_meta()
         failed.requeue(job)
-    except (InvalidJobOperation, NoSuchJobError) as error:
-        raise JobGone() from error
-    except redis.RedisError as error:
-        raise QueueUnavailable() from error
+
+    letter = _act_on_dead_letter(job_id, requeue)
     audit.record(by, "job.retry", "job", job_id, before=letter.as_audit())
     return letter
 
 
 def remove(job_id: str, by) -> DeadLetter:
     """Delete a dead letter for good, and record who did. Raises JobGone or QueueUnavailable."""
+    letter = _act_on_dead_letter(job_id, lambda failed, job: failed.remove(job, delete_job=True))
+    audit.record(by, "job.remove", "job", job_id, before=letter.as_audit())
+    return letter
+
+
+def _act_on_dead_letter(job_id: str, act) -> DeadLetter:
+    """Do ``act(failed_registry, job)`` to the dead letter ``job_id``; its description as it
+    was. Raises JobGone when it is no longer a dead letter, QueueUnavailable without Redis."""
     queue = _queue()
     try:
         failed = FailedJobRegistry(queue=queue)
@@ -108,12 +109,11 @@ def remove(job_id: str, by) -> DeadLetter:
         if job.id not in failed:
             raise JobGone()
         letter = _describe(job)
-        failed.remove(job, delete_job=True)
-    except NoSuchJobError as error:
+        act(failed, job)
+    except (InvalidJobOperation, NoSuchJobError) as error:
         raise JobGone() from error
     except redis.RedisError as error:
         raise QueueUnavailable() from error
-    audit.record(by, "job.remove", "job", job_id, before=letter.as_audit())
     return letter
 
 

@@ -17,25 +17,10 @@ from portal.extensions import db
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer, Item, place_order
 from portal.storage import get_storage
+from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
 
-GOOD_REPORT = {
-    "title": "Digital by default",
-    "slug": "digital-by-default",
-    "series": "Modern public services",
-    "summary": "First paragraph.\n\nSecond paragraph.",
-    "contents": "Leadership\nCase studies",
-    "published_on": ["14", "2", "2006"],
-    "is_published": "y",
-}
-GOOD_FORMAT = {
-    "price": "145.00",
-    "subscriber_price": "0",
-    "vat_rate": "0",
-    "free_copies": "2",
-    "stock": "250",
-    "postage": "3.50",
-    "download_limit": "10",
-}
+GOOD_REPORT = REPORT_FORM
+GOOD_FORMAT = FORMAT_FORM
 
 
 def _pdf() -> bytes:

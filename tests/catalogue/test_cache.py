@@ -12,25 +12,10 @@ from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer, Delivery, Item, place_order
+from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
 
-REPORT = {
-    "title": "Digital by default",
-    "slug": "digital-by-default",
-    "series": "Modern public services",
-    "summary": "First paragraph.\n\nSecond paragraph.",
-    "contents": "Leadership\nCase studies",
-    "published_on": ["14", "2", "2006"],
-    "is_published": "y",
-}
-FORMAT = {
-    "price": "145.00",
-    "subscriber_price": "0",
-    "vat_rate": "0",
-    "free_copies": "2",
-    "stock": "250",
-    "postage": "3.50",
-    "download_limit": "10",
-}
+REPORT = REPORT_FORM
+FORMAT = FORMAT_FORM
 
 
 @pytest.fixture
