@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Callable
 
 from flask import Flask, Response, abort, current_app, g, request
+from flask_wtf.csrf import generate_csrf
 
 from portal.storage import download_origin
 
@@ -15,23 +16,32 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-#: Stands for the nonce in a page drawn once and served to many (``drawn_for_reuse``).
+#: Stand for the nonce and the CSRF token in a page drawn once and served to many
+#: (``drawn_for_reuse``): neither is a value the portal would ever issue.
 _NONCE_STAND_IN = "nonce-of-this-response"
+_CSRF_STAND_IN = "csrf-token-of-this-visitor"
 
 
 def drawn_for_reuse(draw: Callable[[], str]) -> str:
-    """Draw a page that will be served to other visitors too, with a stand-in for the nonce:
-    ``reused`` gives each response its own."""
+    """Draw a page that will be served to other visitors too, with stand-ins for the nonce and
+    the CSRF token of its forms: ``reused`` gives each response its own."""
+    csrf_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     g.csp_nonce = _NONCE_STAND_IN
+    setattr(g, csrf_field, _CSRF_STAND_IN)  # what Flask-WTF's generate_csrf returns if set
     try:
         return draw()
     finally:
         g.pop("csp_nonce", None)
+        g.pop(csrf_field, None)
 
 
 def reused(page: str) -> str:
-    """A page from ``drawn_for_reuse``, with this response's own nonce."""
-    return page.replace(_NONCE_STAND_IN, csp_nonce())
+    """A page from ``drawn_for_reuse``, with this response's own nonce and, where the page has a
+    form, this visitor's own CSRF token (which starts their session, as drawing it would)."""
+    page = page.replace(_NONCE_STAND_IN, csp_nonce())
+    if _CSRF_STAND_IN in page:
+        page = page.replace(_CSRF_STAND_IN, generate_csrf())
+    return page
 
 
 def _set_security_headers(response: Response) -> Response:

@@ -155,7 +155,10 @@ def test_downgrade_one_step_and_upgrade_again(migrations_app):
     at_head = _schema(migrations_app)
     _migrate(migrations_app, "-1", down=True)
     assert _current_revision(migrations_app) == REVISIONS[-2]
-    assert _schema(migrations_app) != at_head  # the step back really took something away
+    if migrations_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # The step back really took something away (the newest revision, an index, is made on
+        # PostgreSQL only: on SQLite this checks the round trip alone).
+        assert _schema(migrations_app) != at_head
     _migrate(migrations_app)
     assert _current_revision(migrations_app) == HEAD
     assert _schema(migrations_app) == at_head

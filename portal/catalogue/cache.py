@@ -14,6 +14,11 @@ folder (shared by the workers of one machine). A process that finds a token it h
 its copy. Entries also expire after ``CATALOGUE_CACHE_SECONDS`` (60 by default; 0 turns the cache
 off), a backstop for changes made outside the ORM (plain SQL in a console).
 
+Reading the token is a round trip to Redis (or a file read) on every page, about a fifth of the
+catalogue list's time; so a process asks again at most every ``CATALOGUE_CHECK_SECONDS`` (1 by
+default; 0 asks on every read). Another process's edit shows here within that second; the process
+that made the edit drops its own copy at once.
+
 A reader takes the token *before* reading the database, so a copy read just before an edit is
 filed under the old token, which nobody asks for again once the edit's new token is out.
 """
@@ -184,24 +189,38 @@ class CatalogueCache:
         generation: RedisGeneration | FileGeneration,
         seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        check_every: float = 0,
     ):
         self.generation = generation
         self.seconds = seconds
+        self.check_every = check_every
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
+        self._checked_at: float | None = None  # when the token was last read (clock seconds)
         self._entries: dict[str, tuple[float, object]] = {}
+
+    def _current_token(self, now: float) -> str:
+        """The generation token: read again when the last reading is ``check_every`` old."""
+        with self._lock:
+            checked_at, token = self._checked_at, self._token
+        if token is not None and checked_at is not None and now - checked_at < self.check_every:
+            return token
+        token = self.generation.current()
+        with self._lock:
+            self._checked_at = now
+        return token
 
     def get(self, key: str, load: Callable[[], T]) -> T:
         """The cached value of ``key``, or ``load()`` (kept for the current generation)."""
         if self.seconds <= 0 or db.session.info.get(_CHANGED):
             return load()  # off, or this transaction's own uncommitted edits must show
+        now = self._clock()
         try:
-            token = self.generation.current()
+            token = self._current_token(now)
         except Exception:  # Redis unreachable: the database still answers
             log.warning("catalogue cache: generation unavailable; reading the database")
             return load()
-        now = self._clock()
         with self._lock:
             if token != self._token:
                 self._token, self._entries = token, {}
@@ -211,13 +230,18 @@ class CatalogueCache:
         value = load()
         with self._lock:
             if token == self._token:  # a newer generation arrived meanwhile: keep nothing
+                self._entries = {  # out-of-date entries go, so pages kept per day and per
+                    k: entry  # stock level do not pile up
+                    for k, entry in self._entries.items()
+                    if now - entry[0] < self.seconds
+                }
                 self._entries[key] = (now, value)
         return value
 
     def changed(self) -> None:
         """Tell every process the catalogue changed (after the commit)."""
         with self._lock:
-            self._token, self._entries = None, {}
+            self._token, self._checked_at, self._entries = None, None, {}
         try:
             self.generation.replace()
         except Exception:
@@ -230,7 +254,8 @@ def init_app(app: Flask) -> None:
         generation = RedisGeneration(app.config["REDIS_URL"])
     else:
         generation = FileGeneration(Path(app.instance_path) / "catalogue-generation")
-    app.extensions["catalogue_cache"] = CatalogueCache(generation, seconds)
+    check_every = float(app.config.get("CATALOGUE_CHECK_SECONDS", 1))
+    app.extensions["catalogue_cache"] = CatalogueCache(generation, seconds, check_every=check_every)
 
 
 def _cache() -> CatalogueCache:

@@ -1,7 +1,7 @@
 """The public catalogue: the list of reports and one report's page (where formats go in the
 basket)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal import pricing
@@ -36,9 +36,11 @@ def report_detail(slug: str):
     report = cache.published_report(slug)
     if report is None:
         abort(404)
-    form = AddToBasketForm()
+    # The form is made only for an answer: making it issues a CSRF token, which starts a session,
+    # and a visitor without one is served the page drawn for all such visitors (below).
+    form = AddToBasketForm() if request.method == "POST" else None
     error = None
-    if form.is_submitted():
+    if form is not None:
         error = _add_to_basket(report, form)
         if error is None:
             return redirect(url_for("basket.show"))
@@ -47,18 +49,30 @@ def report_detail(slug: str):
     person = person_for(current_user, today)
     quotes, stock = orders.quotes_and_stock(person, report.formats, today)
     formats = [f.with_stock(stock.get(f.id)) for f in report.formats]
-    pdf = next((f for f in formats if f.kind is FormatKind.PDF), None)
-    return render_template(
-        "catalogue/report_detail.html",
-        report=report,
-        formats=formats,
-        person=person,
-        quotes=quotes,
-        why_not_subscriber=pricing.subscription_reason(person, today),
-        one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
-        error=error,
-        entered_quantity=form.quantity.raw_data[0] if error and form.quantity.raw_data else None,
-    ), (400 if error else 200)
+
+    entered = form.quantity.raw_data if error and form is not None else None
+
+    def draw() -> str:
+        pdf = next((f for f in formats if f.kind is FormatKind.PDF), None)
+        return render_template(
+            "catalogue/report_detail.html",
+            report=report,
+            formats=formats,
+            person=person,
+            quotes=quotes,
+            why_not_subscriber=pricing.subscription_reason(person, today),
+            one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
+            error=error,
+            entered_quantity=entered[0] if entered else None,
+        )
+
+    if error is not None or current_user.is_authenticated or session:
+        return draw(), (400 if error else 200)
+    # A visitor with no session sees what every such visitor sees of this report on this day
+    # with its formats in or out of stock: drawn once per catalogue, day and stock state.
+    in_stock = "".join("1" if f.in_stock else "0" for f in formats)
+    name = f"report:{report.slug}:{today.isoformat()}:{in_stock}"
+    return reused(cache.page(name, lambda: drawn_for_reuse(draw)))
 
 
 def _add_to_basket(

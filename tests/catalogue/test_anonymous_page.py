@@ -1,9 +1,13 @@
-"""The report list as a visitor without a session sees it is drawn once per catalogue: each
-response still has its own nonce, and the page changes with the catalogue."""
+"""The report list and a report's page as a visitor without a session sees them are drawn once
+per catalogue (the report page per stock state too): each response still has its own nonce and
+form token, and the page changes with the catalogue and the stock."""
 
 import re
 
-from portal.catalogue.models import Report
+from sqlalchemy import update
+
+from portal.catalogue.cache import STOCK_ONLY
+from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.extensions import db
 
 
@@ -41,3 +45,63 @@ def test_a_signed_in_visitor_gets_their_own_page(client, auth, create_user, crea
     auth.sign_in(create_user().email)
     page = client.get("/reports").get_data(as_text=True)
     assert "Sign out" in page and "Digital by default" in page
+
+
+def _csrf_token(response) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+def test_each_visitor_of_a_report_page_gets_their_own_nonce_and_form_token(app, create_report):
+    report = create_report()
+    first = app.test_client().get(f"/reports/{report.slug}")
+    second = app.test_client().get(f"/reports/{report.slug}")
+    nonce, allowed = _nonce(first)
+    other, other_allowed = _nonce(second)
+    assert nonce == allowed and other == other_allowed and nonce != other
+    assert _csrf_token(first) != _csrf_token(second)
+    assert "of-this" not in first.get_data(as_text=True)  # no stand-in left behind
+
+
+def test_the_form_token_of_a_reused_report_page_works(app, create_report):
+    report = create_report()
+    visitor = app.test_client()
+    page = visitor.get(f"/reports/{report.slug}")
+    app.test_client().get(f"/reports/{report.slug}")  # another visitor between page and post
+    pdf = next(f for f in report.formats if f.kind is FormatKind.PDF)
+    added = visitor.post(
+        f"/reports/{report.slug}", data={"csrf_token": _csrf_token(page), "format_id": pdf.id}
+    )
+    assert added.status_code == 302 and added.location.endswith("/basket")
+    assert report.title in visitor.get("/basket").get_data(as_text=True)
+
+
+def test_a_stranger_cannot_post_with_another_visitors_token(app, create_report):
+    report = create_report()
+    token = _csrf_token(app.test_client().get(f"/reports/{report.slug}"))
+    pdf = next(f for f in report.formats if f.kind is FormatKind.PDF)
+    refused = app.test_client().post(
+        f"/reports/{report.slug}", data={"csrf_token": token, "format_id": pdf.id}
+    )
+    assert refused.status_code == 400
+
+
+def test_a_report_page_shows_printed_copies_running_out(app, create_report):
+    report = create_report()
+    printed = next(f for f in report.formats if f.kind is FormatKind.PRINT)
+    assert "out of stock" not in app.test_client().get(f"/reports/{report.slug}").text
+    with app.app_context():
+        db.session.execute(  # as an order taking the last copies does: the cache is kept
+            update(ReportFormat)
+            .where(ReportFormat.id == printed.id)
+            .values(stock=0)
+            .execution_options(**STOCK_ONLY)
+        )
+        db.session.commit()
+    assert "out of stock" in app.test_client().get(f"/reports/{report.slug}").text
+
+
+def test_a_signed_in_visitor_gets_their_own_report_page(client, auth, create_user, create_report):
+    report = create_report()
+    assert "Sign out" not in client.get(f"/reports/{report.slug}").text
+    auth.sign_in(create_user().email)
+    assert "Sign out" in client.get(f"/reports/{report.slug}").text

@@ -189,6 +189,47 @@ def test_entries_expire(tmp_path, ctx):
     assert catalogue.get("reports", lambda: "third") == "third"
 
 
+def test_another_process_edit_shows_within_the_check_interval(tmp_path, ctx):
+    now = [1000.0]
+    path = tmp_path / "generation"
+    here = cache.CatalogueCache(cache.FileGeneration(path), 60, lambda: now[0], check_every=1)
+    there = cache.CatalogueCache(cache.FileGeneration(path), 60, lambda: now[0], check_every=1)
+    assert here.get("reports", lambda: "before") == "before"
+    there.changed()  # another process commits an edit
+    now[0] += 0.5
+    assert here.get("reports", lambda: "after") == "before"  # the token is not read again yet
+    now[0] += 0.6
+    assert here.get("reports", lambda: "after") == "after"
+
+
+def test_an_edit_in_this_process_shows_at_once_whatever_the_check_interval(tmp_path, ctx):
+    now = [1000.0]
+    catalogue = cache.CatalogueCache(
+        cache.FileGeneration(tmp_path / "generation"), 60, lambda: now[0], check_every=1
+    )
+    assert catalogue.get("reports", lambda: "before") == "before"
+    catalogue.changed()
+    assert catalogue.get("reports", lambda: "after") == "after"
+
+
+def test_the_token_is_read_once_per_check_interval(tmp_path, ctx):
+    now = [1000.0]
+    reads = []
+
+    class CountedGeneration(cache.FileGeneration):
+        def current(self) -> str:
+            reads.append(now[0])
+            return super().current()
+
+    catalogue = cache.CatalogueCache(
+        CountedGeneration(tmp_path / "generation"), 60, lambda: now[0], check_every=1
+    )
+    for tenth in range(20):  # two seconds of reads, ten a second
+        now[0] = 1000 + tenth / 10
+        catalogue.get("reports", lambda: "value")
+    assert reads == [1000.0, 1001.0]
+
+
 def test_orders_taking_stock_keep_the_cache(app, client, shown, count_queries):
     printed = next(f for f in shown.formats if f.kind is FormatKind.PRINT)
     with app.app_context():
