@@ -87,6 +87,12 @@ class Config:
     # The queue's name in Redis; tests use their own.
     JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME", "portal")
 
+    # The public catalogue, cached in each process (portal/catalogue/cache.py): how long a copy is
+    # kept at most (0: no cache), and how often a process asks whether another changed it (0: on
+    # every page; an edit always shows at once in the process that saved it).
+    CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 60)
+    CATALOGUE_CHECK_SECONDS = _int("CATALOGUE_CHECK_SECONDS", 1)
+
     # Rate limits (Flask-Limiter; the limits themselves are in portal/limits.py). One process
     # counts in memory; several app servers share a count in Redis (REDIS_URL, unless this names
     # another store).
