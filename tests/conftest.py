@@ -252,6 +252,14 @@ def auth(client, post_form):
     return AuthActions(client, post_form)
 
 
+@pytest.fixture
+def admin(create_user, auth):
+    """An administrator, signed in on ``client`` (second factor included)."""
+    user = create_user(is_admin=True)
+    auth.sign_in(user.email)
+    return user
+
+
 def persist(app, obj, *relationships: str):
     """Add ``obj`` and make it visible to the test's requests.
 

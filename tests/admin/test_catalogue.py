@@ -41,13 +41,6 @@ def _encrypted_pdf() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def admin(auth, create_user):
-    user = create_user(is_admin=True)
-    auth.sign_in(user.email)
-    return user
-
-
 def _audit(app, action):
     with app.app_context():
         return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()

@@ -105,13 +105,6 @@ def known_orders(place, create_organisation):
     }
 
 
-@pytest.fixture
-def admin(auth, create_user):
-    user = create_user(is_admin=True, email="admin@socitm.example")
-    auth.sign_in(user.email)
-    return user
-
-
 def test_guests_are_sent_to_sign_in(client):
     response = client.get("/admin/dashboard")
     assert response.status_code == 302

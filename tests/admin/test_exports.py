@@ -20,13 +20,6 @@ JULY_1 = "?from=2026-07-01&to=2026-07-01"
 
 
 @pytest.fixture
-def admin(auth, create_user):
-    user = create_user(is_admin=True, email="admin@socitm.example")
-    auth.sign_in(user.email)
-    return user
-
-
-@pytest.fixture
 def place(app, create_report):
     """Place an order at a given UTC moment: ``pdf`` and ``printed`` copies of one report."""
     report = create_report(

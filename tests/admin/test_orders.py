@@ -73,13 +73,6 @@ def make_order(app, create_report):
     return make
 
 
-@pytest.fixture
-def admin(create_user, auth):
-    user = create_user(is_admin=True)
-    auth.sign_in(user.email)
-    return user
-
-
 def load(app, reference: str):
     """The order as it is in the database now (detached, lines loaded)."""
     with app.app_context():

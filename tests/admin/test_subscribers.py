@@ -27,13 +27,6 @@ LAST_YEAR = (date(2020, 4, 1), date(2021, 3, 31))
 
 
 @pytest.fixture
-def admin(create_user, auth):
-    user = create_user(is_admin=True, email="boss@socitm.example")
-    auth.sign_in(user.email)
-    return user
-
-
-@pytest.fixture
 def leeds(create_organisation):
     return create_organisation(
         name="Leeds City Council", domain="leeds.gov.uk", subscribed=THIS_YEAR

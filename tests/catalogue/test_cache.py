@@ -19,13 +19,6 @@ FORMAT = FORMAT_FORM
 
 
 @pytest.fixture
-def admin(auth, create_user):
-    user = create_user(is_admin=True)
-    auth.sign_in(user.email)
-    return user
-
-
-@pytest.fixture
 def shown(client, create_report):
     """A published report, its pages already viewed (so cached)."""
     report = create_report(slug="digital-by-default", title="Old title")

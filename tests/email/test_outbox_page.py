@@ -11,13 +11,6 @@ from portal.email_models import OutboxStatus
 URL = "/admin/emails"
 
 
-@pytest.fixture
-def admin(create_user, auth):
-    user = create_user(is_admin=True)
-    auth.sign_in(user.email)
-    return user
-
-
 def _subjects(response) -> list[str]:
     return re.findall(r"Email number \d+", response.get_data(as_text=True))
 

@@ -15,13 +15,6 @@ def fails_for_order_line(line_id: int) -> None:
 
 
 @pytest.fixture
-def admin(create_user, auth):
-    person = create_user(is_admin=True)
-    auth.sign_in(person.email)
-    return person
-
-
-@pytest.fixture
 def dead_letter(app, run_jobs):
     with app.app_context():
         enqueue(fails_for_order_line, 12)

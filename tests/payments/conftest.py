@@ -1,9 +1,11 @@
 """Card payments are tested against the offline Stripe stand-in, with the real SDK. The stand-in
 delivers its webhooks to this suite's application, served on a loopback port."""
 
+import json
 import threading
 
 import pytest
+import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -45,6 +47,38 @@ def standin(live_portal):
     running = start(webhook_url=f"{live_portal}/stripe/webhook")
     yield running
     running.stop()
+
+
+@pytest.fixture
+def held_completed_event(standin):
+    """Pay a Checkout Session at the stand-in without delivering its webhook; returns the
+    ``checkout.session.completed`` event it holds, for a test to deliver itself."""
+
+    def pay(session_id: str) -> dict:
+        standin.hold()
+        standin.pay(session_id)
+        [event] = standin.events("checkout.session.completed")
+        return event["event"]
+
+    return pay
+
+
+def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
+    """The body of ``payload`` and the headers Stripe would send it with, signed with ``secret``."""
+    body = json.dumps(payload)
+    signature = stripe.WebhookSignature.generate_signature_header(body, secret)
+    return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
+
+
+@pytest.fixture
+def post_webhook(client, standin):
+    """POST ``payload`` to the webhook through the test client, signed as Stripe signs it."""
+
+    def post(payload: dict):
+        body, headers = signed_webhook(payload, standin.webhook_secret)
+        return client.post("/stripe/webhook", data=body, headers=headers)
+
+    return post
 
 
 @pytest.fixture(autouse=True)

@@ -1,16 +1,14 @@
 """Paying by card through Stripe Checkout (the stand-in): exactly once, whatever Stripe's events
 do, and never because a browser came back to the success page."""
 
-import json
-
 import pytest
-import stripe
 from sqlalchemy import select
 
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders.models import OrderState
 from portal.payments.models import AttemptStatus, StripeEvent
+from tests.payments.conftest import signed_webhook
 
 
 def _session_id(response) -> str:
@@ -179,11 +177,6 @@ def test_stripe_unreachable_keeps_the_order_to_pay_later(app, checkout, stored, 
     assert order is not None and order.state is OrderState.PENDING_PAYMENT
 
 
-def _signed(payload: dict, secret: str) -> tuple[bytes, str]:
-    body = json.dumps(payload)
-    return body.encode(), stripe.WebhookSignature.generate_signature_header(body, secret)
-
-
 @pytest.mark.parametrize(
     "signature", [None, "", "t=1,v1=deadbeef", "nonsense", "t=99999999999,v1=00"]
 )
@@ -195,7 +188,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(app, client, signature):
         assert db.session.scalars(select(StripeEvent)).all() == []
 
 
-def test_events_that_are_not_ours_are_acknowledged_and_ignored(app, client, standin):
+def test_events_that_are_not_ours_are_acknowledged_and_ignored(post_webhook):
     for payload in (
         {
             "id": "evt_other",
@@ -210,40 +203,23 @@ def test_events_that_are_not_ours_are_acknowledged_and_ignored(app, client, stan
             "data": {"object": {"id": "cs_test_not_ours", "object": "checkout.session"}},
         },
     ):
-        body, signature = _signed(payload, standin.webhook_secret)
-        response = client.post(
-            "/stripe/webhook",
-            data=body,
-            headers={"Stripe-Signature": signature},
-            content_type="application/json",
-        )
-        assert response.status_code == 200
+        assert post_webhook(payload).status_code == 200
 
 
 def test_a_database_failure_mid_webhook_asks_stripe_to_retry(
-    app, client, checkout, standin, stored, monkeypatch
+    app, checkout, standin, stored, monkeypatch, held_completed_event, post_webhook
 ):
     from sqlalchemy.exc import OperationalError
 
     from portal.orders import states
 
-    session_id = _session_id(checkout(printed=0))
-    standin.hold()
-    standin.pay(session_id)
-    [event] = standin.events("checkout.session.completed")
-    body = json.dumps(event["event"])
-    signature = stripe.WebhookSignature.generate_signature_header(body, standin.webhook_secret)
+    event = held_completed_event(_session_id(checkout(printed=0)))
 
     def failing(*args, **kwargs):
         raise OperationalError("UPDATE orders", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(states, "mark_fulfilled", failing)
-    response = client.post(
-        "/stripe/webhook",
-        data=body,
-        headers={"Stripe-Signature": signature},
-        content_type="application/json",
-    )
+    response = post_webhook(event)
     assert response.status_code == 500
     order = stored.order()
     assert order.state is OrderState.PENDING_PAYMENT  # nothing half-written
@@ -254,12 +230,7 @@ def test_a_database_failure_mid_webhook_asks_stripe_to_retry(
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", standin.url)
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", standin.secret_key)
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
-    retried = client.post(
-        "/stripe/webhook",
-        data=body,
-        headers={"Stripe-Signature": signature},
-        content_type="application/json",
-    )
+    retried = post_webhook(event)
     assert retried.status_code == 200
     assert stored.order().state is OrderState.FULFILLED
 
@@ -267,29 +238,20 @@ def test_a_database_failure_mid_webhook_asks_stripe_to_retry(
 @pytest.mark.postgres_only
 @pytest.mark.real_transactions
 def test_the_same_event_from_two_threads_at_once_fulfils_once(
-    live_portal, checkout, standin, stored, outbox
+    live_portal, checkout, standin, stored, outbox, held_completed_event
 ):
     """Two deliveries race: the unique event id and the order's row lock let one through."""
     import threading
     import urllib.request
 
-    session_id = _session_id(checkout(printed=0))
-    standin.hold()
-    standin.pay(session_id)
-    [event] = standin.events("checkout.session.completed")
-    body = json.dumps(event["event"]).encode()
-    signature = stripe.WebhookSignature.generate_signature_header(
-        body.decode(), standin.webhook_secret
-    )
+    event = held_completed_event(_session_id(checkout(printed=0)))
+    body, headers = signed_webhook(event, standin.webhook_secret)
     barrier = threading.Barrier(2)
     statuses = []
 
     def deliver():
         request = urllib.request.Request(
-            f"{live_portal}/stripe/webhook",
-            data=body,
-            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
-            method="POST",
+            f"{live_portal}/stripe/webhook", data=body.encode(), headers=headers, method="POST"
         )
         barrier.wait(timeout=10)
         with urllib.request.urlopen(request, timeout=30) as response:

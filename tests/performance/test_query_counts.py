@@ -137,13 +137,6 @@ def test_adding_to_the_basket_runs_the_same_queries_whatever_is_in_it(
 # Administration
 
 
-@pytest.fixture
-def admin(create_user, auth):
-    user = create_user(is_admin=True)
-    auth.sign_in(user.email)
-    return user
-
-
 @pytest.mark.parametrize("orders", [1, 20])
 def test_the_admin_order_list_runs_the_same_queries_for_1_or_20_orders(
     client, admin, create_report, orders_for, count_queries, orders
