@@ -31,6 +31,24 @@ def _page(client, path="/reports/digital-by-default") -> str:
     return client.get(path).get_data(as_text=True)
 
 
+def _order_printed_copies(app, report, copies):
+    """A guest orders ``copies(stock)`` printed copies of ``report`` (taking stock); returns the
+    printed format."""
+    printed = next(f for f in report.formats if f.kind is FormatKind.PRINT)
+    with app.app_context():
+        chosen = db.session.get(ReportFormat, printed.id)
+        place_order(
+            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
+            pricing.GUEST,
+            [Item(chosen, copies(chosen.stock))],
+            report.published_on,
+            PaymentMethod.CARD,
+            delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
+        )
+        db.session.commit()
+    return printed
+
+
 def test_an_edited_report_shows_at_once_everywhere(client, post_form, admin, shown):
     post_form("/admin/reports/digital-by-default/edit", {**REPORT, "title": "New title"})
     for path in ("/", "/reports", "/reports/digital-by-default"):
@@ -72,18 +90,7 @@ def test_stock_set_by_an_administrator_shows_at_once(client, post_form, admin, s
 
 
 def test_stock_taken_by_orders_is_read_live(app, client, shown):
-    printed = next(f for f in shown.formats if f.kind is FormatKind.PRINT)
-    with app.app_context():
-        chosen = db.session.get(ReportFormat, printed.id)
-        place_order(
-            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
-            pricing.GUEST,
-            [Item(chosen, chosen.stock)],  # the last copies
-            shown.published_on,
-            PaymentMethod.CARD,
-            delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
-        )
-        db.session.commit()
+    printed = _order_printed_copies(app, shown, lambda stock: stock)  # the last copies
     assert "out of stock" in _page(client)
     response = client.post(
         "/reports/digital-by-default",
@@ -224,18 +231,7 @@ def test_the_token_is_read_once_per_check_interval(tmp_path, ctx):
 
 
 def test_orders_taking_stock_keep_the_cache(app, client, shown, count_queries):
-    printed = next(f for f in shown.formats if f.kind is FormatKind.PRINT)
-    with app.app_context():
-        chosen = db.session.get(ReportFormat, printed.id)
-        place_order(
-            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
-            pricing.GUEST,
-            [Item(chosen, 1)],
-            shown.published_on,
-            PaymentMethod.CARD,
-            delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
-        )
-        db.session.commit()
+    _order_printed_copies(app, shown, lambda stock: 1)
     with count_queries() as ran:
         client.get("/reports")
     assert ran == []  # stock is not in the cache: nothing to drop
