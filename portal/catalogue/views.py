@@ -1,6 +1,8 @@
 """The public catalogue: the list of reports and one report's page (where formats go in the
 basket)."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -25,10 +27,7 @@ def report_list():
     def draw() -> str:
         return render_template("catalogue/report_list.html", reports=cache.published_reports())
 
-    if current_user.is_authenticated or session:
-        return draw()  # their own page: their account links, a message flashed to them
-    # A visitor with no session sees what every such visitor sees: drawn once per catalogue.
-    return reused(cache.page("report_list", lambda: drawn_for_reuse(draw)))
+    return _page_for_visitor("report_list", draw)
 
 
 @bp.route("/reports/<slug>", methods=["GET", "POST"])
@@ -66,12 +65,20 @@ def report_detail(slug: str):
             entered_quantity=entered[0] if entered else None,
         )
 
-    if error is not None or current_user.is_authenticated or session:
-        return draw(), (400 if error else 200)
-    # A visitor with no session sees what every such visitor sees of this report on this day
-    # with its formats in or out of stock: drawn once per catalogue, day and stock state.
+    if error is not None:
+        return draw(), 400
+    # What a visitor without a session sees of this report depends on the day and on which of
+    # its formats are in stock.
     in_stock = "".join("1" if f.in_stock else "0" for f in formats)
-    name = f"report:{report.slug}:{today.isoformat()}:{in_stock}"
+    return _page_for_visitor(f"report:{report.slug}:{today.isoformat()}:{in_stock}", draw)
+
+
+def _page_for_visitor(name: str, draw: Callable[[], str]) -> str:
+    """``draw()`` for someone signed in or with a session: their own page (their account links,
+    a message flashed to them). A visitor without one sees what every such visitor sees: the
+    page kept as ``name`` with the catalogue, drawn once, with their own nonce and form token."""
+    if current_user.is_authenticated or session:
+        return draw()
     return reused(cache.page(name, lambda: drawn_for_reuse(draw)))
 
 

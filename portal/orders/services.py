@@ -185,12 +185,13 @@ def quotes_and_stock(
         query = query.add_columns(used.c.copies).outerjoin(
             used, used.c.report_format_id == ReportFormat.id
         )
-    live = {row[0]: row[1:] for row in db.session.execute(query)}
-    quotes = {}
-    for f in formats:
-        copies = live.get(f.id, (None, 0))[1:]
-        quotes[f.id] = pricing.quote(person, f, 1, today, int(copies[0] or 0) if copies else 0)
-    return quotes, {format_id: row[0] for format_id, row in live.items()}
+    stock: dict[int, int | None] = {}
+    used: dict[int, int] = {}
+    for format_id, in_stock, *copies in db.session.execute(query):
+        stock[format_id] = in_stock
+        used[format_id] = int(copies[0] or 0) if copies else 0
+    quotes = {f.id: pricing.quote(person, f, 1, today, used.get(f.id, 0)) for f in formats}
+    return quotes, stock
 
 
 def _subscribing_organisation(person: pricing.Person, today: date) -> int | None:

@@ -89,7 +89,9 @@ def memberships_for_email(email: str) -> list[Membership]:
     periods: dict[int, list[tuple[date, date]]] = {}
     ranks: dict[int, tuple[int, str]] = {}  # named member first, then the most specific domain
     for organisation_id, domain, name, starts_on, ends_on in rows:
-        rank = (0, "named member") if domain is None else (1 + suffixes.index(domain), "")
+        rank = (
+            (0, "named member") if domain is None else (1 + suffixes.index(domain), "email domain")
+        )
         ranks[organisation_id] = min(ranks.get(organisation_id, rank), rank)
         names[organisation_id] = name
         found = periods.setdefault(organisation_id, [])
@@ -100,7 +102,7 @@ def memberships_for_email(email: str) -> list[Membership]:
             organisation_id=organisation_id,
             organisation_name=names[organisation_id],
             periods=tuple(periods[organisation_id]),
-            matched_by=how or "email domain",
+            matched_by=how,
         )
         for organisation_id, (_, how) in sorted(ranks.items(), key=lambda item: item[1][0])
     ]
