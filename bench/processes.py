@@ -1,81 +1,19 @@
-"""The servers ``make bench`` starts, and what it reads about them and about the machine.
+"""How ``make bench`` runs gunicorn, and what it reads about the servers and about the machine.
 
-Every process is started in its own process group by ``Processes.start`` and stopped, group and
-all, by ``Processes.stop_all`` (called from a ``finally``), so nothing outlives the bench even when
-a scenario fails.
+The servers themselves are started and stopped by ``process_group.Processes`` (``stop_all`` is
+called from a ``finally``), so nothing outlives the bench even when a scenario fails.
 """
 
 from __future__ import annotations
 
 import os
 import platform
-import signal
-import socket
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def wait_for_port(
-    port: int, seconds: float = 30.0, process: subprocess.Popen | None = None
-) -> None:
-    """Return once something accepts connections on 127.0.0.1:``port``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listening on port {port} after {seconds:.0f} s")
-
-
-@dataclass
-class Processes:
-    """The processes started for one bench run; their output goes to files in ``log_dir``."""
-
-    log_dir: Path
-    started: list[subprocess.Popen] = field(default_factory=list)
-
-    def start(
-        self, name: str, command: list[str], env: dict[str, str], port: int
-    ) -> subprocess.Popen:
-        """Start ``command`` (output to ``<log_dir>/<name>.log``) and wait for ``port``."""
-        log = (self.log_dir / f"{name}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 (our own commands)
-            command,
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.started.append(process)
-        try:
-            wait_for_port(port, process=process)
-        except RuntimeError as error:
-            raise RuntimeError(f"{name} did not start ({error}); see {log.name}") from None
-        return process
-
-    def stop_all(self) -> None:
-        """Stop everything started, newest first: SIGTERM to each group, then SIGKILL."""
-        for process in reversed(self.started):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in reversed(self.started):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        self.started.clear()
 
 
 def gunicorn_command(app: str, port: int, workers: int = 2, chdir: str | None = None) -> list[str]:

@@ -30,7 +30,6 @@ from client import Browser  # noqa: E402
 from dataset import Database, load_portal_data  # noqa: E402
 from processes import (  # noqa: E402
     BIN,
-    Processes,
     gunicorn_command,
     machine,
     status_kib,
@@ -52,6 +51,8 @@ from scenarios import (  # noqa: E402
 )
 from statements import count_statements  # noqa: E402
 from webhook_burst import webhook_burst  # noqa: E402
+
+from process_group import Processes  # noqa: E402
 
 #: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18000"))

@@ -18,13 +18,9 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 
+from process_group import Processes
 from tests.email.helpers import Inbox
-from tests.scaleout.processes import (
-    Processes,
-    port_is_free,
-    run,
-    wait_until_answers,
-)
+from tests.scaleout.processes import port_is_free, run, wait_until_answers
 from tests.scratch_database import scratch_database
 
 DATABASE_SERVER = os.environ.get(

@@ -1,8 +1,6 @@
-"""Starting and stopping the servers of the scale-out test: each in its own process group, its
-output in a log file, every wait bounded."""
+"""Commands, ports and waits of the scale-out test, every wait bounded. The servers themselves
+are started and stopped by ``process_group.Processes``."""
 
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -10,71 +8,12 @@ from pathlib import Path
 
 import requests
 
+from process_group import Processes
+
 ROOT = Path(__file__).resolve().parents[2]
 # How long a server may take to start on a busy machine, and a request to answer.
 START_SECONDS = 60
 REQUEST_SECONDS = 30
-
-
-class Processes:
-    """The processes started for one run; ``stop_all`` ends every one of them (and their
-    children: gunicorn's workers), newest first."""
-
-    def __init__(self, logs: Path):
-        self.logs = logs
-        self.started: list[tuple[str, subprocess.Popen]] = []
-
-    def __enter__(self) -> "Processes":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop_all()
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = (self.logs / f"{name}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - our own commands, no shell
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group, so its children stop with it
-        )
-        log.close()
-        self.started.append((name, process))
-        return process
-
-    def check_running(self) -> None:
-        """Fail, with the end of its log, when a started process has exited."""
-        for name, process in self.started:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited with {process.returncode}:\n{self.log_tail(name)}"
-                )
-
-    def log_tail(self, name: str, lines: int = 40) -> str:
-        path = self.logs / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop_all(self) -> None:
-        for _name, process in reversed(self.started):
-            _stop(process)
-        self.started.clear()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def run(argv: list[str], env: dict[str, str], timeout: float = 120) -> str:
