@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,54 @@ def worker_pids(master: int) -> list[int]:
     """The pids of a gunicorn master's workers (its children)."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [int(pid) for pid in children]
+
+
+class WorkerWatch:
+    """Readings of a gunicorn master's workers (CPU time, peak resident memory), taken every
+    ``every`` seconds in a thread from entering to leaving: gunicorn replaces a worker after
+    ``max_requests``, perhaps right after the request being measured, and a worker that exits
+    keeps its last reading. Peaks are reset (``reset_peak_memory``) on entering."""
+
+    def __init__(self, master: int, every: float = 0.02):
+        self.master, self.every = master, every
+        self.first: dict[int, tuple[int, int]] = {}  # pid: (CPU ticks, VmRSS KiB) when first seen
+        self.last: dict[int, tuple[int, int]] = {}  # pid: (CPU ticks, VmHWM KiB) when last seen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> WorkerWatch:
+        for pid in worker_pids(self.master):
+            reset_peak_memory(pid)
+        self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._read()
+
+    def busiest(self) -> int:
+        """The worker whose CPU time grew most: the one that served a lone request."""
+        return max(self.last, key=lambda pid: self.last[pid][0] - self.first[pid][0])
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            pids = worker_pids(self.master)
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                ticks, rss = cpu_ticks(pid), status_kib(pid, "VmRSS")
+                peak = status_kib(pid, "VmHWM")
+            except (OSError, KeyError):  # exited meanwhile
+                continue
+            self.first.setdefault(pid, (ticks, rss))
+            self.last[pid] = (ticks, peak)
 
 
 def status_kib(pid: int, key: str) -> int:

@@ -19,7 +19,7 @@ import requests
 from client import USER_AGENT, Browser
 from dataset import BenchData
 from load import Load, measure, script
-from processes import ROOT, cpu_ticks, reset_peak_memory, status_kib, worker_pids
+from processes import ROOT, WorkerWatch
 from profiles import sampling
 
 #: The portal's static folder (served by its own /static route). A fresh clone has none until the
@@ -163,17 +163,13 @@ def admin_order_list(bench: Bench) -> Row:
 def csv_export(bench: Bench) -> Row:
     """One administrator downloads the whole orders export; the worker that served it is the one
     whose CPU time grew most, and its peak resident memory (VmHWM, reset just before) is read."""
-    workers = worker_pids(bench.master_pid)
-    for pid in workers:
-        reset_peak_memory(pid)
-    before = {pid: (cpu_ticks(pid), status_kib(pid, "VmRSS")) for pid in workers}
-    with bench.profiled("export"):
+    with WorkerWatch(bench.master_pid) as watch, bench.profiled("export"):
         seconds, size, rows, status = _export(bench)
     if status != 200:
         raise RuntimeError(f"export refused: {status}")
-    served = max(workers, key=lambda pid: cpu_ticks(pid) - before[pid][0])
-    peak_mb = status_kib(served, "VmHWM") / 1024
-    rest_mb = before[served][1] / 1024
+    served = watch.busiest()
+    peak_mb = watch.last[served][1] / 1024
+    rest_mb = watch.first[served][1] / 1024
     return Row(
         "7. CSV export of all orders (one request)",
         None,
