@@ -1,4 +1,5 @@
-"""Response headers that every page carries, and the per-request nonce for inline scripts."""
+"""Response headers that every page carries (security headers, and whether caches may keep the
+page), the per-request nonce for inline scripts, and limits on what a request may send."""
 
 import secrets
 from collections.abc import Callable
@@ -77,6 +78,31 @@ def _set_security_headers(response: Response) -> Response:
     return response
 
 
+def body_limit(max_bytes: int) -> Callable:
+    """Declare the largest body a view accepts, below the application's ``MAX_CONTENT_LENGTH``.
+
+    A larger declared ``Content-Length`` is refused (413) before anything reads the body, and a
+    body sent without one (chunked) is cut off with 413 once it passes ``max_bytes``.
+    """
+
+    def declare(view: Callable) -> Callable:
+        view.max_body_bytes = max_bytes
+        return view
+
+    return declare
+
+
+def _apply_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    limit = getattr(view, "max_body_bytes", None)
+    if limit is None:
+        return
+    # Set before anything opens the body: the input stream is limited when first opened.
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
+
+
 def _refuse_nul_characters() -> None:
     """No legitimate request carries a NUL character; PostgreSQL cannot store one in text."""
     values = [request.path]
@@ -90,5 +116,6 @@ def _refuse_nul_characters() -> None:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(csp_nonce)
+    app.before_request(_apply_body_limit)  # before anything below reads a form
     app.before_request(_refuse_nul_characters)
     app.after_request(_set_security_headers)

@@ -10,16 +10,24 @@ from portal.extensions import csrf, db
 from portal.limits import PAY, post_limit
 from portal.orders.access import find_order, may_view
 from portal.payments import gateway, services
+from portal.security import body_limit
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
 
 
+#: Stripe's events are a few kilobytes; nothing larger is read.
+WEBHOOK_MAX_BYTES = 1024 * 1024
+
+
 @bp.route("/stripe/webhook", methods=["POST"])
 @csrf.exempt
+@body_limit(WEBHOOK_MAX_BYTES)
 def webhook():
-    """Stripe's events. 400 for a bad signature; 200 for anything handled, repeated or not ours;
-    5xx only for a passing fault, so that Stripe delivers the event again."""
+    """Stripe's events. 413 for a body over 1 MB (unread); 400 for a bad signature, a timestamp
+    too old or in the future, or a signed body that is not an event; 200 for anything handled,
+    repeated or not ours; 5xx only for a passing fault, so that Stripe delivers the event
+    again."""
     try:
         event = gateway.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
     except (ValueError, gateway.SignatureVerificationError):
