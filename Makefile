@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The address links in emails and Stripe's return pages point to: where `make run` serves.
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
@@ -20,7 +22,7 @@ run: install frontend
 	    --webhook-url http://127.0.0.1:$(PORT)/stripe/webhook & standin=$$!; \
 	  $(BIN)/flask --app wsgi send-outbox --loop & outbox=$$!; \
 	  trap 'kill $$standin $$outbox 2>/dev/null' EXIT INT TERM; \
-	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_STANDIN_PORT) \
+	  STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_STANDIN_PORT) PUBLIC_URL=$(PUBLIC_URL) \
 	    $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: install

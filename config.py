@@ -165,9 +165,17 @@ class Config:
     # Where "Place order and pay" sends the browser: forms may lead there (CSP form-action).
     PAYMENT_PAGE_ORIGIN = os.environ.get("PAYMENT_PAGE_ORIGIN", "https://checkout.stripe.com")
 
+    # The address people reach the portal at, e.g. https://reports.socitm.example (a path if it
+    # is served under one). Every absolute link in emails and the pages Stripe returns people to
+    # are built from it, never from a request's Host; requests naming another host are refused.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "").strip()
+
     # Operations. Behind a reverse proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0:
     # the app is reached directly and those headers are ignored).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    # 1 only where the proxy serves the portal under a path and sets X-Forwarded-Prefix itself:
+    # otherwise a client could send one and have the portal's redirects lead elsewhere.
+    PROXY_TRUST_PREFIX = _bool("PROXY_TRUST_PREFIX", False)
     # "json" (one object per line, for a log collector) or "text" (for a person at a terminal).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
@@ -207,6 +215,8 @@ class DevelopmentConfig(Config):
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_standin")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_standin")
     PAYMENT_PAGE_ORIGIN = os.environ.get("PAYMENT_PAGE_ORIGIN", STRIPE_API_BASE)
+    # `make run` passes the address it serves on (PORT); `flask run` on its own uses 5000.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "").strip() or "http://127.0.0.1:5000"
 
 
 class TestingConfig(Config):
@@ -218,6 +228,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = "locmem"
     SERVER_NAME = "localhost"
+    PUBLIC_URL = "http://localhost"  # the test client's host
     # Hashing is deliberately slow; the tests exercise the same code with a cheaper cost.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     # Limits off, except in the tests that are about them (tests/security/test_limits.py).
@@ -274,6 +285,10 @@ def settings_problems(settings: Mapping) -> list[str]:
     one_of("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
     if settings.get("PROXY_COUNT", 0) < 0:
         found.append("PROXY_COUNT must be 0 (no proxy in front) or more.")
+    from portal.public_url import public_url_problem
+
+    if settings.get("PUBLIC_URL") and (problem := public_url_problem(settings["PUBLIC_URL"])):
+        found.append(problem)
     dsn = urlsplit(settings.get("SENTRY_DSN", ""))
     if settings.get("SENTRY_DSN") and (dsn.scheme not in ("http", "https") or not dsn.hostname):
         found.append("SENTRY_DSN must be the https:// address your error reporting service gave.")
@@ -282,7 +297,7 @@ def settings_problems(settings: Mapping) -> list[str]:
 
 def production_problems(settings: Mapping) -> list[str]:
     """What production needs on top of sensible values: real secrets, PostgreSQL, Stripe keys
-    that match the mode, a mail server, and cookies sent only over HTTPS."""
+    that match the mode, a mail server, cookies sent only over HTTPS, and its own address."""
     found = []
     secret_key = settings.get("SECRET_KEY") or ""
     if secret_key in DEMO_SECRET_KEYS or len(secret_key) < 32:
@@ -326,6 +341,11 @@ def production_problems(settings: Mapping) -> list[str]:
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if not settings.get(name):
             found.append(f"{name} must not be turned off: sign-in cookies go only over HTTPS.")
+    if not settings.get("PUBLIC_URL"):
+        found.append(
+            "PUBLIC_URL must be set to the address people reach the portal at "
+            "(https://reports.socitm.example): links in emails are built from it."
+        )
     return found
 
 

@@ -118,6 +118,7 @@ def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
         "MAIL_USE_TLS": "0",
         "STORAGE_ROOT": str(storage_root),
         "PROXY_COUNT": "0",
+        "PUBLIC_URL": f"http://127.0.0.1:{PORTAL_PORT}",
         "REDIS_URL": REDIS_URL,
         "WEB_CONCURRENCY": "2",
         # One client address sends every request: limits meant for people would refuse it.

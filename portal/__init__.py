@@ -14,6 +14,7 @@ from portal import errors, jobs, limits, operations, security
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
+from portal.public_url import external_url
 from portal.routing import DatabaseIdConverter
 
 
@@ -46,6 +47,7 @@ def create_app(config_class) -> Flask:
     app.jinja_env.filters["dict_without"] = lambda d, *keys: {
         k: v for k, v in d.items() if k not in keys
     }
+    app.add_template_global(external_url)  # absolute links in emails
     app.add_template_global(
         lambda: {rule.endpoint for rule in app.url_map.iter_rules()}, "admin_endpoints"
     )

@@ -36,6 +36,7 @@ GOOD_PRODUCTION = {
     "LOG_LEVEL": "INFO",
     "PROXY_COUNT": 1,
     "SENTRY_DSN": "",
+    "PUBLIC_URL": "https://reports.socitm.example",
     "UNREADABLE_SETTINGS": {},
 }
 
@@ -104,6 +105,13 @@ def test_a_good_production_configuration_has_no_problems():
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be"),
         ({"PROXY_COUNT": -1}, "PROXY_COUNT must be 0"),
         ({"SENTRY_DSN": "not-a-dsn"}, "SENTRY_DSN must be the https:// address"),
+        ({"PUBLIC_URL": ""}, "PUBLIC_URL must be set to the address people reach the portal at"),
+        ({"PUBLIC_URL": "reports.socitm.example"}, "PUBLIC_URL must be the address people"),
+        ({"PUBLIC_URL": "ftp://reports.socitm.example"}, "PUBLIC_URL must be the address people"),
+        ({"PUBLIC_URL": "https://"}, "PUBLIC_URL must be the address people"),
+        ({"PUBLIC_URL": "https://reports.socitm.example/?a=1"}, "PUBLIC_URL must be the address"),
+        ({"PUBLIC_URL": "https://reports.socitm.example:port"}, "PUBLIC_URL must be the address"),
+        ({"PUBLIC_URL": "https://user@reports.socitm.example"}, "PUBLIC_URL must be the address"),
         (
             {"UNREADABLE_SETTINGS": {"MAIL_PORT": "MAIL_PORT must be a whole number, not 'abc'."}},
             "MAIL_PORT must be a whole number, not 'abc'.",
@@ -125,6 +133,8 @@ def test_production_refuses_each_bad_setting(changes, problem):
         {"STORAGE_BACKEND": "s3", "S3_BUCKET": "insight-files", "S3_DOWNLOADS": "stream"},
         {"REDIS_URL": "rediss://:password@cache.internal:6380/0", "PROXY_COUNT": 0},
         {"SENTRY_DSN": "https://public@errors.example/4", "LOG_FORMAT": "text"},
+        {"PUBLIC_URL": "https://socitm.example/insight", "PROXY_TRUST_PREFIX": True},
+        {"PUBLIC_URL": "http://127.0.0.1:8000"},
     ],
 )
 def test_production_accepts_good_variations(changes):
@@ -157,6 +167,7 @@ def test_create_app_refuses_with_one_line_per_problem():
         STRIPE_WEBHOOK_SECRET = "whsec_abc"
         MAIL_SERVER = "smtp.socitm.example"
         MAIL_DEFAULT_SENDER = "insight@socitm.example"
+        PUBLIC_URL = "https://reports.socitm.example"
 
     with pytest.raises(SystemExit) as refused:
         create_app(Refused)

@@ -8,7 +8,7 @@ the views give the same answer either way, and the services take the same time e
 import hmac
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +17,7 @@ from portal.accounts.models import User, new_session_token
 from portal.clock import utcnow
 from portal.email import send_email
 from portal.extensions import db
+from portal.public_url import external_url
 
 _VERIFY_SALT = "accounts.verify-email"
 _RESET_SALT = "accounts.reset-password"
@@ -79,7 +80,7 @@ def email_verification_token(user: User) -> str:
 
 def send_verification_email(user: User) -> None:
     """Email ``user`` a signed, expiring link that proves they own their address."""
-    link = url_for("accounts.verify_email", token=email_verification_token(user), _external=True)
+    link = external_url("accounts.verify_email", token=email_verification_token(user))
     hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
     send_email("verify_email", user.email, user=user, link=link, hours=hours)
 
@@ -199,7 +200,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         return
-    link = url_for("accounts.reset_password", token=password_reset_token(user), _external=True)
+    link = external_url("accounts.reset_password", token=password_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_email("reset_password", user.email, user=user, link=link, minutes=minutes)
 

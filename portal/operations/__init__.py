@@ -1,24 +1,40 @@
 """Running the portal in production: request ids and logs, trusted proxies, error reporting,
 health probes (``/healthz``, ``/readyz``) and ``flask check-config``."""
 
-from flask import Flask
+from flask import Flask, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.operations import error_reporting, logs
 from portal.operations.views import bp
+from portal.public_url import host_name, served_hosts
 
 __all__ = ["bp", "init_app"]
 
 
 def trust_proxies(app: Flask) -> None:
-    """Behind ``PROXY_COUNT`` reverse proxies, take the client's address, scheme, host and path
-    prefix from their X-Forwarded-* headers; with none (0), those headers are ignored, so a
-    client cannot pretend to be someone else."""
+    """Behind ``PROXY_COUNT`` reverse proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers, and the path prefix too where ``PROXY_TRUST_PREFIX`` says the
+    proxy sets it; with none (0), those headers are ignored, so a client cannot pretend to be
+    someone else."""
     count = app.config["PROXY_COUNT"]
     if count > 0:
+        prefix = count if app.config["PROXY_TRUST_PREFIX"] else 0
         app.wsgi_app = ProxyFix(
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=prefix
         )
+
+
+#: Probes a load balancer sends to each app server by its own address.
+_ANY_HOST = frozenset({"operations.healthz", "operations.readyz"})
+
+
+def _refuse_other_hosts() -> None:
+    """A request naming a host other than the portal's own (``PUBLIC_URL``) or this machine's
+    is refused before anything else runs, with the ordinary 400 page."""
+    if request.endpoint in _ANY_HOST:
+        return
+    if host_name(request.host) not in served_hosts(current_app.config["PUBLIC_URL"]):
+        abort(400)
 
 
 def hide_statement_parameters(app: Flask) -> None:
@@ -35,6 +51,7 @@ def init_app(app: Flask) -> None:
     logs.init_app(app)
     hide_statement_parameters(app)
     trust_proxies(app)
+    app.before_request(_refuse_other_hosts)  # after the request id, before everything else
     error_reporting.init_app(app)
     from portal.operations.cli import check_config_command
 

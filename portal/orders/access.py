@@ -1,13 +1,14 @@
 """Who may see an order: its owner, an administrator, the browser that placed it, or the holder
 of the signed link from the order's emails."""
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from portal.accounts.second_factor import is_verified_administrator
 from portal.extensions import db
 from portal.orders.models import Order
+from portal.public_url import external_url
 
 _SALT = "orders.view"
 
@@ -22,9 +23,7 @@ def order_token(order: Order) -> str:
 
 def order_link(order: Order) -> str:
     """The order page's address with a signed token, for emails (works without signing in)."""
-    return url_for(
-        "orders.show", reference=order.reference, token=order_token(order), _external=True
-    )
+    return external_url("orders.show", reference=order.reference, token=order_token(order))
 
 
 def token_state(order: Order, token: str | None) -> str:

@@ -9,7 +9,6 @@ Services flush; the caller commits.
 
 import logging
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from portal.clock import today_in_london, utcnow
@@ -21,6 +20,7 @@ from portal.orders import states
 from portal.orders.models import Order, OrderState
 from portal.payments import gateway, invoices, refunds
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
+from portal.public_url import external_url
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,8 @@ def start_checkout(order: Order) -> str | None:
             reference=order.reference,
             email=order.email,
             lines=checkout_lines(order),
-            success_url=url_for("payments.success", _external=True)
-            + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=url_for("payments.cancelled", reference=order.reference, _external=True),
+            success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=external_url("payments.cancelled", reference=order.reference),
             idempotency_key=f"order-{order.id}-attempt-{number}",
         )
     except gateway.StripeError as error:

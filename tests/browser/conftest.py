@@ -61,7 +61,6 @@ def portal_url(tmp_path_factory):
         # A file, not memory: the server's threads and the stand-in's webhooks share it.
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'portal.db'}"
         STORAGE_ROOT = str(folder / "storage")
-        # Links (Stripe's return addresses) must point at the live server, not "localhost".
         SERVER_NAME = None
         # The journeys sign the same people in from one address many times in a minute.
         RATELIMIT_ENABLED = False
@@ -74,6 +73,8 @@ def portal_url(tmp_path_factory):
     url, stop_portal = _serve(app)
     standin = start(webhook_url=f"{url}/stripe/webhook")
     app.config.update(
+        # Links (Stripe's return addresses, emails) point at the live server, not "localhost".
+        PUBLIC_URL=url,
         STRIPE_API_BASE=standin.url,
         STRIPE_SECRET_KEY=standin.secret_key,
         STRIPE_WEBHOOK_SECRET=standin.webhook_secret,

@@ -18,6 +18,7 @@ GOOD_PRODUCTION = {
     "MAIL_SERVER": "smtp.socitm.example",
     "MAIL_DEFAULT_SENDER": "insight@socitm.example",
     "REDIS_URL": "redis://:redis-password@127.0.0.1:6379/2",
+    "PUBLIC_URL": "https://reports.socitm.example",
 }
 SECRETS = ("k" * 32, "db-password", "stripe-key", "webhook-secret", "redis-password")
 

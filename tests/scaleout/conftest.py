@@ -80,6 +80,9 @@ def _production_env(database_url: str) -> dict[str, str]:
         "MAIL_USE_TLS": "0",
         "MAIL_DEFAULT_SENDER": "Socitm Insight <insight@socitm.example>",
         "PROXY_COUNT": "0",
+        # Links in emails point to the first instance; the test's browser sends each request to
+        # the next one in turn.
+        "PUBLIC_URL": f"http://{HOST}:{INSTANCE_PORTS[0]}",
         "LOG_FORMAT": "json",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_TIMEOUT": "60",
