@@ -105,6 +105,9 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     # False exempts every request but keeps the limiter wired in, so a test can switch it on.
     RATELIMIT_APPLY = True
+    # Production refuses limits counted in memory with more than one gunicorn worker, where each
+    # worker keeps its own count (multiplying every limit); 1 accepts that anyway.
+    RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY", False)
 
     # Sign-in lockout: this many wrong passwords in a row lock the account for this long.
     SIGN_IN_LOCKOUT_FAILURES = 5
@@ -349,6 +352,25 @@ def production_problems(settings: Mapping) -> list[str]:
     return found
 
 
+def worker_problems(settings: Mapping, workers: int) -> list[str]:
+    """What production cannot run with as ``workers`` server processes: rate limits counted in
+    memory are counted by each process alone, so every limit is multiplied by their number."""
+    in_memory = (settings.get("RATELIMIT_STORAGE_URI") or "").startswith("memory://")
+    if (
+        settings.get("ENVIRONMENT") == "production"
+        and workers > 1
+        and in_memory
+        and settings.get("RATELIMIT_ENABLED", True)
+        and not settings.get("RATELIMIT_ALLOW_MEMORY")
+    ):
+        return [
+            f"Rate limits are counted in memory, separately by each of the {workers} workers: "
+            "set REDIS_URL (or RATELIMIT_STORAGE_URI) so they share one count, run one worker "
+            "(WEB_CONCURRENCY=1), or set RATELIMIT_ALLOW_MEMORY=1 to accept it."
+        ]
+    return []
+
+
 def refusal_message(problems: list[str]) -> str:
     """What the portal prints when it refuses to start: one line per problem."""
     return "The portal cannot start. Fix these settings:\n" + "\n".join(
@@ -356,12 +378,13 @@ def refusal_message(problems: list[str]) -> str:
     )
 
 
-def problems_in_environment() -> list[str]:
+def problems_in_environment(workers: int = 1) -> list[str]:
     """What the portal would refuse to start with, given PORTAL_ENV and the other settings in
-    the environment (checked by gunicorn before it starts any worker)."""
+    the environment, served by ``workers`` processes (checked by gunicorn before it starts any
+    worker)."""
     config_class = config_from_environment()
     settings = {name: getattr(config_class, name) for name in dir(config_class) if name.isupper()}
-    return config_class.problems(settings)
+    return config_class.problems(settings) + worker_problems(settings, workers)
 
 
 CONFIGS = {

@@ -15,7 +15,8 @@ Everything a deployment changes comes from the environment:
 
 The settings are checked before any worker starts: with a problem, gunicorn prints the same list
 ``flask --app wsgi check-config`` does and exits with status 1, rather than restarting workers
-that cannot start.
+that cannot start. It also refuses, in production, rate limits counted in memory (no Redis) with
+more than one worker, unless ``RATELIMIT_ALLOW_MEMORY=1``.
 """
 
 import multiprocessing
@@ -94,10 +95,11 @@ if _log_format == "json":
 
 
 def on_starting(server) -> None:
-    """Refuse to start, before any worker, when the portal would refuse its settings."""
+    """Refuse to start, before any worker, when the portal would refuse its settings, or the
+    number of workers (rate limits counted in memory by each of several)."""
     from config import problems_in_environment, refusal_message
 
-    if problems := problems_in_environment():
+    if problems := problems_in_environment(workers=server.cfg.workers):
         raise SystemExit(refusal_message(problems))
 
 

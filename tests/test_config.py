@@ -9,7 +9,13 @@ import pytest
 from flask.config import Config as FlaskConfig
 
 import config
-from config import ProductionConfig, TestingConfig, production_problems, settings_problems
+from config import (
+    ProductionConfig,
+    TestingConfig,
+    production_problems,
+    settings_problems,
+    worker_problems,
+)
 from portal import create_app
 from portal.extensions import db
 
@@ -291,3 +297,24 @@ def test_env_example_says_what_each_setting_is_for():
     for number, line in enumerate(lines):
         if re.match(r"^#?\s*[A-Z][A-Z0-9_]+=", line):
             assert lines[number - 1].startswith("#"), f"no comment above {line!r}"
+
+
+MEMORY_LIMITS = "Rate limits are counted in memory"
+
+
+@pytest.mark.parametrize(
+    ("changes", "workers", "refused"),
+    [
+        ({}, 2, True),
+        ({}, 9, True),
+        ({}, 1, False),
+        ({"RATELIMIT_ALLOW_MEMORY": True}, 4, False),
+        ({"RATELIMIT_ENABLED": False}, 4, False),
+        ({"RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0"}, 4, False),
+        ({"ENVIRONMENT": "development"}, 4, False),
+    ],
+)
+def test_production_refuses_limits_in_memory_with_several_workers(changes, workers, refused):
+    settings = production_settings(**{"RATELIMIT_STORAGE_URI": "memory://", **changes})
+    problems = worker_problems(settings, workers)
+    assert [p.startswith(MEMORY_LIMITS) for p in problems] == ([True] if refused else [])

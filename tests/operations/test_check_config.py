@@ -116,3 +116,17 @@ def test_gunicorn_refuses_before_starting_a_worker(tmp_path):
     assert "\n".join(REFUSED) in result.stderr
     assert "Booting worker" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_gunicorn_refuses_limits_in_memory_with_several_workers(tmp_path):
+    result = run(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        tmp_path,
+        **{**GOOD_PRODUCTION, "REDIS_URL": "", "BIND": "127.0.0.1:18431", "WEB_CONCURRENCY": "3"},
+    )
+    assert result.returncode == 1
+    assert "- Rate limits are counted in memory, separately by each of the 3 workers" in (
+        result.stderr
+    )
+    assert "Booting worker" not in result.stderr
+    assert "Traceback" not in result.stderr
