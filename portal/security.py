@@ -4,7 +4,7 @@ page), the per-request nonce for inline scripts, and limits on what a request ma
 import secrets
 from collections.abc import Callable
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
 from portal.storage import download_origin
@@ -103,6 +103,37 @@ def _apply_body_limit() -> None:
         abort(413)
 
 
+def public_page(view: Callable) -> Callable:
+    """Declare a view's page the same for every visitor without a session (the home page, the
+    catalogue): caches may keep it as it is. Every other response — and a public page drawn for
+    someone signed in or with a session — is private (``_keep_private_pages_out_of_caches``).
+
+    Put it under the route decorator, so the view registered is the one marked."""
+    view.public_page = True
+    return view
+
+
+def _keep_private_pages_out_of_caches(response: Response) -> Response:
+    """No cache keeps a private page: ``no-store``, added to whatever caching the view chose
+    itself. Private by default, so a page nobody thought about is private too."""
+    if request.endpoint == "static":
+        return response  # the same files for everyone
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    # A signed-in person always has a session (Flask-Login keeps their id there); a "remember
+    # me" return may not have one yet. Asking the session this way does not mark it read.
+    visitor_without_session = not session and remember_cookie not in request.cookies
+    if getattr(view, "public_page", False) and visitor_without_session:
+        return response
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    elif not response.cache_control.no_store:
+        # A download's own "no-cache" (revalidate by ETag) stays; no cache may store it either.
+        response.cache_control.public = False
+        response.cache_control.no_store = True
+    return response
+
+
 def _refuse_nul_characters() -> None:
     """No legitimate request carries a NUL character; PostgreSQL cannot store one in text."""
     values = [request.path]
@@ -119,3 +150,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_apply_body_limit)  # before anything below reads a form
     app.before_request(_refuse_nul_characters)
     app.after_request(_set_security_headers)
+    app.after_request(_keep_private_pages_out_of_caches)

@@ -16,13 +16,14 @@ from portal.clock import today_in_london
 from portal.extensions import db
 from portal.orders import services as orders
 from portal.organisations.services import person_for
-from portal.security import drawn_for_reuse, reused
+from portal.security import drawn_for_reuse, public_page, reused
 
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
 
 
 @bp.route("/reports")
+@public_page
 def report_list():
     def draw() -> str:
         return render_template("catalogue/report_list.html", reports=cache.published_reports())
@@ -31,6 +32,7 @@ def report_list():
 
 
 @bp.route("/reports/<slug>", methods=["GET", "POST"])
+@public_page
 def report_detail(slug: str):
     report = cache.published_report(slug)
     if report is None:

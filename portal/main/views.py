@@ -3,16 +3,19 @@
 from flask import Blueprint, render_template
 
 from portal.catalogue import cache as catalogue
+from portal.security import public_page
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
+@public_page
 def index():
     return render_template("main/index.html", reports=catalogue.published_reports()[:3])
 
 
 @bp.route("/accessibility")
+@public_page
 def accessibility():
     """The accessibility statement: what we aim for, how it is tested, how to report a problem."""
     return render_template("main/accessibility.html")
