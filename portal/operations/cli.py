@@ -39,6 +39,7 @@ def settings_summary(settings) -> list[str]:
     lines.append(f"{mail}, from {settings['MAIL_DEFAULT_SENDER']}")
     mode = "live (real payments)" if settings["STRIPE_LIVE"] else "test"
     lines.append(f"Stripe: {mode} mode, API {settings['STRIPE_API_BASE']}")
+    lines.append(f"Public address: {settings.get('PUBLIC_URL') or '(not set)'}")
     lines.append(f"Proxies in front: {settings['PROXY_COUNT']}")
     lines.append(f"Logs: {settings['LOG_FORMAT']} at {settings['LOG_LEVEL']}")
     lines.append(f"Error reporting: {'on' if settings.get('SENTRY_DSN') else 'off'}")

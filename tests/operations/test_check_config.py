@@ -59,6 +59,7 @@ def test_a_good_production_configuration_is_summarised_without_secrets(tmp_path)
     assert f"Storage: local folder {tmp_path}" in lines
     assert "Redis: yes, 127.0.0.1:6379/2" in lines
     assert "Mail: smtp through smtp.socitm.example:587, from insight@socitm.example" in lines
+    assert "Public address: https://reports.socitm.example" in lines
     assert "Stripe: test mode, API https://api.stripe.com" in lines
     assert lines[-1] == "configuration OK"
     for secret in SECRETS:
