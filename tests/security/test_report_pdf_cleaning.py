@@ -370,6 +370,12 @@ _DAMAGED = {
     "annotation that is not a dictionary": lambda: _broken(
         _hostile_pdf(_add_annotations), b"/Subtype /FileAttachment", b"/Subtype (((("
     ),
+    "annotations with broken types": lambda: _hostile_pdf(*ACTIVE_PARTS.values()).replace(
+        b"/Type /Annot", b"/Type <<<<", 3
+    ),
+    "action chain pointing at the catalogue": lambda: _broken(
+        _hostile_pdf(_add_annotations), b"/Next", b"/Next 1 0 R /X"
+    ),
 }
 
 
