@@ -155,6 +155,21 @@ def test_an_answer_that_sends_nothing_is_not_a_download(
     assert _downloads(app, paid_line) == 1
 
 
+@pytest.mark.parametrize("offload", ["x-accel-redirect", "x-sendfile"])
+def test_a_file_handed_to_the_front_web_server_is_always_a_new_download(
+    app, client, auth, paid_line, clock, monkeypatch, offload
+):
+    """nginx (or Apache) serves whatever range the request names, so a ranged request the portal
+    hands over counts even just after a download of the same person."""
+    monkeypatch.setitem(app.config, "DOWNLOAD_OFFLOAD", offload)
+    _earlier_download(app, paid_line, ago=timedelta(minutes=1), by_owner=True, address=HOME)
+    auth.sign_in(paid_line["owner"].email)
+    with _get(client, paid_line, as_guest=False, headers={"Range": "bytes=1-"}) as handed:
+        assert handed.status_code == 200
+        assert {"X-Accel-Redirect", "X-Sendfile"} & set(handed.headers.keys())
+    assert _downloads(app, paid_line) == 2
+
+
 def test_an_administrator_is_never_limited_and_never_counted(app, client, paid_line, admin, clock):
     _limit(app, paid_line, 1)
     _earlier_download(app, paid_line, ago=timedelta(minutes=1), by_owner=True, address=HOME)
