@@ -15,7 +15,7 @@ from flask_login import current_user
 from portal.admin.blueprint import bp
 from portal.catalogue import admin_services as catalogue
 from portal.catalogue.admin_forms import CoverUploadForm, FormatForm, PdfUploadForm, ReportForm
-from portal.catalogue.models import FormatKind
+from portal.catalogue.models import DEFAULT_PAGE_LIMIT, FormatKind
 from portal.extensions import db
 from portal.storage import get_storage
 
@@ -88,6 +88,7 @@ def _detail_page(report, pdf_form: PdfUploadForm, cover_form: CoverUploadForm):
         pdf_stored=bool(report.pdf_file_key) and storage.exists(report.pdf_file_key),
         cover_stored=bool(report.cover_image_key) and storage.exists(report.cover_image_key),
         max_pdf_bytes=current_app.config["MAX_REPORT_PDF_BYTES"],
+        max_pdf_pages=catalogue.page_limit_of(report),
         max_cover_bytes=current_app.config["MAX_COVER_IMAGE_BYTES"],
     )
 
@@ -122,6 +123,7 @@ def report_format(slug: str, kind: str):
             form.subscriber_price.data, form.vat_rate.data = "0.00", "0"
             form.free_copies.data, form.stock.data = "1", "0"
             form.postage.data, form.download_limit.data = "0.00", "10"
+            form.page_limit.data = str(DEFAULT_PAGE_LIMIT)
     if form.validate_on_submit():
         details = catalogue.FormatDetails(**form.values())
         try:
@@ -171,7 +173,7 @@ def report_upload_pdf(slug: str):
             form.pdf.errors.append("Select a PDF file to upload")
         else:
             try:
-                catalogue.store_report_pdf(
+                stored = catalogue.store_report_pdf(
                     current_user,
                     report,
                     upload.stream,
@@ -181,7 +183,12 @@ def report_upload_pdf(slug: str):
                 form.pdf.errors.append(str(refused))
             else:
                 db.session.commit()
-                flash("Report PDF uploaded. Copies already issued keep the old file.", "success")
+                removed = "; ".join(stored.removed)
+                removed = f" Removed from it: {removed}." if removed else ""
+                flash(
+                    f"Report PDF uploaded.{removed} Copies already issued keep the old file.",
+                    "success",
+                )
                 return redirect(url_for("admin.report_detail", slug=report.slug))
     return _detail_page(report, form, CoverUploadForm())
 

@@ -26,6 +26,8 @@ _PERCENT = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?%?")
 _WHOLE = re.compile(r"\d{1,9}")
 #: The largest amount the portal takes, in pence (well inside a 32-bit integer column).
 MAX_PENCE = 100_000_000
+#: The largest page limit an administrator may set (well inside a 32-bit integer column).
+MAX_PAGE_LIMIT = 1_000_000
 
 
 def parse_pounds(text: str) -> int | None:
@@ -148,6 +150,12 @@ class FormatForm(FlaskForm):
     stock = _text("Copies in stock", None, 9)
     postage = _text("Postage", None, 20, description="In pounds, per order with printed copies")
     download_limit = _text("Downloads allowed per order line", None, 9)
+    page_limit = _text(
+        "Pages allowed in the report PDF",
+        None,
+        9,
+        description="A PDF with more pages is refused when it is uploaded",
+    )
     submit = SubmitField("Save format", widget=GovSubmitInput())
 
     def __init__(self, *args, kind: str, **kwargs):
@@ -182,6 +190,11 @@ class FormatForm(FlaskForm):
                     lambda text: n if (n := parse_whole(text)) else None,
                     "Downloads allowed must be a whole number of 1 or more, like 10",
                 ),
+                (
+                    self.page_limit,
+                    lambda text: n if (n := parse_whole(text)) and n <= MAX_PAGE_LIMIT else None,
+                    "Pages allowed must be a whole number of 1 or more, like 2000",
+                ),
             ]
         )
         for field, parse, message in wanted:
@@ -205,6 +218,7 @@ class FormatForm(FlaskForm):
             }
         else:
             values["download_limit"] = parse_whole(self.download_limit.data)
+            values["page_limit"] = parse_whole(self.page_limit.data)
         return values
 
     def fill_from(self, report_format) -> None:
@@ -216,6 +230,7 @@ class FormatForm(FlaskForm):
         self.stock.data = str(report_format.stock or 0)
         self.postage.data = pounds_text(report_format.postage_pence)
         self.download_limit.data = str(report_format.download_limit)
+        self.page_limit.data = str(report_format.page_limit)
 
 
 class PdfUploadForm(FlaskForm):

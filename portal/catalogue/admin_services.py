@@ -7,7 +7,6 @@ are stored under keys the portal makes up.
 """
 
 import secrets
-import shutil
 import warnings
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.admin import audit
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import DEFAULT_PAGE_LIMIT, FormatKind, Report, ReportFormat
 from portal.catalogue.services import SLUG
 from portal.extensions import db
 from portal.orders.models import OrderLine
@@ -43,11 +42,12 @@ FORMAT_FIELDS = (
     "stock",
     "postage_pence",
     "download_limit",
+    "page_limit",
 )
 PDF_MAGIC = b"%PDF-"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
-_CHUNK = 1024 * 1024
+_DAMAGED_PDF = "The selected file is damaged or is not a real PDF"
 
 
 class CatalogueRefusal(ValueError):
@@ -76,6 +76,7 @@ class FormatDetails:
     stock: int | None = None
     postage_pence: int = 0
     download_limit: int = 10
+    page_limit: int = DEFAULT_PAGE_LIMIT
 
 
 def all_reports() -> list[Report]:
@@ -172,7 +173,10 @@ def _apply_format(report_format: ReportFormat, details: FormatDetails) -> None:
     else:
         if details.download_limit < 1:
             raise CatalogueRefusal("Downloads allowed must be 1 or more")
+        if details.page_limit < 1:
+            raise CatalogueRefusal("Pages allowed must be 1 or more")
         report_format.download_limit = details.download_limit
+        report_format.page_limit = details.page_limit
         report_format.stock = None
 
 
@@ -236,11 +240,19 @@ def _megabytes(limit: int) -> str:
     return f"{limit / (1024 * 1024):.3g} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
 
 
-def pdf_problem(stream: BinaryIO, limit: int) -> str | None:
+def page_limit_of(report: Report) -> int:
+    """How many pages the report's PDF may have: the limit set on its PDF format, or the
+    default when it has none."""
+    pdf = format_of(report, FormatKind.PDF.value)
+    return pdf.page_limit if pdf is not None else DEFAULT_PAGE_LIMIT
+
+
+def pdf_problem(stream: BinaryIO, limit: int, page_limit: int = DEFAULT_PAGE_LIMIT) -> str | None:
     """Why this upload is not a report PDF we can sell, or None when it is one.
 
     It must fit the size limit, start with the PDF header, open with pypdf, not be encrypted
-    (the stamping of each copy would fail) and have at least one page.
+    (the stamping of each copy would fail) and have at least one page and at most
+    ``page_limit`` (every download stamps every page).
     """
     size = _size_of(stream)
     if size == 0:
@@ -259,10 +271,16 @@ def pdf_problem(stream: BinaryIO, limit: int) -> str | None:
             reader = PdfReader(stream)
             if reader.is_encrypted:
                 return "The PDF is password-protected or encrypted: upload an unprotected copy"
-            if len(reader.pages) < 1:
+            pages = len(reader.pages)
+            if pages < 1:
                 return "The PDF has no pages"
+            if pages > page_limit:
+                return (
+                    f"The PDF has {pages:,} pages; this report allows {page_limit:,} at most. "
+                    "Upload a shorter file, or raise the limit on the report's PDF format"
+                )
     except Exception:  # any failure to read it means it is not a usable PDF
-        return "The selected file is damaged or is not a real PDF"
+        return _DAMAGED_PDF
     finally:
         stream.seek(0)
     return None
@@ -272,18 +290,41 @@ def _new_key(folder: str, slug: str, extension: str) -> str:
     return f"{folder}/{slug}-{secrets.token_hex(8)}.{extension}"
 
 
-def store_report_pdf(actor, report: Report, stream: BinaryIO, limit: int) -> str:
-    """Check and store a new PDF for the report and point the report at it.
+@dataclass(frozen=True)
+class StoredPdf:
+    """A report PDF as stored: its key, and the active content removed from the upload (in
+    words for the administrator; empty when there was none)."""
 
-    The old file is kept: copies already stamped from it, and orders that refer to it, stay
-    valid. Raises ``CatalogueRefusal`` (and stores nothing) when the file is not a usable PDF.
+    key: str
+    removed: list[str]
+
+
+def store_report_pdf(actor, report: Report, stream: BinaryIO, limit: int) -> StoredPdf:
+    """Check, clean and store a new PDF for the report and point the report at it.
+
+    What is stored is a copy of the upload without its active content (actions run on opening
+    or by events, JavaScript, embedded files, launch and form actions, XFA forms: see
+    ``portal.pdf_cleaning``), never the upload itself. The old file is kept: copies already
+    stamped from it, and orders that refer to it, stay valid. Raises ``CatalogueRefusal`` (and
+    stores nothing) when the file is not a usable PDF or has more pages than the report allows.
     """
-    problem = pdf_problem(stream, limit)
+    problem = pdf_problem(stream, limit, page_limit_of(report))
     if problem:
         raise CatalogueRefusal(problem)
+    from portal.pdf_cleaning import DAMAGED, UnreadablePdf, cleaned_writer
+
+    try:
+        cleaned, removed = cleaned_writer(stream)
+    except UnreadablePdf:
+        raise CatalogueRefusal(_DAMAGED_PDF) from None
+    finally:
+        stream.seek(0)
     key = _new_key("reports", report.slug, "pdf")
-    with get_storage().writer(key) as target:
-        shutil.copyfileobj(stream, target, _CHUNK)
+    try:
+        with get_storage().writer(key) as target:
+            cleaned.write(target)
+    except DAMAGED:  # an object pypdf could not write: nothing is kept under the key
+        raise CatalogueRefusal(_DAMAGED_PDF) from None
     before = {"pdf_file_key": report.pdf_file_key}
     report.pdf_file_key = key
     db.session.flush()
@@ -293,9 +334,9 @@ def store_report_pdf(actor, report: Report, stream: BinaryIO, limit: int) -> str
         "report",
         report.slug,
         before=before,
-        after={"pdf_file_key": key},
+        after={"pdf_file_key": key, "removed": removed},
     )
-    return key
+    return StoredPdf(key, removed)
 
 
 def cover_problem(data: bytes, limit: int) -> tuple[str | None, str]:

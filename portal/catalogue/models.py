@@ -29,6 +29,10 @@ class FormatKind(enum.StrEnum):
         return {"pdf": "PDF download", "print": "Printed copy"}[self.value]
 
 
+#: Pages a report PDF may have unless an administrator sets another limit on its PDF format.
+DEFAULT_PAGE_LIMIT = 2000
+
+
 class ReportText:
     """How a report's summary and contents read on a page (the model and its cached copy)."""
 
@@ -119,5 +123,9 @@ class ReportFormat(SaleTerms, db.Model):
     postage_pence: Mapped[int] = mapped_column(Integer, default=0)
     # Downloads allowed per order line (PDF).
     download_limit: Mapped[int] = mapped_column(Integer, default=10)
+    # Pages the report's uploaded PDF may have (PDF); a report with no PDF format has the default.
+    page_limit: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_PAGE_LIMIT, server_default=str(DEFAULT_PAGE_LIMIT)
+    )
 
     report: Mapped[Report] = relationship(back_populates="formats")

@@ -6,9 +6,10 @@ Services flush; the view commits.
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import func, select
 
 from portal import pricing
@@ -84,6 +85,54 @@ def limit_of(line: OrderLine) -> int:
     return line.report_format.download_limit
 
 
+#: How long after a counted download the same person, from the same address, may resume it
+#: (ask for the rest of the file from a later byte) without it counting again.
+RESUME_WINDOW = timedelta(hours=1)
+
+
+class Handover(Enum):
+    """What a download response gives its asker: the file from its first byte (or a link that
+    serves any part of it), the rest of the file from a later byte, or nothing at all."""
+
+    WHOLE = "whole"
+    REST = "rest"
+    NOTHING = "nothing"
+
+
+#: Answers that carry none of the file: "not modified", a failed precondition, a range past
+#: the end. Any other answer is taken to hand over the whole file.
+_SENDS_NOTHING = frozenset({304, 412, 416})
+
+
+def handover(response: Response) -> Handover:
+    """What ``response`` (from a storage backend's ``send``) hands over, read from the response
+    itself, so that whatever the Range, If-Range or validators of the request, the decision
+    follows the bytes actually sent.
+
+    Only a single range that starts after byte 0 is the rest of a file. A pre-signed redirect to
+    the object store, and a file handed to the front web server (X-Accel-Redirect, X-Sendfile),
+    serve whatever range their holder asks for later, so they are the whole file.
+    """
+    if response.status_code in _SENDS_NOTHING:
+        return Handover.NOTHING
+    if response.status_code == 206:
+        served = response.content_range
+        if served is not None and served.start is not None and served.start > 0:
+            return Handover.REST
+    return Handover.WHOLE
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who is downloading: how they come to the line, their account (None for a guest), and
+    where from."""
+
+    via: str
+    user_id: int | None
+    ip_address: str
+    user_agent: str = ""
+
+
 def downloads_used(line: OrderLine) -> int:
     """Downloads counted against the line's limit (administrators' own do not count)."""
     query = select(func.count(Download.id)).where(
@@ -94,8 +143,67 @@ def downloads_used(line: OrderLine) -> int:
     return db.session.scalar(query) or 0
 
 
-def over_limit(line: OrderLine, via: str) -> bool:
+def used_up(line: OrderLine, via: str) -> bool:
+    """Whether the line's downloads are used up for this asker (never for an administrator):
+    then nothing more of it is served. ``admit`` decides again under the line's lock."""
     return via != ADMIN and downloads_used(line) >= limit_of(line)
+
+
+def admit(line: OrderLine, asker: Asker, handed: Handover) -> bool:
+    """The download limit: whether ``asker`` may have what the response hands over, recording
+    it when it counts. The one rule for every download, with a byte range or without:
+
+    - an administrator with a second factor is never limited, and their downloads are recorded
+      but never counted;
+    - once a line's downloads are used up, nothing more of it is served, a resumed download
+      included (an administrator can reset the count);
+    - the whole file (no range, a range from byte 0, several ranges, a redirect to the store)
+      is a new download and counts;
+    - the rest of the file from a later byte is the continuation of a download and does not
+      count again only when the same person (the same account, or a guest) downloaded the line
+      from the same address within ``RESUME_WINDOW``; otherwise it counts like any other;
+    - an answer that sends nothing (not modified, a range past the end) is not a download.
+
+    The line's row is locked until the request commits, so parallel downloads of one line are
+    counted one after another and the count can never pass the limit.
+    """
+    now = utcnow()
+    db.session.execute(select(OrderLine.id).where(OrderLine.id == line.id).with_for_update())
+    if asker.via != ADMIN:
+        if used_up(line, asker.via):
+            return False
+        if handed is Handover.NOTHING:
+            return True
+        if handed is Handover.REST and _continues_a_download(line, asker, now):
+            return True
+    elif handed is Handover.NOTHING:
+        return True
+    _record(line, asker, now)
+    return True
+
+
+def _continues_a_download(line: OrderLine, asker: Asker, now: datetime) -> bool:
+    """Whether the same person downloaded ``line`` from the same address within the window."""
+    return (
+        db.session.scalar(
+            select(Download.id)
+            .where(
+                Download.order_line_id == line.id,
+                Download.user_id.is_(None)
+                if asker.user_id is None
+                else Download.user_id == asker.user_id,
+                Download.ip_address == _address(asker.ip_address),
+                Download.at >= now - RESUME_WINDOW,
+                Download.at <= now,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _address(ip: str) -> str:
+    return (ip or "")[:45]
 
 
 def reset_count(line: OrderLine, when: datetime | None = None) -> None:
@@ -104,14 +212,15 @@ def reset_count(line: OrderLine, when: datetime | None = None) -> None:
     db.session.flush()
 
 
-def record(line: OrderLine, via: str, user_id: int | None, ip: str, user_agent: str) -> None:
+def _record(line: OrderLine, asker: Asker, now: datetime) -> None:
     db.session.add(
         Download(
             order_line_id=line.id,
-            user_id=user_id,
-            via=via,
-            ip_address=(ip or "")[:45],
-            user_agent=(user_agent or "")[:300],
+            user_id=asker.user_id,
+            via=asker.via,
+            at=now,
+            ip_address=_address(asker.ip_address),
+            user_agent=(asker.user_agent or "")[:300],
         )
     )
     db.session.flush()

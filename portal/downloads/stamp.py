@@ -19,13 +19,10 @@ anyone to recover by cutting the file at its first ``%%EOF``.
 """
 
 import re
-import struct
-import zlib
 from io import BytesIO
 from typing import BinaryIO
 
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.errors import PyPdfError
 from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
@@ -40,6 +37,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from portal.pdf_cleaning import DAMAGED, remove_active_content
 from portal.pdf_text import printable
 
 FONT = "Helvetica"
@@ -54,20 +52,6 @@ TEXT_GREY = 0.25
 
 _WHITESPACE = re.compile(r"\s+")
 _ROTATIONS = (0, 90, 180, 270)
-
-# What pypdf raises, besides its own errors, when a file is damaged in ways it cannot repair.
-_DAMAGED = (
-    PyPdfError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    RecursionError,
-    zlib.error,
-    struct.error,
-)
 
 
 class StampError(Exception):
@@ -108,6 +92,8 @@ def stamp_pdf(
         if reader.is_encrypted:
             raise StampError("the PDF is encrypted; upload an unprotected copy of the report")
         original_title = reader.metadata.title if reader.metadata else None
+        # Report files are cleaned when uploaded; a file stored before that is cleaned here.
+        remove_active_content(reader)
         writer = PdfWriter(clone_from=reader)
         pages = list(writer.pages)
         if not pages:
@@ -123,7 +109,7 @@ def stamp_pdf(
         if not original_title and title:
             metadata["/Title"] = title
         writer.add_metadata(metadata)
-    except _DAMAGED as error:
+    except DAMAGED as error:
         raise StampError(f"the file is not a readable PDF ({error})") from error
     # Outside the guard: by now every object has been read, so a failure here is the target's.
     writer.write(target)

@@ -68,12 +68,8 @@ def download_line(line_id: int):
         log.info("download of line %s refused: %s", line_id, line.order.state)
         message = services.why_unavailable(line)
         return render_template("downloads/unavailable.html", line=line, message=message), 410
-    # A resumed download (a byte range after the start) continues one already counted.
-    counts = not request.range or request.range.ranges[0][0] == 0
-    if counts and services.over_limit(line, granted.via):
-        return render_template(
-            "downloads/limit_reached.html", line=line, limit=services.limit_of(line)
-        ), 403
+    if services.used_up(line, granted.via):
+        return _limit_reached(line)
     try:
         key = services.personalised_copy(line)
     except services.FileUnavailable:
@@ -85,15 +81,24 @@ def download_line(line_id: int):
         mimetype="application/pdf",
         offload=services.offload_mode(),
     )
-    # "Not modified" (the browser has this copy) is not another download; a redirect to the
-    # object store (a pre-signed URL) is the download itself.
-    if counts and response.status_code in (200, 206, 302):
-        services.record(
-            line,
-            granted.via,
-            current_user.id if current_user.is_authenticated else None,
-            request.remote_addr or "",
-            request.user_agent.string,
-        )
+    # The limit is decided on what this response would hand over (the whole file, the rest of
+    # it, or nothing), whatever the request's Range said.
+    asker = services.Asker(
+        via=granted.via,
+        user_id=current_user.id if current_user.is_authenticated else None,
+        ip_address=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+    )
+    if not services.admit(line, asker, services.handover(response)):
+        response.close()
+        db.session.commit()  # nothing was recorded; a copy stamped just now is kept
+        return _limit_reached(line)
     db.session.commit()
     return response
+
+
+def _limit_reached(line):
+    log.info("download of line %s refused: limit reached", line.id)
+    return render_template(
+        "downloads/limit_reached.html", line=line, limit=services.limit_of(line)
+    ), 403

@@ -17,4 +17,5 @@ FORMAT_FORM = {
     "stock": "250",
     "postage": "3.50",
     "download_limit": "10",
+    "page_limit": "2000",
 }
