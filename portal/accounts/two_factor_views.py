@@ -5,7 +5,7 @@ import logging
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from portal.accounts import sign_in_flow, two_factor
+from portal.accounts import admin_confirmation, sign_in_flow, two_factor
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     RecoveryCodesForm,
@@ -125,6 +125,9 @@ def two_factor_setup():
             user=user,
             codes_left=two_factor.recovery_codes_left(user),
         )
+    if admin_confirmation.needs_confirmation(user):
+        # Set up first, confirmed never: the password alone would make an administrator.
+        return redirect(url_for("accounts.confirm_administrator"))
     secret = two_factor.start_setup(user)
     form = TwoFactorSetUpForm()
     if form.validate_on_submit():
