@@ -17,6 +17,10 @@ INSTANCE_DIR = BASE_DIR / "instance"
 
 #: Secret keys that must never reach production.
 DEMO_SECRET_KEYS = frozenset({"dev-not-secret", "test-not-secret"})
+#: The key that seals TOTP secrets on a laptop and in tests (refused in production): fixed, so a
+#: development database keeps working from one run to the next. It is base64 of SHA-256 of
+#: "Socitm Insight portal: demo TOTP encryption key".
+DEMO_TOTP_ENCRYPTION_KEY = "gyummC7J6MAABwcd7IjrtuSGytCMczMtogTiTn9A_-c="
 
 
 #: Settings given in the environment that could not be read, name -> what was wrong. They take
@@ -124,6 +128,14 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # 3 days
     PASSWORD_RESET_MAX_AGE = 60 * 60  # 1 hour
+    # Two-factor sign-in: the Fernet key(s), comma-separated, that seal TOTP secrets at rest
+    # (the first seals, all open: put a new key first to rotate); wrong codes in a row that lock
+    # an account's code step, and for how long; how long an administrator's confirmation link
+    # works.
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", DEMO_TOTP_ENCRYPTION_KEY)
+    SECOND_FACTOR_LOCKOUT_FAILURES = 5
+    SECOND_FACTOR_LOCKOUT_MINUTES = 15
+    ADMIN_CONFIRMATION_MAX_AGE = 60 * 60 * 24  # 1 day
 
     # Email (Flask-Mailman). Development prints to the console.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
@@ -251,6 +263,7 @@ class ProductionConfig(Config):
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url("")  # no default: production names its database
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", "")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
@@ -280,6 +293,10 @@ def settings_problems(settings: Mapping) -> list[str]:
     from portal.storage.settings import problems as storage_problems
 
     found.extend(storage_problems(settings))
+    if settings.get("TOTP_ENCRYPTION_KEY"):
+        from portal.secret_box import key_problems
+
+        found.extend(key_problems(settings))
     one_of("DOWNLOAD_OFFLOAD", ("", "x-accel-redirect", "x-sendfile"))
     redis_url = settings.get("REDIS_URL", "")
     if redis_url and not redis_url.startswith(("redis://", "rediss://")):
@@ -300,7 +317,8 @@ def settings_problems(settings: Mapping) -> list[str]:
 
 def production_problems(settings: Mapping) -> list[str]:
     """What production needs on top of sensible values: real secrets, PostgreSQL, Stripe keys
-    that match the mode, a mail server, cookies sent only over HTTPS, and its own address."""
+    that match the mode, a mail server, cookies sent only over HTTPS, its own address, and a key
+    of its own that seals two-factor secrets."""
     found = []
     secret_key = settings.get("SECRET_KEY") or ""
     if secret_key in DEMO_SECRET_KEYS or len(secret_key) < 32:
@@ -348,6 +366,12 @@ def production_problems(settings: Mapping) -> list[str]:
         found.append(
             "PUBLIC_URL must be set to the address people reach the portal at "
             "(https://reports.socitm.example): links in emails are built from it."
+        )
+    totp_keys = settings.get("TOTP_ENCRYPTION_KEY") or ""
+    if not totp_keys.strip() or DEMO_TOTP_ENCRYPTION_KEY in totp_keys:
+        found.append(
+            "TOTP_ENCRYPTION_KEY must be set to your own Fernet key (make one with: python -c "
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
         )
     return found
 

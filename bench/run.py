@@ -13,6 +13,7 @@ happens, everything it started is stopped and the database dropped (unless ``--k
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import secrets
 import shutil
@@ -110,6 +111,7 @@ def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
         "DATABASE_URL": url,
         "STRIPE_SECRET_KEY": STRIPE_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "TOTP_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "STRIPE_API_BASE": standin,
         "PAYMENT_PAGE_ORIGIN": standin,
         "MAIL_SERVER": "127.0.0.1",

@@ -5,6 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from portal.accounts import admin_confirmation, admin_services
 from portal.accounts import services as accounts
 from portal.accounts.passwords import password_problem
 from portal.clock import today_in_london
@@ -54,9 +55,14 @@ def create_admin_command(email: str, name: str) -> None:
         )
         if problem:
             raise click.ClickException(problem)
-    user, created = accounts.create_admin(email, name, password)
+    user, created = admin_services.create_admin(email, name, password)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
+    if admin_confirmation.needs_confirmation(user):
+        click.echo(
+            "Before they can use the administration pages they must confirm by email: at /admin "
+            "they are asked to have a confirmation link sent to their address."
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -204,6 +204,8 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
                     password_hash=hash_password(sign_in.password),
                     email_verified_at=utcnow(),
                     is_admin=sign_in.is_admin,
+                    # Made here, not promoted from a plain account: nothing to confirm by email.
+                    admin_confirmed_at=utcnow() if sign_in.is_admin else None,
                 )
             )
             added.append(f"user {sign_in.email}")

@@ -285,7 +285,8 @@ def persist(app, obj, *relationships: str):
 def create_user(app):
     """Add a user (verified unless told otherwise) and flush; password is TEST_PASSWORD.
 
-    An administrator gets two-factor sign-in set up (pass ``totp_enabled_at=None`` for one without).
+    An administrator gets two-factor sign-in set up (pass ``totp_enabled_at=None`` for one without)
+    and has confirmed being one (pass ``admin_confirmed_at=None`` for one who has not).
     """
     counter = iter(range(1, 10_000))
 
@@ -301,12 +302,15 @@ def create_user(app):
             password_hash=password_hash,
             email_verified_at=utcnow() if verified else None,
         )
-        for key, value in overrides.items():
-            setattr(user, key, value)
-        if user.is_admin and "totp_enabled_at" not in overrides:
-            # Administrators must sign in with a second factor: give them an app already set up.
-            user.totp_secret = pyotp.random_base32()
-            user.totp_enabled_at = utcnow()
+        with app.app_context():  # a TOTP secret is sealed with the app's key
+            for key, value in overrides.items():
+                setattr(user, key, value)
+            if user.is_admin and "totp_enabled_at" not in overrides:
+                # Administrators must sign in with a second factor: give them an app already set up.
+                user.totp_secret = pyotp.random_base32()
+                user.totp_enabled_at = utcnow()
+        if user.is_admin and "admin_confirmed_at" not in overrides:
+            user.admin_confirmed_at = utcnow()  # as if they had followed the emailed link
         return persist(app, user)
 
     return create

@@ -26,6 +26,7 @@ GOOD_PRODUCTION = {
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://insight@db.internal/insight",
     "STRIPE_SECRET_KEY": "sk_test_abc",
     "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+    "TOTP_ENCRYPTION_KEY": "yLw2aTqSUh4cCU9yAmzGq6GqzSDTqEmfHvh6dBzWxoc=",
     "STRIPE_LIVE": False,
     "STRIPE_API_BASE": "https://api.stripe.com",
     "MAIL_BACKEND": "smtp",
@@ -171,6 +172,7 @@ def test_create_app_refuses_with_one_line_per_problem():
         SQLALCHEMY_DATABASE_URI = ""
         STRIPE_SECRET_KEY = "sk_test_abc"
         STRIPE_WEBHOOK_SECRET = "whsec_abc"
+        TOTP_ENCRYPTION_KEY = GOOD_PRODUCTION["TOTP_ENCRYPTION_KEY"]
         MAIL_SERVER = "smtp.socitm.example"
         MAIL_DEFAULT_SENDER = "insight@socitm.example"
         PUBLIC_URL = "https://reports.socitm.example"

@@ -48,6 +48,7 @@ from config import TestingConfig
 from portal import create_app
 from portal.db_types import compared_on
 from portal.extensions import db, migrate
+from portal.secret_box import unseal
 from tests.scratch_database import scratch_database
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -199,7 +200,9 @@ def test_rows_written_before_later_columns_survive_the_upgrade(migrations_app):
             text("SELECT reference, delivery_postcode, po_number, total_pence FROM orders")
         ).one()
         line = connection.execute(text("SELECT dispatch_note, refunded_at FROM order_lines")).one()
-        user = connection.execute(text("SELECT failed_sign_ins, totp_secret FROM users")).one()
+        user = connection.execute(
+            text("SELECT failed_sign_ins, totp_secret_sealed FROM users")
+        ).one()
     assert tuple(order) == ("INS-0001", "", "", 14500)
     assert tuple(line) == ("", None)
     assert tuple(user) == (0, None)
@@ -318,3 +321,37 @@ def test_no_revision_locks_a_large_table_for_long(offline_app, revision):
     sql = _postgresql_script(offline_app, revision, REVISIONS[index - 1] if index else None)
     assert "CREATE TABLE" in sql or "ALTER TABLE" in sql or "CREATE INDEX" in sql
     assert long_locks(sql) == []
+
+
+def test_plain_totp_secrets_are_sealed_and_administrators_confirmed_by_the_upgrade(
+    migrations_app,
+):
+    _migrate(migrations_app, "0012_order_list_organisation")
+    with migrations_app.app_context(), db.engine.begin() as connection:
+        for user_id, admin in ((1, True), (2, False)):
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, organisation_name, password_hash,"
+                    " is_admin, session_token, created_at, totp_secret) VALUES (:id, :email,"
+                    " 'A', '', 'x', :admin, :token, '2026-01-05 10:00:00', :secret)"
+                ),
+                {
+                    "id": user_id,
+                    "email": f"p{user_id}@example.gov.uk",
+                    "admin": admin,
+                    "token": f"token-{user_id}",
+                    "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                },
+            )
+    _migrate(migrations_app)
+    with migrations_app.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT totp_secret_sealed, admin_confirmed_at FROM users ORDER BY id")
+        ).all()
+        assert all("JBSWY3DP" not in sealed for sealed, _ in rows)
+        assert {unseal(sealed) for sealed, _ in rows} == {"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
+    assert [confirmed is not None for _, confirmed in rows] == [True, False]
+    _migrate(migrations_app, "0012_order_list_organisation", down=True)
+    with migrations_app.app_context(), db.engine.connect() as connection:
+        plain = connection.execute(text("SELECT totp_secret FROM users")).scalars().all()
+    assert plain == ["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"] * 2

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime
 from portal.extensions import db
+from portal.secret_box import seal, unseal
 
 
 def new_session_token() -> str:
@@ -35,11 +36,28 @@ class User(UserMixin, db.Model):
     # Sign-in lockout: wrong passwords in a row, and until when the account refuses sign-in.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Two-factor sign-in (TOTP): the shared secret, and when it was confirmed (None: not set up).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor sign-in (TOTP): the shared secret, sealed with TOTP_ENCRYPTION_KEY (read and
+    # set it as ``totp_secret``), and when it was confirmed (None: not set up).
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last time step accepted, so one code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Second-factor lockout: wrong codes in a row, and until when the code step refuses every code.
+    failed_second_factors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    second_factor_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When an administrator confirmed being one by the link emailed to them (None: not yet, or not
+    # an administrator); until then the administration pages and their set-up stay closed.
+    admin_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The TOTP secret in plain text; raises ``SecretUnreadable`` when the configured keys
+        cannot open it (never taken for "no secret")."""
+        return unseal(self.totp_secret_sealed) if self.totp_secret_sealed else None
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_sealed = seal(secret) if secret else None
 
     @property
     def email_verified(self) -> bool:

@@ -19,11 +19,13 @@ def has_second_factor() -> bool:
 
 def is_verified_administrator(user) -> bool:
     """Whether ``user``, in this session, may use administrators' powers: an administrator who
-    has two-factor sign-in set up and proved it when this session signed in."""
+    has confirmed being one by the emailed link, has two-factor sign-in set up, and proved it when
+    this session signed in."""
     return (
         user is not None
         and getattr(user, "is_authenticated", False)
         and user.is_admin
+        and user.admin_confirmed_at is not None
         and user.totp_enabled_at is not None
         and has_second_factor()
     )

@@ -248,27 +248,6 @@ def change_password(user: User, current_password: str, new_password: str) -> boo
     return True
 
 
-def create_admin(email: str, name: str, password: str) -> tuple[User, bool]:
-    """Make ``email`` an administrator, creating a verified account if there is none.
-
-    Returns the user and whether the account was created.
-    """
-    user = find_user_by_email(email)
-    created = user is None
-    if user is None:
-        user = User(
-            email=normalise_email(email),
-            name=name,
-            organisation_name="Socitm",
-            password_hash=hash_password(password),
-            email_verified_at=utcnow(),
-        )
-        db.session.add(user)
-    user.is_admin = True
-    db.session.flush()
-    return user, created
-
-
 def load_user(session_token: str) -> User | None:
     """flask-login's loader: the session cookie names the user's current session token."""
     if not session_token or len(session_token) > 64:

@@ -26,7 +26,6 @@ from portal.redirects import safe_next
 PENDING_KEY = "two_factor_pending"
 # Set when the session was signed in with a second factor (or one was just set up): /admin needs it.
 PENDING_SECONDS = 5 * 60
-MAX_WRONG_CODES = 5
 
 
 def complete_sign_in(user: User, *, remember: bool, next_page: str | None, second_factor: bool):
@@ -56,7 +55,6 @@ def begin_second_factor(user: User, *, remember: bool, next_page: str | None):
         "until": int(time.time()) + PENDING_SECONDS,
         "remember": bool(remember),
         "next": safe_next(next_page) or "",
-        "wrong": 0,
     }
     return redirect(url_for("accounts.sign_in_two_factor"))
 
@@ -77,13 +75,3 @@ def pending_user(pending: dict) -> User | None:
     if user is None or user.session_token != pending.get("token"):
         return None
     return user
-
-
-def count_wrong_code(pending: dict) -> bool:
-    """Record a wrong code; True when there have been too many and the person must start again."""
-    pending["wrong"] = int(pending.get("wrong", 0)) + 1
-    if pending["wrong"] >= MAX_WRONG_CODES:
-        session.pop(PENDING_KEY, None)
-        return True
-    session[PENDING_KEY] = pending
-    return False

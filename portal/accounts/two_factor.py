@@ -1,8 +1,11 @@
 """Two-factor sign-in: a time-based code from an authenticator app (TOTP), or a recovery code.
 
-Services flush; the view commits. The secret lives on the user; recovery codes are kept only as
-password hashes, so a copy of the database does not give them away. A code is accepted once: the
-time step it belongs to is remembered and no earlier or equal step is accepted again.
+Services flush; the view commits, even after a wrong code (the count of wrong codes must stay).
+The secret lives on the user, sealed with ``TOTP_ENCRYPTION_KEY`` (``portal.secret_box``);
+recovery codes are kept only as password hashes, so a copy of the database gives neither away.
+A code is accepted once: the time step it belongs to is remembered and no earlier or equal step
+is accepted again. Every check of a code someone may be guessing goes through the account's
+wrong-code lockout (``two_factor_lockout``).
 """
 
 import hmac
@@ -16,9 +19,14 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import two_factor_lockout as lockout
 from portal.accounts.models import RecoveryCode, User
+from portal.accounts.two_factor_lockout import SecondFactorLocked
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.secret_box import SecretUnreadable, needs_resealing
+
+__all__ = ["SecondFactorLocked", "SecretUnreadable"]
 
 ISSUER = "Socitm Insight reports"
 RECOVERY_CODE_COUNT = 10
@@ -35,8 +43,13 @@ class TwoFactorRequired(Exception):
 
 
 def is_enabled(user: User) -> bool:
-    """Whether this person signs in with a second factor."""
-    return user.totp_enabled_at is not None and bool(user.totp_secret)
+    """Whether this person signs in with a second factor.
+
+    Read from the confirmation alone, never from whether the secret can be opened: a secret the
+    configured key cannot read must stop sign-in with a clear error, not turn the second factor
+    off (or let someone set up a new one with the password alone).
+    """
+    return user.totp_enabled_at is not None
 
 
 def grouped_secret(secret: str) -> str:
@@ -64,7 +77,7 @@ def start_setup(user: User) -> str:
     """
     if is_enabled(user):
         raise ValueError("two-factor sign-in is already set up")
-    if not user.totp_secret:
+    if not user.totp_secret_sealed:
         user.totp_secret = pyotp.random_base32()
         db.session.flush()
     return user.totp_secret
@@ -89,7 +102,7 @@ def _matching_step(secret: str, code: str, when: datetime) -> int | None:
 
 def _unused_step(user: User, code: str, when: datetime | None) -> int | None:
     """The step of a current app code not used before (nor any later step used), else None."""
-    if not user.totp_secret:
+    if not user.totp_secret_sealed:
         return None
     step = _matching_step(user.totp_secret, code, when or utcnow())
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
@@ -99,16 +112,40 @@ def _unused_step(user: User, code: str, when: datetime | None) -> int | None:
 
 def _record_step(user: User, step: int) -> None:
     user.totp_last_step = step
+    if needs_resealing(user.totp_secret_sealed):
+        # Sealed with an older key: seal it again with the first, so rotation finishes by itself.
+        user.totp_secret = user.totp_secret
     db.session.flush()
 
 
 def check_totp(user: User, code: str, when: datetime | None = None) -> bool:
-    """Accept a current app code once: a code from a step already used is refused."""
+    """Accept a current app code once: a code from a step already used is refused.
+
+    Not counted by the lockout: for setting up, where the secret was only just shown. A code
+    that someone may be guessing goes through ``check_app_code`` or ``check_second_factor``.
+    """
     step = _unused_step(user, code, when)
     if step is None:
         return False
     _record_step(user, step)
     return True
+
+
+def _counted(user: User, accepted: bool, address: str) -> bool:
+    if accepted:
+        lockout.record_right_code(user)
+    else:
+        lockout.record_wrong_code(user, address=address)
+    return accepted
+
+
+def check_app_code(
+    user: User, code: str, when: datetime | None = None, *, address: str = ""
+) -> bool:
+    """A current app code, through the lockout: raises ``SecondFactorLocked`` while locked (or
+    when this wrong code locks); a wrong code is counted."""
+    lockout.refuse_if_locked(user, address=address)
+    return _counted(user, check_totp(user, code, when), address)
 
 
 def _normalise_recovery(code: str) -> str:
@@ -157,13 +194,21 @@ def recovery_codes_left(user: User) -> int:
     )
 
 
-def check_second_factor(user: User, code: str, when: datetime | None = None) -> bool:
-    """A current app code, or else an unused recovery code."""
+def check_second_factor(
+    user: User, code: str, when: datetime | None = None, *, address: str = ""
+) -> bool:
+    """A current app code, or else an unused recovery code, through the lockout: raises
+    ``SecondFactorLocked`` while locked (or when this wrong code locks); a wrong code is counted.
+    ``address`` is where the attempt came from, for the audit log of administrators' attempts.
+    """
     if not is_enabled(user):
         return False
+    lockout.refuse_if_locked(user, address=address)
     if _TOTP_SHAPE.fullmatch(_normalise_totp(code)):
-        return check_totp(user, code, when)
-    return use_recovery_code(user, code)
+        accepted = check_totp(user, code, when)
+    else:
+        accepted = use_recovery_code(user, code)
+    return _counted(user, accepted, address)
 
 
 def confirm_setup(user: User, code: str, when: datetime | None = None) -> list[str] | None:
@@ -171,25 +216,32 @@ def confirm_setup(user: User, code: str, when: datetime | None = None) -> list[s
 
     Returns the new recovery codes, or None (nothing changed) when the code is wrong.
     """
-    if is_enabled(user) or not user.totp_secret or not check_totp(user, code, when):
+    if is_enabled(user) or not user.totp_secret_sealed or not check_totp(user, code, when):
         return None
     user.totp_enabled_at = utcnow()
     db.session.flush()
     return new_recovery_codes(user)
 
 
-def turn_off(user: User, password: str, code: str, when: datetime | None = None) -> bool:
+def turn_off(
+    user: User, password: str, code: str, when: datetime | None = None, *, address: str = ""
+) -> bool:
     """Stop asking for a second factor, given the password and a current app code.
 
-    Refused for administrators, who must keep it. False (nothing changed) when either is wrong.
+    Refused for administrators, who must keep it. False (nothing changed) when either is wrong;
+    a wrong code counts towards the lockout, and while it lasts ``SecondFactorLocked`` is raised.
     """
     if user.is_admin:
         raise TwoFactorRequired()
+    lockout.refuse_if_locked(user, address=address)
     password_ok = check_password_hash(user.password_hash, password or "")
     # Both are checked either way, so the answer does not say which one was wrong.
     step = _unused_step(user, code, when)
+    if step is None:
+        lockout.record_wrong_code(user, address=address)
     if not password_ok or step is None:
         return False
+    lockout.record_right_code(user)
     _record_step(user, step)
     user.totp_secret = None
     user.totp_enabled_at = None

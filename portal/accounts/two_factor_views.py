@@ -1,9 +1,11 @@
 """Two-factor sign-in pages: the code step of signing in, set-up, recovery codes, turning off."""
 
+import logging
+
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from portal.accounts import sign_in_flow, two_factor
+from portal.accounts import admin_confirmation, sign_in_flow, two_factor
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     RecoveryCodesForm,
@@ -20,11 +22,28 @@ WRONG_SETUP_CODE = (
     "The code is not correct. Check the clock on your phone is right and enter the code "
     "your app shows now"
 )
-STEP_UP_WRONG_KEY = "two_factor_wrong"
+
+log = logging.getLogger(__name__)
+
+
+@bp.errorhandler(two_factor.SecretUnreadable)
+def _secret_unreadable(error):
+    """A TOTP secret the configured key cannot open: say so plainly and let nobody past."""
+    log.error("two-factor secret unreadable: %s", error)
+    return render_template("accounts/two_factor_unavailable.html"), 503
+
+
+def _signed_out_for_too_many(locked: two_factor.SecondFactorLocked):
+    """End whatever this session was doing after the lock began, keeping the count."""
+    db.session.commit()  # the count, the lock, the email to the holder and the audit entry
+    session.clear()
+    logout_user()  # after the clear, so a "remember me" cookie is deleted too
+    flash(locked.message, "info")
+    return redirect(url_for("accounts.sign_in"))
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
-# Counted on the server as well as in the session, whose cookie an attacker could replay.
+# Wrong codes are counted on the account (two_factor_lockout); this limits how fast one client asks.
 @post_limit(SIGN_IN)
 def sign_in_two_factor():
     """Second step of signing in; also asks a remembered session for a code before /admin."""
@@ -52,14 +71,17 @@ def _finish_pending_sign_in(pending: dict):
         return redirect(url_for("accounts.sign_in"))
     form = TwoFactorSignInForm()
     if form.validate_on_submit():
-        if two_factor.check_second_factor(user, form.code.data):
+        try:
+            right = two_factor.check_second_factor(
+                user, form.code.data, address=request.remote_addr or ""
+            )
+        except two_factor.SecondFactorLocked as locked:
+            return _signed_out_for_too_many(locked)
+        if right:
             return sign_in_flow.complete_sign_in(
                 user, remember=pending["remember"], next_page=pending["next"], second_factor=True
             )
-        db.session.rollback()
-        if sign_in_flow.count_wrong_code(pending):
-            flash("You entered too many wrong codes. Sign in again.", "info")
-            return redirect(url_for("accounts.sign_in"))
+        db.session.commit()  # the count of wrong codes
         form.code.errors.append(WRONG_CODE)
     return render_template("accounts/two_factor_sign_in.html", form=form)
 
@@ -68,19 +90,17 @@ def _step_up():
     """A signed-in session without the second factor (a "remember me" return) proves it now."""
     form = TwoFactorSignInForm()
     if form.validate_on_submit():
-        if two_factor.check_second_factor(current_user, form.code.data):
-            session.pop(STEP_UP_WRONG_KEY, None)
+        try:
+            right = two_factor.check_second_factor(
+                current_user, form.code.data, address=request.remote_addr or ""
+            )
+        except two_factor.SecondFactorLocked as locked:
+            return _signed_out_for_too_many(locked)
+        if right:
             sign_in_flow.mark_second_factor()
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
-        db.session.rollback()
-        wrong = int(session.get(STEP_UP_WRONG_KEY, 0)) + 1
-        if wrong >= sign_in_flow.MAX_WRONG_CODES:
-            session.clear()
-            logout_user()  # after the clear, so the "remember me" cookie is deleted too
-            flash("You entered too many wrong codes. Sign in again.", "info")
-            return redirect(url_for("accounts.sign_in"))
-        session[STEP_UP_WRONG_KEY] = wrong
+        db.session.commit()  # the count of wrong codes
         form.code.errors.append(WRONG_CODE)
     return render_template("accounts/two_factor_sign_in.html", form=form)
 
@@ -105,6 +125,9 @@ def two_factor_setup():
             user=user,
             codes_left=two_factor.recovery_codes_left(user),
         )
+    if admin_confirmation.needs_confirmation(user):
+        # Set up first, confirmed never: the password alone would make an administrator.
+        return redirect(url_for("accounts.confirm_administrator"))
     secret = two_factor.start_setup(user)
     form = TwoFactorSetUpForm()
     if form.validate_on_submit():
@@ -138,12 +161,20 @@ def two_factor_recovery_codes():
         return redirect(url_for("accounts.two_factor_setup"))
     form = RecoveryCodesForm()
     if form.validate_on_submit():
-        if two_factor.check_totp(user, form.code.data):
+        try:
+            right = two_factor.check_app_code(
+                user, form.code.data, address=request.remote_addr or ""
+            )
+        except two_factor.SecondFactorLocked as locked:
+            right, error = False, locked.message
+        else:
+            error = WRONG_CODE
+        if right:
             codes = two_factor.new_recovery_codes(user)
             db.session.commit()
             return _recovery_codes_page(codes, just_turned_on=False)
-        db.session.rollback()
-        form.code.errors.append(WRONG_CODE)
+        db.session.commit()  # the count of wrong codes
+        form.code.errors.append(error)
     return render_template("accounts/two_factor_regenerate.html", form=form)
 
 
@@ -159,10 +190,18 @@ def two_factor_turn_off():
         return render_template("accounts/two_factor_turn_off.html", form=None)
     form = TurnOffTwoFactorForm()
     if form.validate_on_submit():
-        if two_factor.turn_off(user, form.password.data, form.code.data):
-            db.session.commit()
+        try:
+            done = two_factor.turn_off(
+                user, form.password.data, form.code.data, address=request.remote_addr or ""
+            )
+        except two_factor.SecondFactorLocked as locked:
+            done = False
+            form.code.errors.append(locked.message)
+        else:
+            if not done:
+                form.code.errors.append("Enter your correct password and a current code")
+        db.session.commit()  # turned off, or the count of wrong codes
+        if done:
             flash("Two-factor sign-in is off.", "success")
             return redirect(url_for("accounts.account"))
-        db.session.rollback()
-        form.code.errors.append("Enter your correct password and a current code")
     return render_template("accounts/two_factor_turn_off.html", form=form)

@@ -15,12 +15,20 @@ GOOD_PRODUCTION = {
     "DATABASE_URL": "postgresql://insight:db-password@127.0.0.1:18499/insight",
     "STRIPE_SECRET_KEY": "sk_test_stripe-key",
     "STRIPE_WEBHOOK_SECRET": "whsec_webhook-secret",
+    "TOTP_ENCRYPTION_KEY": "totpkeytotpkeytotpkeytotpkeytotpkeytotpkey1=",
     "MAIL_SERVER": "smtp.socitm.example",
     "MAIL_DEFAULT_SENDER": "insight@socitm.example",
     "REDIS_URL": "redis://:redis-password@127.0.0.1:6379/2",
     "PUBLIC_URL": "https://reports.socitm.example",
 }
-SECRETS = ("k" * 32, "db-password", "stripe-key", "webhook-secret", "redis-password")
+SECRETS = (
+    "k" * 32,
+    "db-password",
+    "stripe-key",
+    "webhook-secret",
+    "redis-password",
+    "totpkeytotpkey",
+)
 
 REFUSED = [
     "The portal cannot start. Fix these settings:",

@@ -7,6 +7,7 @@ this machine; it uses Redis database 3, which it empties, and loopback ports 185
 Everything it starts is stopped at the end, whether the tests pass or not.
 """
 
+import base64
 import os
 import secrets
 import sys
@@ -73,6 +74,7 @@ def _production_env(database_url: str) -> dict[str, str]:
         "JOB_QUEUE_NAME": "portal-scaleout",
         "STRIPE_SECRET_KEY": "sk_test_scaleout_" + secrets.token_hex(8),
         "STRIPE_WEBHOOK_SECRET": "whsec_scaleout_" + secrets.token_hex(8),
+        "TOTP_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "STRIPE_API_BASE": f"http://{HOST}:{STANDIN_PORT}",
         "PAYMENT_PAGE_ORIGIN": f"http://{HOST}:{STANDIN_PORT}",
         "MAIL_SERVER": HOST,

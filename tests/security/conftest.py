@@ -6,14 +6,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pyotp
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from portal.accounts import two_factor
+from portal.accounts.models import User
 from portal.accounts.services import email_verification_token, password_reset_token
 from portal.basket import services as baskets
 from portal.catalogue.models import FormatKind, ReportFormat
-from portal.clock import today_in_london
+from portal.clock import today_in_london, utcnow
 from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
@@ -196,3 +199,35 @@ def count_rows(app) -> dict[str, int]:
             for name in WATCHED_TABLES
             if name in db.metadata.tables
         }
+
+
+# Two-factor sign-in
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture
+def two_factor_user(app, create_user):
+    """A customer with two-factor sign-in set up (secret ``TOTP_SECRET``), and their recovery
+    codes."""
+
+    def create(**overrides):
+        user = create_user(totp_secret=TOTP_SECRET, totp_enabled_at=utcnow(), **overrides)
+        with app.app_context():
+            codes = two_factor.new_recovery_codes(db.session.get(User, user.id))
+            db.session.commit()
+        return user, codes
+
+    return create
+
+
+def stored_secret(app, user_id: int) -> str | None:
+    """The person's TOTP secret as the portal reads it back from the database."""
+    with app.app_context():
+        return db.session.get(User, user_id).totp_secret
+
+
+def app_code(step_offset: int = 0, secret: str = TOTP_SECRET) -> str:
+    """What the authenticator app shows, ``step_offset`` steps of 30 seconds from now."""
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(utcnow()) + step_offset)

@@ -79,6 +79,8 @@ EXPECTED = {
     "accounts.two_factor_setup": SIGNED_IN,
     "accounts.two_factor_recovery_codes": SIGNED_IN,
     "accounts.two_factor_turn_off": TWO_FACTOR_OFF,
+    "accounts.confirm_administrator": SIGNED_IN,
+    "accounts.confirm_administrator_link": PUBLIC,  # the signed token is the permission
     "basket.show": OWN_BASKET,
     "basket.change_quantity": OWN_BASKET,
     "basket.remove_line": OWN_BASKET,
@@ -162,7 +164,7 @@ def _outcome_matches(response, outcome: str, endpoint: str) -> bool:
         and "next" in parse_qs(location.query)
     ) or (
         # Sent away for a second factor is not "allowed" either (outside the two-factor pages).
-        location.path in ("/sign-in/two-factor", "/account/two-factor")
+        location.path in ("/sign-in/two-factor", "/account/two-factor", "/account/administrator")
         and not endpoint.startswith("accounts.")
     )
     if status >= 500:

@@ -4,18 +4,17 @@ rule that administrators reach /admin only with a second factor."""
 import re
 
 import pyotp
-import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from portal.accounts import two_factor
 from portal.accounts.models import RecoveryCode, User
-from portal.clock import utcnow
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.security.conftest import TOTP_SECRET, app_code, stored_secret
 
 CODE_PAGE = "/sign-in/two-factor"
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SECRET = TOTP_SECRET
 
 
 def _user(app, user_id: int) -> User:
@@ -25,23 +24,7 @@ def _user(app, user_id: int) -> User:
         return user
 
 
-def _code(step_offset: int = 0, secret: str = SECRET) -> str:
-    totp = pyotp.TOTP(secret)
-    return totp.generate_otp(totp.timecode(utcnow()) + step_offset)
-
-
-@pytest.fixture
-def two_factor_user(app, create_user):
-    """A customer with two-factor sign-in set up, and their recovery codes."""
-
-    def create(**overrides):
-        user = create_user(totp_secret=SECRET, totp_enabled_at=utcnow(), **overrides)
-        with app.app_context():
-            codes = two_factor.new_recovery_codes(db.session.get(User, user.id))
-            db.session.commit()
-        return user, codes
-
-    return create
+_code = app_code
 
 
 def _password_step(post_form, user, **extra):
@@ -61,7 +44,7 @@ def test_set_up_refuses_a_wrong_code_then_shows_recovery_codes_once(
     user = create_user()
     auth.sign_in(user.email)
     page = client.get("/account/two-factor").get_data(as_text=True)
-    secret = _user(app, user.id).totp_secret
+    secret = stored_secret(app, user.id)
     assert secret and " ".join(re.findall(".{1,4}", secret)) in page
     assert "otpauth://totp/" in page and "<svg" in page
     assert 'style="' not in page.split("<svg", 1)[1].split("</svg>", 1)[0]  # CSP: no inline style
@@ -237,7 +220,7 @@ def test_an_administrator_who_sets_it_up_gets_in(app, client, auth, post_form, c
     admin = create_user(is_admin=True, totp_enabled_at=None)
     auth.sign_in(admin.email)
     client.get("/account/two-factor")
-    secret = _user(app, admin.id).totp_secret
+    secret = stored_secret(app, admin.id)
     post_form("/account/two-factor", {"code": pyotp.TOTP(secret).now()})
     assert client.get("/admin/dashboard").status_code == 200
 
@@ -273,7 +256,7 @@ def test_a_session_without_the_second_factor_is_asked_for_a_code(app, client, cr
 
 
 def _secret(app, user) -> str:
-    return _user(app, user.id).totp_secret
+    return stored_secret(app, user.id)
 
 
 # --- turning it off -----------------------------------------------------------------------
