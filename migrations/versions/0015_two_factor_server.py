@@ -2,7 +2,7 @@
 administrators' confirmation
 
 Revision ID: 0015_two_factor_server
-Revises: 0012_order_list_organisation
+Revises: 0014_download_ranges
 Create Date: 2026-12-04 14:40:00
 
 TOTP secrets move from ``users.totp_secret`` (plain text) to ``users.totp_secret_sealed``,
@@ -32,7 +32,7 @@ from portal.secret_box import seal, unseal
 
 # revision identifiers, used by Alembic.
 revision = '0015_two_factor_server'
-down_revision = '0012_order_list_organisation'
+down_revision = "0014_download_ranges"
 branch_labels = None
 depends_on = None
 
