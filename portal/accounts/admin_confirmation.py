@@ -8,7 +8,7 @@ setting up the second factor they lead to. Accounts made administrators from the
 one, typed in at the console) have nothing to confirm. Services flush; the caller commits.
 """
 
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.accounts.models import User
 
@@ -18,6 +18,7 @@ from portal.admin import audit
 from portal.clock import utcnow
 from portal.email import send_email
 from portal.extensions import db
+from portal.public_url import external_url
 
 _SALT = "accounts.confirm-administrator"
 
@@ -31,7 +32,7 @@ def send_confirmation(user: User) -> None:
     """Email ``user`` a signed link, working for ``ADMIN_CONFIRMATION_MAX_AGE`` seconds, that
     confirms they are an administrator."""
     token = _serializer(_SALT).dumps({"user": user.id, "email": user.email})
-    link = url_for("accounts.confirm_administrator_link", token=token, _external=True)
+    link = external_url("accounts.confirm_administrator_link", token=token)
     hours = current_app.config["ADMIN_CONFIRMATION_MAX_AGE"] // 3600
     send_email("confirm_administrator", user.email, user=user, link=link, hours=hours)
 

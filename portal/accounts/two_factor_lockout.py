@@ -14,13 +14,14 @@ came from. Services flush; the caller commits even when the answer is "no", so t
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.accounts.models import User
 from portal.admin import audit
 from portal.clock import london_datetime, utcnow
 from portal.email import send_email
 from portal.extensions import db
+from portal.public_url import external_url
 
 
 @dataclass
@@ -76,7 +77,7 @@ def record_wrong_code(user: User, *, address: str = "") -> None:
             user=user,
             failures=current_app.config["SECOND_FACTOR_LOCKOUT_FAILURES"],
             minutes=minutes,
-            reset_link=url_for("accounts.forgotten_password", _external=True),
+            reset_link=external_url("accounts.forgotten_password"),
         )
     db.session.flush()
     _audit_wrong_code(user, address, locked=locking)
