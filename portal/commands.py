@@ -60,8 +60,8 @@ def create_admin_command(email: str, name: str) -> None:
     click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
     if admin_confirmation.needs_confirmation(user):
         click.echo(
-            "Before they can use the administration pages they must confirm by email: at /admin "
-            "they are asked to have a confirmation link sent to their address."
+            "Before they can use the administration pages they must confirm by email: a link has "
+            "been sent to their address (at /admin they can have another sent)."
         )
 
 

@@ -50,7 +50,6 @@ def set_administrator(actor: User, user: User, is_admin: bool) -> bool:
         return False
     if is_admin:
         _promote(actor, user)
-        admin_confirmation.send_confirmation(user)
         return True
     user.is_admin = False
     # Made an administrator again later, they confirm again.
@@ -82,6 +81,7 @@ def _promote(actor: User | None, user: User) -> None:
         after={"is_admin": True},
         note=user.email if actor is not None else f"{user.email}, by create-admin at the console",
     )
+    admin_confirmation.send_confirmation(user)
 
 
 def create_admin(email: str, name: str, password: str) -> tuple[User, bool]:
@@ -90,8 +90,8 @@ def create_admin(email: str, name: str, password: str) -> tuple[User, bool]:
 
     A new account is created verified and confirmed: its password was typed by the operator at
     the console, and it never existed as a plain account someone else might hold. An existing
-    plain account is promoted like any other: its holder confirms by a link they ask for at
-    /admin (the console cannot build the portal's links). Either way the audit log records it.
+    plain account is promoted like any other: its holder is emailed a link to confirm (built from
+    ``PUBLIC_URL``, so the console can send it too). Either way the audit log records it.
     """
     user = find_user_by_email(email)
     if user is not None:
