@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import signed_in
 from portal.accounts.models import User, new_session_token
 from portal.clock import utcnow
 from portal.email import send_email
@@ -215,10 +216,12 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace the password and end every other session the person has, then tell them by email."""
+def set_password(user: User, password: str, *, keep_token: str | None = None) -> None:
+    """Replace the password, end every signed-in session of the person but the one whose secret
+    is ``keep_token`` (if any), and tell them by email."""
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
+    signed_in.end_all(user, keep_token=keep_token)
     db.session.flush()
     send_email("password_changed", user.email, user=user)
 
@@ -240,10 +243,11 @@ def reset_password(token: str, password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> bool:
-    """Change a signed-in person's password; False (and nothing changed) if the current is wrong."""
+    """Change a signed-in person's password, ending their other sessions (the one it is changed
+    in, ``user.get_id()``, stays); False (and nothing changed) if the current is wrong."""
     if not check_password_hash(user.password_hash, current_password):
         return False
-    set_password(user, new_password)
+    set_password(user, new_password, keep_token=user.get_id())
     return True
 
 
@@ -266,10 +270,3 @@ def create_admin(email: str, name: str, password: str) -> tuple[User, bool]:
     user.is_admin = True
     db.session.flush()
     return user, created
-
-
-def load_user(session_token: str) -> User | None:
-    """flask-login's loader: the session cookie names the user's current session token."""
-    if not session_token or len(session_token) > 64:
-        return None
-    return db.session.scalar(select(User).where(User.session_token == session_token))

@@ -9,15 +9,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import (
-    current_user,
-    login_remembered,
-    login_required,
-    login_user,
-    logout_user,
-)
+from flask_login import current_user, login_required, logout_user
 
-from portal.accounts import services, sign_in_flow, two_factor
+from portal.accounts import services, sign_in_flow, signed_in, two_factor
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     ChangePasswordForm,
@@ -44,7 +38,6 @@ from portal.redirects import safe_next
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
-login_manager.user_loader(services.load_user)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -125,18 +118,6 @@ def sign_in():
     return render_template("accounts/sign_in.html", form=form)
 
 
-@bp.route("/sign-out", methods=["POST"])
-def sign_out():
-    # CSRFProtect has already checked the token, so a link on another site cannot sign people out.
-    # The session is cleared first: logout_user() leaves a note in it that makes flask-login
-    # delete the "remember me" cookie, and clearing afterwards would lose that note and leave
-    # the browser signed in.
-    session.clear()
-    logout_user()
-    flash("You have signed out.", "success")
-    return redirect(url_for("main.index"))
-
-
 @bp.route("/forgotten-password", methods=["GET", "POST"])
 @post_limit(FORGOTTEN_PASSWORD)
 def forgotten_password():
@@ -181,6 +162,10 @@ def account():
         subscription=describe_subscription(person, today),
         orders=orders_of(current_user),
         is_subscriber=subscription_reason(person, today) is None,
+        sessions=[
+            (row, signed_in.is_this_session(row, current_user.get_id()))
+            for row in signed_in.live_sessions(current_user)
+        ],
     )
 
 
@@ -190,12 +175,7 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(personal=[user.email, user.name, user.organisation_name])
     if form.validate_on_submit():
-        # Read before the change: the "remember me" cookie names the old session token.
-        remembered = login_remembered()
         if services.change_password(user, form.current_password.data, form.password.data):
-            # The session token changed: sign this browser in again so only the others end, and
-            # renew its "remember me" cookie if it had one, so it stays signed in here.
-            login_user(user, remember=remembered)
             db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",

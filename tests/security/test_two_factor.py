@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from portal.accounts import two_factor
+from portal.accounts import signed_in, two_factor
 from portal.accounts.models import RecoveryCode, User
 from portal.clock import utcnow
 from portal.extensions import db
@@ -251,8 +251,11 @@ def test_an_administrator_signed_in_with_a_code_gets_in(client, auth, create_use
 def test_a_session_without_the_second_factor_is_asked_for_a_code(app, client, create_user):
     """A "remember me" return (or a session made any other way) has not proved the code."""
     admin = create_user(is_admin=True)
+    with app.app_context():
+        token = signed_in.start(db.session.merge(admin), "", "127.0.0.1")
+        db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = admin.session_token
+        session["_user_id"] = token
         session["_fresh"] = True
     response = client.get("/admin/orders")
     assert response.headers["Location"].startswith(CODE_PAGE + "?next=")
