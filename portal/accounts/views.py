@@ -15,6 +15,7 @@ from portal.accounts import services, sign_in_flow, signed_in, two_factor
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     ChangePasswordForm,
+    ChoosePasswordForm,
     ForgottenPasswordForm,
     RegisterForm,
     ResendVerificationForm,
@@ -35,6 +36,9 @@ from portal.organisations.services import person_for
 from portal.pricing import describe_subscription, subscription_reason
 from portal.redirects import safe_next
 
+#: The registering browser's proof that it chose the password (``services.registration_proof``).
+REGISTRATION_PROOF_KEY = "registration_proof"
+
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
@@ -47,10 +51,12 @@ def register():
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
     if form.validate_on_submit():
-        services.register_user(
+        proof = services.register_user(
             form.email.data, form.name.data, form.organisation.data or "", form.password.data
         )
         db.session.commit()
+        # Lets this browser's click on the emailed link verify without asking for the password.
+        session[REGISTRATION_PROOF_KEY] = proof
         session["check_email_address"] = services.normalise_email(form.email.data)
         return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
@@ -64,18 +70,36 @@ def check_email():
     return render_template("accounts/check_email.html", address=address)
 
 
-@bp.route("/verify-email/<token>")
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
     try:
-        user = services.verify_email(token)
+        user = services.user_for_verification_token(token)
     except services.InvalidToken as error:
-        db.session.rollback()
         return render_template("accounts/link_invalid.html", expired=error.expired), 400
+    signed_in_here = current_user.is_authenticated and current_user.id == user.id
+    if services.verification_needs_password(
+        user,
+        proof=session.get(REGISTRATION_PROOF_KEY),
+        signed_in_user_id=current_user.id if current_user.is_authenticated else None,
+    ):
+        return _choose_password_to_verify(user)
+    services.verify_email(user)
     db.session.commit()
     flash("Your email address is verified.", "success")
-    if current_user.is_authenticated and current_user.id == user.id:
+    if signed_in_here:
         return redirect(url_for("accounts.account"))
     return redirect(url_for("accounts.sign_in", email=user.email))
+
+
+def _choose_password_to_verify(user):
+    form = ChoosePasswordForm(personal=[user.email, user.name, user.organisation_name])
+    if form.validate_on_submit():
+        services.verify_email_with_password(user, form.password.data)
+        db.session.commit()
+        session.pop(REGISTRATION_PROOF_KEY, None)
+        flash("Your email address is verified. Sign in with the password you chose.", "success")
+        return redirect(url_for("accounts.sign_in", email=user.email))
+    return render_template("accounts/verify_choose_password.html", form=form, address=user.email)
 
 
 @bp.route("/account/verify-email", methods=["POST"])
