@@ -243,12 +243,15 @@ def password_reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Email a single-use reset link when the address has an account; otherwise do nothing.
+    """Email the address a single-use reset link when it has an account, or else a note that
+    no account uses it.
 
-    The caller shows the same page either way.
+    One email either way, so the request does the same work (and takes as long) whether or not
+    the address has an account; the caller shows the same page either way.
     """
     user = find_user_by_email(email)
     if user is None:
+        send_email("reset_no_account", normalise_email(email))
         return
     link = url_for("accounts.reset_password", token=password_reset_token(user), _external=True)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
