@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts import signed_in
-from portal.accounts.models import User, new_session_token
+from portal.accounts.models import RecoveryCode, User, new_session_token
 from portal.clock import utcnow
 from portal.email import send_email
 from portal.extensions import db
@@ -171,12 +171,20 @@ def verify_email(user: User) -> None:
 
 def verify_email_with_password(user: User, password: str) -> None:
     """Verify ``user``'s address and replace the password with one the mailbox's owner chose,
-    signing out every session started with the old one (and ending any sign-in lockout)."""
+    signing out every session started with the old one and ending any sign-in lockout.
+
+    Two-factor sign-in set up meanwhile goes too: whoever knew the old password could have added
+    their own authenticator app, which would keep the owner out (they can set it up again).
+    """
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     signed_in.end_all(user)
     user.failed_sign_ins = 0
     user.locked_until = None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     verify_email(user)
 
 

@@ -85,6 +85,7 @@ def verify_email(token: str):
         return _choose_password_to_verify(user)
     services.verify_email(user)
     db.session.commit()
+    session.pop(REGISTRATION_PROOF_KEY, None)
     flash("Your email address is verified.", "success")
     if signed_in_here:
         return redirect(url_for("accounts.account"))

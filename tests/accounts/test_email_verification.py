@@ -2,9 +2,13 @@
 
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from portal.accounts.models import RecoveryCode
+from portal.clock import utcnow
 from portal.extensions import db
 from tests.accounts.helpers import is_signed_out, link_in
 from tests.conftest import csrf_token
@@ -280,3 +284,25 @@ def test_signed_in_as_someone_else_the_link_still_asks(app, client, auth, create
     auth.sign_in(create_user().email)
 
     assert "Choose your password" in client.get(link).get_data(as_text=True)
+
+
+def test_two_factor_sign_in_set_up_with_the_old_password_is_turned_off(
+    app, pre_registered, stored_user
+):
+    """Whoever registered could have added their own authenticator app: it goes with the old
+    password, or the owner could not sign in."""
+    _, link = pre_registered
+    with app.app_context():
+        user = db.session.merge(stored_user(ADA))
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled_at = utcnow()
+        db.session.add(RecoveryCode(user_id=user.id, code_hash="x"))
+        db.session.commit()
+
+    _choose_password(app.test_client(), link, OWNERS_PASSWORD)
+
+    assert stored_user(ADA).totp_enabled_at is None
+    assert stored_user(ADA).totp_secret is None
+    assert _sign_in_in(app.test_client(), OWNERS_PASSWORD).location == "/account"
+    with app.app_context():
+        assert db.session.scalars(select(RecoveryCode)).all() == []
