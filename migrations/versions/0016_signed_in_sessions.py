@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', portal.db_types.UTCDateTime(), nullable=False),
     sa.Column('last_seen_at', portal.db_types.UTCDateTime(), nullable=False),
+    sa.Column('remembered', sa.Boolean(), nullable=False),
     sa.Column('browser', sa.String(length=100), nullable=False),
     sa.Column('ip_address', sa.String(length=45), nullable=False),
     sa.Column('ended_at', portal.db_types.UTCDateTime(), nullable=True),

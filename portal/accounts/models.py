@@ -89,6 +89,8 @@ class SignedInSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Written at most once a minute, not on every request.
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signed in with "remember me": lives as long as that cookie, not the session cookie.
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)
     # "Firefox on Windows": what the person sees to recognise the device.
     browser: Mapped[str] = mapped_column(String(100), default="")
     ip_address: Mapped[str] = mapped_column(String(45), default="")

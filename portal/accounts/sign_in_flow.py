@@ -39,7 +39,9 @@ def complete_sign_in(user: User, *, remember: bool, next_page: str | None, secon
     guest_basket_id = session.get(BASKET_KEY)
     session.clear()
     # The cookies carry this session's secret, so signing out can end it on the server.
-    signed_in.start(user, request.user_agent.string, request.remote_addr or "")
+    signed_in.start(
+        user, request.user_agent.string, request.remote_addr or "", remember=bool(remember)
+    )
     login_user(user, remember=remember)
     if second_factor:
         session[SECOND_FACTOR_KEY] = int(time.time())

@@ -4,7 +4,7 @@ Each sign-in (after the second factor, when there is one) starts a ``SignedInSes
 gives the browser a random secret: flask-login keeps it in the session cookie and in the
 "remember me" cookie in place of the user id (``User.get_id``). Every request looks the secret up
 (one read by a unique index) and is signed in only while its row is live: not ended, and seen
-within the "remember me" lifetime. Signing out ends the row, so a copy of either cookie stops
+within the life of its cookie. Signing out ends the row, so a copy of either cookie stops
 working too; "sign out everywhere", a password change (the other sessions) and a password reset
 (all of them) end several at once.
 
@@ -18,7 +18,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from portal.accounts.models import SignedInSession, User
 from portal.clock import utcnow
@@ -64,13 +64,34 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _lifetime() -> timedelta:
-    return timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"])
+def _seconds(setting: timedelta | int) -> timedelta:
+    return setting if isinstance(setting, timedelta) else timedelta(seconds=setting)
 
 
-def start(user: User, user_agent: str, ip_address: str) -> str:
+def _is_live():
+    """Not ended, and seen within the life of the cookie that carries it: "remember me" lasts
+    REMEMBER_COOKIE_DURATION, a browser session's cookie PERMANENT_SESSION_LIFETIME."""
+    config = current_app.config
+    now = utcnow()
+    return and_(
+        SignedInSession.ended_at.is_(None),
+        or_(
+            and_(
+                SignedInSession.remembered.is_(True),
+                SignedInSession.last_seen_at > now - _seconds(config["REMEMBER_COOKIE_DURATION"]),
+            ),
+            and_(
+                SignedInSession.remembered.is_(False),
+                SignedInSession.last_seen_at > now - _seconds(config["PERMANENT_SESSION_LIFETIME"]),
+            ),
+        ),
+    )
+
+
+def start(user: User, user_agent: str, ip_address: str, *, remember: bool = False) -> str:
     """Start a signed-in session for ``user`` and return its secret (also put on ``user``, so
-    flask-login's ``login_user`` writes it into the cookies)."""
+    flask-login's ``login_user`` writes it into the cookies). ``remember``: the browser keeps a
+    "remember me" cookie, so the session may outlive its session cookie."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     now = utcnow()
     db.session.add(
@@ -79,6 +100,7 @@ def start(user: User, user_agent: str, ip_address: str) -> str:
             token_hash=_hash(token),
             created_at=now,
             last_seen_at=now,
+            remembered=remember,
             browser=describe_browser(user_agent),
             ip_address=(ip_address or "")[:45],
         )
@@ -97,8 +119,7 @@ def load(token: str) -> tuple[User, SignedInSession] | None:
         .join(SignedInSession, SignedInSession.user_id == User.id)
         .where(
             SignedInSession.token_hash == _hash(token),
-            SignedInSession.ended_at.is_(None),
-            SignedInSession.last_seen_at > utcnow() - _lifetime(),
+            _is_live(),
         )
     ).first()
     if found is None:
@@ -129,11 +150,7 @@ def touch(session_id: int) -> None:
 
 
 def _live(user_id: int):
-    return (
-        SignedInSession.user_id == user_id,
-        SignedInSession.ended_at.is_(None),
-        SignedInSession.last_seen_at > utcnow() - _lifetime(),
-    )
+    return (SignedInSession.user_id == user_id, _is_live())
 
 
 def end_token(token: str | None) -> None:

@@ -368,3 +368,29 @@ def test_rows_record_when_the_session_started(app, ctx, create_user):
     assert row.created_at >= before
     assert row.last_seen_at == row.created_at
     assert (row.browser, row.ip_address, row.ended_at) == ("Safari on iPhone", "198.51.100.4", None)
+
+
+@pytest.mark.parametrize(
+    ("remember", "lifetime_setting"),
+    [(True, "REMEMBER_COOKIE_DURATION"), (False, "PERMANENT_SESSION_LIFETIME")],
+    ids=["remembered", "browser-session"],
+)
+def test_a_session_lasts_as_long_as_its_cookie_could(
+    app, ctx, create_user, monkeypatch, remember, lifetime_setting
+):
+    """A session without "remember me" ends with its cookie (PERMANENT_SESSION_LIFETIME), so
+    the account page does not list it for a month after the browser has closed."""
+    person = create_user()
+    token = signed_in.start(person, "", "127.0.0.1", remember=remember)
+    (row,) = sessions_of_ctx(person)
+    setting = app.config[lifetime_setting]
+    lifetime = setting if isinstance(setting, timedelta) else timedelta(seconds=setting)
+
+    monkeypatch.setattr(signed_in, "utcnow", lambda: row.last_seen_at + lifetime / 2)
+    assert signed_in.load_user(token) is not None
+    assert signed_in.live_sessions(person) == [row]
+    monkeypatch.setattr(
+        signed_in, "utcnow", lambda: row.last_seen_at + lifetime + timedelta(seconds=1)
+    )
+    assert signed_in.load_user(token) is None
+    assert signed_in.live_sessions(person) == []
