@@ -78,7 +78,7 @@ class RecoveryCode(db.Model):
 
 class SignedInSession(db.Model):
     """One browser's signed-in session. Its cookies carry a secret whose hash is kept here; the
-    session works while the row is live (not ended, seen within the "remember me" lifetime)."""
+    session works while the row is live (not ended, seen within the life of its cookie)."""
 
     __tablename__ = "signed_in_sessions"
 
