@@ -1,5 +1,6 @@
 """Signed-in sessions: who a request is signed in as, and the pages that end sessions."""
 
+import contextlib
 import logging
 
 from flask import abort, flash, g, redirect, session, url_for
@@ -39,8 +40,10 @@ def _write_last_seen(error: BaseException | None) -> None:
         signed_in.touch(session_id)
         db.session.commit()
     except SQLAlchemyError:
-        db.session.rollback()
+        # The response is already made: a database in trouble must not turn it into an error.
         log.warning("could not record when signed-in session %s was last seen", session_id)
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
 
 
 @user_logged_out.connect

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from portal.accounts import signed_in
 from portal.accounts.models import SignedInSession
@@ -394,3 +395,20 @@ def test_a_session_lasts_as_long_as_its_cookie_could(
     )
     assert signed_in.load_user(token) is None
     assert signed_in.live_sessions(person) == []
+
+
+def test_a_failure_to_write_last_seen_does_not_fail_the_page(
+    app, client, auth, create_user, monkeypatch, caplog
+):
+    person = create_user()
+    auth.sign_in(person.email)
+    (row,) = sessions_of(app, person.id)
+    monkeypatch.setattr(signed_in, "utcnow", lambda: row.last_seen_at + timedelta(minutes=5))
+
+    def database_gone(session_id):
+        raise OperationalError("UPDATE signed_in_sessions", {}, Exception("server closed"))
+
+    monkeypatch.setattr(signed_in, "touch", database_gone)
+
+    assert client.get("/account").status_code == 200
+    assert "could not record when signed-in session" in caplog.text
