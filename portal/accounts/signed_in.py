@@ -18,7 +18,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from portal.accounts.models import SignedInSession, User
 from portal.clock import utcnow
@@ -94,6 +94,15 @@ def start(user: User, user_agent: str, ip_address: str, *, remember: bool = Fals
     "remember me" cookie, so the session may outlive its session cookie."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     now = utcnow()
+    # Browser and address are personal data: a session over (ended, or unused) for as long as
+    # "remember me" lasts is no longer listed, so it is forgotten.
+    over_since = now - _seconds(current_app.config["REMEMBER_COOKIE_DURATION"])
+    db.session.execute(
+        delete(SignedInSession).where(
+            SignedInSession.user_id == user.id,
+            func.coalesce(SignedInSession.ended_at, SignedInSession.last_seen_at) < over_since,
+        )
+    )
     db.session.add(
         SignedInSession(
             user_id=user.id,

@@ -355,7 +355,9 @@ def test_an_ended_session_cannot_be_ended_again(app, ctx, create_user):
 
 def sessions_of_ctx(person) -> list[SignedInSession]:
     return db.session.scalars(
-        select(SignedInSession).where(SignedInSession.user_id == person.id)
+        select(SignedInSession)
+        .where(SignedInSession.user_id == person.id)
+        .order_by(SignedInSession.id)
     ).all()
 
 
@@ -412,3 +414,28 @@ def test_a_failure_to_write_last_seen_does_not_fail_the_page(
 
     assert client.get("/account").status_code == 200
     assert "could not record when signed-in session" in caplog.text
+
+
+def test_signing_in_forgets_the_persons_sessions_long_over(app, ctx, create_user, monkeypatch):
+    """Browser and address are personal data: a session's row is kept while it can be listed,
+    and dropped at the person's next sign-in once it has been over for the "remember me"
+    lifetime."""
+    person, someone_else = create_user(), create_user()
+    old = signed_in.start(person, "", "127.0.0.1", remember=True)
+    signed_in.start(someone_else, "", "127.0.0.1")
+    recent = signed_in.start(person, "", "127.0.0.1")
+    signed_in.end_token(old)
+    lifetime = timedelta(seconds=app.config["REMEMBER_COOKIE_DURATION"])
+    (old_row, recent_row) = sessions_of_ctx(person)
+    monkeypatch.setattr(signed_in, "utcnow", lambda: old_row.ended_at + lifetime / 2)
+    signed_in.start(person, "", "127.0.0.1")
+    assert len(sessions_of_ctx(person)) == 3
+
+    monkeypatch.setattr(signed_in, "utcnow", lambda: old_row.ended_at + lifetime * 1.2)
+    signed_in.start(person, "", "127.0.0.1")
+
+    remaining = sessions_of_ctx(person)
+    assert old_row not in remaining and recent_row not in remaining  # over, or long expired
+    assert len(remaining) == 2
+    assert len(sessions_of_ctx(someone_else)) == 1
+    assert recent
