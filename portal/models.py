@@ -1,6 +1,6 @@
 """Every feature's models, imported together so the metadata (and so migrations) sees each table."""
 
-from portal.accounts.models import RecoveryCode, User
+from portal.accounts.models import RecoveryCode, SignedInSession, User
 from portal.admin.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
@@ -38,6 +38,7 @@ __all__ = [
     "Refund",
     "Report",
     "ReportFormat",
+    "SignedInSession",
     "StripeEvent",
     "User",
 ]

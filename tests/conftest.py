@@ -26,6 +26,7 @@ from sqlalchemy import event, make_url, select
 
 from config import TestingConfig
 from portal import create_app
+from portal.accounts import signed_in
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
@@ -194,6 +195,17 @@ def csrf_token(client, path: str = "/sign-in") -> str:
     match = _CSRF.search(page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def sign_in_without_a_code(app, client, user) -> None:
+    """Give ``client`` a live signed-in session of ``user`` that has not proved a second factor,
+    as a "remember me" return does."""
+    with app.app_context():
+        token = signed_in.start(db.session.get(User, user.id), "", "127.0.0.1")
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
 
 
 @pytest.fixture

@@ -138,6 +138,21 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
         return self._personal
 
 
+class ChoosePasswordForm(ResetPasswordForm):
+    """Verifying an address whose password this browser did not choose: choose it now."""
+
+    password = _new_password_field("Password")
+    password_confirm = PasswordField(
+        "Confirm password",
+        validators=[
+            InputRequired(message="Confirm your password"),
+            EqualTo("password", message="Passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Confirm my address", widget=GovSubmitInput())
+
+
 class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(
         "Current password",

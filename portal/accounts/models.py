@@ -28,8 +28,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    # What the session cookie names instead of the user id: replacing it signs the person out
-    # everywhere (after a password reset or change), including "remember me" cookies.
+    # Replaced with the password (reset or change): a sign-in waiting for its second factor
+    # names it, so a password change meanwhile ends that pending sign-in.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -63,8 +63,21 @@ class User(UserMixin, db.Model):
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
 
-    def get_id(self) -> str:
-        return self.session_token
+    # The secret of the signed-in session this object was loaded for or signed in on (not a
+    # column): the session and "remember me" cookies carry it, never the user id, so ending the
+    # session's row signs out every copy of them (portal/accounts/signed_in.py).
+    signed_in_token = None
+
+    def get_id(self) -> str | None:
+        return self.signed_in_token
+
+    def __eq__(self, other: object) -> bool:
+        # One person is one row, whichever session each object was loaded for.
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = UserMixin.__hash__
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
@@ -79,3 +92,24 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignedInSession(db.Model):
+    """One browser's signed-in session. Its cookies carry a secret whose hash is kept here; the
+    session works while the row is live (not ended, seen within the life of its cookie)."""
+
+    __tablename__ = "signed_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the cookie's secret: a copy of the database does not give sessions away.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Signed in with "remember me": lives as long as that cookie, not the session cookie.
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Firefox on Windows": what the person sees to recognise the device.
+    browser: Mapped[str] = mapped_column(String(100), default="")
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

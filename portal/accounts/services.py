@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.models import User, new_session_token
+from portal.accounts import signed_in
+from portal.accounts.models import RecoveryCode, User, new_session_token
 from portal.clock import utcnow
 from portal.email import send_email
 from portal.extensions import db
@@ -51,27 +52,41 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def register_user(email: str, name: str, organisation_name: str, password: str) -> User | None:
-    """Create an unverified account and send the verification email.
+def register_user(email: str, name: str, organisation_name: str, password: str) -> str:
+    """Create an unverified account and send the verification email; return the registration's
+    proof (``registration_proof``) for the registering browser to keep.
 
     When the address already has an account, nothing is created: the owner gets an email saying
-    someone tried to register with it (so the visitor learns nothing), and None is returned.
+    someone tried to register with it (so the visitor learns nothing). The password is hashed
+    either way, so both take as long.
     """
     email = normalise_email(email)
+    password_hash = hash_password(password)
     existing = find_user_by_email(email)
     if existing is not None:
         send_email("already_registered", existing.email, user=existing)
-        return None
+        return registration_proof(password_hash)
     user = User(
         email=email,
         name=name.strip(),
         organisation_name=organisation_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
     )
     db.session.add(user)
     db.session.flush()
     send_verification_email(user)
-    return user
+    return registration_proof(password_hash)
+
+
+def registration_proof(password_hash: str) -> str:
+    """What the browser that chose a password keeps: a keyed digest of that password's hash.
+
+    It matches an account only while the account holds the password chosen in that browser (a
+    second registration of an address hashes its own password, which the account never holds),
+    and it reveals nothing about whether the address had an account.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"registration:" + password_hash.encode(), "sha256").hexdigest()
 
 
 def email_verification_token(user: User) -> str:
@@ -114,20 +129,64 @@ def _user_named_in(data: dict) -> User | None:
     return db.session.get(User, user_id)
 
 
-def verify_email(token: str) -> User:
-    """Mark the address in ``token`` verified; raises InvalidToken for a bad or stale link.
+def user_for_verification_token(token: str) -> User:
+    """The account a verification link is for; raises InvalidToken for a bad or stale link.
 
     The token names the address as well as the account, so a link sent to an old address does not
-    verify a new one. Verifying twice is harmless.
+    verify a new one.
     """
     data = _load(_VERIFY_SALT, token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
     user = _user_named_in(data)
     if user is None or user.email != data.get("email"):
         raise InvalidToken()
+    return user
+
+
+def verification_needs_password(
+    user: User, *, proof: str | None, signed_in_user_id: int | None
+) -> bool:
+    """Whether the person with the link must choose the password before the address is verified.
+
+    The link proves the mailbox; the password on an unverified account was chosen by whoever
+    registered, who may not own it (someone can register another person's address first). So the
+    password survives verification only when the browser with the link also shows it chose the
+    account's current password (it registered it: ``proof``) or knows it (it is signed in to the
+    account). Otherwise the person chooses the password now, and every session started with the
+    old one ends. A verified address needs nothing.
+    """
+    if user.email_verified_at is not None:
+        return False
+    if signed_in_user_id is not None and signed_in_user_id == user.id:
+        return False
+    expected = registration_proof(user.password_hash)
+    return not (isinstance(proof, str) and hmac.compare_digest(proof, expected))
+
+
+def verify_email(user: User) -> None:
+    """Mark ``user``'s address verified (when ``verification_needs_password`` allows it).
+    Verifying twice is harmless."""
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         db.session.flush()
-    return user
+
+
+def verify_email_with_password(user: User, password: str) -> None:
+    """Verify ``user``'s address and replace the password with one the mailbox's owner chose,
+    signing out every session started with the old one and ending any sign-in lockout.
+
+    Two-factor sign-in set up meanwhile goes too: whoever knew the old password could have added
+    their own authenticator app, which would keep the owner out (they can set it up again).
+    """
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    signed_in.end_all(user)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    verify_email(user)
 
 
 #: What a refused sign-in says, whatever the reason: wrong address, wrong password or a locked
@@ -193,12 +252,15 @@ def password_reset_token(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Email a single-use reset link when the address has an account; otherwise do nothing.
+    """Email the address a single-use reset link when it has an account, or else a note that
+    no account uses it.
 
-    The caller shows the same page either way.
+    One email either way, so the request does the same work (and takes as long) whether or not
+    the address has an account; the caller shows the same page either way.
     """
     user = find_user_by_email(email)
     if user is None:
+        send_email("reset_no_account", normalise_email(email))
         return
     link = external_url("accounts.reset_password", token=password_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
@@ -216,10 +278,12 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace the password and end every other session the person has, then tell them by email."""
+def set_password(user: User, password: str, *, keep_token: str | None = None) -> None:
+    """Replace the password, end every signed-in session of the person but the one whose secret
+    is ``keep_token`` (if any), and tell them by email."""
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
+    signed_in.end_all(user, keep_token=keep_token)
     db.session.flush()
     send_email("password_changed", user.email, user=user)
 
@@ -241,15 +305,9 @@ def reset_password(token: str, password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> bool:
-    """Change a signed-in person's password; False (and nothing changed) if the current is wrong."""
+    """Change a signed-in person's password, ending their other sessions (the one it is changed
+    in, ``user.get_id()``, stays); False (and nothing changed) if the current is wrong."""
     if not check_password_hash(user.password_hash, current_password):
         return False
-    set_password(user, new_password)
+    set_password(user, new_password, keep_token=user.get_id())
     return True
-
-
-def load_user(session_token: str) -> User | None:
-    """flask-login's loader: the session cookie names the user's current session token."""
-    if not session_token or len(session_token) > 64:
-        return None
-    return db.session.scalar(select(User).where(User.session_token == session_token))

@@ -7,10 +7,10 @@ renews the session, so nothing from before it survives except a guest's basket.
 
 import time
 
-from flask import redirect, session, url_for
+from flask import redirect, request, session, url_for
 from flask_login import login_user
 
-from portal.accounts import services
+from portal.accounts import services, signed_in
 from portal.accounts.models import User
 from portal.accounts.second_factor import (  # noqa: F401  (used through this module too)
     SECOND_FACTOR_KEY,
@@ -31,12 +31,16 @@ PENDING_SECONDS = 5 * 60
 def complete_sign_in(user: User, *, remember: bool, next_page: str | None, second_factor: bool):
     """Sign ``user`` in on a fresh session and send them on to a safe ``next`` (or their account).
 
-    A new session at sign-in: nothing chosen before it (by this person or planted by someone
-    else) survives into the signed-in session, except what the guest had put in a basket, which
-    joins the account's basket.
+    A new session at sign-in, recorded on the server (``signed_in``): nothing chosen before it
+    (by this person or planted by someone else) survives into the signed-in session, except what
+    the guest had put in a basket, which joins the account's basket.
     """
     guest_basket_id = session.get(BASKET_KEY)
     session.clear()
+    # The cookies carry this session's secret, so signing out can end it on the server.
+    signed_in.start(
+        user, request.user_agent.string, request.remote_addr or "", remember=bool(remember)
+    )
     login_user(user, remember=remember)
     if second_factor:
         session[SECOND_FACTOR_KEY] = int(time.time())

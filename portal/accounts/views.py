@@ -9,18 +9,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import (
-    current_user,
-    login_remembered,
-    login_required,
-    login_user,
-    logout_user,
-)
+from flask_login import current_user, login_required, logout_user
 
-from portal.accounts import services, sign_in_flow, two_factor
+from portal.accounts import services, sign_in_flow, signed_in, two_factor
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import (
     ChangePasswordForm,
+    ChoosePasswordForm,
     ForgottenPasswordForm,
     RegisterForm,
     ResendVerificationForm,
@@ -41,10 +36,12 @@ from portal.organisations.services import person_for
 from portal.pricing import describe_subscription, subscription_reason
 from portal.redirects import safe_next
 
+#: The registering browser's proof that it chose the password (``services.registration_proof``).
+REGISTRATION_PROOF_KEY = "registration_proof"
+
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to see that page."
 login_manager.login_message_category = "info"
-login_manager.user_loader(services.load_user)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -54,10 +51,12 @@ def register():
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
     if form.validate_on_submit():
-        services.register_user(
+        proof = services.register_user(
             form.email.data, form.name.data, form.organisation.data or "", form.password.data
         )
         db.session.commit()
+        # Lets this browser's click on the emailed link verify without asking for the password.
+        session[REGISTRATION_PROOF_KEY] = proof
         session["check_email_address"] = services.normalise_email(form.email.data)
         return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
@@ -71,18 +70,37 @@ def check_email():
     return render_template("accounts/check_email.html", address=address)
 
 
-@bp.route("/verify-email/<token>")
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
     try:
-        user = services.verify_email(token)
+        user = services.user_for_verification_token(token)
     except services.InvalidToken as error:
-        db.session.rollback()
         return render_template("accounts/link_invalid.html", expired=error.expired), 400
+    signed_in_here = current_user.is_authenticated and current_user.id == user.id
+    if services.verification_needs_password(
+        user,
+        proof=session.get(REGISTRATION_PROOF_KEY),
+        signed_in_user_id=current_user.id if current_user.is_authenticated else None,
+    ):
+        return _choose_password_to_verify(user)
+    services.verify_email(user)
     db.session.commit()
+    session.pop(REGISTRATION_PROOF_KEY, None)
     flash("Your email address is verified.", "success")
-    if current_user.is_authenticated and current_user.id == user.id:
+    if signed_in_here:
         return redirect(url_for("accounts.account"))
     return redirect(url_for("accounts.sign_in", email=user.email))
+
+
+def _choose_password_to_verify(user):
+    form = ChoosePasswordForm(personal=[user.email, user.name, user.organisation_name])
+    if form.validate_on_submit():
+        services.verify_email_with_password(user, form.password.data)
+        db.session.commit()
+        session.pop(REGISTRATION_PROOF_KEY, None)
+        flash("Your email address is verified. Sign in with the password you chose.", "success")
+        return redirect(url_for("accounts.sign_in", email=user.email))
+    return render_template("accounts/verify_choose_password.html", form=form, address=user.email)
 
 
 @bp.route("/account/verify-email", methods=["POST"])
@@ -123,18 +141,6 @@ def sign_in():
         db.session.commit()  # keeps the count of wrong passwords that leads to a lockout
         form.email.errors.append(services.SIGN_IN_REFUSED)
     return render_template("accounts/sign_in.html", form=form)
-
-
-@bp.route("/sign-out", methods=["POST"])
-def sign_out():
-    # CSRFProtect has already checked the token, so a link on another site cannot sign people out.
-    # The session is cleared first: logout_user() leaves a note in it that makes flask-login
-    # delete the "remember me" cookie, and clearing afterwards would lose that note and leave
-    # the browser signed in.
-    session.clear()
-    logout_user()
-    flash("You have signed out.", "success")
-    return redirect(url_for("main.index"))
 
 
 @bp.route("/forgotten-password", methods=["GET", "POST"])
@@ -181,6 +187,10 @@ def account():
         subscription=describe_subscription(person, today),
         orders=orders_of(current_user),
         is_subscriber=subscription_reason(person, today) is None,
+        sessions=[
+            (row, signed_in.is_this_session(row, current_user.get_id()))
+            for row in signed_in.live_sessions(current_user)
+        ],
     )
 
 
@@ -190,12 +200,7 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(personal=[user.email, user.name, user.organisation_name])
     if form.validate_on_submit():
-        # Read before the change: the "remember me" cookie names the old session token.
-        remembered = login_remembered()
         if services.change_password(user, form.current_password.data, form.password.data):
-            # The session token changed: sign this browser in again so only the others end, and
-            # renew its "remember me" cookie if it had one, so it stays signed in here.
-            login_user(user, remember=remembered)
             db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",

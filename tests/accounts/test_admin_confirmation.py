@@ -13,7 +13,7 @@ from portal.accounts.second_factor import is_verified_administrator
 from portal.admin.models import AuditEntry
 from portal.clock import utcnow
 from portal.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sign_in_without_a_code
 
 CONFIRM_PAGE = "/account/administrator"
 CHECK_EMAIL = "Check your email to confirm you are an administrator"
@@ -184,7 +184,5 @@ def test_a_remembered_session_of_an_unconfirmed_administrator_is_not_let_in(
     app, client, promoted, outbox
 ):
     person = promoted()
-    with client.session_transaction() as session:
-        session["_user_id"] = person.session_token
-        session["_fresh"] = True
+    sign_in_without_a_code(app, client, person)
     assert client.get("/admin/dashboard").headers["Location"] == CONFIRM_PAGE

@@ -51,11 +51,15 @@ def test_a_registered_address_is_emailed_a_reset_link(grace, post_form, outbox):
     assert link_in(outbox[0]).startswith("http://localhost/reset-password/")
 
 
-def test_an_unregistered_address_is_sent_nothing(post_form, outbox):
-    response = post_form("/forgotten-password", {"email": "nobody@example.gov.uk"})
+def test_an_unregistered_address_is_told_no_account_uses_it(post_form, outbox):
+    response = post_form("/forgotten-password", {"email": " Nobody@Example.gov.uk"})
 
     assert response.status_code == 200
-    assert outbox == []
+    (message,) = outbox
+    assert message.to == ["nobody@example.gov.uk"]
+    assert message.subject == "Reset your Socitm Insight reports password"
+    assert "no account uses it" in message.body
+    assert "/reset-password/" not in message.body
 
 
 def test_registered_and_unregistered_addresses_get_the_same_page(grace, post_form):

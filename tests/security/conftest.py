@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal.accounts import two_factor
-from portal.accounts.models import User
+from portal.accounts import signed_in, two_factor
+from portal.accounts.models import SignedInSession, User
 from portal.accounts.services import email_verification_token, password_reset_token
 from portal.basket import services as baskets
 from portal.catalogue.models import FormatKind, ReportFormat
@@ -65,6 +65,7 @@ class World:
     user_ids: dict[str, int] = field(default_factory=dict)
     verify_token: str = ""
     reset_token: str = ""
+    signed_in_session_id: int = 0
 
     def url_values(self, endpoint: str) -> dict:
         """Values for every URL argument a rule may name, chosen for ``endpoint``."""
@@ -83,6 +84,7 @@ class World:
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
             "filename": "build/main.css",
             "job_id": "no-such-job",  # a failed background job (none exists: a clear message)
+            "session_id": self.signed_in_session_id,
         }
 
 
@@ -151,9 +153,18 @@ def world(app, create_user, create_report, create_organisation) -> World:
             user_ids={"customer": customer.id, "another": another.id, "admin": admin.id},
             verify_token=email_verification_token(user),
             reset_token=password_reset_token(user),
+            # The customer signed in on another device.
+            signed_in_session_id=_signed_in_elsewhere(user),
         )
         db.session.commit()
     return found
+
+
+def _signed_in_elsewhere(user) -> int:
+    signed_in.start(user, "", "192.0.2.1")
+    return db.session.scalar(
+        select(func.max(SignedInSession.id)).where(SignedInSession.user_id == user.id)
+    )
 
 
 def _post_with_token(client):

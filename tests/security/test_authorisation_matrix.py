@@ -47,6 +47,8 @@ OWNER = {
     "admin": ALLOW,
 }
 OWNER_SIGN_IN = {**OWNER, "anonymous": SIGN_IN}
+# The customer's own signed-in sessions: administrators included, nobody else may end them.
+OWN_SESSION = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN, "customer": ALLOW}
 # Acts only on the asker's own basket, whatever line id the URL names (see test_object_access).
 OWN_BASKET = PUBLIC
 NEEDS_STRIPE_SESSION = dict.fromkeys(PERSONAS, NOT_FOUND)
@@ -70,6 +72,8 @@ EXPECTED = {
     "accounts.verify_email": PUBLIC,  # the signed token is the permission
     "accounts.sign_in": PUBLIC,
     "accounts.sign_out": PUBLIC,
+    "accounts.sign_out_everywhere": SIGNED_IN,
+    "accounts.end_session": OWN_SESSION,
     "accounts.forgotten_password": PUBLIC,
     "accounts.reset_password": PUBLIC,  # the signed token is the permission
     "accounts.account": SIGNED_IN,

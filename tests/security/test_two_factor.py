@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 from portal.accounts import two_factor
 from portal.accounts.models import RecoveryCode, User
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.conftest import TEST_PASSWORD, csrf_token, sign_in_without_a_code
 from tests.security.conftest import TOTP_SECRET, app_code, stored_secret
 
 CODE_PAGE = "/sign-in/two-factor"
@@ -234,9 +234,7 @@ def test_an_administrator_signed_in_with_a_code_gets_in(client, auth, create_use
 def test_a_session_without_the_second_factor_is_asked_for_a_code(app, client, create_user):
     """A "remember me" return (or a session made any other way) has not proved the code."""
     admin = create_user(is_admin=True)
-    with client.session_transaction() as session:
-        session["_user_id"] = admin.session_token
-        session["_fresh"] = True
+    sign_in_without_a_code(app, client, admin)
     response = client.get("/admin/orders")
     assert response.headers["Location"].startswith(CODE_PAGE + "?next=")
     wrong = client.post(

@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.admin.models import AuditEntry
 from portal.clock import utcnow
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.conftest import TEST_PASSWORD, csrf_token, sign_in_without_a_code
 from tests.security.conftest import app_code
 
 CODE_PAGE = "/sign-in/two-factor"
@@ -148,9 +148,7 @@ def test_a_right_code_starts_the_count_again(app, client, auth, two_factor_user,
 
 def test_a_remembered_session_asked_for_a_code_counts_on_the_same_lock(app, client, create_user):
     admin = create_user(is_admin=True)
-    with client.session_transaction() as session:
-        session["_user_id"] = admin.session_token
-        session["_fresh"] = True
+    sign_in_without_a_code(app, client, admin)
     token = csrf_token(client, CODE_PAGE)
     for _ in range(4):
         response = client.post(CODE_PAGE, data={"csrf_token": token, "code": WRONG})
