@@ -20,6 +20,11 @@ from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
 
+#: Printed copies of a format one order (and one address in a day) may take, unless an
+#: administrator sets another number.
+DEFAULT_MAX_COPIES_PER_ORDER = 20
+
+
 class FormatKind(enum.StrEnum):
     PDF = "pdf"
     PRINT = "print"
@@ -103,6 +108,7 @@ class ReportFormat(SaleTerms, db.Model):
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         CheckConstraint("postage_pence >= 0", name="postage_not_negative"),
         CheckConstraint("download_limit >= 0", name="download_limit_not_negative"),
+        CheckConstraint("max_copies_per_order >= 1", name="max_copies_per_order_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,5 +125,11 @@ class ReportFormat(SaleTerms, db.Model):
     postage_pence: Mapped[int] = mapped_column(Integer, default=0)
     # Downloads allowed per order line (PDF).
     download_limit: Mapped[int] = mapped_column(Integer, default=10)
+    # Printed copies one order may take, and one email address across its orders of a London day.
+    max_copies_per_order: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_MAX_COPIES_PER_ORDER,
+        server_default=str(DEFAULT_MAX_COPIES_PER_ORDER),
+    )
 
     report: Mapped[Report] = relationship(back_populates="formats")
