@@ -19,7 +19,6 @@ from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
-
 #: Printed copies of a format one order (and one address in a day) may take, unless an
 #: administrator sets another number.
 DEFAULT_MAX_COPIES_PER_ORDER = 20

@@ -74,17 +74,24 @@ def printed_copies(items: list[Item]) -> dict[int, tuple[ReportFormat, int]]:
     return wanted
 
 
-def check_for_sale(items: list[Item]) -> None:
-    """Raise NotForSale for the first item whose report is not published (read now, from the
-    database: the basket may hold it since before it was withdrawn)."""
-    format_ids = {item.report_format.id for item in items}
-    on_sale = set(
+def formats_for_sale(format_ids: list[int]) -> set[int]:
+    """Which of these formats are for sale now: their report is published (read from the
+    database, never the catalogue cache: a basket may hold a format since before its report was
+    withdrawn)."""
+    if not format_ids:
+        return set()
+    return set(
         db.session.scalars(
             select(ReportFormat.id)
             .join(Report, Report.id == ReportFormat.report_id)
-            .where(ReportFormat.id.in_(format_ids), Report.is_published.is_(True))
+            .where(ReportFormat.id.in_(set(format_ids)), Report.is_published.is_(True))
         )
     )
+
+
+def check_for_sale(items: list[Item]) -> None:
+    """Raise NotForSale for the first item whose report is not for sale now."""
+    on_sale = formats_for_sale([item.report_format.id for item in items])
     for item in items:
         if item.report_format.id not in on_sale:
             raise NotForSale(item.report_format)

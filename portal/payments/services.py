@@ -8,9 +8,10 @@ Services flush; the caller commits.
 """
 
 import logging
+from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from portal.clock import today_in_london, utcnow
 from portal.downloads import jobs as download_jobs
@@ -18,7 +19,7 @@ from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
-from portal.orders.models import Order, OrderState
+from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import gateway, invoices, refunds
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 
@@ -32,6 +33,16 @@ HANDLED_EVENTS = frozenset(
         "checkout.session.expired",
     }
 )
+
+
+#: How long a card order holds its printed copies unpaid: the life of its Checkout Session, the
+#: shortest Stripe allows (its default, 24 hours, would let anyone hold every copy for a day).
+CHECKOUT_LIFETIME = timedelta(minutes=30)
+#: Added to the lifetime asked of Stripe, so that the two sides' clocks never make it fall short
+#: of Stripe's minimum; the sweep waits this much longer too before it asks Stripe.
+CLOCK_MARGIN = timedelta(minutes=1)
+#: The note of an order cancelled because its card payment ran out of time.
+NOT_PAID_IN_TIME = "Card payment was not completed in time"
 
 
 class PaymentUnavailable(Exception):
@@ -84,6 +95,7 @@ def start_checkout(order: Order) -> str | None:
         if order.state is not OrderState.PENDING_PAYMENT:
             return None
         number = max((attempt.number for attempt in earlier), default=0) + 1
+        expires_at = int((utcnow() + CHECKOUT_LIFETIME + CLOCK_MARGIN).timestamp())
         session = gateway.create_checkout_session(
             order_id=order.id,
             reference=order.reference,
@@ -92,7 +104,11 @@ def start_checkout(order: Order) -> str | None:
             success_url=url_for("payments.success", _external=True)
             + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=url_for("payments.cancelled", reference=order.reference, _external=True),
-            idempotency_key=f"order-{order.id}-attempt-{number}",
+            # The expiry is part of the key: a retry after a lost answer within the same
+            # second gets the same session; a later one asks afresh (Stripe refuses a key reused
+            # with different parameters).
+            idempotency_key=f"order-{order.id}-attempt-{number}-until-{expires_at}",
+            expires_at=expires_at,
         )
     except gateway.StripeError as error:
         log.warning("Stripe refused or could not be reached for %s: %s", order.reference, error)
@@ -177,7 +193,7 @@ def _apply(
         if attempt.status is AttemptStatus.OPEN:
             attempt.status = AttemptStatus.EXPIRED
         if _abandoned(order, attempt, session, event):
-            orders.cancel_order(order, None, "Card payment was not completed in time")
+            orders.cancel_order(order, None, NOT_PAID_IN_TIME)
     db.session.flush()
 
 
@@ -201,6 +217,65 @@ def _abandoned(
         select(func.max(CheckoutAttempt.number)).where(CheckoutAttempt.order_id == order.id)
     )
     return attempt.number == latest
+
+
+def _past_payment_time(now: datetime):
+    """Card orders still waiting for payment although every Checkout Session made for them (or
+    the order itself, if Stripe was never reached) is older than a session lives (a query)."""
+    cutoff = now - CHECKOUT_LIFETIME - CLOCK_MARGIN
+    recent_attempt = exists().where(
+        CheckoutAttempt.order_id == Order.id, CheckoutAttempt.created_at >= cutoff
+    )
+    return select(Order.id).where(
+        Order.state == OrderState.PENDING_PAYMENT,
+        Order.payment_method == PaymentMethod.CARD,
+        Order.created_at < cutoff,
+        ~recent_attempt,
+    )
+
+
+def expire_if_unpaid(order_id: int, now: datetime) -> bool:
+    """Cancel a card order whose payment time has run out, putting its printed copies back in
+    stock; True when it was cancelled. For when Stripe's ``checkout.session.expired`` event was
+    lost (or no session could be opened): the row lock that confirmation takes makes this and a
+    late event or payment run one after the other, so the copies come back exactly once.
+
+    Each session still open or processing in the portal's records is first brought up to date
+    from Stripe: a payment whose event was lost is recorded (never cancelled); a session Stripe
+    still calls open, or a delayed payment still processing, leaves the order alone.
+    """
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    past = db.session.scalar(_past_payment_time(now).where(Order.id == order_id))
+    if order is None or past is None:
+        return False
+    for attempt in _attempts(order, AttemptStatus.OPEN, AttemptStatus.PROCESSING):
+        _apply(order, attempt, gateway.retrieve_checkout_session(attempt.stripe_session_id))
+    if order.state is not OrderState.PENDING_PAYMENT or _attempts(
+        order, AttemptStatus.OPEN, AttemptStatus.PROCESSING
+    ):
+        return False
+    orders.cancel_order(order, None, NOT_PAID_IN_TIME)
+    return True
+
+
+def expire_unpaid_card_orders(now: datetime) -> list[str]:
+    """Cancel every card order whose payment time has run out (``expire_if_unpaid``); returns
+    their references. Stripe being unreachable for one order leaves it for the next run.
+    Flushes; the caller commits."""
+    cancelled = []
+    for order_id in db.session.scalars(_past_payment_time(now).order_by(Order.id)).all():
+        try:
+            with db.session.begin_nested():
+                if expire_if_unpaid(order_id, now):
+                    cancelled.append(db.session.get(Order, order_id).reference)
+        except gateway.StripeError as error:
+            log.warning("could not ask Stripe about order %s: %s", order_id, error)
+    return cancelled
 
 
 def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.CheckoutSession):

@@ -17,7 +17,9 @@ from tests.catalogue.report_form import FORMAT_FORM
 TODAY = date(2026, 3, 2)
 VERIFIED = pricing.Person(signed_in=True, email_verified=True)
 DELIVERY = Delivery("Post Room", "1 Civic Square", "", "Leeds", "LS1 1UR")
-INVOICE = InvoiceDetails("PO-7781", "Finance, Civic Hall", "", "Leeds", "LS1 1UR", "ap@leeds.gov.uk")
+INVOICE = InvoiceDetails(
+    "PO-7781", "Finance, Civic Hall", "", "Leeds", "LS1 1UR", "ap@leeds.gov.uk"
+)
 
 
 @pytest.fixture
@@ -135,9 +137,7 @@ def test_the_catalogue_shows_copies_held_by_unpaid_orders(app, client, admin, pl
     assert "4 wanted by orders waiting for approval" in page
 
 
-def test_the_copies_allowed_per_order_are_an_admin_setting(
-    app, client, post_form, admin, report
-):
+def test_the_copies_allowed_per_order_are_an_admin_setting(app, client, post_form, admin, report):
     form = client.get(f"/admin/reports/{report.slug}/formats/print").get_data(as_text=True)
     assert "Most printed copies per order" in form and 'value="20"' in form
     response = post_form(
