@@ -114,3 +114,47 @@ def test_the_command_sweeps(app, runner, checkout, standin, stored, report):
     assert stored.order().reference in result.output
     assert stored.order().state is OrderState.CANCELLED
     assert _stock(app, report) == 10
+
+
+@pytest.mark.postgres_only
+@pytest.mark.real_transactions
+def test_the_sweep_and_the_late_expiry_event_at_once_give_copies_back_once(
+    app, live_portal, checkout, standin, stored, report
+):
+    """The sweep and Stripe's expiry event race for the same order: the order's row lock lets
+    one cancel it; the other finds it cancelled."""
+    import threading
+
+    checkout(pdf=False, printed=3)
+    order_id = stored.order().id
+    standin.hold()
+    standin.advance_clock(THIRTY_MINUTES + 5 * 60)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sweep():
+        try:
+            with app.app_context():
+                barrier.wait(timeout=10)
+                payments.expire_if_unpaid(order_id, utcnow() + timedelta(minutes=35))
+                db.session.commit()
+        except Exception as error:  # reported below; a thread cannot fail the test itself
+            errors.append(error)
+
+    def late_event():
+        try:
+            barrier.wait(timeout=10)
+            standin.release()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep), threading.Thread(target=late_event)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=40)
+    assert errors == []
+    order = stored.order()
+    assert order.state is OrderState.CANCELLED
+    assert sum(1 for e in order.events if e.to_state is OrderState.CANCELLED) == 1
+    assert _stock(app, report) == 10
