@@ -160,6 +160,9 @@ def review():
         details=details,
         paying=paying,
         needs_address=needs_address,
+        waits_for_approval=paying["method"] == "invoice"
+        and approval.waits_for_approval(person, PaymentMethod.INVOICE, baskets.items(basket)),
+        payment_minutes=payments.CHECKOUT_LIFETIME.seconds // 60,
         form=form,
         problem=problem,
     ), (409 if problem else 200)

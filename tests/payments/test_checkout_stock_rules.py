@@ -64,6 +64,8 @@ def test_a_guests_invoice_order_waits_for_approval_and_says_so(
     app, client, post_form, to_review, stored, report, outbox
 ):
     to_review(printed=3, payment=INVOICE)
+    review = client.get("/checkout/review").get_data(as_text=True)
+    assert "this order will wait for our approval before we email the VAT invoice" in review
     placed = post_form("/checkout/review", {})
     order = stored.order()
     assert placed.headers["Location"] == f"/orders/{order.reference}"
@@ -84,6 +86,8 @@ def test_a_second_order_the_same_day_over_the_cap_is_refused(
     app, client, post_form, to_review, stored, report
 ):
     to_review(printed=15)
+    review = client.get("/checkout/review").get_data(as_text=True)
+    assert "Your printed copies are kept for you for 30 minutes while you pay" in review
     assert post_form("/checkout/review", {}).status_code == 303
     first = stored.order()
     to_review(printed=10, details={"email": GUEST["email"].upper()})
