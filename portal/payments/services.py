@@ -41,6 +41,9 @@ CHECKOUT_LIFETIME = timedelta(minutes=30)
 #: Added to the lifetime asked of Stripe, so that the two sides' clocks never make it fall short
 #: of Stripe's minimum; the sweep waits this much longer too before it asks Stripe.
 CLOCK_MARGIN = timedelta(minutes=1)
+#: Payment pages one card order may open: each holds its printed copies for CHECKOUT_LIFETIME
+#: again, so this bounds how long an unpaid order can keep them (2½ hours).
+MAX_CHECKOUT_ATTEMPTS = 5
 #: The note of an order cancelled because its card payment ran out of time.
 NOT_PAID_IN_TIME = "Card payment was not completed in time"
 
@@ -51,6 +54,11 @@ class PaymentUnavailable(Exception):
 
 class NotPayable(Exception):
     """The order is not waiting for a card payment (already paid, cancelled, or on invoice)."""
+
+
+class TooManyAttempts(NotPayable):
+    """The order has opened as many payment pages as it may; it is cancelled when the last one
+    expires unpaid."""
 
 
 def checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
@@ -82,13 +90,16 @@ def start_checkout(order: Order) -> str | None:
 
     Any earlier open session for the order is expired first, so two tabs can never both pay. If an
     earlier session turns out to be paid already, that payment is recorded and None is returned.
-    Raises NotPayable, or PaymentUnavailable when Stripe cannot be reached (nothing is lost: the
-    order stays waiting for payment).
+    Raises NotPayable (TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
+    them cannot hold printed copies for ever), or PaymentUnavailable when Stripe cannot be
+    reached (nothing is lost: the order stays waiting for payment).
     """
     if order.state is not OrderState.PENDING_PAYMENT:
         raise NotPayable()
     try:
         earlier = _attempts(order)
+        if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
+            raise TooManyAttempts()
         for attempt in earlier:
             if attempt.status in (AttemptStatus.OPEN, AttemptStatus.PROCESSING):
                 _close(attempt)

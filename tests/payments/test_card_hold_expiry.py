@@ -158,3 +158,18 @@ def test_the_sweep_and_the_late_expiry_event_at_once_give_copies_back_once(
     assert order.state is OrderState.CANCELLED
     assert sum(1 for e in order.events if e.to_state is OrderState.CANCELLED) == 1
     assert _stock(app, report) == 10
+
+
+def test_reopening_the_payment_page_cannot_hold_copies_for_ever(
+    client, post_form, checkout, stored
+):
+    checkout(pdf=False, printed=3)  # the first payment page
+    reference = stored.order().reference
+    pay = f"/orders/{reference}/pay"
+    for _ in range(payments.MAX_CHECKOUT_ATTEMPTS - 1):
+        assert "/pay/cs_" in post_form(pay, {}, form_page=f"/orders/{reference}").location
+    refused = post_form(pay, {}, form_page=f"/orders/{reference}")
+    assert refused.location == f"/orders/{reference}"
+    page = client.get(refused.location).get_data(as_text=True)
+    assert "This order cannot open another payment page" in page
+    assert len(stored.attempts()) == payments.MAX_CHECKOUT_ATTEMPTS == 5
