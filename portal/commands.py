@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.jobs.worker import worker_command
 from portal.organisations.cli import import_subscribers_command
 from portal.outbox.cli import send_outbox_command
-from portal.payments.cli import send_reminders_command
+from portal.payments.cli import expire_card_orders_command, send_reminders_command
 from portal.storage import get_storage
 
 
@@ -72,4 +72,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_subscribers_command)
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(expire_card_orders_command)
     app.cli.add_command(worker_command)

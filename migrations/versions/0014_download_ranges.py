@@ -1,7 +1,7 @@
 """the page limit of a report's uploaded PDF, set on its PDF format
 
 Revision ID: 0014_download_ranges
-Revises: 0012_order_list_organisation
+Revises: 0013_stock_holds
 Create Date: 2026-12-04 15:00:00
 
 Existing formats get the default of 2,000 pages (a constant default: adding the column does not
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014_download_ranges'
-down_revision = '0012_order_list_organisation'
+down_revision = "0013_stock_holds"
 branch_labels = None
 depends_on = None
 

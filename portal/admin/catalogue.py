@@ -15,8 +15,9 @@ from flask_login import current_user
 from portal.admin.blueprint import bp
 from portal.catalogue import admin_services as catalogue
 from portal.catalogue.admin_forms import CoverUploadForm, FormatForm, PdfUploadForm, ReportForm
-from portal.catalogue.models import DEFAULT_PAGE_LIMIT, FormatKind
+from portal.catalogue.models import DEFAULT_MAX_COPIES_PER_ORDER, DEFAULT_PAGE_LIMIT, FormatKind
 from portal.extensions import db
+from portal.orders.stock import stock_held
 from portal.storage import get_storage
 
 _COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
@@ -50,7 +51,12 @@ def _details(form: ReportForm) -> catalogue.ReportDetails:
 
 @bp.route("/reports")
 def reports():
-    return render_template("admin/catalogue/reports.html", reports=catalogue.all_reports())
+    reports = catalogue.all_reports()
+    return render_template(
+        "admin/catalogue/reports.html",
+        reports=reports,
+        stock=stock_held([f for report in reports for f in report.formats]),
+    )
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
@@ -82,6 +88,7 @@ def _detail_page(report, pdf_form: PdfUploadForm, cover_form: CoverUploadForm):
         "admin/catalogue/report.html",
         report=report,
         formats={f.kind.value: f for f in report.formats},
+        stock=stock_held(report.formats),
         kinds=list(FormatKind),
         pdf_form=pdf_form,
         cover_form=cover_form,
@@ -124,6 +131,7 @@ def report_format(slug: str, kind: str):
             form.free_copies.data, form.stock.data = "1", "0"
             form.postage.data, form.download_limit.data = "0.00", "10"
             form.page_limit.data = str(DEFAULT_PAGE_LIMIT)
+            form.max_copies.data = str(DEFAULT_MAX_COPIES_PER_ORDER)
     if form.validate_on_submit():
         details = catalogue.FormatDetails(**form.values())
         try:

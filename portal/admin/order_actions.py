@@ -43,6 +43,7 @@ def _render_order(order, failed: tuple[str, object] | None = None):
         forms=forms,
         failed=failed[1] if failed else None,
         may={
+            "approve": admin_services.may_approve(order),
             "paid": admin_services.may_mark_invoice_paid(order),
             "dispatch": admin_services.may_dispatch(order),
             "cancel": admin_services.may_cancel(order),
@@ -83,6 +84,16 @@ def mark_invoice_paid(reference: str):
     except ActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Invoice for {order.reference} marked paid.")
+
+
+@bp.route("/orders/<reference>/approve", methods=["POST"])
+def approve_order(reference: str):
+    order = _order_or_404(reference)
+    try:
+        admin_services.approve_order(order, current_user, today_in_london())
+    except ActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, f"Order {order.reference} approved; its invoice has been emailed.")
 
 
 @bp.route("/orders/<reference>/dispatch", methods=["POST"])

@@ -14,9 +14,7 @@ from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.extensions import db
 from portal.orders.services import Item, PricedItems, price_items
-
-#: The most printed copies of one report a single order may ask for.
-MAX_PRINTED_COPIES = 500
+from portal.orders.stock import formats_for_sale
 
 
 class BasketRefused(Exception):
@@ -62,10 +60,11 @@ def _check_quantity(report_format: ReportFormat, quantity: int) -> None:
         return
     if quantity < 1:
         raise BasketRefused("Enter a number of copies of 1 or more")
-    if quantity > MAX_PRINTED_COPIES:
+    limit = report_format.max_copies_per_order
+    if quantity > limit:
         raise BasketRefused(
-            f"Enter a number of copies of {MAX_PRINTED_COPIES} or fewer. "
-            "For larger orders, contact us."
+            f"You can order up to {limit} printed copies of this report in one order. "
+            "For more, contact us."
         )
     stock = report_format.stock or 0
     if quantity > stock:
@@ -115,6 +114,23 @@ def _line(basket: Basket, line_id: int) -> BasketLine:
     if line is None:
         raise BasketRefused("That item is no longer in your basket")
     return line
+
+
+def remove_withdrawn(basket: Basket | None) -> list[str]:
+    """Take out of the basket the lines of reports withdrawn from sale since they were added;
+    returns, for each, the sentence that tells the person (empty when nothing was removed)."""
+    if basket is None or not basket.lines:
+        return []
+    on_sale = formats_for_sale([line.report_format_id for line in basket.lines])
+    removed = []
+    for line in [x for x in basket.lines if x.report_format_id not in on_sale]:
+        removed.append(
+            f"“{line.report_format.report.title}” ({line.report_format.kind.label}) is no longer "
+            "for sale, so we have removed it from your basket."
+        )
+        basket.lines.remove(line)
+    db.session.flush()
+    return removed
 
 
 def basket_for_user(user_id: int) -> Basket:

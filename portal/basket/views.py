@@ -16,10 +16,13 @@ bp = Blueprint("basket", __name__)
 def render_basket(errors: dict[int, str] | None = None, status: int = 200):
     today = today_in_london()
     basket = current_basket()
+    withdrawn = services.remove_withdrawn(basket)
+    if withdrawn:
+        db.session.commit()
     priced = services.priced(basket, person_for(current_user, today), today)
     lines = basket.lines if basket else []
     return render_template(
-        "basket/basket.html", lines=lines, priced=priced, errors=errors or {}
+        "basket/basket.html", lines=lines, priced=priced, errors=errors or {}, withdrawn=withdrawn
     ), status
 
 

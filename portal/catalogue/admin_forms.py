@@ -147,8 +147,20 @@ class FormatForm(FlaskForm):
     free_copies = _text(
         "Free printed copies per organisation", None, 9, description="Per subscribing organisation"
     )
-    stock = _text("Copies in stock", None, 9)
+    stock = _text(
+        "Copies in stock",
+        None,
+        9,
+        description="Free to order now: copies held by unpaid orders are not counted",
+    )
     postage = _text("Postage", None, 20, description="In pounds, per order with printed copies")
+    max_copies = _text(
+        "Most printed copies per order",
+        None,
+        9,
+        description="Also the most one email address may order in a day; larger orders by "
+        "arrangement",
+    )
     download_limit = _text("Downloads allowed per order line", None, 9)
     page_limit = _text(
         "Pages allowed in the report PDF",
@@ -182,6 +194,11 @@ class FormatForm(FlaskForm):
                 (self.free_copies, parse_whole, "Enter the free copies as a whole number, like 1"),
                 (self.stock, parse_whole, "Enter the copies in stock as a whole number, like 250"),
                 (self.postage, parse_pounds, "Postage must be an amount in pounds, like 3.50"),
+                (
+                    self.max_copies,
+                    lambda text: n if (n := parse_whole(text)) else None,
+                    "Most printed copies per order must be a whole number of 1 or more, like 20",
+                ),
             ]
             if self.kind == "print"
             else [
@@ -215,6 +232,7 @@ class FormatForm(FlaskForm):
                 "free_copies_per_organisation": parse_whole(self.free_copies.data),
                 "stock": parse_whole(self.stock.data),
                 "postage_pence": parse_pounds(self.postage.data),
+                "max_copies_per_order": parse_whole(self.max_copies.data),
             }
         else:
             values["download_limit"] = parse_whole(self.download_limit.data)
@@ -229,6 +247,7 @@ class FormatForm(FlaskForm):
         self.free_copies.data = str(report_format.free_copies_per_organisation)
         self.stock.data = str(report_format.stock or 0)
         self.postage.data = pounds_text(report_format.postage_pence)
+        self.max_copies.data = str(report_format.max_copies_per_order)
         self.download_limit.data = str(report_format.download_limit)
         self.page_limit.data = str(report_format.page_limit)
 

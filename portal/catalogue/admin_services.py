@@ -18,7 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.admin import audit
-from portal.catalogue.models import DEFAULT_PAGE_LIMIT, FormatKind, Report, ReportFormat
+from portal.catalogue.models import (
+    DEFAULT_MAX_COPIES_PER_ORDER,
+    DEFAULT_PAGE_LIMIT,
+    FormatKind,
+    Report,
+    ReportFormat,
+)
 from portal.catalogue.services import SLUG
 from portal.extensions import db
 from portal.orders.models import OrderLine
@@ -41,6 +47,7 @@ FORMAT_FIELDS = (
     "free_copies_per_organisation",
     "stock",
     "postage_pence",
+    "max_copies_per_order",
     "download_limit",
     "page_limit",
 )
@@ -77,6 +84,7 @@ class FormatDetails:
     postage_pence: int = 0
     download_limit: int = 10
     page_limit: int = DEFAULT_PAGE_LIMIT
+    max_copies_per_order: int = DEFAULT_MAX_COPIES_PER_ORDER
 
 
 def all_reports() -> list[Report]:
@@ -170,6 +178,9 @@ def _apply_format(report_format: ReportFormat, details: FormatDetails) -> None:
         report_format.free_copies_per_organisation = details.free_copies_per_organisation
         report_format.stock = details.stock
         report_format.postage_pence = details.postage_pence
+        if details.max_copies_per_order < 1:
+            raise CatalogueRefusal("Most printed copies per order must be 1 or more")
+        report_format.max_copies_per_order = details.max_copies_per_order
     else:
         if details.download_limit < 1:
             raise CatalogueRefusal("Downloads allowed must be 1 or more")

@@ -19,6 +19,10 @@ from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
+#: Printed copies of a format one order (and one address in a day) may take, unless an
+#: administrator sets another number.
+DEFAULT_MAX_COPIES_PER_ORDER = 20
+
 
 class FormatKind(enum.StrEnum):
     PDF = "pdf"
@@ -107,6 +111,7 @@ class ReportFormat(SaleTerms, db.Model):
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
         CheckConstraint("postage_pence >= 0", name="postage_not_negative"),
         CheckConstraint("download_limit >= 0", name="download_limit_not_negative"),
+        CheckConstraint("max_copies_per_order >= 1", name="max_copies_per_order_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +131,12 @@ class ReportFormat(SaleTerms, db.Model):
     # Pages the report's uploaded PDF may have (PDF); a report with no PDF format has the default.
     page_limit: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_PAGE_LIMIT, server_default=str(DEFAULT_PAGE_LIMIT)
+    )
+    # Printed copies one order may take, and one email address across its orders of a London day.
+    max_copies_per_order: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_MAX_COPIES_PER_ORDER,
+        server_default=str(DEFAULT_MAX_COPIES_PER_ORDER),
     )
 
     report: Mapped[Report] = relationship(back_populates="formats")

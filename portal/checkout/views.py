@@ -13,6 +13,7 @@ from portal.clock import today_in_london
 from portal.email import send_email
 from portal.extensions import db
 from portal.limits import PLACE_ORDER, post_limit
+from portal.orders import approval
 from portal.orders import services as orders
 from portal.orders.access import order_link
 from portal.orders.models import PaymentMethod
@@ -39,6 +40,12 @@ _ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode")
 
 def _basket_or_redirect():
     basket = current_basket()
+    withdrawn = baskets.remove_withdrawn(basket)
+    if withdrawn:
+        db.session.commit()
+        for message in withdrawn:
+            flash(message, "info")
+        return None, redirect(url_for("basket.show"))
     if basket is None or not basket.lines:
         flash("Your basket is empty.", "info")
         return None, redirect(url_for("basket.show"))
@@ -136,6 +143,15 @@ def review():
                 f"There are not enough printed copies of “{out.report_format.report.title}” "
                 "left. Change the number in your basket. You have not been charged."
             )
+        except orders.CopyLimitReached as limit:
+            db.session.rollback()
+            problem = f"{limit} Change the number in your basket. You have not been charged."
+        except orders.NotForSale as withdrawn:
+            db.session.rollback()
+            problem = (
+                f"“{withdrawn.report_format.report.title}” is no longer for sale. Remove it "
+                "from your basket. You have not been charged."
+            )
         else:
             return _after_placing(order, basket, today)
     return render_template(
@@ -144,6 +160,9 @@ def review():
         details=details,
         paying=paying,
         needs_address=needs_address,
+        waits_for_approval=paying["method"] == "invoice"
+        and approval.waits_for_approval(person, PaymentMethod.INVOICE, baskets.items(basket)),
+        payment_minutes=payments.CHECKOUT_LIFETIME.seconds // 60,
         form=form,
         problem=problem,
     ), (409 if problem else 200)
@@ -180,7 +199,10 @@ def _invoice_details(paying: dict) -> orders.InvoiceDetails:
 
 def _after_placing(order, basket, today):
     baskets.empty(basket)
-    if order.payment_method is PaymentMethod.INVOICE:
+    waiting = approval.is_waiting(order)
+    if waiting:  # its invoice is issued when it is approved
+        send_email("order_confirmation", order.email, order=order, link=order_link(order))
+    elif order.payment_method is PaymentMethod.INVOICE:
         invoices.issue_invoice_for(order, today)  # the invoice email confirms the order
     elif order.total_pence == 0:
         invoices.send_receipt(order, today)
@@ -190,6 +212,13 @@ def _after_placing(order, basket, today):
     session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
     session.pop(DETAILS_KEY, None)
     session.pop(PAYMENT_KEY, None)
+    if waiting:
+        flash(
+            f"Order {order.reference} is placed and is waiting for our approval. We will email "
+            f"the VAT invoice to {order.email} once it is approved.",
+            "success",
+        )
+        return redirect(url_for("orders.show", reference=order.reference))
     if order.payment_method is PaymentMethod.INVOICE:
         flash(
             f"Order {order.reference} is placed. We have emailed the VAT invoice to "

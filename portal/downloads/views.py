@@ -43,6 +43,9 @@ def take_free_pdf(slug: str):
         db.session.rollback()
         flash("This report is not free for you. You can order it below.", "info")
         return redirect(url_for("catalogue.report_detail", slug=slug))
+    except orders.NotForSale:
+        db.session.rollback()  # withdrawn since this process's copy of the catalogue was read
+        abort(404)
     db.session.commit()
     return redirect(url_for("downloads.download_line", line_id=line.id))
 

@@ -14,7 +14,7 @@ from portal.clock import LONDON, today_in_london, utcnow
 from portal.downloads import services as downloads
 from portal.email import send_email
 from portal.extensions import db
-from portal.orders import services, states
+from portal.orders import approval, services, states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderEvent, OrderLine, OrderState, PaymentMethod
 from portal.payments import invoices
@@ -45,13 +45,21 @@ def may_mark_invoice_paid(order: Order) -> bool:
     )
 
 
+def may_approve(order: Order) -> bool:
+    return approval.is_waiting(order)
+
+
 def may_dispatch(order: Order) -> bool:
     return order.state is OrderState.PAID and bool(undispatched_print_lines(order))
 
 
 def may_cancel(order: Order) -> bool:
     """Before payment, or paid with nothing posted yet (a completed order stays as it is)."""
-    if order.state in (OrderState.PENDING_PAYMENT, OrderState.AWAITING_INVOICE_PAYMENT):
+    if order.state in (
+        OrderState.PENDING_PAYMENT,
+        OrderState.AWAITING_APPROVAL,
+        OrderState.AWAITING_INVOICE_PAYMENT,
+    ):
         return True
     return order.state is OrderState.PAID and not any(
         line.dispatched_at is not None for line in order.lines
@@ -105,6 +113,26 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> 
         before=before,
         after={**_state(order), "paid_on": paid_on, "reference": reference},
     )
+
+
+def approve_order(order: Order, by: User, today: date) -> None:
+    """Approve an invoice order that waits for approval: take its printed copies out of stock,
+    issue its VAT invoice and email it (see ``approval.approve``). Refused, changing nothing,
+    when the order is not waiting or there are not enough copies (the view rolls back)."""
+    _lock(order)
+    if not may_approve(order):
+        raise ActionRefused("Only an order waiting for approval can be approved.")
+    before = _state(order)
+    try:
+        approval.approve(order, by.id)
+    except services.OutOfStock as out:
+        raise ActionRefused(
+            f"Not enough printed copies of “{out.report_format.report.title}” are in stock to "
+            "approve this order. Add stock in the catalogue, or cancel the order."
+        ) from out
+    invoices.issue_invoice_for(order, today)
+    db.session.flush()
+    audit.record(by, "order.approve", "order", order.reference, before=before, after=_state(order))
 
 
 def _dispatch_moment(dispatched_on: date) -> datetime:
@@ -187,8 +215,8 @@ def resend_email(order: Order, by: User, today: date) -> str:
     """
     if not may_resend_email(order):
         raise ActionRefused("Emails are not sent again for a cancelled order.")
-    if order.payment_method is PaymentMethod.INVOICE:
-        invoices.issue_invoice_for(order, today)
+    if order.payment_method is PaymentMethod.INVOICE and not approval.is_waiting(order):
+        invoices.issue_invoice_for(order, today)  # an order waiting for approval has none yet
         name = "invoice"
     else:
         send_email("order_confirmation", order.email, order=order, link=order_link(order))

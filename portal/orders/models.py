@@ -13,6 +13,7 @@ from portal.extensions import db
 
 class OrderState(enum.StrEnum):
     PENDING_PAYMENT = "pending_payment"
+    AWAITING_APPROVAL = "awaiting_approval"
     AWAITING_INVOICE_PAYMENT = "awaiting_invoice_payment"
     PAID = "paid"
     FULFILLED = "fulfilled"
@@ -22,6 +23,7 @@ class OrderState(enum.StrEnum):
     def label(self) -> str:
         return {
             "pending_payment": "Waiting for card payment",
+            "awaiting_approval": "Waiting for approval",
             "awaiting_invoice_payment": "Waiting for invoice payment",
             "paid": "Paid",
             "fulfilled": "Complete",

@@ -1,4 +1,5 @@
-"""Placing orders: prices fixed from the pricing module, printed stock reserved, history written.
+"""Placing orders: prices fixed from the pricing module, printed stock reserved (or the order
+waiting for approval before it takes any), history written.
 
 Services flush; the caller commits once.
 """
@@ -6,16 +7,15 @@ Services flush; the caller commits once.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, select
 
 from portal import pricing
-from portal.catalogue.cache import STOCK_ONLY
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.downloads import jobs as download_jobs
 from portal.extensions import db
-from portal.orders import states
+from portal.orders import approval, states, stock
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
+from portal.orders.stock import CopyLimitReached, Item, NotForSale, OutOfStock  # noqa: F401
 from portal.organisations.models import Organisation
 
 #: States in which an order's lines count as had (and PDF lines may be downloaded).
@@ -34,12 +34,6 @@ class Buyer:
     @classmethod
     def from_user(cls, user) -> "Buyer":
         return cls(user.email, user.name, user.organisation_name, user.id)
-
-
-@dataclass(frozen=True)
-class Item:
-    report_format: ReportFormat
-    quantity: int
 
 
 @dataclass(frozen=True)
@@ -82,12 +76,6 @@ class InvoiceDetails:
             "billing_postcode": self.postcode,
             "finance_email": self.finance_email,
         }
-
-
-class OutOfStock(Exception):
-    def __init__(self, report_format: ReportFormat):
-        super().__init__(f"not enough printed copies of format {report_format.id}")
-        self.report_format = report_format
 
 
 class NotEntitled(Exception):
@@ -201,35 +189,6 @@ def _subscribing_organisation(person: pricing.Person, today: date) -> int | None
     return None
 
 
-def _reserve_stock(items: list[Item]) -> None:
-    """Take the printed copies of ``items`` out of stock, atomically and in one statement
-    whatever the number of lines: two orders can never take the last copy. Raises OutOfStock
-    for the first format short of copies."""
-    wanted: dict[int, int] = {}
-    formats: dict[int, ReportFormat] = {}
-    for item in items:
-        if item.report_format.kind is FormatKind.PRINT:
-            format_id = item.report_format.id
-            wanted[format_id] = wanted.get(format_id, 0) + item.quantity
-            formats[format_id] = item.report_format
-    if not wanted:
-        return
-    taking = case(wanted, value=ReportFormat.id)
-    left = dict(
-        db.session.execute(
-            update(ReportFormat)
-            .where(ReportFormat.id.in_(list(wanted)), ReportFormat.stock >= taking)
-            .values(stock=ReportFormat.stock - taking)
-            .returning(ReportFormat.id, ReportFormat.stock)
-            .execution_options(synchronize_session=False, **STOCK_ONLY)
-        ).all()
-    )
-    for format_id, report_format in formats.items():
-        if format_id not in left:
-            raise OutOfStock(report_format)
-        set_committed_value(report_format, "stock", left[format_id])
-
-
 def place_order(
     buyer: Buyer,
     person: pricing.Person,
@@ -241,14 +200,21 @@ def place_order(
 ) -> Order:
     """Create an order, pricing every line with ``pricing.quote`` and fixing price and reason.
 
+    This is the one place a basket becomes an order, so the rules on what may be ordered are
+    checked here: NotForSale for a report withdrawn from sale, CopyLimitReached for more printed
+    copies than one order or this address in a London day may take, OutOfStock when printed
+    copies run out (the caller rolls back; nothing is kept).
+
     When the buyer's organisation subscribes, its row is locked first, so two members ordering
     at once are priced one after the other and the free printed copies are never over-given.
     An order that costs nothing is paid at once (and complete, if it has no printed copies);
-    otherwise it waits for ``payment_method``. Raises OutOfStock (nothing written) when printed
-    copies run out.
+    an invoice order that must wait for approval (``approval.waits_for_approval``) takes no
+    printed copies yet; otherwise it takes them and waits for ``payment_method``.
     """
     if not items:
         raise ValueError("an order needs at least one line")
+    stock.check_for_sale(items)
+    stock.check_copy_limits(buyer.email, items, today)
     priced = price_items(person, items, today, lock=True)
     order = Order(
         user_id=buyer.user_id,
@@ -259,7 +225,10 @@ def place_order(
         **(delivery.as_order_fields() if delivery else {}),
         **(invoice.as_order_fields() if invoice else {}),
     )
-    _reserve_stock(priced.items)
+    free = priced.totals.total_pence == 0
+    waits = not free and approval.waits_for_approval(person, payment_method, priced.items)
+    if not waits:
+        stock.reserve(priced.items)
     for item, quote in zip(priced.items, priced.quotes, strict=True):
         order.lines.append(_line_from_quote(item.report_format, quote))
     order.net_pence, order.vat_pence = priced.totals.net_pence, priced.totals.vat_pence
@@ -267,16 +236,21 @@ def place_order(
         priced.totals.postage_pence,
         priced.totals.total_pence,
     )
-    free = order.total_pence == 0
     order.payment_method = PaymentMethod.FREE if free else payment_method
     order.state = (
         OrderState.PAID
         if free
+        else OrderState.AWAITING_APPROVAL
+        if waits
         else OrderState.AWAITING_INVOICE_PAYMENT
         if payment_method is PaymentMethod.INVOICE
         else OrderState.PENDING_PAYMENT
     )
-    states.record_created(order, buyer.user_id, "Nothing to pay" if free else "")
+    states.record_created(
+        order,
+        buyer.user_id,
+        "Nothing to pay" if free else "No printed copies taken until approved" if waits else "",
+    )
     db.session.add(order)
     db.session.flush()
     order.reference = f"INS-{today.year}-{order.id:06d}"
@@ -331,17 +305,13 @@ def take_free_pdf(user, report_format: ReportFormat, person: pricing.Person, tod
 
 
 def cancel_order(order: Order, by_user_id: int | None, note: str) -> None:
-    """Cancel an order and put its printed copies back in stock (its free copies, counted from
-    orders that are not cancelled, come back by themselves)."""
+    """Cancel an order and put the printed copies it took back in stock (an order still waiting
+    for approval took none); its free copies, counted from orders that are not cancelled, come
+    back by themselves."""
+    took_stock = stock.has_taken_stock(order)
     states.cancel(order, by_user_id, note)
-    for line in order.lines:
-        if line.format_kind == FormatKind.PRINT.value:
-            db.session.execute(
-                update(ReportFormat)
-                .where(ReportFormat.id == line.report_format_id)
-                .values(stock=ReportFormat.stock + line.quantity)
-                .execution_options(synchronize_session=False, **STOCK_ONLY)
-            )
+    if took_stock:
+        stock.give_back(order)
     db.session.flush()
 
 

@@ -2,7 +2,11 @@
 
     pending_payment ──────────► paid ──► fulfilled
     awaiting_invoice_payment ──►  │
-    (any of the three above) ──► cancelled
+    awaiting_approval ──► awaiting_invoice_payment
+    (any but fulfilled) ──► cancelled
+
+An order waiting for approval has taken no printed copies yet; approving it takes them (see
+``portal.orders.approval``).
 
 Each transition is one function; it refuses to run from the wrong state and writes an
 ``OrderEvent`` (who, when, from, to, note).
@@ -23,6 +27,9 @@ class TransitionRefused(Exception):
 
 ALLOWED: dict[OrderState, frozenset[OrderState]] = {
     OrderState.PENDING_PAYMENT: frozenset({OrderState.PAID, OrderState.CANCELLED}),
+    OrderState.AWAITING_APPROVAL: frozenset(
+        {OrderState.AWAITING_INVOICE_PAYMENT, OrderState.CANCELLED}
+    ),
     OrderState.AWAITING_INVOICE_PAYMENT: frozenset({OrderState.PAID, OrderState.CANCELLED}),
     OrderState.PAID: frozenset({OrderState.FULFILLED, OrderState.CANCELLED}),
     OrderState.FULFILLED: frozenset(),
@@ -48,6 +55,11 @@ def record_created(order: Order, by_user_id: int | None, note: str = "") -> None
     order.events.append(
         OrderEvent(from_state=None, to_state=order.state, actor_user_id=by_user_id, note=note)
     )
+
+
+def approve(order: Order, by_user_id: int | None, note: str = "") -> None:
+    """An order that waited for an administrator's approval now waits for its invoice's payment."""
+    _move(order, OrderState.AWAITING_INVOICE_PAYMENT, by_user_id, note)
 
 
 def mark_paid(order: Order, by_user_id: int | None, note: str = "") -> None:

@@ -102,8 +102,10 @@ def create_checkout_session(
     success_url: str,
     cancel_url: str,
     idempotency_key: str,
+    expires_at: int,
 ) -> CheckoutSession:
-    """A hosted Checkout Session in ``payment`` mode for exactly these GBP lines."""
+    """A hosted Checkout Session in ``payment`` mode for exactly these GBP lines, payable until
+    ``expires_at`` (Unix time; Stripe allows 30 minutes to 24 hours from now)."""
     params = {
         "mode": "payment",
         "ui_mode": "hosted_page",
@@ -123,6 +125,7 @@ def create_checkout_session(
         "customer_email": email,
         "success_url": success_url,
         "cancel_url": cancel_url,
+        "expires_at": expires_at,
     }
     created = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
     return _session(created)

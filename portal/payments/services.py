@@ -8,8 +8,9 @@ Services flush; the caller commits.
 """
 
 import logging
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from portal.clock import today_in_london, utcnow
 from portal.downloads import jobs as download_jobs
@@ -17,7 +18,7 @@ from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
-from portal.orders.models import Order, OrderState
+from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import gateway, invoices, refunds
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.public_url import external_url
@@ -34,12 +35,30 @@ HANDLED_EVENTS = frozenset(
 )
 
 
+#: How long a card order holds its printed copies unpaid: the life of its Checkout Session, the
+#: shortest Stripe allows (its default, 24 hours, would let anyone hold every copy for a day).
+CHECKOUT_LIFETIME = timedelta(minutes=30)
+#: Added to the lifetime asked of Stripe, so that the two sides' clocks never make it fall short
+#: of Stripe's minimum; the sweep waits this much longer too before it asks Stripe.
+CLOCK_MARGIN = timedelta(minutes=1)
+#: Payment pages one card order may open: each holds its printed copies for CHECKOUT_LIFETIME
+#: again, so this bounds how long an unpaid order can keep them (2½ hours).
+MAX_CHECKOUT_ATTEMPTS = 5
+#: The note of an order cancelled because its card payment ran out of time.
+NOT_PAID_IN_TIME = "Card payment was not completed in time"
+
+
 class PaymentUnavailable(Exception):
     """Stripe could not be reached or refused the request; the order is kept to pay later."""
 
 
 class NotPayable(Exception):
     """The order is not waiting for a card payment (already paid, cancelled, or on invoice)."""
+
+
+class TooManyAttempts(NotPayable):
+    """The order has opened as many payment pages as it may; it is cancelled when the last one
+    expires unpaid."""
 
 
 def checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
@@ -71,19 +90,23 @@ def start_checkout(order: Order) -> str | None:
 
     Any earlier open session for the order is expired first, so two tabs can never both pay. If an
     earlier session turns out to be paid already, that payment is recorded and None is returned.
-    Raises NotPayable, or PaymentUnavailable when Stripe cannot be reached (nothing is lost: the
-    order stays waiting for payment).
+    Raises NotPayable (TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
+    them cannot hold printed copies for ever), or PaymentUnavailable when Stripe cannot be
+    reached (nothing is lost: the order stays waiting for payment).
     """
     if order.state is not OrderState.PENDING_PAYMENT:
         raise NotPayable()
     try:
         earlier = _attempts(order)
+        if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
+            raise TooManyAttempts()
         for attempt in earlier:
             if attempt.status in (AttemptStatus.OPEN, AttemptStatus.PROCESSING):
                 _close(attempt)
         if order.state is not OrderState.PENDING_PAYMENT:
             return None
         number = max((attempt.number for attempt in earlier), default=0) + 1
+        expires_at = int((utcnow() + CHECKOUT_LIFETIME + CLOCK_MARGIN).timestamp())
         session = gateway.create_checkout_session(
             order_id=order.id,
             reference=order.reference,
@@ -91,7 +114,11 @@ def start_checkout(order: Order) -> str | None:
             lines=checkout_lines(order),
             success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=external_url("payments.cancelled", reference=order.reference),
-            idempotency_key=f"order-{order.id}-attempt-{number}",
+            # The expiry is part of the key: a retry after a lost answer within the same
+            # second gets the same session; a later one asks afresh (Stripe refuses a key reused
+            # with different parameters).
+            idempotency_key=f"order-{order.id}-attempt-{number}-until-{expires_at}",
+            expires_at=expires_at,
         )
     except gateway.StripeError as error:
         log.warning("Stripe refused or could not be reached for %s: %s", order.reference, error)
@@ -176,7 +203,7 @@ def _apply(
         if attempt.status is AttemptStatus.OPEN:
             attempt.status = AttemptStatus.EXPIRED
         if _abandoned(order, attempt, session, event):
-            orders.cancel_order(order, None, "Card payment was not completed in time")
+            orders.cancel_order(order, None, NOT_PAID_IN_TIME)
     db.session.flush()
 
 
@@ -200,6 +227,65 @@ def _abandoned(
         select(func.max(CheckoutAttempt.number)).where(CheckoutAttempt.order_id == order.id)
     )
     return attempt.number == latest
+
+
+def _past_payment_time(now: datetime):
+    """Card orders still waiting for payment although every Checkout Session made for them (or
+    the order itself, if Stripe was never reached) is older than a session lives (a query)."""
+    cutoff = now - CHECKOUT_LIFETIME - CLOCK_MARGIN
+    recent_attempt = exists().where(
+        CheckoutAttempt.order_id == Order.id, CheckoutAttempt.created_at >= cutoff
+    )
+    return select(Order.id).where(
+        Order.state == OrderState.PENDING_PAYMENT,
+        Order.payment_method == PaymentMethod.CARD,
+        Order.created_at < cutoff,
+        ~recent_attempt,
+    )
+
+
+def expire_if_unpaid(order_id: int, now: datetime) -> bool:
+    """Cancel a card order whose payment time has run out, putting its printed copies back in
+    stock; True when it was cancelled. For when Stripe's ``checkout.session.expired`` event was
+    lost (or no session could be opened): the row lock that confirmation takes makes this and a
+    late event or payment run one after the other, so the copies come back exactly once.
+
+    Each session still open or processing in the portal's records is first brought up to date
+    from Stripe: a payment whose event was lost is recorded (never cancelled); a session Stripe
+    still calls open, or a delayed payment still processing, leaves the order alone.
+    """
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    past = db.session.scalar(_past_payment_time(now).where(Order.id == order_id))
+    if order is None or past is None:
+        return False
+    for attempt in _attempts(order, AttemptStatus.OPEN, AttemptStatus.PROCESSING):
+        _apply(order, attempt, gateway.retrieve_checkout_session(attempt.stripe_session_id))
+    if order.state is not OrderState.PENDING_PAYMENT or _attempts(
+        order, AttemptStatus.OPEN, AttemptStatus.PROCESSING
+    ):
+        return False
+    orders.cancel_order(order, None, NOT_PAID_IN_TIME)
+    return True
+
+
+def expire_unpaid_card_orders(now: datetime) -> list[str]:
+    """Cancel every card order whose payment time has run out (``expire_if_unpaid``); returns
+    their references. Stripe being unreachable for one order leaves it for the next run.
+    Flushes; the caller commits."""
+    cancelled = []
+    for order_id in db.session.scalars(_past_payment_time(now).order_by(Order.id)).all():
+        try:
+            with db.session.begin_nested():
+                if expire_if_unpaid(order_id, now):
+                    cancelled.append(db.session.get(Order, order_id).reference)
+        except gateway.StripeError as error:
+            log.warning("could not ask Stripe about order %s: %s", order_id, error)
+    return cancelled
 
 
 def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.CheckoutSession):

@@ -87,6 +87,14 @@ def pay(reference: str):
         abort(404)
     try:
         stripe_page = services.start_checkout(order)
+    except services.TooManyAttempts:
+        flash(
+            "This order cannot open another payment page. If it is not paid within "
+            f"{services.CHECKOUT_LIFETIME.seconds // 60} minutes of the last one, it is "
+            "cancelled: then place a new order.",
+            "info",
+        )
+        return redirect(url_for("orders.show", reference=reference))
     except services.NotPayable:
         flash("This order is not waiting for a card payment.", "info")
         return redirect(url_for("orders.show", reference=reference))

@@ -135,7 +135,7 @@ def test_the_list_shows_every_report_with_formats_and_files(client, admin, creat
     page = client.get("/admin/reports").get_data(as_text=True)
     assert "Out in the open" in page and "A draft" in page
     assert "Not published" in page and "Published" in page
-    assert "£145.00" in page and "10 in stock" in page
+    assert "£145.00" in page and "10 available" in page
     assert "PDF: uploaded" in page and "PDF: not uploaded" in page
     assert 'href="/admin/reports/new"' in page
 

@@ -24,6 +24,8 @@ DELIVERY = Delivery("Post Room", "1 Civic Square", "", "Leeds", "LS1 1UR")
 INVOICE = InvoiceDetails(
     "PO-7781", "Finance, Civic Hall", "", "Leeds", "LS1 1UR", "ap@leeds.gov.uk"
 )
+#: A buyer whose address is verified: their invoice orders take stock when placed.
+VERIFIED = pricing.Person(signed_in=True, email_verified=True)
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def make_order(app, create_report):
                 items.append(Item(chosen, 2 if kind is FormatKind.PRINT else 1))
             order = place_order(
                 Buyer(email, "Bea Buyer", organisation),
-                pricing.GUEST,
+                VERIFIED,
                 items,
                 TODAY,
                 method,
@@ -100,6 +102,7 @@ ROUTES = [
     ("GET", "/admin/orders/{ref}"),
     ("GET", "/admin/dispatch"),
     ("GET", "/admin/orders/{ref}/packing-slip"),
+    ("POST", "/admin/orders/{ref}/approve"),
     ("POST", "/admin/orders/{ref}/mark-paid"),
     ("POST", "/admin/orders/{ref}/dispatch"),
     ("POST", "/admin/orders/{ref}/cancel"),

@@ -60,7 +60,7 @@ def test_adding_again_adds_up_printed_copies_but_not_pdfs(app, client, add):
         ("two", "Enter the number of copies as a whole number, like 2"),
         ("", "Enter the number of copies as a whole number, like 2"),
         ("1.5", "Enter the number of copies as a whole number, like 2"),
-        ("99999999999999999999", "Enter a number of copies of 500 or fewer"),
+        ("99999999999999999999", "You can order up to 20 printed copies of this report in one"),
         ("11", "Only 10 printed copies are available"),
         ("١٢", "Enter the number of copies as a whole number, like 2"),
     ],

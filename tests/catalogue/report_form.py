@@ -16,6 +16,7 @@ FORMAT_FORM = {
     "free_copies": "2",
     "stock": "250",
     "postage": "3.50",
+    "max_copies": "20",
     "download_limit": "10",
     "page_limit": "2000",
 }

@@ -11,7 +11,8 @@ from tests.documents.helpers import BILLING, TODAY, format_of
 
 @pytest.fixture
 def place_guest_order(create_report):
-    """Place a guest's order (on invoice unless told otherwise) and flush. ``items`` is a list of
+    """Place a non-subscriber's order (on invoice unless told otherwise) and flush; the address
+    is verified, so an invoice order takes its printed copies at once. ``items`` is a list of
     ``(report_format, quantity)``, by default one PDF and two printed copies of a new report.
     Invoice orders get a PO number, billing address and finance contact; ``fields`` set any
     order field afterwards."""
@@ -25,7 +26,7 @@ def place_guest_order(create_report):
             ]
         order = place_order(
             Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Council"),
-            pricing.GUEST,
+            pricing.Person(signed_in=True, email_verified=True),
             [Item(report_format, quantity) for report_format, quantity in items],
             TODAY,
             method,

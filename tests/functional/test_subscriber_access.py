@@ -3,11 +3,13 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from portal.catalogue.models import Report
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.orders.models import Order, OrderState
+from tests.conftest import csrf_token
 
 TODAY = today_in_london()
 ACTIVE = (date(TODAY.year - 1, 1, 1), date(TODAY.year + 1, 12, 31))
@@ -141,3 +143,27 @@ def test_account_page_shows_the_subscription(client, auth, subscriber):
     auth.sign_in(subscriber.email)
     page = client.get("/account").get_data(as_text=True)
     assert "Northmere City Council subscribes to Insight until" in page
+
+
+def test_a_report_withdrawn_while_it_is_taken_is_not_recorded(
+    app, client, auth, post_form, report, subscriber, monkeypatch
+):
+    """Withdrawn between the page reading the report and the order being placed: placing the
+    order refuses it, and the person gets a 404, not an error."""
+    from portal.catalogue import services as catalogue
+
+    auth.sign_in(subscriber.email)
+    token = csrf_token(client, f"/reports/{report.slug}")
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE reports SET is_published = false WHERE id = :id"), {"id": report.id}
+        )
+        db.session.commit()
+    monkeypatch.setattr(
+        catalogue,
+        "published_report",
+        lambda slug: db.session.scalar(select(Report).where(Report.slug == slug)),
+    )
+    response = client.post(f"/reports/{report.slug}/download", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert _pdf_line_orders(app) == []

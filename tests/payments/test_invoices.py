@@ -28,8 +28,11 @@ INVOICE = {
 
 
 @pytest.fixture
-def invoice_checkout(post_form, report):
-    """As a guest: three printed copies, details, invoice payment; returns the POST responses."""
+def invoice_checkout(post_form, report, auth, create_user):
+    """Signed in with a verified address (a guest's invoice order of printed copies waits for
+    approval instead): three printed copies, details, invoice payment; returns the POST
+    response of choosing the payment."""
+    auth.sign_in(create_user(email=GUEST_DETAILS["email"]).email)
 
     def run(payment: dict | None = None, details: dict | None = None):
         printed = next(f.id for f in report.formats if f.kind is FormatKind.PRINT)

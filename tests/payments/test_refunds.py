@@ -274,11 +274,12 @@ def _on_invoice(app, checkout, post_form, report, stored):
 def _invoice_paid(app, checkout, post_form, report, stored):
     order = _on_invoice(app, checkout, post_form, report, stored)
     with app.app_context():
+        from portal.orders import approval
         from portal.payments import invoices
 
-        invoices.mark_invoice_paid(
-            db.session.get(Order, order.id), order.created_at.date(), "BACS 1", None
-        )
+        placed = db.session.get(Order, order.id)
+        approval.approve(placed, None)  # a guest's invoice order waits for approval first
+        invoices.mark_invoice_paid(placed, order.created_at.date(), "BACS 1", None)
         db.session.commit()
     return order
 

@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
 from portal.organisations.models import NamedMember, Organisation
-from portal.pricing import GUEST
+from portal.pricing import Person
 from portal.storage import get_storage
 from tests.conftest import AuthActions, csrf_token
 
@@ -118,7 +118,7 @@ def world(app, create_user, create_report, create_organisation) -> World:
         }
         order = place_order(
             Buyer.from_user(customer),
-            GUEST,
+            Person(signed_in=True, email_verified=True),  # not a subscriber
             [Item(formats[FormatKind.PDF], 1), Item(formats[FormatKind.PRINT], 1)],
             today,
             PaymentMethod.INVOICE,
