@@ -13,6 +13,7 @@ STATUS_LABELS = {
     OutboxStatus.SENDING: "Sending",
     OutboxStatus.SENT: "Sent",
     OutboxStatus.GIVEN_UP: "Given up",
+    OutboxStatus.HELD: "Held",
 }
 
 
