@@ -36,12 +36,14 @@ def _status_check(values) -> None:
     table (batch mode)."""
     if op.get_context().dialect.name == 'postgresql':
         listed = ", ".join(f"'{value}'" for value in values)
-        op.execute(f"ALTER TABLE outbox_emails DROP CONSTRAINT {CHECK}")
-        op.execute(
-            f"ALTER TABLE outbox_emails ADD CONSTRAINT {CHECK} "
-            f"CHECK (status IN ({listed})) NOT VALID"
-        )
-        op.execute(f"ALTER TABLE outbox_emails VALIDATE CONSTRAINT {CHECK}")
+        # Outside the migration's transaction, so the exclusive lock of the swap ends at once and
+        # the validation (which only blocks other schema changes) runs on its own.
+        with op.get_context().autocommit_block():
+            op.execute(
+                f"ALTER TABLE outbox_emails DROP CONSTRAINT {CHECK}, ADD CONSTRAINT {CHECK} "
+                f"CHECK (status IN ({listed})) NOT VALID"
+            )
+            op.execute(f"ALTER TABLE outbox_emails VALIDATE CONSTRAINT {CHECK}")
         return
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.drop_constraint(op.f(CHECK), type_='check')
@@ -86,10 +88,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_contacts')),
     sa.UniqueConstraint('email', name=op.f('uq_finance_contacts_email'))
     )
+    # Rows first (row locks only), then the schema changes, whose locks last moments.
+    _remove_links_from_sent_emails()
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held_reason', sa.String(length=300), server_default='', nullable=False))
     _status_check(WITH_HELD)
-    _remove_links_from_sent_emails()
 
 
 def downgrade():
