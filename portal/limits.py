@@ -34,6 +34,7 @@ SIGN_IN = "10 per minute;50 per hour"
 REGISTER = "5 per minute;20 per hour"
 FORGOTTEN_PASSWORD = "5 per minute;20 per hour"  # noqa: S105 (a rate, not a password)
 RESEND_VERIFICATION = "3 per minute;10 per hour"
+SEND_ORDER_LINK = "3 per minute;10 per hour"
 # Each of these asks Stripe for a payment page: the limits blunt card-testing and runaway clients.
 PLACE_ORDER = "10 per minute;50 per hour"
 PAY = "10 per minute;50 per hour"
@@ -96,7 +97,8 @@ def emails_typed_address(view):
     """Mark ``view`` as a route that emails an address someone typed.
 
     Inside its requests every email ``portal.email.send_email`` writes is counted against its
-    recipient and against the requester (client address, and account when signed in); one over
+    recipient and against the requester (client address, and account when signed in), unless
+    it goes to the signed-in person's own verified address; one over
     either limit is not written, and ``withheld()`` names its recipient so the view can say so
     where saying so reveals nothing. The mark is also the registry a test checks every POST route
     against, so a new route that emails a typed address cannot go unlimited unnoticed.
@@ -141,7 +143,21 @@ def _requesters() -> list[tuple[str, str]]:
     return keys
 
 
+def _own_verified_address(address: str) -> bool:
+    # Its owner is signed in and has proved the inbox is theirs: theirs to fill.
+    user = current_user
+    return bool(
+        user
+        and user.is_authenticated
+        and user.email_verified
+        and user.email.lower() == address.strip().lower()
+    )
+
+
 def _counted(addresses) -> list[tuple[RateLimitItem, str, str]]:
+    addresses = [address for address in addresses if not _own_verified_address(address)]
+    if not addresses:
+        return []
     counted = [
         (item, "email-to", throttle_key(address))
         for address in addresses

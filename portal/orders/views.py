@@ -20,7 +20,13 @@ from portal.documents import services as documents
 from portal.downloads import services as downloads
 from portal.email import send_email
 from portal.extensions import db
-from portal.limits import TOO_MANY_EMAILS, emails_typed_address, withheld
+from portal.limits import (
+    SEND_ORDER_LINK,
+    TOO_MANY_EMAILS,
+    emails_typed_address,
+    post_limit,
+    withheld,
+)
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
 from portal.payments import finance_contacts
@@ -54,6 +60,7 @@ def _link_expired(expired: LinkExpired):
 
 
 @bp.route("/orders/<reference>/send-link", methods=["POST"])
+@post_limit(SEND_ORDER_LINK)
 @emails_typed_address
 def send_link(reference: str):
     """Email a fresh link to the order's own address (never to anyone else), for whoever can see

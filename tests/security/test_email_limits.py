@@ -316,3 +316,39 @@ def test_with_limits_off_nothing_is_withheld(app, client, post_form, create_user
         post_form("/forgotten-password", {"email": person.email})
 
     assert emails_to(app, person.email) == PER_HOUR + 2
+
+
+def test_a_verified_buyer_ordering_for_themselves_is_never_refused(
+    app, client, auth, create_user, limits_on, guest_invoice_order
+):
+    buyer = create_user(email=TARGET)
+    auth.sign_in(TARGET)
+
+    answers = [guest_invoice_order(n) for n in range(1, PER_HOUR + 3)]
+
+    assert [a.status_code for a in answers] == [302] * (PER_HOUR + 2)
+    assert emails_to(app, buyer.email) == PER_HOUR + 2  # their own inbox, theirs to fill
+
+
+def test_an_unverified_account_is_limited_like_a_guest(
+    app, client, auth, create_user, limits_on, guest_invoice_order
+):
+    create_user(email=TARGET, verified=False)
+    auth.sign_in(TARGET)
+
+    answers = [guest_invoice_order(n) for n in range(1, PER_HOUR + 2)]
+
+    assert answers[-1].status_code == 409
+    assert emails_to(app, TARGET) == PER_HOUR
+
+
+def test_asking_for_order_links_from_one_client_address_is_limited(
+    app, client, post_form, limits_on, guest_invoice_order
+):
+    guest_invoice_order(1)
+    [reference] = orders_of(app, TARGET)
+    path = f"/orders/{reference}/send-link"
+    for _ in range(3):
+        assert post_form(path, {}, form_page=f"/orders/{reference}").status_code == 302
+
+    assert post_form(path, {}, form_page=f"/orders/{reference}").status_code == 429
