@@ -80,13 +80,14 @@ def send_link(reference: str):
         days=current_app.config["DOWNLOAD_LINK_MAX_AGE"] // 86400,
     )
     db.session.commit()
-    if withheld():
+    not_sent = bool(withheld())
+    if not_sent:
         flash(TOO_MANY_EMAILS.format(address=order.email), "info")
     else:
         flash(f"We have emailed a new link to {order.email}.", "success")
     if may_view(order, current_user, placed, None):
         return redirect(url_for("orders.show", reference=reference))
-    return render_template("orders/link_sent.html", order=order)
+    return render_template("orders/link_sent.html", order=order, not_sent=not_sent)
 
 
 @bp.route("/orders/<reference>")

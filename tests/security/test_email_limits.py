@@ -12,8 +12,9 @@ from portal.catalogue.models import FormatKind
 from portal.email_models import OutboxEmail
 from portal.extensions import db
 from portal.limits import is_emailing_typed_address, limiter, throttle_key
+from portal.orders.access import order_token
 from portal.orders.models import Order
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, csrf_token
 
 TARGET = "target@eastbridge.gov.uk"
 #: Emails an address gets in an hour, however many clients ask (limits.TO_ONE_ADDRESS).
@@ -352,3 +353,25 @@ def test_asking_for_order_links_from_one_client_address_is_limited(
         assert post_form(path, {}, form_page=f"/orders/{reference}").status_code == 302
 
     assert post_form(path, {}, form_page=f"/orders/{reference}").status_code == 429
+
+
+def test_the_holder_of_an_expired_link_is_told_when_no_new_link_was_sent(
+    app, client, limits_on, guest_invoice_order, monkeypatch
+):
+    guest_invoice_order(1)  # emails TARGET once
+    with app.test_request_context():
+        order = db.session.scalar(select(Order).where(Order.email == TARGET))
+        token, reference = order_token(order), order.reference
+    monkeypatch.setitem(app.config, "DOWNLOAD_LINK_MAX_AGE", -1)  # every link has expired
+    stranger = app.test_client()
+
+    def ask(n: int):
+        form = {"csrf_token": csrf_token(stranger, "/sign-in"), "token": token}
+        return stranger.post(f"/orders/{reference}/send-link", data=form, **client_address(n))
+
+    pages = [ask(n).get_data(as_text=True) for n in range(2, 2 + PER_HOUR)]
+
+    assert emails_to(app, TARGET) == PER_HOUR
+    assert "We have emailed a new link to your order" in pages[-2]
+    assert "so we have not sent another" in pages[-1]
+    assert "We have emailed a new link to your order" not in pages[-1]
