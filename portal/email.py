@@ -90,16 +90,16 @@ def short_name(value, length: int = NAME_LENGTH) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def release_held(to: str) -> list[int]:
-    """Queue again every held email to ``to`` (the reason it was held no longer applies); they
-    are sent after the commit like new ones. Returns their ids."""
-    ids = list(
-        db.session.scalars(
-            select(OutboxEmail.id).where(
-                OutboxEmail.to_address == to, OutboxEmail.status == OutboxStatus.HELD
-            )
-        )
-    )
+def release_held(to: str | None = None, *, email_id: int | None = None) -> list[int]:
+    """Queue again every held email to ``to``, or the held email ``email_id`` (the reason it
+    was held no longer applies, or an administrator says so); they are sent after the commit
+    like new ones. Returns their ids: none when nothing of the kind is held."""
+    held = select(OutboxEmail.id).where(OutboxEmail.status == OutboxStatus.HELD)
+    if to is not None:
+        held = held.where(OutboxEmail.to_address == to)
+    if email_id is not None:
+        held = held.where(OutboxEmail.id == email_id)
+    ids = list(db.session.scalars(held))
     if ids:
         db.session.execute(
             update(OutboxEmail)

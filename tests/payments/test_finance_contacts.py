@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import pricing
+from portal.admin.models import AuditEntry
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.email_models import OutboxEmail, OutboxStatus
 from portal.extensions import db
@@ -17,6 +18,7 @@ from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails, Item, place_order
 from portal.payments import finance_contacts, invoices
 from portal.payments.models import FinanceContact
+from tests.conftest import csrf_token
 
 FINANCE = "accounts.payable@eastbridge.gov.uk"
 BUYER = "jo.evans@eastbridge.gov.uk"
@@ -172,6 +174,7 @@ def test_administrators_see_held_emails_and_why(app, client, admin, invoice_orde
     assert FINANCE in page
     assert 'govuk-tag--orange">Held' in page
     assert "Finance contact not yet confirmed" in page
+    assert page.count(">Send now<") == 1  # one held email, one button
 
 
 def test_the_buyer_as_their_own_finance_contact_is_not_capped(app, invoice_orders):
@@ -190,3 +193,37 @@ def test_a_held_email_is_never_sent_by_the_outbox_sweep(app, invoice_orders, run
     assert statuses(app, FINANCE)[-1] == "held"
     with app.app_context():
         assert db.session.scalar(select(Order.id).limit(1)) is not None
+
+
+def test_an_administrator_can_send_a_held_email_now(app, client, admin, invoice_orders, outbox):
+    invoice_orders(4)
+    held = emails(app, FINANCE)[-1]
+
+    response = client.post(
+        f"/admin/emails/{held.id}/send",
+        data={"csrf_token": csrf_token(client, "/admin/emails")},
+    )
+
+    assert response.status_code == 302
+    assert statuses(app, FINANCE) == ["sent"] * 4
+    assert [m.to for m in outbox].count([FINANCE]) == 4
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "outbox.send_held"))
+        assert (entry.actor_user_id, entry.target_id) == (admin.id, str(held.id))
+        assert not finance_contacts.is_confirmed(FINANCE)  # one email sent, nothing trusted
+
+
+@pytest.mark.parametrize("which", ["sent", "missing"])
+def test_only_a_held_email_can_be_sent_by_hand(app, client, admin, invoice_orders, which):
+    invoice_orders(1)
+    email_id = emails(app, FINANCE)[0].id if which == "sent" else 999_999
+
+    response = client.post(
+        f"/admin/emails/{email_id}/send",
+        data={"csrf_token": csrf_token(client, "/admin/emails")},
+        follow_redirects=True,
+    )
+
+    assert response.status_code == 200
+    assert "That email is not held" in response.get_data(as_text=True)
+    assert statuses(app, FINANCE) == ["sent"]

@@ -80,6 +80,7 @@ class World:
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
             "filename": "build/main.css",
             "job_id": "no-such-job",  # a failed background job (none exists: a clear message)
+            "email_id": 999_999,  # a held email (none exists: a clear message)
         }
 
 

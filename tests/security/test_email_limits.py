@@ -48,6 +48,7 @@ POST_ROUTES = {
     "payments.webhook": "Stripe's signed events: receipts for orders already placed",
     "jobs.remove": "administrators' job list; sends no email",
     "jobs.retry": "sends again only emails already written (and limited) once",
+    "outbox.send_held": "sends an email already written and held, by an administrator",
     "admin.cancel_order": "a change of state, once per order",
     "admin.clear_attention": "sends no email",
     "admin.mark_dispatched": "a change of state, once per order",
