@@ -15,10 +15,12 @@ import logging
 from collections.abc import Sequence
 
 from flask import Flask, render_template
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
+from portal import limits
+from portal.clock import utcnow
 from portal.email_jobs import send_outbox_emails
-from portal.email_models import OutboxAttachment, OutboxEmail
+from portal.email_models import OutboxAttachment, OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.jobs import enqueue
 
@@ -30,14 +32,30 @@ Attachment = tuple[str, str, bytes]
 
 
 def send_email(
-    name: str, to: str, *, attachments: Sequence[Attachment] = (), order=None, **context
-) -> OutboxEmail:
+    name: str,
+    to: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+    order=None,
+    limited: bool = True,
+    held: str = "",
+    **context,
+) -> OutboxEmail | None:
     """Render the email ``name`` for ``to`` and put it in the outbox on the current session.
 
     It is sent after the session's transaction commits, and dropped with it if it rolls back.
     ``attachments`` are ``(filename, content_type, data)`` triples. ``order`` links the email to
     that order (for administrators) and is passed to the templates like the rest of ``context``.
+
+    During a request to a route that emails a typed address (``limits.emails_typed_address``)
+    the email counts against the limits on its recipient and requester; over them it is not
+    written and None is returned (``limits.withheld()`` names the recipient). ``limited=False``
+    leaves it out of that count, for recipients with limits of their own (finance contacts).
+    ``held`` writes the email held, not to be sent, with that reason for administrators.
     """
+    if limited and limits.email_limits_apply() and not limits.may_email(to):
+        log.info("email %s not written: its recipient or requester is over the limits", name)
+        return None
     if order is not None:
         context["order"] = order
         if order.id is None:
@@ -49,6 +67,8 @@ def send_email(
         body_text=render_template(f"email/{name}/body.txt", **context),
         body_html=render_template(f"email/{name}/body.html", **context),
         order_id=order.id if order is not None else None,
+        status=OutboxStatus.HELD if held else OutboxStatus.QUEUED,
+        held_reason=held,
         attachments=[
             OutboxAttachment(filename=filename, content_type=content_type, data=bytes(data))
             for filename, content_type, data in attachments
@@ -58,9 +78,46 @@ def send_email(
     return email
 
 
+#: The longest a typed name (a person's, an organisation's) appears in an email.
+NAME_LENGTH = 70
+
+
+def short_name(value, length: int = NAME_LENGTH) -> str:
+    """A name someone typed, as an email shows it: on one line, at most ``length`` characters,
+    cut with an ellipsis. Whoever fills in a form chooses the name in the email it sends, to an
+    address they may also choose: a long one would let them write their own message there."""
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def release_held(to: str | None = None, *, email_id: int | None = None) -> list[int]:
+    """Queue again every held email to ``to``, or the held email ``email_id`` (the reason it
+    was held no longer applies, or an administrator says so); they are sent after the commit
+    like new ones. Returns their ids: none when nothing of the kind is held."""
+    held = select(OutboxEmail.id).where(OutboxEmail.status == OutboxStatus.HELD)
+    if to is not None:
+        held = held.where(OutboxEmail.to_address == to)
+    if email_id is not None:
+        held = held.where(OutboxEmail.id == email_id)
+    ids = list(db.session.scalars(held))
+    if ids:
+        db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id.in_(ids))
+            .values(status=OutboxStatus.QUEUED, held_reason="", next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
+    return ids
+
+
 def _remember_new_emails(session, flush_context) -> None:
     # Ids exist only once flushed; "new" still lists what this flush inserted.
-    ids = [obj.id for obj in session.new if isinstance(obj, OutboxEmail)]
+    ids = [
+        obj.id
+        for obj in session.new
+        if isinstance(obj, OutboxEmail) and obj.status is not OutboxStatus.HELD
+    ]
     if ids:
         session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
 
@@ -86,6 +143,7 @@ def _forget_after_rollback(session, transaction) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["short_name"] = short_name
     if not event.contains(db.session, "after_commit", _send_after_commit):
         event.listen(db.session, "after_flush", _remember_new_emails)
         event.listen(db.session, "after_commit", _send_after_commit)

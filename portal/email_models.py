@@ -17,6 +17,7 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by one sender; others leave it alone until the claim lapses
     SENT = "sent"
     GIVEN_UP = "given_up"  # failed too often; an administrator must look
+    HELD = "held"  # kept back, not to be sent until released (held_reason says why)
 
 
 class OutboxEmail(db.Model):
@@ -38,6 +39,7 @@ class OutboxEmail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    held_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

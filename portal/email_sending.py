@@ -8,7 +8,8 @@ retries included. Each email moves through its own short transactions on a sessi
 1. **claim** it (queued → sending) and commit, before talking to the mail server, so no database
    lock is held while the network is slow;
 2. send it through Flask-Mailman with the configured backend;
-3. record the outcome: sent, or back to queued with a later ``next_attempt_at`` (given up after
+3. record the outcome: sent (its stored copy loses its links, see ``without_links``), or back
+   to queued with a later ``next_attempt_at`` (given up after
    ``MAX_ATTEMPTS``; the row stays for administrators to see).
 
 Claiming is a conditional ``UPDATE``: it changes the row only while the email is still due, and the
@@ -21,6 +22,7 @@ recording it leaves a claim that lapses after ``CLAIM_LEASE``, and the email is 
 """
 
 import logging
+import re
 import smtplib
 import socket
 from collections.abc import Collection
@@ -301,12 +303,35 @@ def _ours(claimed: _Claimed):
     )
 
 
+#: Stands in for every web address in a sent email's stored copy.
+LINK_REMOVED = "[link removed after sending]"
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+
+
+def without_links(body: str) -> str:
+    """``body`` with every web address replaced by ``LINK_REMOVED``.
+
+    Links in emails carry the tokens that verify an address, reset a password or open an order;
+    once the email has left, the outbox's copy must not be a second way in. Every address goes,
+    not only those known to carry a token: a template added later cannot keep one by mistake, and
+    the public pages the others point to are no loss to a reader of the outbox.
+    """
+    return _WEB_ADDRESS.sub(LINK_REMOVED, body)
+
+
 def _record_sent(claimed: _Claimed, now: datetime) -> None:
+    # The one place an email becomes sent, so the one place its stored links are removed.
     with _session() as session, session.begin():
         session.execute(
             update(OutboxEmail)
             .where(_ours(claimed))
-            .values(status=OutboxStatus.SENT, sent_at=now, claimed_at=None)
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                claimed_at=None,
+                body_text=without_links(claimed.body_text),
+                body_html=without_links(claimed.body_html),
+            )
             .execution_options(synchronize_session=False)
         )
 

@@ -355,3 +355,28 @@ def test_plain_totp_secrets_are_sealed_and_administrators_confirmed_by_the_upgra
     with migrations_app.app_context(), db.engine.connect() as connection:
         plain = connection.execute(text("SELECT totp_secret FROM users")).scalars().all()
     assert plain == ["JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"] * 2
+
+
+def test_emails_sent_before_0017_lose_their_links_and_waiting_ones_keep_them(migrations_app):
+    _migrate(migrations_app, "0012_order_list_organisation")
+    insert = (
+        "INSERT INTO outbox_emails (id, template, to_address, subject, body_text, body_html,"
+        " status, attempts, next_attempt_at, last_error, created_at) VALUES"
+        " (:id, 'reset_password', 'jo@eastbridge.gov.uk', 'Reset', :text, :html, :status, 1,"
+        " '2026-01-05 10:00:00', '', '2026-01-05 10:00:00')"
+    )
+    link = "https://insight.example/reset-password/eyJ1c2VyIjoxfQ.aW5zaWdodA.c2lnbmF0dXJl"
+    with migrations_app.app_context(), db.engine.begin() as connection:
+        for id_, status in ((1, "sent"), (2, "queued")):
+            values = {"text": f"Open {link} now", "html": f'<a href="{link}">Reset</a>'}
+            connection.execute(text(insert), {"id": id_, "status": status, **values})
+    _migrate(migrations_app)
+    with migrations_app.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, body_text, body_html, held_reason FROM outbox_emails ORDER BY id")
+        ).all()
+    sent, waiting = rows
+    assert link not in sent.body_text + sent.body_html
+    assert "[link removed after sending]" in sent.body_text
+    assert link in waiting.body_text and link in waiting.body_html
+    assert sent.held_reason == ""

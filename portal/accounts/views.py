@@ -29,7 +29,10 @@ from portal.limits import (
     REGISTER,
     RESEND_VERIFICATION,
     SIGN_IN,
+    TOO_MANY_EMAILS,
+    emails_typed_address,
     post_limit,
+    withheld,
 )
 from portal.orders.access import orders_of
 from portal.organisations.services import person_for
@@ -46,6 +49,7 @@ login_manager.login_message_category = "info"
 
 @bp.route("/register", methods=["GET", "POST"])
 @post_limit(REGISTER)
+@emails_typed_address
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
@@ -105,13 +109,17 @@ def _choose_password_to_verify(user):
 
 @bp.route("/account/verify-email", methods=["POST"])
 @post_limit(RESEND_VERIFICATION)
+@emails_typed_address
 @login_required
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit() and not current_user.email_verified:
         services.send_verification_email(current_user)
         db.session.commit()
-        flash(f"We have sent a new link to {current_user.email}.", "success")
+        if withheld():
+            flash(TOO_MANY_EMAILS.format(address=current_user.email), "info")
+        else:
+            flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(url_for("accounts.account"))
 
 
@@ -145,6 +153,7 @@ def sign_in():
 
 @bp.route("/forgotten-password", methods=["GET", "POST"])
 @post_limit(FORGOTTEN_PASSWORD)
+@emails_typed_address
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():

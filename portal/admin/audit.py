@@ -49,6 +49,13 @@ def record(
     return entry
 
 
+def record_export(actor, kind: str, rows: int, **filters) -> AuditEntry:
+    """Add an entry for an export of personal data: who, which export (``export.<kind>``), the
+    filters it was asked with and how many rows it holds. The caller commits it before the
+    file is streamed, so an export cut short is still on record."""
+    return record(actor, f"export.{kind}", "export", kind, after={**filters, "rows": rows})
+
+
 def snapshot(obj, *fields: str) -> dict:
     """The named attributes of ``obj``, for an entry's before or after."""
     return {name: getattr(obj, name) for name in fields}

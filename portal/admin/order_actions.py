@@ -18,6 +18,7 @@ from portal.admin.order_forms import (
 )
 from portal.clock import today_in_london
 from portal.extensions import db
+from portal.limits import emails_typed_address, withheld
 from portal.orders import admin_queries, admin_services
 from portal.orders.admin_services import ActionRefused
 
@@ -135,12 +136,19 @@ def release_downloads(reference: str):
 
 
 @bp.route("/orders/<reference>/resend-email", methods=["POST"])
+@emails_typed_address
 def resend_email(reference: str):
     order = _order_or_404(reference)
     try:
         name = admin_services.resend_email(order, current_user, today_in_london())
     except ActionRefused as refused:
         return _refused(order, refused)
+    if not_sent := withheld():
+        return _done(
+            order,
+            f"Not sent to {', '.join(not_sent)}: that address has had several emails from us "
+            "recently. Try again later.",
+        )
     what = "invoice" if name == "invoice" else "order confirmation"
     return _done(order, f"The {what} email was sent again.")
 

@@ -29,7 +29,7 @@ from portal.organisations.admin_forms import (
     OrganisationForm,
     SubscriptionForm,
 )
-from portal.organisations.export import subscribers_csv
+from portal.organisations.export import subscriber_row_count, subscribers_csv
 from portal.organisations.importer import ImportRejected, apply_import, plan_import
 from portal.organisations.models import (
     InsightSubscription,
@@ -326,6 +326,8 @@ def _apply(text: str) -> list[str]:
 @bp.route("/organisations/export.csv")
 def export_subscribers():
     filename = f"insight-subscribers-{today_in_london().isoformat()}.csv"
+    audit.record_export(current_user, "subscribers", subscriber_row_count())
+    db.session.commit()  # on record before the first row leaves
     return Response(
         stream_with_context(subscribers_csv()),
         mimetype="text/csv",

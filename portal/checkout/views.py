@@ -12,7 +12,12 @@ from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
 from portal.email import send_email
 from portal.extensions import db
-from portal.limits import PLACE_ORDER, post_limit
+from portal.limits import (
+    PLACE_ORDER,
+    emails_typed_address,
+    post_limit,
+    would_refuse,
+)
 from portal.orders import approval
 from portal.orders import services as orders
 from portal.orders.access import order_link
@@ -107,6 +112,7 @@ def payment():
 
 @bp.route("/checkout/review", methods=["GET", "POST"])
 @post_limit(PLACE_ORDER)
+@emails_typed_address
 def review():
     basket, away = _basket_or_redirect()
     if away:
@@ -125,7 +131,7 @@ def review():
         return redirect(url_for("checkout.payment"))  # the basket's price changed meanwhile
     form = FlaskForm()
     problem = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (problem := _too_many_emails(details)) is None:
         on_invoice = paying["method"] == "invoice"
         try:
             order = orders.place_order(
@@ -166,6 +172,19 @@ def review():
         form=form,
         problem=problem,
     ), (409 if problem else 200)
+
+
+def _too_many_emails(details: dict) -> str | None:
+    """Why the order cannot be placed now: its buyer's address has had as many emails as the
+    limits allow (the finance contact has a daily cap of its own, which holds rather than
+    refuses)."""
+    address = _buyer(details).email
+    if not would_refuse([address]):
+        return None
+    return (
+        f"We have sent several emails to {address} recently, so we cannot place another order "
+        "for it just now. Try again later. You have not been charged."
+    )
 
 
 def _buyer(details: dict) -> orders.Buyer:

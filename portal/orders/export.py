@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import DateTime, String, select, type_coerce
+from sqlalchemy import DateTime, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
@@ -123,6 +123,16 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
         )
 
 
+def order_line_count(first: date, last: date) -> int:
+    """How many rows ``order_lines_csv`` writes below its header for the same days."""
+    start, end = london_day_bounds(first, last)
+    return db.session.scalar(
+        select(func.count(OrderLine.id))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.created_at >= start, Order.created_at < end)
+    )
+
+
 def order_lines_csv(first: date, last: date) -> Iterator[str]:
     """The orders placed on London days ``first`` to ``last``: a header, then one row per order
     line (order fields repeated on each), oldest first; CSV text in chunks of ``BATCH_SIZE``."""
@@ -152,6 +162,16 @@ def _download_rows(first: date, last: date) -> Iterator[tuple]:
     for at, reference, title, email, via, ip_address, user_agent in db.session.execute(query):
         # No person means the signed link from the order email was used.
         yield (london_text(at), reference, title, email or "link", via, ip_address, user_agent)
+
+
+def download_count(first: date, last: date) -> int:
+    """How many rows ``downloads_csv`` writes below its header for the same days."""
+    start, end = london_day_bounds(first, last)
+    return db.session.scalar(
+        select(func.count(Download.id))
+        .join(OrderLine, OrderLine.id == Download.order_line_id)
+        .where(Download.at >= start, Download.at < end)
+    )
 
 
 def downloads_csv(first: date, last: date) -> Iterator[str]:

@@ -20,8 +20,16 @@ from portal.documents import services as documents
 from portal.downloads import services as downloads
 from portal.email import send_email
 from portal.extensions import db
+from portal.limits import (
+    SEND_ORDER_LINK,
+    TOO_MANY_EMAILS,
+    emails_typed_address,
+    post_limit,
+    withheld,
+)
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
+from portal.payments import finance_contacts
 from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
@@ -52,6 +60,8 @@ def _link_expired(expired: LinkExpired):
 
 
 @bp.route("/orders/<reference>/send-link", methods=["POST"])
+@post_limit(SEND_ORDER_LINK)
+@emails_typed_address
 def send_link(reference: str):
     """Email a fresh link to the order's own address (never to anyone else), for whoever can see
     the order or holds an expired link to it."""
@@ -70,14 +80,21 @@ def send_link(reference: str):
         days=current_app.config["DOWNLOAD_LINK_MAX_AGE"] // 86400,
     )
     db.session.commit()
-    flash(f"We have emailed a new link to {order.email}.", "success")
+    not_sent = bool(withheld())
+    if not_sent:
+        flash(TOO_MANY_EMAILS.format(address=order.email), "info")
+    else:
+        flash(f"We have emailed a new link to {order.email}.", "success")
     if may_view(order, current_user, placed, None):
         return redirect(url_for("orders.show", reference=reference))
-    return render_template("orders/link_sent.html", order=order)
+    return render_template("orders/link_sent.html", order=order, not_sent=not_sent)
 
 
 @bp.route("/orders/<reference>")
 def show(reference: str):
+    # A finance contact's link proves someone there reads our emails: its held ones can go.
+    if finance_contacts.confirm(request.args.get("contact")):
+        db.session.commit()
     order, token = _viewable_order(reference)
     return render_template(
         "orders/order.html",

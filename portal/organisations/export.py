@@ -8,12 +8,12 @@ organisation with no subscription period has no row, because the import needs da
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.csv_safety import csv_rows
 from portal.extensions import db
-from portal.organisations.models import Organisation
+from portal.organisations.models import InsightSubscription, Organisation
 from portal.organisations.subscriber_csv import MEMBERS_COLUMN, REQUIRED_COLUMNS
 
 HEADER = (*REQUIRED_COLUMNS, MEMBERS_COLUMN)
@@ -53,6 +53,11 @@ def subscriber_rows() -> Iterator[tuple[str, ...]]:
                     period.ends_on.isoformat(),
                     members,
                 )
+
+
+def subscriber_row_count() -> int:
+    """How many rows ``subscribers_csv`` writes below its header: one per subscription period."""
+    return db.session.scalar(select(func.count(InsightSubscription.id)))
 
 
 def subscribers_csv() -> Iterator[str]:

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from portal.admin import audit
+from portal.email import release_held
 from portal.email_models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 
@@ -40,6 +42,19 @@ def recent_emails(
         .offset((page - 1) * per_page)
     )
     return EmailPage(emails=list(emails), page=page, pages=pages, total=total)
+
+
+class NotHeld(Exception):
+    """The email is not held (sent, queued, or not there at all): nothing to send by hand."""
+
+
+def send_held_email(email_id: int, by) -> None:
+    """Send now the held email ``email_id`` (after the commit), as the administrator ``by``
+    decides, and write that to the audit log. Its address is not confirmed by it: further
+    emails to an unconfirmed finance contact are still capped."""
+    if not release_held(email_id=email_id):
+        raise NotHeld()
+    audit.record(by, "outbox.send_held", "outbox_email", email_id, after={"status": "queued"})
 
 
 def stuck_count() -> int:

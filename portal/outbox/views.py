@@ -1,9 +1,11 @@
 """The outbox page, ``/admin/emails``: administrators only."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from portal.admin.blueprint import administrator_gate
 from portal.email_models import OutboxStatus
+from portal.extensions import db
 from portal.outbox import services
 
 bp = Blueprint("outbox", __name__)
@@ -13,6 +15,7 @@ STATUS_LABELS = {
     OutboxStatus.SENDING: "Sending",
     OutboxStatus.SENT: "Sent",
     OutboxStatus.GIVEN_UP: "Given up",
+    OutboxStatus.HELD: "Held",
 }
 
 
@@ -33,3 +36,19 @@ def list_emails():
         status=status,
         status_labels=STATUS_LABELS,
     )
+
+
+@bp.route("/admin/emails/<int:email_id>/send", methods=["POST"])
+def send_held(email_id: int):
+    """Send a held email now (an administrator who knows the address is right)."""
+    if (refused := administrator_gate()) is not None:
+        return refused
+    try:
+        services.send_held_email(email_id, current_user)
+    except services.NotHeld:
+        db.session.rollback()
+        flash("That email is not held: nothing was sent.", "error")
+    else:
+        db.session.commit()
+        flash("The held email is queued to be sent now.", "success")
+    return redirect(url_for("outbox.list_emails", status=OutboxStatus.HELD.value))

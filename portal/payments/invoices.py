@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.orders import states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.payments import finance_contacts
 from portal.payments.models import InvoicePayment
 
 #: Reminders start this many days after the invoice date, then repeat every REMINDER_EVERY days.
@@ -33,10 +34,17 @@ def _pdf(document) -> tuple[str, str, bytes]:
     return (document.filename, "application/pdf", document.pdf)
 
 
-def _recipients(order: Order) -> list[str]:
-    """The buyer, and the finance contact when that is someone else."""
-    finance = order.finance_email.strip().lower()
-    return [order.email] + ([finance] if finance and finance != order.email.lower() else [])
+def _finance_contact(order: Order) -> str:
+    """The finance contact's address when it is someone other than the buyer, else ''."""
+    finance = finance_contacts.normalise(order.finance_email)
+    return finance if finance and finance != order.email.lower() else ""
+
+
+def _email_buyer_and_finance(name: str, order: Order, today: date, **context) -> None:
+    """Email ``name`` to the buyer, and to the finance contact (within its limits)."""
+    send_email(name, order.email, order=order, link=order_link(order), **context)
+    if finance := _finance_contact(order):
+        finance_contacts.email_finance_contact(name, finance, order, today, **context)
 
 
 def issue_invoice_for(order: Order, today: date) -> None:
@@ -44,16 +52,9 @@ def issue_invoice_for(order: Order, today: date) -> None:
     buyer and the finance contact."""
     invoice = documents.issue_invoice(order, today)
     due = invoice.issued_on + timedelta(days=current_app.config["INVOICE_PAYMENT_DAYS"])
-    for to in _recipients(order):
-        send_email(
-            "invoice",
-            to,
-            attachments=[_pdf(invoice)],
-            order=order,
-            invoice=invoice,
-            due_on=due,
-            link=order_link(order),
-        )
+    _email_buyer_and_finance(
+        "invoice", order, today, attachments=[_pdf(invoice)], invoice=invoice, due_on=due
+    )
 
 
 def send_receipt(order: Order, today: date) -> None:
@@ -144,16 +145,14 @@ def send_reminders(today: date) -> list[str]:
         invoice = _invoice_of(order)
         if invoice is None or not reminder_due(invoice.issued_on, order.last_reminded_on, today):
             continue
-        for to in _recipients(order):
-            send_email(
-                "invoice_reminder",
-                to,
-                attachments=[_pdf(invoice)],
-                order=order,
-                invoice=invoice,
-                days=(today - invoice.issued_on).days,
-                link=order_link(order),
-            )
+        _email_buyer_and_finance(
+            "invoice_reminder",
+            order,
+            today,
+            attachments=[_pdf(invoice)],
+            invoice=invoice,
+            days=(today - invoice.issued_on).days,
+        )
         order.last_reminded_on = today
         reminded.append(order.reference)
     db.session.flush()

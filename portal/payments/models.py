@@ -96,3 +96,21 @@ class Refund(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The credit note issued when the refund was confirmed.
     credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+
+class FinanceContact(db.Model):
+    """An address given as the finance contact of an invoice order, and how far we trust it.
+
+    Until someone there opens a link from one of our emails (``confirmed_at``) it gets at most
+    a few emails a London day (``emails_on``, ``emails_that_day``); the rest are held in the
+    outbox and released once it is confirmed.
+    """
+
+    __tablename__ = "finance_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower case
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emails_on: Mapped[date | None] = mapped_column(Date)
+    emails_that_day: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

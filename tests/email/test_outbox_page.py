@@ -57,8 +57,9 @@ def test_administrators_see_emails_newest_first_and_how_many_are_stuck(
         ("sending", ["Email number 2"]),
         ("sent", ["Email number 3"]),
         ("given_up", ["Email number 4"]),
-        ("", ["Email number 4", "Email number 3", "Email number 2", "Email number 1"]),
-        ("nonsense", ["Email number 4", "Email number 3", "Email number 2", "Email number 1"]),
+        ("held", ["Email number 5"]),
+        ("", [f"Email number {n}" for n in (5, 4, 3, 2, 1)]),
+        ("nonsense", [f"Email number {n}" for n in (5, 4, 3, 2, 1)]),
     ],
 )
 def test_emails_can_be_filtered_by_status(client, admin, create_outbox_email, status, expected):

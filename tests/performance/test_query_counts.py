@@ -158,4 +158,7 @@ def test_the_orders_export_runs_the_same_queries_for_1_or_20_orders(
     path = "/admin/exports/orders.csv?from=2026-03-01&to=2026-03-31"
     assert client.get(path).get_data(as_text=True).count("INS-2026-") == 2 * orders
     ran = statements(count_queries, get(client, path))
-    assert len(ran) == 2, ran  # who is signed in, then the rows (fetched in batches)
+    # Who is signed in, the row count and the audit entry of the export, then the rows (fetched
+    # in batches).
+    assert len(ran) == 4, ran
+    assert ran[1].startswith("SELECT count(") and ran[2].startswith("INSERT INTO audit_entries")

@@ -85,6 +85,7 @@ class World:
             "filename": "build/main.css",
             "job_id": "no-such-job",  # a failed background job (none exists: a clear message)
             "session_id": self.signed_in_session_id,
+            "email_id": 999_999,  # a held email (none exists: a clear message)
         }
 
 

@@ -102,6 +102,7 @@ EXPECTED = {
     "downloads.download_line": OWNER_SIGN_IN,
     "downloads.take_free_pdf": SIGNED_IN,
     "outbox.list_emails": ADMIN_ONLY,
+    "outbox.send_held": ADMIN_ONLY,
     "jobs.*": ADMIN_ONLY,
     "admin.*": ADMIN_ONLY,
 }

@@ -3,9 +3,12 @@ answers, counting in memory."""
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import func, select
 
 from config import TestingConfig
 from portal import create_app
+from portal.accounts.models import User
+from portal.email_models import OutboxEmail
 from portal.extensions import db
 from portal.limits import limiter
 from tests.conftest import TEST_PASSWORD, TEST_REDIS_URL, UNREACHABLE_REDIS_URL, csrf_token
@@ -97,3 +100,43 @@ def test_with_redis_down_an_email_is_still_sent_from_the_request(app_server):
 
     assert response.status_code == 302
     assert [message.to for message in mail.outbox] == [["grace@example.gov.uk"]]
+
+
+def _forgotten_password(client, email: str, n: int):
+    return client.post(
+        "/forgotten-password",
+        data={"csrf_token": csrf_token(client, "/forgotten-password"), "email": email},
+        environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+    )
+
+
+def test_two_app_servers_count_the_emails_to_one_address_together(app_server, redis_db):
+    first, second = app_server(TEST_REDIS_URL), app_server(TEST_REDIS_URL)
+    clients = [first.test_client(), second.test_client()]
+    with first.app_context():
+        db.session.add(User(email="grace@example.gov.uk", name="Grace Hopper", password_hash="x"))
+        db.session.commit()
+
+    for n in range(1, 9):  # eight clients, alternating between the servers
+        assert _forgotten_password(clients[n % 2], "grace@example.gov.uk", n).status_code == 200
+
+    with first.app_context():  # the outbox both servers write to
+        assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 5
+    keys = [key.decode() for key in redis_db.keys("LIMITS*")]
+    assert any("email-to" in key for key in keys), keys
+    assert not any("grace" in key for key in keys)  # the address itself is never stored
+
+
+def test_with_redis_down_emails_to_one_address_are_still_limited(app_server):
+    server = app_server(UNREACHABLE_REDIS_URL)
+    client = server.test_client()
+    mail = server.extensions["mailman"]
+    mail.outbox = []
+    with server.app_context():
+        db.session.add(User(email="grace@example.gov.uk", name="Grace Hopper", password_hash="x"))
+        db.session.commit()
+
+    answers = [_forgotten_password(client, "grace@example.gov.uk", n) for n in range(1, 9)]
+
+    assert [a.status_code for a in answers] == [200] * 8
+    assert len(mail.outbox) == 5
