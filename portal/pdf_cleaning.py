@@ -87,18 +87,25 @@ def remove_active_content(reader: PdfReader) -> list[str]:
     seen: set[tuple[int, int]] = set()
     stack: list[PdfObject] = [reader.trailer.raw_get("/Root")]
     while stack:
-        item = stack.pop()
-        if isinstance(item, IndirectObject):
-            if (item.idnum, item.generation) in seen:
-                continue
-            seen.add((item.idnum, item.generation))
-            item = item.get_object()
+        item = _first_visit(stack.pop(), seen)
+        if item is None:
+            continue
         if isinstance(item, DictionaryObject):
             _clean_dictionary(item, removed)
             stack.extend(item.raw_get(key) for key in list(item.keys()))
         elif isinstance(item, ArrayObject):
             stack.extend(item)
     return list(removed)
+
+
+def _first_visit(item: PdfObject, seen: set[tuple[int, int]]) -> PdfObject | None:
+    """``item`` resolved, or None when it is a reference already visited (``seen`` grows)."""
+    if isinstance(item, IndirectObject):
+        if (item.idnum, item.generation) in seen:
+            return None
+        seen.add((item.idnum, item.generation))
+        return item.get_object()
+    return item
 
 
 def cleaned_writer(source: BinaryIO) -> tuple[PdfWriter, list[str]]:
@@ -151,12 +158,9 @@ def _safe_action(action: PdfObject) -> bool:
     seen: set[tuple[int, int]] = set()
     stack = [action]
     while stack:
-        item = stack.pop()
-        if isinstance(item, IndirectObject):
-            if (item.idnum, item.generation) in seen:
-                continue
-            seen.add((item.idnum, item.generation))
-            item = item.get_object()
+        item = _first_visit(stack.pop(), seen)
+        if item is None:
+            continue
         if isinstance(item, ArrayObject):  # /Next may be a list of actions
             stack.extend(item)
             continue

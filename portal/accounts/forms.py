@@ -46,6 +46,17 @@ def _new_password_field(label: str) -> PasswordField:
     )
 
 
+def _confirm_password_field(label: str, missing: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(message=missing),
+            EqualTo("password", message="Passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
+
+
 class NewPasswordMixin:
     """Checks ``password`` against the rules, knowing the person's own details when it has them."""
 
@@ -82,14 +93,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         widget=GovTextInput(),
     )
     password = _new_password_field("Create a password")
-    password_confirm = PasswordField(
-        "Confirm password",
-        validators=[
-            InputRequired(message="Confirm your password"),
-            EqualTo("password", message="Passwords do not match"),
-        ],
-        widget=GovPasswordInput(),
-    )
+    password_confirm = _confirm_password_field("Confirm password", "Confirm your password")
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
     def personal_details(self) -> list[str]:
@@ -120,14 +124,7 @@ class ForgottenPasswordForm(FlaskForm):
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     password = _new_password_field("New password")
-    password_confirm = PasswordField(
-        "Confirm new password",
-        validators=[
-            InputRequired(message="Confirm your new password"),
-            EqualTo("password", message="Passwords do not match"),
-        ],
-        widget=GovPasswordInput(),
-    )
+    password_confirm = _confirm_password_field("Confirm new password", "Confirm your new password")
     submit = SubmitField("Set new password", widget=GovSubmitInput())
 
     def __init__(self, *args, personal: list[str] | None = None, **kwargs):
@@ -142,14 +139,7 @@ class ChoosePasswordForm(ResetPasswordForm):
     """Verifying an address whose password this browser did not choose: choose it now."""
 
     password = _new_password_field("Password")
-    password_confirm = PasswordField(
-        "Confirm password",
-        validators=[
-            InputRequired(message="Confirm your password"),
-            EqualTo("password", message="Passwords do not match"),
-        ],
-        widget=GovPasswordInput(),
-    )
+    password_confirm = _confirm_password_field("Confirm password", "Confirm your password")
     submit = SubmitField("Confirm my address", widget=GovSubmitInput())
 
 
