@@ -115,7 +115,7 @@ class Journey:
         self.page.locator("main").get_by_role("button", name="Sign in").click()
         self.page.wait_for_load_state()
         self.two_factor(shared if shared is not None else {})
-        expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(self.page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
     def two_factor(self, shared: dict) -> None:
         """Answer the two-factor pages if this page is one: set it up (administrators must),
