@@ -48,9 +48,6 @@ def create_app(config_class) -> Flask:
         k: v for k, v in d.items() if k not in keys
     }
     app.add_template_global(external_url)  # absolute links in emails
-    app.add_template_global(
-        lambda: {rule.endpoint for rule in app.url_map.iter_rules()}, "admin_endpoints"
-    )
     WTFormsHelpers(app)
 
     from portal import models  # noqa: F401  (registers every table before migrations look)
@@ -71,7 +68,6 @@ def create_app(config_class) -> Flask:
     from portal.catalogue import bp as catalogue_bp
     from portal.checkout import bp as checkout_bp
     from portal.downloads import bp as downloads_bp
-    from portal.jobs.views import bp as jobs_bp
     from portal.main import bp as main_bp
     from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
@@ -89,7 +85,6 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(operations_bp)
-    app.register_blueprint(jobs_bp)
 
     errors.init_app(app)
     limits.init_app(app)

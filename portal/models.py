@@ -1,7 +1,7 @@
 """Every feature's models, imported together so the metadata (and so migrations) sees each table."""
 
 from portal.accounts.models import RecoveryCode, SignedInSession, User
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
 from portal.documents.models import Document, DocumentSequence

@@ -10,11 +10,11 @@ one, typed in at the console) have nothing to confirm. Services flush; the calle
 
 from flask import current_app
 
+from portal import audit
 from portal.accounts.models import User
 
 # The signed-link helpers of this feature's own emailed links (verification, reset).
 from portal.accounts.services import InvalidToken, _load, _serializer, _user_named_in
-from portal.admin import audit
 from portal.clock import utcnow
 from portal.email import send_email
 from portal.extensions import db

@@ -3,10 +3,10 @@ and the console's way to make the first administrator."""
 
 from sqlalchemy import or_, select
 
+from portal import audit
 from portal.accounts import admin_confirmation
 from portal.accounts.models import User
 from portal.accounts.services import find_user_by_email, hash_password, normalise_email
-from portal.admin import audit
 from portal.clock import utcnow
 from portal.extensions import db
 

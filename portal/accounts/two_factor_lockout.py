@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from portal import audit
 from portal.accounts.models import User
-from portal.admin import audit
 from portal.clock import london_datetime, utcnow
 from portal.email import send_email
 from portal.extensions import db

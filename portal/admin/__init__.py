@@ -1,4 +1,5 @@
-"""Administration: orders, catalogue, subscribers, exports, the dashboard and the audit log.
+"""Administration: orders, catalogue, subscribers, exports, the dashboard, background jobs that
+failed and the audit log.
 
 Each area's pages are a module of routes on the one blueprint; importing them here registers them.
 """
@@ -7,6 +8,7 @@ from portal.admin import (
     catalogue,  # noqa: F401
     dashboard,  # noqa: F401
     exports,  # noqa: F401
+    jobs,  # noqa: F401
     orders,  # noqa: F401
     refunds,  # noqa: F401
     subscribers,  # noqa: F401

@@ -8,7 +8,7 @@ from datetime import date
 from flask import Response, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
-from portal.admin import audit
+from portal import audit
 from portal.admin.blueprint import bp
 from portal.clock import today_in_london
 from portal.extensions import db

@@ -3,7 +3,7 @@
 import re
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
@@ -83,10 +83,7 @@ def _new_key() -> str:
 
 
 def _order_page(reference: str) -> str:
-    # The order page belongs to the orders area; until it is registered, the same path is used.
-    if "admin.order" in current_app.view_functions:
-        return url_for("admin.order", reference=reference)
-    return f"/admin/orders/{reference}"
+    return url_for("admin.order", reference=reference)
 
 
 def _page(order, form, problem: str | None = None, status: int = 200):

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from portal.admin import audit
+from portal import audit
 from portal.admin.blueprint import bp
 from portal.admin.params import page_number, text_arg
 from portal.clock import today_in_london

@@ -2,7 +2,7 @@
 
 from flask import redirect, render_template, url_for
 
-from portal.admin import audit
+from portal import audit
 from portal.admin.blueprint import bp
 from portal.admin.params import date_arg, page_number, text_arg
 

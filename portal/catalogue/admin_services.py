@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.admin import audit
+from portal import audit
 from portal.catalogue.models import (
     DEFAULT_MAX_COPIES_PER_ORDER,
     DEFAULT_PAGE_LIMIT,

@@ -13,7 +13,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from portal.admin import audit
+from portal import audit
 from portal.jobs.queue import RETRIED_BY_ADMINISTRATOR, job_queue, redis_connection
 
 #: What each job does, in words, and what its first argument names.

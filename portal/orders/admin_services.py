@@ -7,8 +7,8 @@ the view commits once.
 
 from datetime import UTC, date, datetime, time
 
+from portal import audit
 from portal.accounts.models import User
-from portal.admin import audit
 from portal.catalogue.models import FormatKind
 from portal.clock import LONDON, today_in_london, utcnow
 from portal.downloads import services as downloads

@@ -12,8 +12,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal import audit
 from portal.accounts.models import User
-from portal.admin import audit
 from portal.clock import long_date
 from portal.extensions import db
 from portal.organisations.models import (

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from portal.admin import audit
+from portal import audit
 from portal.email import release_held
 from portal.email_models import OutboxEmail, OutboxStatus
 from portal.extensions import db

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal.admin import audit
+from portal import audit
 from portal.clock import today_in_london, utcnow
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind

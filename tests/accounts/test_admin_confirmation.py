@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.second_factor import is_verified_administrator
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.conftest import csrf_token, sign_in_without_a_code

@@ -3,7 +3,7 @@ to sign in and gives 403 to anyone else signed in. A new admin route is covered 
 
 import re
 
-from portal.admin.audit import record
+from portal.audit import record
 from portal.extensions import db
 
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
 from portal import pricing
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.catalogue.admin_forms import parse_percent, parse_pounds
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.demo_pdf import sample_report_pdf

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import ReportFormat
 from portal.extensions import db
 from portal.orders.models import PaymentMethod

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import pricing
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod

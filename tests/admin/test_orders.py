@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import pricing
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.clock import today_in_london, utcnow
 from portal.documents.models import Document, DocumentKind

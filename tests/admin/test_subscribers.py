@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.organisations.models import (

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.clock import utcnow
 from portal.email import send_email
 from portal.email_jobs import EmailsNotSent, send_outbox_emails, sweep_outbox

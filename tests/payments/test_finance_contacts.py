@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import pricing
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.email_models import OutboxEmail, OutboxStatus
 from portal.extensions import db

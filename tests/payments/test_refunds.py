@@ -11,8 +11,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry
 from portal.admin.refunds import pence_from_pounds
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db

@@ -103,7 +103,6 @@ EXPECTED = {
     "downloads.take_free_pdf": SIGNED_IN,
     "outbox.list_emails": ADMIN_ONLY,
     "outbox.send_held": ADMIN_ONLY,
-    "jobs.*": ADMIN_ONLY,
     "admin.*": ADMIN_ONLY,
 }
 

@@ -18,7 +18,7 @@ from pypdf.generic import (
 )
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.demo_pdf import sample_report_pdf
 from portal.extensions import db

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts import two_factor, two_factor_lockout
 from portal.accounts.models import User
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD, csrf_token, sign_in_without_a_code

@@ -4,7 +4,7 @@ a plain word when there is no queue (no Redis) or it cannot be reached."""
 import pytest
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.jobs import enqueue
 from tests.conftest import UNREACHABLE_REDIS_URL, failed_jobs

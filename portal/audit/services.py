@@ -1,11 +1,12 @@
-"""Writing and reading the audit log. Every admin service that changes something calls
-``record`` in the same transaction as the change, so the log and the data never disagree."""
+"""Writing and reading the audit log. Every service that changes something on an administrator's
+(or the system's) behalf calls ``record`` in the same transaction as the change, so the log and
+the data never disagree."""
 
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from portal.admin.models import AuditEntry
+from portal.audit.models import AuditEntry
 from portal.clock import LONDON
 from portal.extensions import db
 
@@ -97,6 +98,7 @@ def entries(
 
 
 def actions() -> list[str]:
+    """Every action the log holds, for the audit page's filter."""
     return list(
         db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
     )
