@@ -97,9 +97,9 @@ class Config:
     CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 60)
     CATALOGUE_CHECK_SECONDS = _int("CATALOGUE_CHECK_SECONDS", 1)
 
-    # Rate limits (Flask-Limiter; the limits themselves are in portal/limits.py). One process
-    # counts in memory; several app servers share a count in Redis (REDIS_URL, unless this names
-    # another store).
+    # Rate limits (Flask-Limiter; the limits themselves are in portal/operations/limits.py). One
+    # process counts in memory; several app servers share a count in Redis (REDIS_URL, unless this
+    # names another store).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # A sliding window: a burst cannot double its allowance across the edge of a fixed window.

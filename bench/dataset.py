@@ -217,7 +217,7 @@ class BenchData:
 def _subscribers(session, today: date) -> list[str]:
     from sqlalchemy import insert
 
-    from portal.demo import financial_year_start
+    from portal.demo.seed import financial_year_start
     from portal.organisations.models import InsightSubscription, Organisation, OrganisationDomain
 
     starts = financial_year_start(today)
@@ -297,7 +297,7 @@ def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
     from portal.accounts.models import User
     from portal.catalogue.models import FormatKind, Report
     from portal.clock import today_in_london, utcnow
-    from portal.demo import SIGN_INS, seed_demo
+    from portal.demo.seed import SIGN_INS, seed_demo
 
     today = today_in_london()
     seed_demo(storage, today)

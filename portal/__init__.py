@@ -10,12 +10,13 @@ from sqlalchemy import make_url
 
 from config import refusal_message
 from portal import email as email_outgoing
-from portal import errors, jobs, limits, operations, security
+from portal import jobs, operations
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
+from portal.operations import errors, limits, security
+from portal.operations.routing import DatabaseIdConverter
 from portal.public_url import external_url
-from portal.routing import DatabaseIdConverter
 
 
 def create_app(config_class) -> Flask:
@@ -90,10 +91,30 @@ def create_app(config_class) -> Flask:
     limits.init_app(app)
     security.init_app(app)
 
-    from portal import commands
-
-    commands.init_app(app)
+    _add_commands(app)
     return app
+
+
+def _add_commands(app: Flask) -> None:
+    """The ``flask --app wsgi ...`` commands; each lives with its feature."""
+    from portal.accounts.cli import create_admin_command
+    from portal.demo.cli import demo_sign_ins_command, seed_demo_command
+    from portal.jobs.worker import worker_command
+    from portal.organisations.cli import import_subscribers_command
+    from portal.outbox.cli import send_outbox_command
+    from portal.payments.cli import expire_card_orders_command, send_reminders_command
+
+    for command in (
+        seed_demo_command,
+        demo_sign_ins_command,
+        create_admin_command,
+        import_subscribers_command,
+        send_outbox_command,
+        send_reminders_command,
+        expire_card_orders_command,
+        worker_command,
+    ):
+        app.cli.add_command(command)
 
 
 def _ensure_sqlite_folder(uri: str) -> None:

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from flask import Flask, render_template
 from sqlalchemy import event, select, update
 
-from portal import limits
 from portal.clock import utcnow
 from portal.email_jobs import send_outbox_emails
 from portal.email_models import OutboxAttachment, OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.jobs import enqueue
+from portal.operations import limits
 
 log = logging.getLogger(__name__)
 _NEW_EMAIL_IDS = "new_outbox_email_ids"

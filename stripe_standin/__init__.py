@@ -22,6 +22,7 @@ The real stripe-python SDK works against it unchanged and raises its real except
 State is in memory and lost on exit. Tests start one with :func:`stripe_standin.testing.start`.
 """
 
-from .app import StandInConfig, create_app
+from .app import create_app
+from .runtime import StandInConfig
 
 __all__ = ["StandInConfig", "create_app"]

@@ -6,12 +6,12 @@ import argparse
 
 from werkzeug.serving import run_simple
 
-from .app import (
+from .app import create_app
+from .runtime import (
     DEFAULT_SECRET_KEY,
     DEFAULT_WEBHOOK_SECRET,
     DEFAULT_WEBHOOK_URL,
     StandInConfig,
-    create_app,
 )
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, request
 
 from . import objects
-from .app import json_response, runtime
 from .checkout import integer, reject_unknown
 from .errors import StripeAPIError
 from .params import canonical, parse_params
+from .runtime import json_response, runtime
 from .store import check_expand
 
 bp = Blueprint("api", __name__, url_prefix="/v1")

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from .app import json_response, runtime
 from .errors import invalid
+from .runtime import json_response, runtime
 
 bp = Blueprint("controls", __name__, url_prefix="/_standin")
 

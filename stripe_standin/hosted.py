@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template_string, request
 
-from .app import runtime
 from .errors import StripeAPIError
 from .objects import format_amount
+from .runtime import runtime
 from .store import StateError
 
 bp = Blueprint("hosted", __name__, url_prefix="/pay")

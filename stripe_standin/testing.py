@@ -16,7 +16,8 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .app import DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET, StandInConfig, create_app
+from .app import create_app
+from .runtime import DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET, StandInConfig
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 CONTROL_TIMEOUT = 30.0

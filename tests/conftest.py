@@ -32,7 +32,7 @@ from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import utcnow
-from portal.demo_pdf import sample_report_pdf
+from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
 from portal.organisations.models import (

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.passwords import password_problem
 from portal.catalogue.models import Report
-from portal.demo import SIGN_INS, financial_year_start, seed_demo
+from portal.demo.seed import SIGN_INS, financial_year_start, seed_demo
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.storage import LocalStorage

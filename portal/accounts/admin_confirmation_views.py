@@ -8,7 +8,7 @@ from portal.accounts.blueprint import bp
 from portal.accounts.forms import ResendVerificationForm
 from portal.accounts.services import InvalidToken
 from portal.extensions import db
-from portal.limits import RESEND_VERIFICATION, post_limit
+from portal.operations.limits import RESEND_VERIFICATION, post_limit
 
 
 @bp.route("/account/administrator", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask_login import login_user
 
 from portal.accounts import services, signed_in
 from portal.accounts.models import User
+from portal.accounts.redirects import safe_next
 from portal.accounts.second_factor import (  # noqa: F401  (used through this module too)
     SECOND_FACTOR_KEY,
     has_second_factor,
@@ -21,7 +22,6 @@ from portal.accounts.second_factor import (  # noqa: F401  (used through this mo
 from portal.basket import services as baskets
 from portal.basket.current import SESSION_KEY as BASKET_KEY
 from portal.extensions import db
-from portal.redirects import safe_next
 
 PENDING_KEY = "two_factor_pending"
 # Set when the session was signed in with a second factor (or one was just set up): /admin needs it.

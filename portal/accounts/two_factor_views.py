@@ -13,9 +13,9 @@ from portal.accounts.forms import (
     TwoFactorSetUpForm,
     TwoFactorSignInForm,
 )
+from portal.accounts.redirects import safe_next
 from portal.extensions import db
-from portal.limits import SIGN_IN, post_limit
-from portal.redirects import safe_next
+from portal.operations.limits import SIGN_IN, post_limit
 
 WRONG_CODE = "Enter a correct code"
 WRONG_SETUP_CODE = (

@@ -22,9 +22,10 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from portal.accounts.redirects import safe_next
 from portal.clock import today_in_london
 from portal.extensions import db, login_manager
-from portal.limits import (
+from portal.operations.limits import (
     FORGOTTEN_PASSWORD,
     REGISTER,
     RESEND_VERIFICATION,
@@ -37,7 +38,6 @@ from portal.limits import (
 from portal.orders.access import orders_of
 from portal.organisations.services import person_for
 from portal.pricing import describe_subscription, subscription_reason
-from portal.redirects import safe_next
 
 #: The registering browser's proof that it chose the password (``services.registration_proof``).
 REGISTRATION_PROOF_KEY = "registration_proof"

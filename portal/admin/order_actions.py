@@ -18,7 +18,7 @@ from portal.admin.order_forms import (
 )
 from portal.clock import today_in_london
 from portal.extensions import db
-from portal.limits import emails_typed_address, withheld
+from portal.operations.limits import emails_typed_address, withheld
 from portal.orders import admin_queries, admin_services
 from portal.orders.admin_services import ActionRefused
 

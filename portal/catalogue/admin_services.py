@@ -315,14 +315,14 @@ def store_report_pdf(actor, report: Report, stream: BinaryIO, limit: int) -> Sto
 
     What is stored is a copy of the upload without its active content (actions run on opening
     or by events, JavaScript, embedded files, launch and form actions, XFA forms: see
-    ``portal.pdf_cleaning``), never the upload itself. The old file is kept: copies already
+    ``pdf_cleaning``), never the upload itself. The old file is kept: copies already
     stamped from it, and orders that refer to it, stay valid. Raises ``CatalogueRefusal`` (and
     stores nothing) when the file is not a usable PDF or has more pages than the report allows.
     """
     problem = pdf_problem(stream, limit, page_limit_of(report))
     if problem:
         raise CatalogueRefusal(problem)
-    from portal.pdf_cleaning import DAMAGED, UnreadablePdf, cleaned_writer
+    from portal.catalogue.pdf_cleaning import DAMAGED, UnreadablePdf, cleaned_writer
 
     try:
         cleaned, removed = cleaned_writer(stream)

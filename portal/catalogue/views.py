@@ -14,9 +14,9 @@ from portal.catalogue import cache
 from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london
 from portal.extensions import db
+from portal.operations.security import drawn_for_reuse, public_page, reused
 from portal.orders import services as orders
 from portal.organisations.services import person_for
-from portal.security import drawn_for_reuse, public_page, reused
 
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))

@@ -12,7 +12,7 @@ from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
 from portal.email import send_email
 from portal.extensions import db
-from portal.limits import (
+from portal.operations.limits import (
     PLACE_ORDER,
     emails_typed_address,
     post_limit,

@@ -5,7 +5,7 @@ from datetime import date
 
 from portal.clock import long_date
 from portal.documents.models import Document, DocumentKind
-from portal.documents.pdf import (
+from portal.documents.printed import (
     BankAccount,
     DocumentContent,
     InvoiceTerms,

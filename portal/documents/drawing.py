@@ -1,4 +1,4 @@
-"""Drawing a document's content (``portal.documents.pdf``) as an A4 PDF with ReportLab, in the
+"""Drawing a document's content (``portal.documents.printed``) as an A4 PDF with ReportLab, in the
 PDF standard Helvetica fonts: every piece of text passes through ``printable`` first."""
 
 from io import BytesIO
@@ -12,9 +12,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from portal.clock import long_date
-from portal.documents.pdf import DocumentContent, InvoiceTerms, Section
+from portal.documents.pdf_text import printable
+from portal.documents.printed import DocumentContent, InvoiceTerms, Section
 from portal.money import format_pence
-from portal.pdf_text import printable
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm

@@ -18,13 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.documents import content
 from portal.documents.models import Document, DocumentKind, DocumentSequence
-from portal.documents.pdf import (
-    DocumentContent,
-    InvoiceTerms,
-    numbered,
-    render_document,
-    render_with_stand_in,
-)
+from portal.documents.pdf import numbered, render_document, render_with_stand_in
+from portal.documents.printed import DocumentContent, InvoiceTerms
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders.models import Order, OrderState, PaymentMethod

@@ -37,8 +37,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from portal.pdf_cleaning import DAMAGED, remove_active_content
-from portal.pdf_text import printable
+from portal.catalogue.pdf_cleaning import DAMAGED, remove_active_content
+from portal.documents.pdf_text import printable
 
 FONT = "Helvetica"
 FONT_SIZE = 7.0

@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 
 from portal.catalogue import cache as catalogue
-from portal.security import public_page
+from portal.operations.security import public_page
 
 bp = Blueprint("main", __name__)
 

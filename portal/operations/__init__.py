@@ -1,5 +1,6 @@
-"""Running the portal in production: request ids and logs, trusted proxies, error reporting,
-health probes (``/healthz``, ``/readyz``) and ``flask check-config``."""
+"""Running the portal: what wraps every request (request ids and logs, trusted proxies, error
+pages and error reports, security headers, rate limits, URL converters), health probes
+(``/healthz``, ``/readyz``) and ``flask check-config``."""
 
 from flask import Flask, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix

@@ -9,7 +9,7 @@ form fields (passwords) and no local variables from the stack.
 
 from flask import Flask, has_request_context
 
-from portal.request_ids import request_id
+from portal.operations.request_ids import request_id
 
 #: Request headers never sent, whatever the SDK's own filtering does.
 SECRET_HEADERS = frozenset(

@@ -1,7 +1,7 @@
 """Log lines for people and for log collectors: JSON (``LOG_FORMAT=json``) or text, each carrying
 the id of the request it was written during, plus one access line per request.
 
-The request id (``portal.request_ids``) goes back in the response's ``X-Request-ID`` header.
+The request id (``request_ids``) goes back in the response's ``X-Request-ID`` header.
 
 Nothing secret reaches these lines: the access line names the path without its query string (order
 and download links carry their token there) and with any ``<token>`` part of the path hidden;
@@ -15,7 +15,7 @@ import time
 from flask import Flask, Response, g, request
 from pythonjsonlogger.json import JsonFormatter
 
-from portal.request_ids import REQUEST_ID_HEADER, request_id
+from portal.operations.request_ids import REQUEST_ID_HEADER, request_id
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "{levelname}{name}{request_id}{message}"

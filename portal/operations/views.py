@@ -3,8 +3,8 @@
 
 from flask import Blueprint, jsonify
 
-from portal.limits import limiter
 from portal.operations import services
+from portal.operations.limits import limiter
 
 bp = Blueprint("operations", __name__)
 

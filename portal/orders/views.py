@@ -20,7 +20,7 @@ from portal.documents import services as documents
 from portal.downloads import services as downloads
 from portal.email import send_email
 from portal.extensions import db
-from portal.limits import (
+from portal.operations.limits import (
     SEND_ORDER_LINK,
     TOO_MANY_EMAILS,
     emails_typed_address,

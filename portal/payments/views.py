@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.extensions import csrf, db
-from portal.limits import PAY, post_limit
+from portal.operations.limits import PAY, post_limit
+from portal.operations.security import body_limit
 from portal.orders.access import find_order, may_view
 from portal.payments import gateway, services
-from portal.security import body_limit
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.redirects import safe_next
+from portal.accounts.redirects import safe_next
 
 GOOD = ["/", "/reports", "/reports/x?y=1", "/account#password", "/reports/%2F%2Fevil.example"]
 

@@ -12,7 +12,7 @@ from portal import pricing
 from portal.audit.models import AuditEntry
 from portal.catalogue.admin_forms import parse_percent, parse_pounds
 from portal.catalogue.models import FormatKind, Report, ReportFormat
-from portal.demo_pdf import sample_report_pdf
+from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer, Item, place_order

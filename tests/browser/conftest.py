@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from config import TestingConfig
 from portal import create_app
 from portal.clock import today_in_london
-from portal.demo import seed_demo
+from portal.demo.seed import seed_demo
 from portal.extensions import db
 from portal.storage import get_storage
 from stripe_standin.testing import start

@@ -4,14 +4,9 @@ import pytest
 
 from portal.documents import services
 from portal.documents.content import addressee_lines, line_as_printed
-from portal.documents.pdf import (
-    DocumentContent,
-    Line,
-    Section,
-    Supplier,
-    printable,
-    render_document,
-)
+from portal.documents.pdf import render_document
+from portal.documents.pdf_text import printable
+from portal.documents.printed import DocumentContent, Line, Section, Supplier
 from portal.orders.models import Order, OrderLine
 from tests.documents.helpers import TODAY, pdf_text
 

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
-from portal.limits import limiter
 from portal.operations import services
+from portal.operations.limits import limiter
 
 UNUSED_PORT = 18499  # nothing listens here
 

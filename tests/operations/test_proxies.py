@@ -7,7 +7,7 @@ import pytest
 from flask import jsonify, request, url_for
 from flask_limiter.util import get_remote_address
 
-from portal.limits import limiter
+from portal.operations.limits import limiter
 from portal.public_url import external_url
 
 FORWARDED = {

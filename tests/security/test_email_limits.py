@@ -7,11 +7,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal import limits
 from portal.catalogue.models import FormatKind
 from portal.email_models import OutboxEmail
 from portal.extensions import db
-from portal.limits import is_emailing_typed_address, limiter, throttle_key
+from portal.operations import limits
+from portal.operations.limits import is_emailing_typed_address, limiter, throttle_key
 from portal.orders.access import order_token
 from portal.orders.models import Order
 from tests.conftest import TEST_PASSWORD, csrf_token

@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.accounts.services import password_reset_token
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.limits import limiter, minutes_to_wait
+from portal.operations.limits import limiter, minutes_to_wait
 from tests.conftest import TEST_PASSWORD, csrf_token
 
 REFUSED = "Enter a correct email address and password"

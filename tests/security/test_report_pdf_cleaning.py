@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, Report, ReportFormat
-from portal.demo_pdf import sample_report_pdf
+from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.storage import get_storage
 

@@ -10,7 +10,7 @@ from portal import create_app
 from portal.accounts.models import User
 from portal.email_models import OutboxEmail
 from portal.extensions import db
-from portal.limits import limiter
+from portal.operations.limits import limiter
 from tests.conftest import TEST_PASSWORD, TEST_REDIS_URL, UNREACHABLE_REDIS_URL, csrf_token
 
 

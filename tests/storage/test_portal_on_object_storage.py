@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from portal.catalogue.models import Report
 from portal.clock import today_in_london
-from portal.demo import seed_demo
-from portal.demo_pdf import sample_report_pdf
+from portal.demo.sample_pdf import sample_report_pdf
+from portal.demo.seed import seed_demo
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import OrderLine

@@ -1,38 +1,14 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo``, ``create-admin EMAIL`` and friends."""
+"""Command-line tasks for accounts: ``flask --app wsgi create-admin EMAIL``."""
 
 import click
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.accounts import admin_confirmation, admin_services
 from portal.accounts import services as accounts
 from portal.accounts.passwords import password_problem
-from portal.clock import today_in_london
-from portal.demo import SIGN_INS, seed_demo
 from portal.extensions import db
-from portal.jobs.worker import worker_command
-from portal.organisations.cli import import_subscribers_command
-from portal.outbox.cli import send_outbox_command
-from portal.payments.cli import expire_card_orders_command, send_reminders_command
-from portal.storage import get_storage
-
-
-@click.command("seed-demo")
-@with_appcontext
-def seed_demo_command() -> None:
-    """Load the demo catalogue, organisations and sign-ins (safe to run again)."""
-    added = seed_demo(get_storage(), today_in_london())
-    db.session.commit()
-    click.echo("Demo data: " + (", ".join(added) if added else "already loaded, nothing to add."))
-
-
-@click.command("demo-sign-ins")
-def demo_sign_ins_command() -> None:
-    """Print the demo sign-ins."""
-    click.echo("Demo sign-ins (email / password):")
-    for sign_in in SIGN_INS:
-        click.echo(f"  {sign_in.who:<58} {sign_in.email} / {sign_in.password}")
 
 
 @click.command("create-admin")
@@ -63,14 +39,3 @@ def create_admin_command(email: str, name: str) -> None:
             "Before they can use the administration pages they must confirm by email: a link has "
             "been sent to their address (at /admin they can have another sent)."
         )
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(demo_sign_ins_command)
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(import_subscribers_command)
-    app.cli.add_command(send_outbox_command)
-    app.cli.add_command(send_reminders_command)
-    app.cli.add_command(expire_card_orders_command)
-    app.cli.add_command(worker_command)

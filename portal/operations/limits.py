@@ -23,7 +23,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from portal.errors import render_error
+from portal.operations.errors import render_error
 
 log = logging.getLogger(__name__)
 limiter = Limiter(key_func=get_remote_address)

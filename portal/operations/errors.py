@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
-from portal.request_ids import request_id
+from portal.operations.request_ids import request_id
 
 log = logging.getLogger(__name__)
 

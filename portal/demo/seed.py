@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import utcnow
-from portal.demo_pdf import sample_report_pdf
+from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.organisations.models import (
     InsightSubscription,
