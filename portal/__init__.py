@@ -75,7 +75,6 @@ def create_app(config_class) -> Flask:
     from portal.main import bp as main_bp
     from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
-    from portal.outbox import bp as outbox_bp
     from portal.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
@@ -87,7 +86,6 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(outbox_bp)
     app.register_blueprint(operations_bp)
     app.register_blueprint(jobs_bp)
 

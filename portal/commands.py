@@ -10,10 +10,10 @@ from portal.accounts import services as accounts
 from portal.accounts.passwords import password_problem
 from portal.clock import today_in_london
 from portal.demo import SIGN_INS, seed_demo
+from portal.email.cli import send_outbox_command
 from portal.extensions import db
 from portal.jobs.worker import worker_command
 from portal.organisations.cli import import_subscribers_command
-from portal.outbox.cli import send_outbox_command
 from portal.payments.cli import expire_card_orders_command, send_reminders_command
 from portal.storage import get_storage
 

@@ -1,4 +1,4 @@
-"""Administration: orders, catalogue, subscribers, exports, the dashboard and the audit log.
+"""Administration: orders, catalogue, subscribers, exports, emails, the dashboard and the audit log.
 
 Each area's pages are a module of routes on the one blueprint; importing them here registers them.
 """
@@ -6,6 +6,7 @@ Each area's pages are a module of routes on the one blueprint; importing them he
 from portal.admin import (
     catalogue,  # noqa: F401
     dashboard,  # noqa: F401
+    emails,  # noqa: F401
     exports,  # noqa: F401
     orders,  # noqa: F401
     refunds,  # noqa: F401

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
 
-from portal.email_jobs import sweep_outbox
+from portal.email.jobs import sweep_outbox
 from portal.jobs.queue import job_queue, redis_connection
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,18 @@
-"""The one place that sends mail.
+"""Email: the one place that sends mail.
 
 ``send_email`` renders ``templates/email/<name>/{subject.txt,body.txt,body.html}`` and writes the
 email to the outbox (``OutboxEmail``) on the current database session, so it is saved in the same
 transaction as the change that caused it, or not at all. Once that transaction commits, the new
-emails are handed to a background job (``portal.email_jobs.send_outbox_emails``): on the job
+emails are handed to a background job (``portal.email.jobs.send_outbox_emails``): on the job
 queue when Redis is configured, at once in this process when it is not. Any that cannot be sent
 (the mail server is down) stay queued, and the worker's sweep (or ``flask send-outbox``) retries
 them. An email therefore never announces a change that was rolled back, and none is lost. The
 backend comes from ``MAIL_BACKEND``: ``console`` on a laptop, ``locmem`` in tests
 (``mail.outbox``), ``smtp`` in production.
+
+The package: ``models.py`` (the outbox's tables), ``sending.py`` (``send_due``, the one way an
+email leaves), ``jobs.py`` (the background job and the worker's sweep), ``services.py`` (the
+outbox as administrators see it), ``cli.py`` (``flask send-outbox``).
 """
 
 import logging
@@ -19,8 +23,8 @@ from sqlalchemy import event, select, update
 
 from portal import limits
 from portal.clock import utcnow
-from portal.email_jobs import send_outbox_emails
-from portal.email_models import OutboxAttachment, OutboxEmail, OutboxStatus
+from portal.email.jobs import send_outbox_emails
+from portal.email.models import OutboxAttachment, OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.jobs import enqueue
 
