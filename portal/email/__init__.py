@@ -23,10 +23,10 @@ from sqlalchemy import event, select, update
 
 from portal import limits
 from portal.clock import utcnow
-from portal.email.jobs import send_outbox_emails
+from portal.email.jobs import send_outbox_emails, sweep_outbox
 from portal.email.models import OutboxAttachment, OutboxEmail, OutboxStatus
 from portal.extensions import db
-from portal.jobs import enqueue
+from portal.jobs import enqueue, register_sweep
 
 log = logging.getLogger(__name__)
 _NEW_EMAIL_IDS = "new_outbox_email_ids"
@@ -148,6 +148,7 @@ def _forget_after_rollback(session, transaction) -> None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_name"] = short_name
+    register_sweep(app, "outbox", sweep_outbox)  # retries on the outbox's own schedule
     if not event.contains(db.session, "after_commit", _send_after_commit):
         event.listen(db.session, "after_flush", _remember_new_emails)
         event.listen(db.session, "after_commit", _send_after_commit)

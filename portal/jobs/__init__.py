@@ -14,6 +14,7 @@ from portal.jobs.queue import (
     init_app,
     redis_connection,
 )
+from portal.jobs.worker import register_sweep
 
 __all__ = [
     "RETRIED_BY_ADMINISTRATOR",
@@ -22,4 +23,5 @@ __all__ = [
     "enqueue_after_commit",
     "init_app",
     "redis_connection",
+    "register_sweep",
 ]
