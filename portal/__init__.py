@@ -10,7 +10,7 @@ from sqlalchemy import make_url
 
 from config import refusal_message
 from portal import email as email_outgoing
-from portal import errors, jobs, limits, operations, security
+from portal import errors, limits, operations, security
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
@@ -63,7 +63,6 @@ def create_app(config_class) -> Flask:
     mail.init_app(app)
     login_manager.init_app(app)
     email_outgoing.init_app(app)
-    jobs.init_app(app)
 
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp

@@ -25,11 +25,10 @@ from portal import limits
 from portal.clock import utcnow
 from portal.email.jobs import send_outbox_emails, sweep_outbox
 from portal.email.models import OutboxAttachment, OutboxEmail, OutboxStatus
-from portal.extensions import db
+from portal.extensions import after_commit, db
 from portal.jobs import enqueue, register_sweep
 
 log = logging.getLogger(__name__)
-_NEW_EMAIL_IDS = "new_outbox_email_ids"
 
 #: An attachment: (filename, content type, data).
 Attachment = tuple[str, str, bytes]
@@ -111,7 +110,7 @@ def release_held(to: str | None = None, *, email_id: int | None = None) -> list[
             .values(status=OutboxStatus.QUEUED, held_reason="", next_attempt_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        db.session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
+        after_commit(_send_after_commit, *ids)
     return ids
 
 
@@ -123,13 +122,12 @@ def _remember_new_emails(session, flush_context) -> None:
         if isinstance(obj, OutboxEmail) and obj.status is not OutboxStatus.HELD
     ]
     if ids:
-        session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
+        after_commit(_send_after_commit, *ids, session=session)
 
 
-def _send_after_commit(session) -> None:
-    ids = session.info.pop(_NEW_EMAIL_IDS, None)
-    if not ids:
-        return
+def _send_after_commit(ids: list[int]) -> None:
+    # Ids from a savepoint rolled back inside a committed transaction may be among them: their
+    # rows are gone, so nothing is sent for them.
     try:
         enqueue(send_outbox_emails, ids)
     except Exception:
@@ -138,18 +136,8 @@ def _send_after_commit(session) -> None:
         log.exception("could not send emails %s after the commit; they stay queued", ids)
 
 
-def _forget_after_rollback(session, transaction) -> None:
-    # A commit has already taken the ids (after_commit runs first); anything left at the end of
-    # the outermost transaction belongs to rows that were rolled back. Ids from a savepoint rolled
-    # back inside a committed transaction may remain: their rows are gone, so nothing is sent.
-    if transaction.parent is None:
-        session.info.pop(_NEW_EMAIL_IDS, None)
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_name"] = short_name
     register_sweep(app, "outbox", sweep_outbox)  # retries on the outbox's own schedule
-    if not event.contains(db.session, "after_commit", _send_after_commit):
+    if not event.contains(db.session, "after_flush", _remember_new_emails):
         event.listen(db.session, "after_flush", _remember_new_emails)
-        event.listen(db.session, "after_commit", _send_after_commit)
-        event.listen(db.session, "after_transaction_end", _forget_after_rollback)

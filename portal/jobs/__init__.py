@@ -11,7 +11,6 @@ from portal.jobs.queue import (
     app_context,
     enqueue,
     enqueue_after_commit,
-    init_app,
     redis_connection,
 )
 from portal.jobs.worker import register_sweep
@@ -21,7 +20,6 @@ __all__ = [
     "app_context",
     "enqueue",
     "enqueue_after_commit",
-    "init_app",
     "redis_connection",
     "register_sweep",
 ]
