@@ -10,7 +10,7 @@ from sqlalchemy import make_url
 
 from config import refusal_message
 from portal import email as email_outgoing
-from portal import jobs, operations
+from portal import operations
 from portal.clock import london_datetime, long_date
 from portal.extensions import csrf, db, login_manager, mail, migrate
 from portal.money import format_pence
@@ -61,7 +61,6 @@ def create_app(config_class) -> Flask:
     mail.init_app(app)
     login_manager.init_app(app)
     email_outgoing.init_app(app)
-    jobs.init_app(app)
 
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
@@ -72,7 +71,6 @@ def create_app(config_class) -> Flask:
     from portal.main import bp as main_bp
     from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
-    from portal.outbox import bp as outbox_bp
     from portal.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
@@ -84,7 +82,6 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(outbox_bp)
     app.register_blueprint(operations_bp)
 
     errors.init_app(app)
@@ -99,9 +96,9 @@ def _add_commands(app: Flask) -> None:
     """The ``flask --app wsgi ...`` commands; each lives with its feature."""
     from portal.accounts.cli import create_admin_command
     from portal.demo.cli import demo_sign_ins_command, seed_demo_command
+    from portal.email.cli import send_outbox_command
     from portal.jobs.worker import worker_command
     from portal.organisations.cli import import_subscribers_command
-    from portal.outbox.cli import send_outbox_command
     from portal.payments.cli import expire_card_orders_command, send_reminders_command
 
     for command in (

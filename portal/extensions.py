@@ -1,13 +1,16 @@
-"""Flask extensions, created unbound and initialised in ``create_app``, and database-wide rules."""
+"""Flask extensions, created unbound and initialised in ``create_app``, and database-wide rules:
+among them ``after_commit``, the one way to act once a transaction has committed."""
 
+import logging
 import sqlite3
+from collections.abc import Callable
 
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from portal.migration_commands import DeferredMigrate
 
@@ -33,6 +36,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
 
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "portal.after_commit"  # in ``session.info``: {callback: [items]}
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_connection_rules(dbapi_connection, connection_record) -> None:
@@ -56,3 +62,46 @@ def _sqlite_begin(connection) -> None:
     # one-at-a-time guarantee that SELECT ... FOR UPDATE gives on PostgreSQL.
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def after_commit(
+    callback: Callable[[list], object], *items, session: Session | None = None
+) -> None:
+    """Call ``callback(items)`` once the transaction of ``session`` (``db.session`` by default)
+    commits; forget it if that transaction rolls back, so a side effect (an email, a job, a
+    cache's announcement) never follows a change that did not happen.
+
+    Within one transaction a callback runs once, with every item given for it, in the order
+    given. Callbacks run when the commit is complete and may not use that session (it is
+    finishing its commit): they open their own if they need one. One that fails is logged; the
+    others still run, and the commit stands.
+    """
+    if session is None:
+        session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any SQL still ends, and forgets, the callback
+    session.info.setdefault(_AFTER_COMMIT, {}).setdefault(callback, []).extend(items)
+
+
+def after_commit_pending(callback: Callable[[list], object]) -> bool:
+    """Whether ``callback`` waits for the commit of ``db.session``'s current transaction."""
+    return callback in db.session().info.get(_AFTER_COMMIT, {})
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback, items in session.info.pop(_AFTER_COMMIT, {}).items():
+        try:
+            callback(items)
+        except Exception:
+            # The change is committed: a failed side effect must not turn it into an error.
+            log.exception("after the commit, %s failed", callback.__qualname__)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction) -> None:
+    # A commit has already taken the callbacks (after_commit runs first); anything left at the
+    # end of the outermost transaction belongs to a rollback. Callbacks given inside a savepoint
+    # rolled back within a committed transaction still run: theirs must cope with rows gone.
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)

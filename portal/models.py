@@ -6,7 +6,7 @@ from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
 from portal.documents.models import Document, DocumentSequence
 from portal.downloads.models import Download
-from portal.email_models import OutboxAttachment, OutboxEmail
+from portal.email.models import OutboxAttachment, OutboxEmail
 from portal.orders.models import Order, OrderEvent, OrderLine
 from portal.organisations.models import (
     InsightSubscription,

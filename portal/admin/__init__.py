@@ -1,5 +1,5 @@
-"""Administration: orders, catalogue, subscribers, exports, the dashboard, background jobs that
-failed and the audit log.
+"""Administration: orders, catalogue, subscribers, exports, emails, the dashboard, background jobs
+that failed and the audit log.
 
 Each area's pages are a module of routes on the one blueprint; importing them here registers them.
 """
@@ -7,6 +7,7 @@ Each area's pages are a module of routes on the one blueprint; importing them he
 from portal.admin import (
     catalogue,  # noqa: F401
     dashboard,  # noqa: F401
+    emails,  # noqa: F401
     exports,  # noqa: F401
     jobs,  # noqa: F401
     orders,  # noqa: F401

@@ -41,12 +41,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.catalogue.models import FormatKind, Report, ReportFormat, ReportText, SaleTerms
 from portal.catalogue.services import SLUG
-from portal.extensions import db
+from portal.extensions import after_commit, after_commit_pending, db
 
 log = logging.getLogger(__name__)
 
 _CATALOGUE_MODELS = (Report, ReportFormat)
-_CHANGED = "catalogue_changed"  # in ``session.info``: this transaction changed the catalogue
 REDIS_KEY = "portal:catalogue:generation"
 T = TypeVar("T")
 
@@ -213,7 +212,7 @@ class CatalogueCache:
 
     def get(self, key: str, load: Callable[[], T]) -> T:
         """The cached value of ``key``, or ``load()`` (kept for the current generation)."""
-        if self.seconds <= 0 or db.session.info.get(_CHANGED):
+        if self.seconds <= 0 or after_commit_pending(_announce_change):
             return load()  # off, or this transaction's own uncommitted edits must show
         now = self._clock()
         try:
@@ -256,6 +255,9 @@ def init_app(app: Flask) -> None:
         generation = FileGeneration(Path(app.instance_path) / "catalogue-generation")
     check_every = float(app.config.get("CATALOGUE_CHECK_SECONDS", 1))
     app.extensions["catalogue_cache"] = CatalogueCache(generation, seconds, check_every=check_every)
+    if not event.contains(Session, "after_flush", _note_flushed_changes):
+        event.listen(Session, "after_flush", _note_flushed_changes)
+        event.listen(Session, "do_orm_execute", _note_bulk_changes)
 
 
 def _cache() -> CatalogueCache:
@@ -268,15 +270,14 @@ def catalogue_changed(app: Flask | None = None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Noticing changes: any flush or bulk statement that writes a report or a format marks the
-# session; the commit then replaces the generation.
+# Noticing changes: any flush or bulk statement that writes a report or a format asks for the
+# announcement after the commit (``init_app`` listens); until then this session reads the database.
 
 
-@event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, flush_context) -> None:
     touched = chain(session.new, session.dirty, session.deleted)
     if any(isinstance(obj, _CATALOGUE_MODELS) for obj in touched):
-        session.info[_CHANGED] = True
+        after_commit(_announce_change, session=session)
 
 
 #: Execution option of a bulk statement that only moves printed stock, which the cache does not
@@ -284,18 +285,15 @@ def _note_flushed_changes(session: Session, flush_context) -> None:
 STOCK_ONLY = {"catalogue_stock_only": True}
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state) -> None:
     if state.execution_options.get("catalogue_stock_only"):
         return
     if state.is_update or state.is_delete or state.is_insert:
         mapper = state.bind_mapper
         if mapper is not None and issubclass(mapper.class_, _CATALOGUE_MODELS):
-            state.session.info[_CHANGED] = True
+            after_commit(_announce_change, session=state.session)
 
 
-@event.listens_for(Session, "after_commit")
-def _announce_after_commit(session: Session) -> None:
-    changed = session.info.pop(_CHANGED, False)
-    if changed and has_app_context() and "catalogue_cache" in current_app.extensions:
+def _announce_change(_: list) -> None:
+    if has_app_context() and "catalogue_cache" in current_app.extensions:
         catalogue_changed()

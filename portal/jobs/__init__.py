@@ -11,15 +11,15 @@ from portal.jobs.queue import (
     app_context,
     enqueue,
     enqueue_after_commit,
-    init_app,
     redis_connection,
 )
+from portal.jobs.worker import register_sweep
 
 __all__ = [
     "RETRIED_BY_ADMINISTRATOR",
     "app_context",
     "enqueue",
     "enqueue_after_commit",
-    "init_app",
     "redis_connection",
+    "register_sweep",
 ]

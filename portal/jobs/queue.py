@@ -14,9 +14,8 @@ import redis
 from flask import Flask, current_app, has_app_context
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy import event
 
-from portal.extensions import db
+from portal.extensions import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,6 @@ FAILURE_TTL = 30 * 24 * 60 * 60
 #: How long a finished job's result is kept (nobody reads it; an hour helps when tracing).
 RESULT_TTL = 60 * 60
 
-_AFTER_COMMIT = "jobs_after_commit"
 _CLIENTS = "portal.jobs.redis"
 
 
@@ -112,22 +110,12 @@ def run_now(func: Callable, *args, **kwargs) -> None:
 def enqueue_after_commit(func: Callable, *args) -> None:
     """Enqueue ``func(*args)`` once the current database transaction commits; forget it if the
     transaction rolls back (the job would act on a change that never happened)."""
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()  # so a rollback before any SQL still ends, and forgets, this job
-    session.info.setdefault(_AFTER_COMMIT, []).append((func, args))
+    after_commit(_enqueue_all, (func, args))
 
 
-def _enqueue_after_commit(session) -> None:
-    for func, args in session.info.pop(_AFTER_COMMIT, []):
+def _enqueue_all(calls: list[tuple[Callable, tuple]]) -> None:
+    for func, args in calls:
         enqueue(func, *args)
-
-
-def _forget_after_rollback(session, transaction) -> None:
-    # after_commit has already taken the jobs of a commit; what is left when the outermost
-    # transaction ends belongs to a rollback.
-    if transaction.parent is None:
-        session.info.pop(_AFTER_COMMIT, None)
 
 
 @contextmanager
@@ -154,9 +142,3 @@ def _app_from_environment() -> Flask:
 
         _built.append(create_app(config_from_environment()))
     return _built[0]
-
-
-def init_app(app: Flask) -> None:
-    if not event.contains(db.session, "after_commit", _enqueue_after_commit):
-        event.listen(db.session, "after_commit", _enqueue_after_commit)
-        event.listen(db.session, "after_transaction_end", _forget_after_rollback)

@@ -18,7 +18,7 @@ from portal.jobs.queue import RETRIED_BY_ADMINISTRATOR, job_queue, redis_connect
 
 #: What each job does, in words, and what its first argument names.
 _WORDS = {
-    "portal.email_jobs.send_outbox_emails": ("Send new emails", "outbox emails"),
+    "portal.email.jobs.send_outbox_emails": ("Send new emails", "outbox emails"),
     "portal.downloads.jobs.stamp_line_copies": ("Stamp personalised PDF copies", "order lines"),
 }
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")

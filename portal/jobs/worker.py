@@ -1,27 +1,38 @@
-"""``flask --app wsgi worker``: run the background jobs from Redis, and sweep the email outbox.
+"""``flask --app wsgi worker``: run the background jobs from Redis, and the periodic sweeps.
 
 One RQ worker per process, inside the application the command built. It also runs RQ's scheduler
-(retries wait in Redis until their time comes), and, every ``--sweep-interval`` seconds, sends
-the outbox's due emails, so retries on the outbox's own schedule need no ``send-outbox --loop``.
-Run as many worker processes as the load needs: each email is still sent once.
+(retries wait in Redis until their time comes), and, every ``--sweep-interval`` seconds, the
+sweeps that features registered with ``register_sweep`` (the email package's sends the outbox's
+due emails, so retries on the outbox's own schedule need no ``send-outbox --loop``). Run as many
+worker processes as the load needs: a sweep must be safe to run in several at once.
 
 The worker runs jobs in its own process (RQ's SimpleWorker) rather than forking a process per
-job: the outbox sweep runs in a thread beside it, and a fork would copy that thread's database
+job: the sweeps run in a thread beside it, and a fork would copy that thread's database
 connections into the job. A job that overruns its timeout is still stopped (by an alarm signal).
 """
 
 import logging
 import threading
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
 
-from portal.email_jobs import sweep_outbox
 from portal.jobs.queue import job_queue, redis_connection
 
 log = logging.getLogger(__name__)
+
+_SWEEPS = "portal.jobs.sweeps"
+
+
+def register_sweep(app: Flask, name: str, sweep: Callable[[], object]) -> None:
+    """Have the worker call ``sweep()`` every ``--sweep-interval`` seconds, in a thread beside
+    the jobs (``name`` is for the logs). The sweep opens its own application context if it needs
+    a database session; what it returns is logged. A sweep that fails is logged and tried again
+    at the next interval, so it must be safe to repeat and to run in several workers at once."""
+    app.extensions.setdefault(_SWEEPS, {})[name] = sweep
 
 
 @click.command("worker")
@@ -33,7 +44,7 @@ log = logging.getLogger(__name__)
     default=30,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Seconds between sends of the outbox's due emails.",
+    help="Seconds between the periodic sweeps (sending the outbox's due emails).",
 )
 @with_appcontext
 def worker_command(burst: bool, sweep_interval: int) -> None:
@@ -46,13 +57,14 @@ def worker_command(burst: bool, sweep_interval: int) -> None:
         )
     worker = SimpleWorker([job_queue(connection)], connection=connection)
     stop = threading.Event()
+    sweeps = dict(current_app.extensions.get(_SWEEPS, {}))
     sweeper = threading.Thread(
         target=_sweep_every,
-        args=(current_app._get_current_object(), sweep_interval, stop),
-        name="outbox-sweep",
+        args=(current_app._get_current_object(), sweeps, sweep_interval, stop),
+        name="sweeps",
         daemon=True,
     )
-    if not burst:
+    if sweeps and not burst:
         sweeper.start()
     try:
         worker.work(
@@ -66,14 +78,17 @@ def worker_command(burst: bool, sweep_interval: int) -> None:
             sweeper.join(timeout=60)
 
 
-def _sweep_every(app: Flask, interval: int, stop: threading.Event) -> None:
+def _sweep_every(
+    app: Flask, sweeps: dict[str, Callable[[], object]], interval: int, stop: threading.Event
+) -> None:
     # The first sweep waits one interval: the worker has just started its scheduler process.
     while not stop.wait(interval):
-        try:
-            with app.app_context():
-                result = sweep_outbox()
-        except Exception:
-            # A database hiccup must not stop the sweeping: the next pass tries again.
-            log.exception("the outbox sweep failed")
-        else:
-            log.debug("outbox sweep: %s", result)
+        for name, sweep in sweeps.items():
+            try:
+                with app.app_context():
+                    result = sweep()
+            except Exception:
+                # A database hiccup must not stop the sweeping: the next pass tries again.
+                log.exception("the %s sweep failed", name)
+            else:
+                log.debug("%s sweep: %s", name, result)

@@ -17,7 +17,7 @@ from portal.clock import LONDON
 from portal.documents.models import Document
 from portal.downloads import services as downloads
 from portal.downloads.models import Download
-from portal.email_models import OutboxEmail
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund

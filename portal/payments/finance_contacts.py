@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.clock import utcnow
 from portal.email import release_held, send_email
-from portal.email_models import OutboxEmail
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.orders.access import order_token
 from portal.orders.models import Order

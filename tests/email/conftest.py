@@ -8,7 +8,7 @@ from flask import has_app_context
 from sqlalchemy import insert, select, update
 
 from portal.clock import utcnow
-from portal.email_models import OutboxEmail
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from tests.email.helpers import Inbox, free_port
 

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from portal.audit.models import AuditEntry
 from portal.clock import utcnow
 from portal.email import send_email
-from portal.email_jobs import EmailsNotSent, send_outbox_emails, sweep_outbox
-from portal.email_models import OutboxEmail, OutboxStatus
+from portal.email.jobs import EmailsNotSent, send_outbox_emails, sweep_outbox
+from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.jobs.services import error_text
 from tests.conftest import failed_jobs
@@ -43,7 +43,7 @@ def test_a_new_email_is_sent_by_the_worker_not_by_the_request(
 def no_back_off(monkeypatch):
     """The outbox waits no time between tries, so the queue's immediate retries find the
     emails due (in production both wait minutes)."""
-    monkeypatch.setattr("portal.email_sending.RETRY_DELAYS", (timedelta(0),))
+    monkeypatch.setattr("portal.email.sending.RETRY_DELAYS", (timedelta(0),))
 
 
 def test_a_job_whose_emails_keep_failing_is_retried_then_kept_as_a_dead_letter(
@@ -57,7 +57,7 @@ def test_a_job_whose_emails_keep_failing_is_retried_then_kept_as_a_dead_letter(
     [row] = outbox_rows()
     assert (row.status, row.attempts) == (OutboxStatus.QUEUED, 4)  # the first try and 3 retries
     [dead] = failed_jobs(app)
-    assert dead.func_name == "portal.email_jobs.send_outbox_emails"
+    assert dead.func_name == "portal.email.jobs.send_outbox_emails"
     assert dead.args == ([row.id],)
     error = error_text(dead)
     assert "EmailsNotSent" in error and "ConnectionRefusedError" in error

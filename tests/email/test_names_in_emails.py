@@ -7,7 +7,7 @@ import pytest
 from jinja2 import nodes
 
 from portal.email import NAME_LENGTH, short_name
-from portal.email_models import OutboxEmail
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from tests.conftest import TEST_PASSWORD
 

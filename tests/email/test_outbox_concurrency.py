@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from portal.email_models import OutboxEmail, OutboxStatus
-from portal.email_sending import SendCounts, send_due
+from portal.email.models import OutboxEmail, OutboxStatus
+from portal.email.sending import SendCounts, send_due
 from portal.extensions import db
 from tests.email.helpers import Inbox
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from portal.clock import utcnow
-from portal.email_models import OutboxStatus
+from portal.email.models import OutboxStatus
 
 URL = "/admin/emails"
 

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from portal.accounts import services as accounts
-from portal.email_models import OutboxStatus
-from portal.email_sending import LINK_REMOVED, send_due, without_links
+from portal.email.models import OutboxStatus
+from portal.email.sending import LINK_REMOVED, send_due, without_links
 from portal.extensions import db
 
 _LINK = re.compile(r"https?://[^\s<>\"']+")

@@ -9,8 +9,8 @@ import pytest
 from portal.accounts.models import User
 from portal.clock import utcnow
 from portal.email import send_email
-from portal.email_models import OutboxEmail, OutboxStatus
-from portal.email_sending import MAX_ATTEMPTS, SendCounts, retry_delay, send_due
+from portal.email.models import OutboxEmail, OutboxStatus
+from portal.email.sending import MAX_ATTEMPTS, SendCounts, retry_delay, send_due
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
 

@@ -4,8 +4,8 @@ import logging
 import os
 import signal
 
-from portal.email_sending import SendCounts
-from portal.outbox import cli
+from portal.email import cli
+from portal.email.sending import SendCounts
 
 
 def test_the_loop_goes_on_after_a_failed_pass_and_stops_on_sigterm(runner, monkeypatch, caplog):

@@ -1,7 +1,9 @@
 """``flask --app wsgi worker``: runs the queued jobs (here in burst mode: what is waiting, then
 stop), and refuses to start without Redis, saying what to run instead."""
 
+import logging
 import signal
+import threading
 
 import pytest
 
@@ -41,3 +43,31 @@ def test_without_redis_the_worker_says_what_to_run_instead(runner):
     assert result.exit_code != 0
     assert "REDIS_URL is not set" in result.output
     assert "send-outbox --loop" in result.output
+
+
+def test_the_email_package_registers_the_outbox_sweep(app):
+    from portal.email.jobs import sweep_outbox
+    from portal.jobs import worker
+
+    assert app.extensions[worker._SWEEPS]["outbox"] is sweep_outbox
+
+
+def test_a_failed_sweep_is_logged_and_the_others_still_run(app, caplog):
+    from portal.jobs import worker
+
+    stop = threading.Event()
+    ran = []
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    def working():
+        ran.append(True)
+        stop.set()  # one pass is enough
+
+    worker._sweep_every(app, {"broken": broken, "working": working}, 0.01, stop)
+
+    assert ran == [True]
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        "the broken sweep failed"
+    ]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal import pricing
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, ReportFormat
-from portal.email_models import OutboxEmail, OutboxStatus
+from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails, Item, place_order

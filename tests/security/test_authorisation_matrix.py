@@ -101,8 +101,8 @@ EXPECTED = {
     "payments.webhook": PUBLIC,  # its signature is the permission (tests/payments)
     "downloads.download_line": OWNER_SIGN_IN,
     "downloads.take_free_pdf": SIGNED_IN,
-    "outbox.list_emails": ADMIN_ONLY,
-    "outbox.send_held": ADMIN_ONLY,
+    "admin.emails": ADMIN_ONLY,
+    "admin.send_held_email": ADMIN_ONLY,
     "admin.*": ADMIN_ONLY,
 }
 

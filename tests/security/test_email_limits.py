@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.catalogue.models import FormatKind
-from portal.email_models import OutboxEmail
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.operations import limits
 from portal.operations.limits import is_emailing_typed_address, limiter, throttle_key
@@ -52,7 +52,7 @@ POST_ROUTES = {
     "payments.webhook": "Stripe's signed events: receipts for orders already placed",
     "admin.remove_job": "administrators' job list; sends no email",
     "admin.retry_job": "sends again only emails already written (and limited) once",
-    "outbox.send_held": "sends an email already written and held, by an administrator",
+    "admin.send_held_email": "sends an email already written and held, by an administrator",
     "admin.approve_order": "a change of state, once per order",
     "admin.cancel_order": "a change of state, once per order",
     "admin.clear_attention": "sends no email",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from config import TestingConfig
 from portal import create_app
 from portal.accounts.models import User
-from portal.email_models import OutboxEmail
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.operations.limits import limiter
 from tests.conftest import TEST_PASSWORD, TEST_REDIS_URL, UNREACHABLE_REDIS_URL, csrf_token

@@ -12,8 +12,8 @@ their schedule, given up or not.
 from rq import get_current_job
 from sqlalchemy import select
 
-from portal.email_models import OutboxEmail, OutboxStatus
-from portal.email_sending import send_due
+from portal.email.models import OutboxEmail, OutboxStatus
+from portal.email.sending import send_due
 from portal.extensions import db
 from portal.jobs import RETRIED_BY_ADMINISTRATOR, app_context
 

@@ -1,14 +1,18 @@
-"""The one place that sends mail.
+"""Email: the one place that sends mail.
 
 ``send_email`` renders ``templates/email/<name>/{subject.txt,body.txt,body.html}`` and writes the
 email to the outbox (``OutboxEmail``) on the current database session, so it is saved in the same
 transaction as the change that caused it, or not at all. Once that transaction commits, the new
-emails are handed to a background job (``portal.email_jobs.send_outbox_emails``): on the job
+emails are handed to a background job (``portal.email.jobs.send_outbox_emails``): on the job
 queue when Redis is configured, at once in this process when it is not. Any that cannot be sent
 (the mail server is down) stay queued, and the worker's sweep (or ``flask send-outbox``) retries
 them. An email therefore never announces a change that was rolled back, and none is lost. The
 backend comes from ``MAIL_BACKEND``: ``console`` on a laptop, ``locmem`` in tests
 (``mail.outbox``), ``smtp`` in production.
+
+The package: ``models.py`` (the outbox's tables), ``sending.py`` (``send_due``, the one way an
+email leaves), ``jobs.py`` (the background job and the worker's sweep), ``services.py`` (the
+outbox as administrators see it), ``cli.py`` (``flask send-outbox``).
 """
 
 import logging
@@ -18,14 +22,13 @@ from flask import Flask, render_template
 from sqlalchemy import event, select, update
 
 from portal.clock import utcnow
-from portal.email_jobs import send_outbox_emails
-from portal.email_models import OutboxAttachment, OutboxEmail, OutboxStatus
-from portal.extensions import db
-from portal.jobs import enqueue
+from portal.email.jobs import send_outbox_emails, sweep_outbox
+from portal.email.models import OutboxAttachment, OutboxEmail, OutboxStatus
+from portal.extensions import after_commit, db
+from portal.jobs import enqueue, register_sweep
 from portal.operations import limits
 
 log = logging.getLogger(__name__)
-_NEW_EMAIL_IDS = "new_outbox_email_ids"
 
 #: An attachment: (filename, content type, data).
 Attachment = tuple[str, str, bytes]
@@ -107,7 +110,7 @@ def release_held(to: str | None = None, *, email_id: int | None = None) -> list[
             .values(status=OutboxStatus.QUEUED, held_reason="", next_attempt_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        db.session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
+        after_commit(_send_after_commit, *ids)
     return ids
 
 
@@ -119,13 +122,12 @@ def _remember_new_emails(session, flush_context) -> None:
         if isinstance(obj, OutboxEmail) and obj.status is not OutboxStatus.HELD
     ]
     if ids:
-        session.info.setdefault(_NEW_EMAIL_IDS, []).extend(ids)
+        after_commit(_send_after_commit, *ids, session=session)
 
 
-def _send_after_commit(session) -> None:
-    ids = session.info.pop(_NEW_EMAIL_IDS, None)
-    if not ids:
-        return
+def _send_after_commit(ids: list[int]) -> None:
+    # Ids from a savepoint rolled back inside a committed transaction may be among them: their
+    # rows are gone, so nothing is sent for them.
     try:
         enqueue(send_outbox_emails, ids)
     except Exception:
@@ -134,17 +136,8 @@ def _send_after_commit(session) -> None:
         log.exception("could not send emails %s after the commit; they stay queued", ids)
 
 
-def _forget_after_rollback(session, transaction) -> None:
-    # A commit has already taken the ids (after_commit runs first); anything left at the end of
-    # the outermost transaction belongs to rows that were rolled back. Ids from a savepoint rolled
-    # back inside a committed transaction may remain: their rows are gone, so nothing is sent.
-    if transaction.parent is None:
-        session.info.pop(_NEW_EMAIL_IDS, None)
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_name"] = short_name
-    if not event.contains(db.session, "after_commit", _send_after_commit):
+    register_sweep(app, "outbox", sweep_outbox)  # retries on the outbox's own schedule
+    if not event.contains(db.session, "after_flush", _remember_new_emails):
         event.listen(db.session, "after_flush", _remember_new_emails)
-        event.listen(db.session, "after_commit", _send_after_commit)
-        event.listen(db.session, "after_transaction_end", _forget_after_rollback)

@@ -1,4 +1,5 @@
-"""Reading the email outbox for administrators. Sending lives in ``portal.email_sending``."""
+"""The outbox for administrators (``/admin/emails``): reading it, and sending a held email now.
+Sending itself lives in ``portal.email.sending``."""
 
 from dataclasses import dataclass
 
@@ -6,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from portal import audit
 from portal.email import release_held
-from portal.email_models import OutboxEmail, OutboxStatus
+from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 
 PER_PAGE = 50

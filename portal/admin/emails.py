@@ -1,14 +1,12 @@
-"""The outbox page, ``/admin/emails``: administrators only."""
+"""The outbox page, ``/admin/emails``: what was sent, what is waiting, what is stuck."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.admin.blueprint import administrator_gate
-from portal.email_models import OutboxStatus
+from portal.admin.blueprint import bp
+from portal.email import services
+from portal.email.models import OutboxStatus
 from portal.extensions import db
-from portal.outbox import services
-
-bp = Blueprint("outbox", __name__)
 
 STATUS_LABELS = {
     OutboxStatus.QUEUED: "Queued",
@@ -19,10 +17,8 @@ STATUS_LABELS = {
 }
 
 
-@bp.route("/admin/emails")
-def list_emails():
-    if (refused := administrator_gate()) is not None:
-        return refused
+@bp.route("/emails")
+def emails():
     try:
         status = OutboxStatus(request.args.get("status", ""))
     except ValueError:
@@ -30,7 +26,7 @@ def list_emails():
     # Anything that is not a whole number is page 1; the service keeps the rest in range.
     page = request.args.get("page", 1, type=int)
     return render_template(
-        "outbox/list.html",
+        "admin/emails/list.html",
         listing=services.recent_emails(status, page),
         stuck=services.stuck_count(),
         status=status,
@@ -38,11 +34,9 @@ def list_emails():
     )
 
 
-@bp.route("/admin/emails/<int:email_id>/send", methods=["POST"])
-def send_held(email_id: int):
+@bp.route("/emails/<int:email_id>/send", methods=["POST"])
+def send_held_email(email_id: int):
     """Send a held email now (an administrator who knows the address is right)."""
-    if (refused := administrator_gate()) is not None:
-        return refused
     try:
         services.send_held_email(email_id, current_user)
     except services.NotHeld:
@@ -51,4 +45,4 @@ def send_held(email_id: int):
     else:
         db.session.commit()
         flash("The held email is queued to be sent now.", "success")
-    return redirect(url_for("outbox.list_emails", status=OutboxStatus.HELD.value))
+    return redirect(url_for("admin.emails", status=OutboxStatus.HELD.value))

@@ -7,7 +7,7 @@ import threading
 import click
 from flask.cli import with_appcontext
 
-from portal.email_sending import send_due
+from portal.email.sending import send_due
 
 log = logging.getLogger(__name__)
 

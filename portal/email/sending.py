@@ -2,7 +2,7 @@
 
 ``send_due`` is the one way an email leaves. The background job the after-commit hook in
 ``portal.email`` asks for calls it for the emails a transaction has just written (see
-``portal.email_jobs``); the worker's sweep and ``flask send-outbox`` call it for everything due,
+``portal.email.jobs``); the worker's sweep and ``flask send-outbox`` call it for everything due,
 retries included. Each email moves through its own short transactions on a session of its own:
 
 1. **claim** it (queued → sending) and commit, before talking to the mail server, so no database
@@ -36,7 +36,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.clock import utcnow
-from portal.email_models import OutboxEmail, OutboxStatus
+from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db, mail
 
 log = logging.getLogger(__name__)
