@@ -54,6 +54,12 @@ class Person:
 
 GUEST = Person()
 
+#: The states of an order whose money has arrived (or that cost nothing): paid, and paid then
+#: fulfilled. Its lines count as had, its PDFs may be downloaded, its card payment may be
+#: refunded. Kept here, with the entitlement rules, as the values of ``OrderState`` (a StrEnum,
+#: so ``order.state in PAID_STATES`` holds for its members): this module imports no feature.
+PAID_STATES = frozenset({"paid", "fulfilled"})
+
 
 class FormatTerms(Protocol):
     """What pricing needs of a report format (``ReportFormat`` has these attributes)."""
@@ -252,10 +258,6 @@ def may_take_free_pdf(person: Person, terms: FormatTerms, today: date) -> bool:
     return _kind(terms) == PDF and quote(person, terms, 1, today).is_free
 
 
-#: Order states in which a line's PDF may be downloaded.
-DOWNLOADABLE_STATES = frozenset({"paid", "fulfilled"})
-
-
 def may_download_line(
     *,
     format_kind: str,
@@ -277,5 +279,5 @@ def may_download_line(
         return False
     state = getattr(order_state, "value", order_state)
     return is_owner and (
-        state in DOWNLOADABLE_STATES or (released_early and state == "awaiting_invoice_payment")
+        state in PAID_STATES or (released_early and state == "awaiting_invoice_payment")
     )

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal import pricing
 from portal.documents import content
 from portal.documents.models import Document, DocumentKind, DocumentSequence
 from portal.documents.pdf import (
@@ -141,7 +142,7 @@ def issue_receipt(order: Order, issued_on: date) -> Document:
     existing = _existing(order, DocumentKind.RECEIPT)
     if existing is not None:
         return existing
-    if order.state not in (OrderState.PAID, OrderState.FULFILLED):
+    if order.state not in pricing.PAID_STATES:
         raise DocumentRefused(f"order {order.reference} is not paid")
     how_paid = _how_paid(order)
     supplier = content.supplier_from_config(current_app.config)

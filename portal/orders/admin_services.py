@@ -7,6 +7,7 @@ the view commits once.
 
 from datetime import UTC, date, datetime, time
 
+from portal import pricing
 from portal.accounts.models import User
 from portal.admin import audit
 from portal.catalogue.models import FormatKind
@@ -77,7 +78,7 @@ def may_resend_email(order: Order) -> bool:
 
 
 def may_refund(order: Order) -> bool:
-    return order.payment_method is PaymentMethod.CARD and order.state in services.HELD_STATES
+    return order.payment_method is PaymentMethod.CARD and order.state in pricing.PAID_STATES
 
 
 # ---------------------------------------------------------------------------------------------

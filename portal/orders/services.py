@@ -18,9 +18,6 @@ from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.orders.stock import CopyLimitReached, Item, NotForSale, OutOfStock  # noqa: F401
 from portal.organisations.models import Organisation
 
-#: States in which an order's lines count as had (and PDF lines may be downloaded).
-HELD_STATES = (OrderState.PAID, OrderState.FULFILLED)
-
 
 @dataclass(frozen=True)
 class Buyer:
@@ -292,7 +289,7 @@ def take_free_pdf(user, report_format: ReportFormat, person: pricing.Person, tod
         .join(Order, Order.id == OrderLine.order_id)
         .where(
             Order.user_id == user.id,
-            Order.state.in_(HELD_STATES),
+            Order.state.in_(pricing.PAID_STATES),
             OrderLine.report_format_id == report_format.id,
         )
         .order_by(OrderLine.id.desc())

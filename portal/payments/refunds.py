@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from portal import pricing
 from portal.admin import audit
 from portal.clock import today_in_london, utcnow
 from portal.documents import services as documents
@@ -30,7 +31,6 @@ from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, Refun
 log = logging.getLogger(__name__)
 
 REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refunded"})
-REFUNDABLE_STATES = frozenset({OrderState.PAID, OrderState.FULFILLED})
 
 
 class RefundRefused(Exception):
@@ -108,7 +108,7 @@ def refusal(order: Order) -> str | None:
     """Why no refund can be made on ``order`` through Stripe, or None when it can."""
     if order.payment_method is not PaymentMethod.CARD:
         return "Only card payments can be refunded here. This order was not paid by card."
-    if order.state in REFUNDABLE_STATES:
+    if order.state in pricing.PAID_STATES:
         return None
     # A card payment that arrived after the order was cancelled is flagged "refund it".
     if order.state is OrderState.CANCELLED and summary(order).paid_pence > 0:
