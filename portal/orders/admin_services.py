@@ -85,20 +85,13 @@ def may_refund(order: Order) -> bool:
 # Actions
 
 
-def _lock(order: Order) -> None:
-    """Lock the order's row and re-read it, so two administrators acting on one order at once
-    take turns, and the second sees the state the first left (and is refused if it no longer
-    fits)."""
-    db.session.refresh(order, with_for_update=True)
-
-
 def _state(order: Order) -> dict:
     return audit.snapshot(order, "state")
 
 
 def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> None:
     """Record the bank transfer paying the order's invoice (see ``invoices.mark_invoice_paid``)."""
-    _lock(order)
+    states.lock_order(order)
     if not may_mark_invoice_paid(order):
         raise ActionRefused("Only an invoice order waiting for payment can be marked paid.")
     before = _state(order)
@@ -120,7 +113,7 @@ def approve_order(order: Order, by: User, today: date) -> None:
     """Approve an invoice order that waits for approval: take its printed copies out of stock,
     issue its VAT invoice and email it (see ``approval.approve``). Refused, changing nothing,
     when the order is not waiting or there are not enough copies (the view rolls back)."""
-    _lock(order)
+    states.lock_order(order)
     if not may_approve(order):
         raise ActionRefused("Only an order waiting for approval can be approved.")
     before = _state(order)
@@ -149,7 +142,7 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
 
     Refused for an order that is not paid, or has nothing left to post.
     """
-    _lock(order)
+    states.lock_order(order)
     if order.state is not OrderState.PAID:
         raise ActionRefused("Only a paid order can be dispatched.")
     lines = undispatched_print_lines(order)
@@ -180,7 +173,7 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
 
 def cancel_order(order: Order, note: str, by: User) -> None:
     """Cancel the order and put its printed copies back in stock (see ``may_cancel``)."""
-    _lock(order)
+    states.lock_order(order)
     if not may_cancel(order):
         raise ActionRefused(
             "This order cannot be cancelled: it is already cancelled, complete or dispatched."
@@ -194,7 +187,7 @@ def cancel_order(order: Order, note: str, by: User) -> None:
 
 def release_downloads(order: Order, by: User) -> None:
     """Let the buyer download before the invoice is paid."""
-    _lock(order)
+    states.lock_order(order)
     if not may_release_downloads(order):
         raise ActionRefused(
             "Downloads can be released early only on an unpaid invoice order, once."
@@ -247,7 +240,7 @@ def reset_download_count(order: Order, line_id: int, by: User) -> OrderLine:
 
 def clear_attention(order: Order, note: str, by: User) -> None:
     """Clear the flag that said the order needed an administrator, saying what was done."""
-    _lock(order)
+    states.lock_order(order)
     if not order.attention:
         raise ActionRefused("This order is not flagged for attention.")
     before = audit.snapshot(order, "attention")

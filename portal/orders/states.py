@@ -12,6 +12,8 @@ Each transition is one function; it refuses to run from the wrong state and writ
 ``OrderEvent`` (who, when, from, to, note).
 """
 
+from sqlalchemy import inspect
+
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState
 
@@ -23,6 +25,42 @@ class TransitionRefused(Exception):
         super().__init__(f"order {order.reference} cannot go from {order.state} to {to}")
         self.order = order
         self.to = to
+
+
+def lock_order(order: Order) -> Order:
+    """Lock the order's row until the transaction ends, and re-read its columns.
+
+    Everything that changes an order or what hangs on it (its state, payments, refunds, the
+    numbers of its documents) takes this lock first, so concurrent requests for one order (a
+    double click, two administrators, the webhook and the success page) take turns, and each
+    then sees what the one before it committed. An order already locked in this transaction is
+    not locked or read again: no one else can have changed it since. Returns the same object.
+    """
+    session = db.session()
+    held = session.info.get(_LOCKED)
+    if held is not None and held[0] is _transaction() and order.id in held[1]:
+        return order
+    # Changes not yet written would be lost by the re-read: write them first.
+    session.flush()
+    # Columns only: the order's lines and history, if loaded, stay loaded.
+    session.refresh(order, _ORDER_COLUMNS, with_for_update=True)
+    transaction = _transaction()
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info[_LOCKED] = held
+    held[1].add(order.id)
+    return order
+
+
+_LOCKED = "locked_orders"
+_ORDER_COLUMNS = [column.key for column in inspect(Order).column_attrs]
+
+
+def _transaction():
+    # A savepoint rolled back releases the locks taken inside it, so a lock is remembered
+    # only for the (nested) transaction that took it.
+    session = db.session()
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 ALLOWED: dict[OrderState, frozenset[OrderState]] = {

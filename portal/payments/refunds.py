@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.money import format_pence
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.orders.states import lock_order
 from portal.payments import gateway
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 
@@ -116,17 +117,6 @@ def refusal(order: Order) -> str | None:
     return f"This order is {order.state.label.lower()}: there is no card payment to refund."
 
 
-def _lock(order_id: int) -> Order:
-    # Concurrent requests for one order (a double click, the webhook) take turns here, and each
-    # then reads what the one before it committed.
-    return db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 def request_refund(
     order: Order, amount_pence: int, reason: str, by_user, *, request_key: str
 ) -> Refund:
@@ -142,7 +132,7 @@ def request_refund(
     """
     if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
         raise TypeError(f"money is integer pence, not {type(amount_pence).__name__}")
-    order = _lock(order.id)
+    order = lock_order(order)
     existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == request_key))
     if existing is not None:
         if existing.order_id != order.id:
@@ -236,7 +226,7 @@ def confirm_refund(refund: Refund) -> Refund:
     order's history, emails the buyer (credit note attached), and when the order is refunded in
     full, closes every line's downloads at once. The order keeps its state.
     """
-    order = _lock(refund.order_id)
+    order = lock_order(db.session.get(Order, refund.order_id))
     db.session.refresh(refund)
     if refund.status is RefundStatus.SUCCEEDED:
         return refund  # a repeated event, or the webhook after the immediate answer
@@ -321,7 +311,7 @@ def handle_refund_event(event: gateway.Event) -> None:
     for result in results:
         refund = _find(result)
         if refund is not None:
-            _apply(_lock(refund.order_id), refund, result)
+            _apply(lock_order(db.session.get(Order, refund.order_id)), refund, result)
 
 
 def _find(result: gateway.RefundResult) -> Refund | None:
