@@ -17,7 +17,7 @@ from portal.email import send_email
 from portal.extensions import db
 from portal.orders import approval, services, states
 from portal.orders.access import order_link
-from portal.orders.models import Order, OrderEvent, OrderLine, OrderState, PaymentMethod
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments import invoices
 
 
@@ -245,14 +245,7 @@ def clear_attention(order: Order, note: str, by: User) -> None:
         raise ActionRefused("This order is not flagged for attention.")
     before = audit.snapshot(order, "attention")
     order.attention = ""
-    order.events.append(
-        OrderEvent(
-            from_state=order.state,
-            to_state=order.state,
-            actor_user_id=by.id,
-            note=f"Attention cleared: {note}",
-        )
-    )
+    states.add_note(order, by.id, f"Attention cleared: {note}")
     db.session.flush()
     audit.record(
         by,

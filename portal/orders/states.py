@@ -9,7 +9,8 @@ An order waiting for approval has taken no printed copies yet; approving it take
 ``portal.orders.approval``).
 
 Each transition is one function; it refuses to run from the wrong state and writes an
-``OrderEvent`` (who, when, from, to, note).
+``OrderEvent`` (who, when, from, to, note). Entries that change no state are written here too
+(``add_note``): no other module builds an ``OrderEvent``.
 """
 
 from sqlalchemy import inspect
@@ -92,6 +93,16 @@ def record_created(order: Order, by_user_id: int | None, note: str = "") -> None
     """The first entry of an order's history: it came into being in its initial state."""
     order.events.append(
         OrderEvent(from_state=None, to_state=order.state, actor_user_id=by_user_id, note=note)
+    )
+
+
+def add_note(order: Order, by_user_id: int | None, note: str) -> None:
+    """An entry in the order's history that changes no state (a refund, downloads released
+    early, a flag cleared): the order stays as it was."""
+    order.events.append(
+        OrderEvent(
+            from_state=order.state, to_state=order.state, actor_user_id=by_user_id, note=note
+        )
     )
 
 

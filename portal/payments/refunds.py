@@ -23,9 +23,9 @@ from portal.documents.models import Document, DocumentKind
 from portal.email import send_email
 from portal.extensions import db
 from portal.money import format_pence
+from portal.orders import states
 from portal.orders.access import order_link
-from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
-from portal.orders.states import lock_order
+from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import gateway
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 
@@ -132,7 +132,7 @@ def request_refund(
     """
     if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
         raise TypeError(f"money is integer pence, not {type(amount_pence).__name__}")
-    order = lock_order(order)
+    order = states.lock_order(order)
     existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == request_key))
     if existing is not None:
         if existing.order_id != order.id:
@@ -209,12 +209,8 @@ def _apply(order: Order, refund: Refund, result: gateway.RefundResult) -> None:
         confirm_refund(refund)
     elif result.status in ("failed", "canceled") and refund.status is RefundStatus.REQUESTED:
         refund.status = RefundStatus.FAILED
-        order.events.append(
-            OrderEvent(
-                from_state=order.state,
-                to_state=order.state,
-                note=f"Refund of {format_pence(refund.amount_pence)} failed at Stripe",
-            )
+        states.add_note(
+            order, None, f"Refund of {format_pence(refund.amount_pence)} failed at Stripe"
         )
         db.session.flush()
 
@@ -226,7 +222,7 @@ def confirm_refund(refund: Refund) -> Refund:
     order's history, emails the buyer (credit note attached), and when the order is refunded in
     full, closes every line's downloads at once. The order keeps its state.
     """
-    order = lock_order(db.session.get(Order, refund.order_id))
+    order = states.lock_order(db.session.get(Order, refund.order_id))
     db.session.refresh(refund)
     if refund.status is RefundStatus.SUCCEEDED:
         return refund  # a repeated event, or the webhook after the immediate answer
@@ -238,14 +234,11 @@ def confirm_refund(refund: Refund) -> Refund:
         for line in order.lines:
             if line.refunded_at is None:
                 line.refunded_at = refund.confirmed_at
-    order.events.append(
-        OrderEvent(
-            from_state=order.state,
-            to_state=order.state,
-            actor_user_id=refund.requested_by_user_id,
-            note=f"Refund of {format_pence(refund.amount_pence)}"
-            + (f": {refund.reason}" if refund.reason else ""),
-        )
+    states.add_note(
+        order,
+        refund.requested_by_user_id,
+        f"Refund of {format_pence(refund.amount_pence)}"
+        + (f": {refund.reason}" if refund.reason else ""),
     )
     send_email(
         "refund",
@@ -311,7 +304,7 @@ def handle_refund_event(event: gateway.Event) -> None:
     for result in results:
         refund = _find(result)
         if refund is not None:
-            _apply(lock_order(db.session.get(Order, refund.order_id)), refund, result)
+            _apply(states.lock_order(db.session.get(Order, refund.order_id)), refund, result)
 
 
 def _find(result: gateway.RefundResult) -> Refund | None:
