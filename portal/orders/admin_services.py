@@ -7,7 +7,6 @@ the view commits once.
 
 from datetime import UTC, date, datetime, time
 
-from portal import pricing
 from portal.accounts.models import User
 from portal.admin import audit
 from portal.catalogue.models import FormatKind
@@ -75,10 +74,6 @@ def may_release_downloads(order: Order) -> bool:
 
 def may_resend_email(order: Order) -> bool:
     return order.state is not OrderState.CANCELLED
-
-
-def may_refund(order: Order) -> bool:
-    return order.payment_method is PaymentMethod.CARD and order.state in pricing.PAID_STATES
 
 
 # ---------------------------------------------------------------------------------------------

@@ -106,7 +106,10 @@ def refundable_pence(order: Order) -> int:
 
 
 def refusal(order: Order) -> str | None:
-    """Why no refund can be made on ``order`` through Stripe, or None when it can."""
+    """Why no refund can be made on ``order`` through Stripe, or None when it can.
+
+    The one rule for both ``request_refund`` and the order page's refund action (``may_refund``).
+    """
     if order.payment_method is not PaymentMethod.CARD:
         return "Only card payments can be refunded here. This order was not paid by card."
     if order.state in pricing.PAID_STATES:
@@ -115,6 +118,12 @@ def refusal(order: Order) -> str | None:
     if order.state is OrderState.CANCELLED and summary(order).paid_pence > 0:
         return None
     return f"This order is {order.state.label.lower()}: there is no card payment to refund."
+
+
+def may_refund(order: Order) -> bool:
+    """Whether ``request_refund`` would take a refund of ``order``: the order page offers the
+    refund action exactly then (what amount is left is for the refund page to say)."""
+    return refusal(order) is None
 
 
 def request_refund(
