@@ -258,6 +258,15 @@ def may_take_free_pdf(person: Person, terms: FormatTerms, today: date) -> bool:
     return _kind(terms) == PDF and quote(person, terms, 1, today).is_free
 
 
+@dataclass(frozen=True)
+class DownloadDecision:
+    """Whether an order line's PDF may be downloaded now, and when not, why (in words for its
+    owner)."""
+
+    allowed: bool
+    reason: str = ""
+
+
 def may_download_line(
     *,
     format_kind: str,
@@ -266,18 +275,32 @@ def may_download_line(
     is_admin: bool,
     released_early: bool = False,
     refunded: bool = False,
-) -> bool:
-    """Whether someone may download the PDF of an order line: administrators always; otherwise
-    only the owner, and only while the order is paid (or free) and not cancelled, or while an
-    invoice is awaiting payment if an administrator released the downloads early. A refunded
-    line is closed to its owner at once."""
-    if getattr(format_kind, "value", format_kind) != PDF:
-        return False
-    if is_admin:
-        return True
+) -> DownloadDecision:
+    """Whether someone may download the PDF of an order line, and why not: administrators
+    always; otherwise only the owner, and only while the order is paid (or free) and not
+    cancelled, or while an invoice is awaiting payment if an administrator released the
+    downloads early. A refunded line is closed to its owner at once."""
+    is_pdf = format_kind == PDF
+    if is_pdf and is_admin:
+        return DownloadDecision(True)
+    if not (is_owner or is_admin):
+        return DownloadDecision(False, "Only the buyer of this order can download its reports.")
     if refunded:
-        return False
-    state = getattr(order_state, "value", order_state)
-    return is_owner and (
-        state in PAID_STATES or (released_early and state == "awaiting_invoice_payment")
-    )
+        return DownloadDecision(
+            False, "This report was refunded, so it can no longer be downloaded."
+        )
+    if is_pdf and (
+        order_state in PAID_STATES or (released_early and order_state == "awaiting_invoice_payment")
+    ):
+        return DownloadDecision(True)
+    return DownloadDecision(False, _not_yet_or_not_at_all(order_state))
+
+
+def _not_yet_or_not_at_all(order_state: str) -> str:
+    if order_state == "cancelled":
+        return "This order was cancelled, so its reports can no longer be downloaded."
+    if order_state == "awaiting_invoice_payment":
+        return "You can download this report once the invoice is paid."
+    if order_state == "pending_payment":
+        return "You can download this report once your payment is confirmed."
+    return "This item is not a download."
