@@ -6,14 +6,24 @@ passed in; it reads no clock and no database and writes nothing. The report page
 order and download gate all ask it, so they cannot disagree.
 """
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from portal.clock import long_date
 
-PDF = "pdf"
-PRINT = "print"
+
+class FormatKind(enum.StrEnum):
+    """What a report format is, on the catalogue and on the order line that bought it. Defined
+    here, with the rules that tell the two apart, so that pricing imports no feature."""
+
+    PDF = "pdf"
+    PRINT = "print"
+
+    @property
+    def label(self) -> str:
+        return {"pdf": "PDF download", "print": "Printed copy"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,7 @@ class FormatTerms(Protocol):
     """What pricing needs of a report format (``ReportFormat`` has these attributes)."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> FormatKind: ...
     @property
     def price_pence(self) -> int: ...
     @property
@@ -108,10 +118,6 @@ class Quote:
 def vat_on(net_pence: int, rate_basis_points: int) -> int:
     """VAT on a net amount, rounded to the nearest penny (halves up)."""
     return (net_pence * rate_basis_points + 5_000) // 10_000
-
-
-def _kind(terms: FormatTerms) -> str:
-    return getattr(terms.kind, "value", terms.kind)
 
 
 def subscription_reason(person: Person, today: date) -> str | None:
@@ -176,12 +182,11 @@ def quote(
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
     not_subscriber = subscription_reason(person, today)
-    kind = _kind(terms)
     organisation = person.membership if not_subscriber is None else None
 
     if organisation is None:
         subscriber_quantity, reason = 0, not_subscriber or "Standard price"
-    elif kind == PDF:
+    elif terms.kind == FormatKind.PDF:
         subscriber_quantity = quantity
         reason = (
             f"Free with your Insight subscription ({organisation.organisation_name})"
@@ -255,7 +260,7 @@ def totals(quotes: list[Quote], postage_charges: list[int]) -> Totals:
 
 def may_take_free_pdf(person: Person, terms: FormatTerms, today: date) -> bool:
     """Whether ``person`` may download this format in one click, as a free order."""
-    return _kind(terms) == PDF and quote(person, terms, 1, today).is_free
+    return terms.kind == FormatKind.PDF and quote(person, terms, 1, today).is_free
 
 
 @dataclass(frozen=True)
@@ -269,7 +274,7 @@ class DownloadDecision:
 
 def may_download_line(
     *,
-    format_kind: str,
+    format_kind: FormatKind,
     order_state: str,
     is_owner: bool,
     is_admin: bool,
@@ -280,7 +285,7 @@ def may_download_line(
     always; otherwise only the owner, and only while the order is paid (or free) and not
     cancelled, or while an invoice is awaiting payment if an administrator released the
     downloads early. A refunded line is closed to its owner at once."""
-    is_pdf = format_kind == PDF
+    is_pdf = format_kind == FormatKind.PDF
     if is_pdf and is_admin:
         return DownloadDecision(True)
     if not (is_owner or is_admin):

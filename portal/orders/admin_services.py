@@ -32,7 +32,7 @@ def undispatched_print_lines(order: Order) -> list[OrderLine]:
     return [
         line
         for line in order.lines
-        if line.format_kind == FormatKind.PRINT.value
+        if line.format_kind == FormatKind.PRINT
         and line.dispatched_at is None
         and line.refunded_at is None
     ]
@@ -218,7 +218,7 @@ def resend_email(order: Order, by: User, today: date) -> str:
 def reset_download_count(order: Order, line_id: int, by: User) -> OrderLine:
     """Start counting a PDF line's downloads afresh."""
     line = next((x for x in order.lines if x.id == line_id), None)
-    if line is None or line.format_kind != FormatKind.PDF.value:
+    if line is None or line.format_kind != FormatKind.PDF:
         raise ActionRefused("Only a PDF line of this order has a download count to reset.")
     before = audit.snapshot(line, "downloads_counted_from")
     downloads.reset_count(line)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import case, distinct, func, select
 
 from portal import pricing
-from portal.catalogue.models import Report, ReportFormat
+from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import LONDON
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState
@@ -178,7 +178,7 @@ def dashboard(today: date) -> Dashboard:
         .join(Order, Order.id == OrderLine.order_id)
         .where(
             Order.state == OrderState.PAID,
-            OrderLine.format_kind == "print",
+            OrderLine.format_kind == FormatKind.PRINT,
             OrderLine.dispatched_at.is_(None),
             OrderLine.refunded_at.is_(None),
         )

@@ -91,7 +91,7 @@ def _free_copies_used_by(organisation_id: int):
         .where(
             Order.subscriber_organisation_id == organisation_id,
             Order.state != OrderState.CANCELLED,
-            OrderLine.format_kind == FormatKind.PRINT.value,
+            OrderLine.format_kind == FormatKind.PRINT,
         )
         .group_by(OrderLine.report_format_id)
     )
@@ -263,7 +263,7 @@ def _line_from_quote(report_format: ReportFormat, quote: pricing.Quote) -> Order
     return OrderLine(
         report_format_id=report_format.id,
         report_title=report_format.report.title,
-        format_kind=report_format.kind.value,
+        format_kind=report_format.kind,
         quantity=quote.quantity,
         subscriber_quantity=quote.subscriber_quantity,
         subscriber_unit_pence=quote.subscriber_unit_pence,

@@ -13,6 +13,8 @@ Each transition is one function; it refuses to run from the wrong state and writ
 (``add_note``): no other module builds an ``OrderEvent``.
 """
 
+from functools import cache
+
 from sqlalchemy import inspect
 
 from portal.extensions import db
@@ -44,7 +46,7 @@ def lock_order(order: Order) -> Order:
     # Changes not yet written would be lost by the re-read: write them first.
     session.flush()
     # Columns only: the order's lines and history, if loaded, stay loaded.
-    session.refresh(order, _ORDER_COLUMNS, with_for_update=True)
+    session.refresh(order, _order_columns(), with_for_update=True)
     transaction = _transaction()
     if held is None or held[0] is not transaction:
         held = (transaction, set())
@@ -54,7 +56,12 @@ def lock_order(order: Order) -> Order:
 
 
 _LOCKED = "locked_orders"
-_ORDER_COLUMNS = [column.key for column in inspect(Order).column_attrs]
+
+
+@cache
+def _order_columns() -> list[str]:
+    # Read on first use: the mappers are complete only once every model is imported.
+    return [column.key for column in inspect(Order).column_attrs]
 
 
 def _transaction():

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
+from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london, utcnow
 from portal.downloads import jobs as download_jobs
 from portal.extensions import db
@@ -79,7 +80,7 @@ def checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
 
 
 def _line_name(line) -> str:
-    if line.format_kind == "pdf":
+    if line.format_kind == FormatKind.PDF:
         return f"{line.report_title}: PDF"
     copies = "1 printed copy" if line.quantity == 1 else f"{line.quantity} printed copies"
     return f"{line.report_title}: {copies}"
