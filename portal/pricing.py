@@ -6,14 +6,24 @@ passed in; it reads no clock and no database and writes nothing. The report page
 order and download gate all ask it, so they cannot disagree.
 """
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from portal.clock import long_date
 
-PDF = "pdf"
-PRINT = "print"
+
+class FormatKind(enum.StrEnum):
+    """What a report format is, on the catalogue and on the order line that bought it. Defined
+    here, with the rules that tell the two apart, so that pricing imports no feature."""
+
+    PDF = "pdf"
+    PRINT = "print"
+
+    @property
+    def label(self) -> str:
+        return {"pdf": "PDF download", "print": "Printed copy"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -54,12 +64,18 @@ class Person:
 
 GUEST = Person()
 
+#: The states of an order whose money has arrived (or that cost nothing): paid, and paid then
+#: fulfilled. Its lines count as had, its PDFs may be downloaded, its card payment may be
+#: refunded. Kept here, with the entitlement rules, as the values of ``OrderState`` (a StrEnum,
+#: so ``order.state in PAID_STATES`` holds for its members): this module imports no feature.
+PAID_STATES = frozenset({"paid", "fulfilled"})
+
 
 class FormatTerms(Protocol):
     """What pricing needs of a report format (``ReportFormat`` has these attributes)."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> FormatKind: ...
     @property
     def price_pence(self) -> int: ...
     @property
@@ -102,10 +118,6 @@ class Quote:
 def vat_on(net_pence: int, rate_basis_points: int) -> int:
     """VAT on a net amount, rounded to the nearest penny (halves up)."""
     return (net_pence * rate_basis_points + 5_000) // 10_000
-
-
-def _kind(terms: FormatTerms) -> str:
-    return getattr(terms.kind, "value", terms.kind)
 
 
 def subscription_reason(person: Person, today: date) -> str | None:
@@ -170,12 +182,11 @@ def quote(
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
     not_subscriber = subscription_reason(person, today)
-    kind = _kind(terms)
     organisation = person.membership if not_subscriber is None else None
 
     if organisation is None:
         subscriber_quantity, reason = 0, not_subscriber or "Standard price"
-    elif kind == PDF:
+    elif terms.kind == FormatKind.PDF:
         subscriber_quantity = quantity
         reason = (
             f"Free with your Insight subscription ({organisation.organisation_name})"
@@ -249,33 +260,52 @@ def totals(quotes: list[Quote], postage_charges: list[int]) -> Totals:
 
 def may_take_free_pdf(person: Person, terms: FormatTerms, today: date) -> bool:
     """Whether ``person`` may download this format in one click, as a free order."""
-    return _kind(terms) == PDF and quote(person, terms, 1, today).is_free
+    return terms.kind == FormatKind.PDF and quote(person, terms, 1, today).is_free
 
 
-#: Order states in which a line's PDF may be downloaded.
-DOWNLOADABLE_STATES = frozenset({"paid", "fulfilled"})
+@dataclass(frozen=True)
+class DownloadDecision:
+    """Whether an order line's PDF may be downloaded now, and when not, why (in words for its
+    owner)."""
+
+    allowed: bool
+    reason: str = ""
 
 
 def may_download_line(
     *,
-    format_kind: str,
+    format_kind: FormatKind,
     order_state: str,
     is_owner: bool,
     is_admin: bool,
     released_early: bool = False,
     refunded: bool = False,
-) -> bool:
-    """Whether someone may download the PDF of an order line: administrators always; otherwise
-    only the owner, and only while the order is paid (or free) and not cancelled, or while an
-    invoice is awaiting payment if an administrator released the downloads early. A refunded
-    line is closed to its owner at once."""
-    if getattr(format_kind, "value", format_kind) != PDF:
-        return False
-    if is_admin:
-        return True
+) -> DownloadDecision:
+    """Whether someone may download the PDF of an order line, and why not: administrators
+    always; otherwise only the owner, and only while the order is paid (or free) and not
+    cancelled, or while an invoice is awaiting payment if an administrator released the
+    downloads early. A refunded line is closed to its owner at once."""
+    is_pdf = format_kind == FormatKind.PDF
+    if is_pdf and is_admin:
+        return DownloadDecision(True)
+    if not (is_owner or is_admin):
+        return DownloadDecision(False, "Only the buyer of this order can download its reports.")
     if refunded:
-        return False
-    state = getattr(order_state, "value", order_state)
-    return is_owner and (
-        state in DOWNLOADABLE_STATES or (released_early and state == "awaiting_invoice_payment")
-    )
+        return DownloadDecision(
+            False, "This report was refunded, so it can no longer be downloaded."
+        )
+    if is_pdf and (
+        order_state in PAID_STATES or (released_early and order_state == "awaiting_invoice_payment")
+    ):
+        return DownloadDecision(True)
+    return DownloadDecision(False, _not_yet_or_not_at_all(order_state))
+
+
+def _not_yet_or_not_at_all(order_state: str) -> str:
+    if order_state == "cancelled":
+        return "This order was cancelled, so its reports can no longer be downloaded."
+    if order_state == "awaiting_invoice_payment":
+        return "You can download this report once the invoice is paid."
+    if order_state == "pending_payment":
+        return "You can download this report once your payment is confirmed."
+    return "This item is not a download."

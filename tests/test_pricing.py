@@ -224,7 +224,9 @@ def test_who_may_take_a_pdf_in_one_click(person, terms, allowed):
 )
 def test_who_may_download_an_order_line(kind, state, owner, admin, allowed):
     assert (
-        may_download_line(format_kind=kind, order_state=state, is_owner=owner, is_admin=admin)
+        may_download_line(
+            format_kind=kind, order_state=state, is_owner=owner, is_admin=admin
+        ).allowed
         is allowed
     )
 
@@ -279,6 +281,31 @@ def test_downloads_released_early_open_only_an_invoice_awaiting_payment(state, r
             is_owner=True,
             is_admin=False,
             released_early=released,
-        )
+        ).allowed
         is allowed
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "refunded", "reason"),
+    [
+        ("pdf", "paid", True, "This report was refunded, so it can no longer be downloaded."),
+        ("pdf", "cancelled", False, "This order was cancelled, so its reports can no longer"),
+        ("pdf", "awaiting_invoice_payment", False, "once the invoice is paid."),
+        ("pdf", "pending_payment", False, "once your payment is confirmed."),
+        ("print", "paid", False, "This item is not a download."),
+    ],
+)
+def test_a_refused_download_says_why(kind, state, refunded, reason):
+    decision = may_download_line(
+        format_kind=kind, order_state=state, is_owner=True, is_admin=False, refunded=refunded
+    )
+    assert decision.allowed is False
+    assert reason in decision.reason
+
+
+def test_an_allowed_download_gives_no_reason():
+    decision = may_download_line(
+        format_kind="pdf", order_state="paid", is_owner=True, is_admin=False
+    )
+    assert decision.allowed is True and decision.reason == ""

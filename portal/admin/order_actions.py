@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.operations.limits import emails_typed_address, withheld
 from portal.orders import admin_queries, admin_services
 from portal.orders.admin_services import ActionRefused
+from portal.payments import refunds
 
 
 def _order_or_404(reference: str):
@@ -50,7 +51,7 @@ def _render_order(order, failed: tuple[str, object] | None = None):
             "cancel": admin_services.may_cancel(order),
             "release": admin_services.may_release_downloads(order),
             "resend": admin_services.may_resend_email(order),
-            "refund": admin_services.may_refund(order),
+            "refund": refunds.may_refund(order),
         },
     ), status
 

@@ -7,6 +7,7 @@ from flask import abort, render_template, request
 from portal.admin import order_actions  # noqa: F401  (the order page and its actions)
 from portal.admin.blueprint import bp
 from portal.admin.params import date_arg, page_number, text_arg
+from portal.catalogue.models import FormatKind
 from portal.orders import admin_queries
 from portal.orders.models import OrderState, PaymentMethod
 
@@ -67,5 +68,5 @@ def packing_slip(reference: str):
     order = admin_queries.find_order(reference)
     if order is None or not order.has_printed_copies:
         abort(404)
-    lines = [line for line in order.lines if line.format_kind == "print"]
+    lines = [line for line in order.lines if line.format_kind == FormatKind.PRINT]
     return render_template("admin/orders/packing_slip.html", order=order, lines=lines)

@@ -1,6 +1,5 @@
 """The catalogue: reports and the formats each is sold in. Prices are data, in integer pence."""
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -19,18 +18,13 @@ from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
 
+# The kinds of format are defined with the pricing rules, so that order lines can share the
+# enum without importing the catalogue; this module is where the rest of the portal finds it.
+from portal.pricing import FormatKind
+
 #: Printed copies of a format one order (and one address in a day) may take, unless an
 #: administrator sets another number.
 DEFAULT_MAX_COPIES_PER_ORDER = 20
-
-
-class FormatKind(enum.StrEnum):
-    PDF = "pdf"
-    PRINT = "print"
-
-    @property
-    def label(self) -> str:
-        return {"pdf": "PDF download", "print": "Printed copy"}[self.value]
 
 
 #: Pages a report PDF may have unless an administrator sets another limit on its PDF format.

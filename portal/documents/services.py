@@ -3,7 +3,9 @@
 Each kind of document has its own sequence (``INV-000001``, ``RCT-000001``, ``CRN-000001``).
 Taking a number updates that kind's ``document_sequences`` row, so concurrent transactions queue
 on its lock until the first commits, and a transaction that rolls back gives its number back:
-no two documents share a number and none is skipped. The PDF is drawn once, when the document is
+no two documents share a number and none is skipped. Issuing for an order first locks the
+order's row, so two requests for one order take turns and the second finds the first's document
+instead of taking a second number. The PDF is drawn once, when the document is
 issued, and kept on the row exactly as issued.
 
 Services flush; the caller commits once (and only then sends the PDF anywhere).
@@ -16,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal import pricing
 from portal.documents import content
 from portal.documents.models import Document, DocumentKind, DocumentSequence
 from portal.documents.pdf import numbered, render_document, render_with_stand_in
@@ -23,6 +26,7 @@ from portal.documents.printed import DocumentContent, InvoiceTerms
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders.models import Order, OrderState, PaymentMethod
+from portal.orders.states import lock_order
 
 
 class DocumentRefused(Exception):
@@ -99,7 +103,7 @@ def issue_invoice(order: Order, issued_on: date) -> Document:
     An order has one invoice: asking again returns the one already issued, never a second number.
     Raises DocumentRefused for an order not paid on invoice, or a cancelled one.
     """
-    _lock(order)
+    lock_order(order)
     existing = _existing(order, DocumentKind.INVOICE)
     if existing is not None:
         return existing
@@ -132,11 +136,11 @@ def issue_receipt(order: Order, issued_on: date) -> Document:
     An order has one receipt: asking again returns the one already issued, never a second number.
     Raises DocumentRefused for an order that is not paid.
     """
-    _lock(order)
+    lock_order(order)
     existing = _existing(order, DocumentKind.RECEIPT)
     if existing is not None:
         return existing
-    if order.state not in (OrderState.PAID, OrderState.FULFILLED):
+    if order.state not in pricing.PAID_STATES:
         raise DocumentRefused(f"order {order.reference} is not paid")
     how_paid = _how_paid(order)
     supplier = content.supplier_from_config(current_app.config)
@@ -163,7 +167,7 @@ def issue_credit_note(
     if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
         raise TypeError(f"money is integer pence, not {type(amount_pence).__name__}")
     order = document.order
-    _lock(order)
+    lock_order(order)
     if document.kind is DocumentKind.CREDIT_NOTE:
         raise DocumentRefused("a credit note cannot itself be credited")
     credited = db.session.scalar(
@@ -189,12 +193,6 @@ def issue_credit_note(
         ),
         credits=document,
     )
-
-
-def _lock(order: Order) -> None:
-    """Lock the order's row, so two requests issuing for one order take turns (and the second
-    finds the first's document instead of taking a second number)."""
-    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
 
 
 def _existing(order: Order, kind: DocumentKind) -> Document | None:

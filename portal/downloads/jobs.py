@@ -22,7 +22,7 @@ class CopyNotStamped(Exception):
 def stamp_copies_after_commit(order: Order) -> None:
     """Once the current transaction commits, stamp the copies of ``order``'s PDF lines in the
     background. Called where an order's downloads open: paid, free, or released early."""
-    line_ids = [line.id for line in order.lines if line.format_kind == FormatKind.PDF.value]
+    line_ids = [line.id for line in order.lines if line.format_kind == FormatKind.PDF]
     if line_ids:
         # One job per order, whatever its number of PDF lines.
         enqueue_after_commit(stamp_line_copies, line_ids)

@@ -18,7 +18,7 @@ from portal.clock import london_date, long_date, utcnow
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.access import owns, token_opens
-from portal.orders.models import OrderLine, OrderState
+from portal.orders.models import OrderLine
 from portal.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,12 @@ ADMIN, ACCOUNT, BROWSER, LINK = "admin", "account", "browser", "link"
 @dataclass(frozen=True)
 class Access:
     """How the asker comes to a line: ``via`` (admin, account, browser, link), or None when they
-    have no claim on it at all; ``allowed`` says whether the line may be downloaded now."""
+    have no claim on it at all; ``allowed`` says whether the line may be downloaded now, and
+    ``reason`` why not (for the page that tells its owner)."""
 
     via: str | None
     allowed: bool
+    reason: str = ""
 
     @property
     def is_admin(self) -> bool:
@@ -53,7 +55,7 @@ def access(line: OrderLine, user, placed_here=(), token: str | None = None) -> A
         via = LINK
     else:
         via = None
-    allowed = pricing.may_download_line(
+    decision = pricing.may_download_line(
         format_kind=line.format_kind,
         order_state=order.state,
         is_owner=via in (ACCOUNT, BROWSER, LINK),
@@ -61,24 +63,11 @@ def access(line: OrderLine, user, placed_here=(), token: str | None = None) -> A
         released_early=order.downloads_released_at is not None,
         refunded=line.refunded_at is not None,
     )
-    return Access(via, allowed)
+    return Access(via, decision.allowed, decision.reason)
 
 
 def may_download(line: OrderLine, user, placed_here=(), token: str | None = None) -> bool:
     return access(line, user, placed_here, token).allowed
-
-
-def why_unavailable(line: OrderLine) -> str:
-    """Why the owner of a line cannot download it (for the page that tells them)."""
-    if line.refunded_at is not None:
-        return "This report was refunded, so it can no longer be downloaded."
-    if line.order.state is OrderState.CANCELLED:
-        return "This order was cancelled, so its reports can no longer be downloaded."
-    if line.order.state is OrderState.AWAITING_INVOICE_PAYMENT:
-        return "You can download this report once the invoice is paid."
-    if line.order.state is OrderState.PENDING_PAYMENT:
-        return "You can download this report once your payment is confirmed."
-    return "This item is not a download."
 
 
 def limit_of(line: OrderLine) -> int:
@@ -304,7 +293,7 @@ def may_be_stamped(line: OrderLine) -> bool:
             is_admin=False,
             released_early=order.downloads_released_at is not None,
             refunded=line.refunded_at is not None,
-        )
+        ).allowed
         and line.report_format.report.pdf_file_key is not None
     )
 

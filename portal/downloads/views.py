@@ -69,8 +69,7 @@ def download_line(line_id: int):
         abort(404)
     if not granted.allowed:
         log.info("download of line %s refused: %s", line_id, line.order.state)
-        message = services.why_unavailable(line)
-        return render_template("downloads/unavailable.html", line=line, message=message), 410
+        return render_template("downloads/unavailable.html", line=line, message=granted.reason), 410
     if services.used_up(line, granted.via):
         return _limit_reached(line)
     try:

@@ -204,7 +204,7 @@ def order_record(order: Order) -> OrderRecord:
     ).all()
     seen = {line_id: (count, last) for line_id, count, last in rows}
     for line in order.lines:
-        if line.format_kind == FormatKind.PDF.value:
+        if line.format_kind == FormatKind.PDF:
             count, last = seen.get(line.id, (0, None))
             record.downloads[line.id] = LineDownloads(
                 count, line.report_format.download_limit, last
@@ -233,7 +233,7 @@ def dispatch_queue() -> list[Order]:
     """Paid orders with printed copies still to post, oldest first (two queries in all)."""
     waiting = exists().where(
         OrderLine.order_id == Order.id,
-        OrderLine.format_kind == FormatKind.PRINT.value,
+        OrderLine.format_kind == FormatKind.PRINT,
         OrderLine.dispatched_at.is_(None),
         OrderLine.refunded_at.is_(None),
     )

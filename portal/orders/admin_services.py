@@ -16,7 +16,7 @@ from portal.email import send_email
 from portal.extensions import db
 from portal.orders import approval, services, states
 from portal.orders.access import order_link
-from portal.orders.models import Order, OrderEvent, OrderLine, OrderState, PaymentMethod
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments import invoices
 
 
@@ -32,7 +32,7 @@ def undispatched_print_lines(order: Order) -> list[OrderLine]:
     return [
         line
         for line in order.lines
-        if line.format_kind == FormatKind.PRINT.value
+        if line.format_kind == FormatKind.PRINT
         and line.dispatched_at is None
         and line.refunded_at is None
     ]
@@ -76,19 +76,8 @@ def may_resend_email(order: Order) -> bool:
     return order.state is not OrderState.CANCELLED
 
 
-def may_refund(order: Order) -> bool:
-    return order.payment_method is PaymentMethod.CARD and order.state in services.HELD_STATES
-
-
 # ---------------------------------------------------------------------------------------------
 # Actions
-
-
-def _lock(order: Order) -> None:
-    """Lock the order's row and re-read it, so two administrators acting on one order at once
-    take turns, and the second sees the state the first left (and is refused if it no longer
-    fits)."""
-    db.session.refresh(order, with_for_update=True)
 
 
 def _state(order: Order) -> dict:
@@ -97,7 +86,7 @@ def _state(order: Order) -> dict:
 
 def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> None:
     """Record the bank transfer paying the order's invoice (see ``invoices.mark_invoice_paid``)."""
-    _lock(order)
+    states.lock_order(order)
     if not may_mark_invoice_paid(order):
         raise ActionRefused("Only an invoice order waiting for payment can be marked paid.")
     before = _state(order)
@@ -119,7 +108,7 @@ def approve_order(order: Order, by: User, today: date) -> None:
     """Approve an invoice order that waits for approval: take its printed copies out of stock,
     issue its VAT invoice and email it (see ``approval.approve``). Refused, changing nothing,
     when the order is not waiting or there are not enough copies (the view rolls back)."""
-    _lock(order)
+    states.lock_order(order)
     if not may_approve(order):
         raise ActionRefused("Only an order waiting for approval can be approved.")
     before = _state(order)
@@ -148,7 +137,7 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
 
     Refused for an order that is not paid, or has nothing left to post.
     """
-    _lock(order)
+    states.lock_order(order)
     if order.state is not OrderState.PAID:
         raise ActionRefused("Only a paid order can be dispatched.")
     lines = undispatched_print_lines(order)
@@ -179,7 +168,7 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
 
 def cancel_order(order: Order, note: str, by: User) -> None:
     """Cancel the order and put its printed copies back in stock (see ``may_cancel``)."""
-    _lock(order)
+    states.lock_order(order)
     if not may_cancel(order):
         raise ActionRefused(
             "This order cannot be cancelled: it is already cancelled, complete or dispatched."
@@ -193,7 +182,7 @@ def cancel_order(order: Order, note: str, by: User) -> None:
 
 def release_downloads(order: Order, by: User) -> None:
     """Let the buyer download before the invoice is paid."""
-    _lock(order)
+    states.lock_order(order)
     if not may_release_downloads(order):
         raise ActionRefused(
             "Downloads can be released early only on an unpaid invoice order, once."
@@ -229,7 +218,7 @@ def resend_email(order: Order, by: User, today: date) -> str:
 def reset_download_count(order: Order, line_id: int, by: User) -> OrderLine:
     """Start counting a PDF line's downloads afresh."""
     line = next((x for x in order.lines if x.id == line_id), None)
-    if line is None or line.format_kind != FormatKind.PDF.value:
+    if line is None or line.format_kind != FormatKind.PDF:
         raise ActionRefused("Only a PDF line of this order has a download count to reset.")
     before = audit.snapshot(line, "downloads_counted_from")
     downloads.reset_count(line)
@@ -246,19 +235,12 @@ def reset_download_count(order: Order, line_id: int, by: User) -> OrderLine:
 
 def clear_attention(order: Order, note: str, by: User) -> None:
     """Clear the flag that said the order needed an administrator, saying what was done."""
-    _lock(order)
+    states.lock_order(order)
     if not order.attention:
         raise ActionRefused("This order is not flagged for attention.")
     before = audit.snapshot(order, "attention")
     order.attention = ""
-    order.events.append(
-        OrderEvent(
-            from_state=order.state,
-            to_state=order.state,
-            actor_user_id=by.id,
-            note=f"Attention cleared: {note}",
-        )
-    )
+    states.add_note(order, by.id, f"Attention cleared: {note}")
     db.session.flush()
     audit.record(
         by,

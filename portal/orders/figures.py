@@ -15,12 +15,14 @@ from datetime import date, datetime
 
 from sqlalchemy import case, distinct, func, select
 
-from portal.catalogue.models import Report, ReportFormat
+from portal import pricing
+from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import LONDON
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState
 
-COUNTED_STATES = (OrderState.AWAITING_INVOICE_PAYMENT, OrderState.PAID, OrderState.FULFILLED)
+#: Orders that count in the figures: paid ones, and invoices sent that are still to be paid.
+COUNTED_STATES = frozenset({OrderState.AWAITING_INVOICE_PAYMENT, *pricing.PAID_STATES})
 TOP = 10
 OLDEST_INVOICES = 20
 
@@ -176,7 +178,7 @@ def dashboard(today: date) -> Dashboard:
         .join(Order, Order.id == OrderLine.order_id)
         .where(
             Order.state == OrderState.PAID,
-            OrderLine.format_kind == "print",
+            OrderLine.format_kind == FormatKind.PRINT,
             OrderLine.dispatched_at.is_(None),
             OrderLine.refunded_at.is_(None),
         )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime, postgresql_only, string_enum
 from portal.extensions import db
+from portal.pricing import FormatKind
 
 
 class OrderState(enum.StrEnum):
@@ -136,7 +137,7 @@ class Order(db.Model):
 
     @property
     def has_printed_copies(self) -> bool:
-        return any(line.format_kind == "print" for line in self.lines)
+        return any(line.format_kind == FormatKind.PRINT for line in self.lines)
 
     def __repr__(self) -> str:
         return f"<Order {self.reference or self.id} {self.state}>"
@@ -163,7 +164,7 @@ class OrderLine(db.Model):
     )
     # What was ordered, as it was called then (the catalogue may change later).
     report_title: Mapped[str] = mapped_column(String(300))
-    format_kind: Mapped[str] = mapped_column(String(10))
+    format_kind: Mapped[FormatKind] = mapped_column(string_enum(FormatKind, "format_kind", 10))
     quantity: Mapped[int] = mapped_column(Integer)
     subscriber_quantity: Mapped[int] = mapped_column(Integer)
     subscriber_unit_pence: Mapped[int] = mapped_column(Integer)

@@ -18,9 +18,6 @@ from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.orders.stock import CopyLimitReached, Item, NotForSale, OutOfStock  # noqa: F401
 from portal.organisations.models import Organisation
 
-#: States in which an order's lines count as had (and PDF lines may be downloaded).
-HELD_STATES = (OrderState.PAID, OrderState.FULFILLED)
-
 
 @dataclass(frozen=True)
 class Buyer:
@@ -94,7 +91,7 @@ def _free_copies_used_by(organisation_id: int):
         .where(
             Order.subscriber_organisation_id == organisation_id,
             Order.state != OrderState.CANCELLED,
-            OrderLine.format_kind == FormatKind.PRINT.value,
+            OrderLine.format_kind == FormatKind.PRINT,
         )
         .group_by(OrderLine.report_format_id)
     )
@@ -266,7 +263,7 @@ def _line_from_quote(report_format: ReportFormat, quote: pricing.Quote) -> Order
     return OrderLine(
         report_format_id=report_format.id,
         report_title=report_format.report.title,
-        format_kind=report_format.kind.value,
+        format_kind=report_format.kind,
         quantity=quote.quantity,
         subscriber_quantity=quote.subscriber_quantity,
         subscriber_unit_pence=quote.subscriber_unit_pence,
@@ -292,7 +289,7 @@ def take_free_pdf(user, report_format: ReportFormat, person: pricing.Person, tod
         .join(Order, Order.id == OrderLine.order_id)
         .where(
             Order.user_id == user.id,
-            Order.state.in_(HELD_STATES),
+            Order.state.in_(pricing.PAID_STATES),
             OrderLine.report_format_id == report_format.id,
         )
         .order_by(OrderLine.id.desc())

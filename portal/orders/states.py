@@ -9,8 +9,13 @@ An order waiting for approval has taken no printed copies yet; approving it take
 ``portal.orders.approval``).
 
 Each transition is one function; it refuses to run from the wrong state and writes an
-``OrderEvent`` (who, when, from, to, note).
+``OrderEvent`` (who, when, from, to, note). Entries that change no state are written here too
+(``add_note``): no other module builds an ``OrderEvent``.
 """
+
+from functools import cache
+
+from sqlalchemy import inspect
 
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState
@@ -23,6 +28,47 @@ class TransitionRefused(Exception):
         super().__init__(f"order {order.reference} cannot go from {order.state} to {to}")
         self.order = order
         self.to = to
+
+
+def lock_order(order: Order) -> Order:
+    """Lock the order's row until the transaction ends, and re-read its columns.
+
+    Everything that changes an order or what hangs on it (its state, payments, refunds, the
+    numbers of its documents) takes this lock first, so concurrent requests for one order (a
+    double click, two administrators, the webhook and the success page) take turns, and each
+    then sees what the one before it committed. An order already locked in this transaction is
+    not locked or read again: no one else can have changed it since. Returns the same object.
+    """
+    session = db.session()
+    held = session.info.get(_LOCKED)
+    if held is not None and held[0] is _transaction() and order.id in held[1]:
+        return order
+    # Changes not yet written would be lost by the re-read: write them first.
+    session.flush()
+    # Columns only: the order's lines and history, if loaded, stay loaded.
+    session.refresh(order, _order_columns(), with_for_update=True)
+    transaction = _transaction()
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info[_LOCKED] = held
+    held[1].add(order.id)
+    return order
+
+
+_LOCKED = "locked_orders"
+
+
+@cache
+def _order_columns() -> list[str]:
+    # Read on first use: the mappers are complete only once every model is imported.
+    return [column.key for column in inspect(Order).column_attrs]
+
+
+def _transaction():
+    # A savepoint rolled back releases the locks taken inside it, so a lock is remembered
+    # only for the (nested) transaction that took it.
+    session = db.session()
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 ALLOWED: dict[OrderState, frozenset[OrderState]] = {
@@ -54,6 +100,16 @@ def record_created(order: Order, by_user_id: int | None, note: str = "") -> None
     """The first entry of an order's history: it came into being in its initial state."""
     order.events.append(
         OrderEvent(from_state=None, to_state=order.state, actor_user_id=by_user_id, note=note)
+    )
+
+
+def add_note(order: Order, by_user_id: int | None, note: str) -> None:
+    """An entry in the order's history that changes no state (a refund, downloads released
+    early, a flag cleared): the order stays as it was."""
+    order.events.append(
+        OrderEvent(
+            from_state=order.state, to_state=order.state, actor_user_id=by_user_id, note=note
+        )
     )
 
 

@@ -177,7 +177,7 @@ def has_taken_stock(order: Order) -> bool:
 def give_back(order: Order) -> None:
     """Put the order's printed copies back in stock."""
     for line in order.lines:
-        if line.format_kind == FormatKind.PRINT.value:
+        if line.format_kind == FormatKind.PRINT:
             db.session.execute(
                 update(ReportFormat)
                 .where(ReportFormat.id == line.report_format_id)

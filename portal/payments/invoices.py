@@ -17,7 +17,7 @@ from portal.email import send_email
 from portal.extensions import db
 from portal.orders import states
 from portal.orders.access import order_link
-from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import finance_contacts
 from portal.payments.models import InvoicePayment
 
@@ -106,18 +106,9 @@ def release_downloads_early(order: Order, by_user_id: int | None) -> None:
         raise AlreadyPaid()
     if order.downloads_released_at is None:
         order.downloads_released_at = utcnow()
-        order.events.append(
-            _note(order, by_user_id, "Downloads released before the invoice was paid")
-        )
+        states.add_note(order, by_user_id, "Downloads released before the invoice was paid")
         download_jobs.stamp_copies_after_commit(order)
     db.session.flush()
-
-
-def _note(order: Order, by_user_id: int | None, note: str) -> OrderEvent:
-    """A history entry that changes no state (the order stays as it was)."""
-    return OrderEvent(
-        from_state=order.state, to_state=order.state, actor_user_id=by_user_id, note=note
-    )
 
 
 def _invoice_of(order: Order):

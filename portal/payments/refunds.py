@@ -15,22 +15,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, pricing
 from portal.clock import today_in_london, utcnow
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.email import send_email
 from portal.extensions import db
 from portal.money import format_pence
+from portal.orders import states
 from portal.orders.access import order_link
-from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import gateway
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 
 log = logging.getLogger(__name__)
 
 REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refunded"})
-REFUNDABLE_STATES = frozenset({OrderState.PAID, OrderState.FULFILLED})
 
 
 class RefundRefused(Exception):
@@ -105,10 +105,13 @@ def refundable_pence(order: Order) -> int:
 
 
 def refusal(order: Order) -> str | None:
-    """Why no refund can be made on ``order`` through Stripe, or None when it can."""
+    """Why no refund can be made on ``order`` through Stripe, or None when it can.
+
+    The one rule for both ``request_refund`` and the order page's refund action (``may_refund``).
+    """
     if order.payment_method is not PaymentMethod.CARD:
         return "Only card payments can be refunded here. This order was not paid by card."
-    if order.state in REFUNDABLE_STATES:
+    if order.state in pricing.PAID_STATES:
         return None
     # A card payment that arrived after the order was cancelled is flagged "refund it".
     if order.state is OrderState.CANCELLED and summary(order).paid_pence > 0:
@@ -116,15 +119,10 @@ def refusal(order: Order) -> str | None:
     return f"This order is {order.state.label.lower()}: there is no card payment to refund."
 
 
-def _lock(order_id: int) -> Order:
-    # Concurrent requests for one order (a double click, the webhook) take turns here, and each
-    # then reads what the one before it committed.
-    return db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+def may_refund(order: Order) -> bool:
+    """Whether ``request_refund`` would take a refund of ``order``: the order page offers the
+    refund action exactly then (what amount is left is for the refund page to say)."""
+    return refusal(order) is None
 
 
 def request_refund(
@@ -142,7 +140,7 @@ def request_refund(
     """
     if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
         raise TypeError(f"money is integer pence, not {type(amount_pence).__name__}")
-    order = _lock(order.id)
+    order = states.lock_order(order)
     existing = db.session.scalar(select(Refund).where(Refund.idempotency_key == request_key))
     if existing is not None:
         if existing.order_id != order.id:
@@ -219,12 +217,8 @@ def _apply(order: Order, refund: Refund, result: gateway.RefundResult) -> None:
         confirm_refund(refund)
     elif result.status in ("failed", "canceled") and refund.status is RefundStatus.REQUESTED:
         refund.status = RefundStatus.FAILED
-        order.events.append(
-            OrderEvent(
-                from_state=order.state,
-                to_state=order.state,
-                note=f"Refund of {format_pence(refund.amount_pence)} failed at Stripe",
-            )
+        states.add_note(
+            order, None, f"Refund of {format_pence(refund.amount_pence)} failed at Stripe"
         )
         db.session.flush()
 
@@ -236,7 +230,7 @@ def confirm_refund(refund: Refund) -> Refund:
     order's history, emails the buyer (credit note attached), and when the order is refunded in
     full, closes every line's downloads at once. The order keeps its state.
     """
-    order = _lock(refund.order_id)
+    order = states.lock_order(db.session.get(Order, refund.order_id))
     db.session.refresh(refund)
     if refund.status is RefundStatus.SUCCEEDED:
         return refund  # a repeated event, or the webhook after the immediate answer
@@ -248,14 +242,11 @@ def confirm_refund(refund: Refund) -> Refund:
         for line in order.lines:
             if line.refunded_at is None:
                 line.refunded_at = refund.confirmed_at
-    order.events.append(
-        OrderEvent(
-            from_state=order.state,
-            to_state=order.state,
-            actor_user_id=refund.requested_by_user_id,
-            note=f"Refund of {format_pence(refund.amount_pence)}"
-            + (f": {refund.reason}" if refund.reason else ""),
-        )
+    states.add_note(
+        order,
+        refund.requested_by_user_id,
+        f"Refund of {format_pence(refund.amount_pence)}"
+        + (f": {refund.reason}" if refund.reason else ""),
     )
     send_email(
         "refund",
@@ -321,7 +312,7 @@ def handle_refund_event(event: gateway.Event) -> None:
     for result in results:
         refund = _find(result)
         if refund is not None:
-            _apply(_lock(refund.order_id), refund, result)
+            _apply(states.lock_order(db.session.get(Order, refund.order_id)), refund, result)
 
 
 def _find(result: gateway.RefundResult) -> Refund | None:

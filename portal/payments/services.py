@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
+from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london, utcnow
 from portal.downloads import jobs as download_jobs
 from portal.extensions import db
@@ -79,7 +80,7 @@ def checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
 
 
 def _line_name(line) -> str:
-    if line.format_kind == "pdf":
+    if line.format_kind == FormatKind.PDF:
         return f"{line.report_title}: PDF"
     copies = "1 printed copy" if line.quantity == 1 else f"{line.quantity} printed copies"
     return f"{line.report_title}: {copies}"
@@ -167,11 +168,10 @@ def confirm_checkout_session(session_id: str, event: gateway.Event | None = None
         select(Order)
         .join(CheckoutAttempt, CheckoutAttempt.order_id == Order.id)
         .where(CheckoutAttempt.stripe_session_id == session_id)
-        .with_for_update(of=Order)
-        .execution_options(populate_existing=True)
     )
     if order is None:
         return None
+    order = states.lock_order(order)
     attempt = db.session.scalar(
         select(CheckoutAttempt)
         .where(CheckoutAttempt.stripe_session_id == session_id)
@@ -254,12 +254,9 @@ def expire_if_unpaid(order_id: int, now: datetime) -> bool:
     from Stripe: a payment whose event was lost is recorded (never cancelled); a session Stripe
     still calls open, or a delayed payment still processing, leaves the order alone.
     """
-    order = db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    order = db.session.get(Order, order_id)
+    if order is not None:
+        order = states.lock_order(order)
     past = db.session.scalar(_past_payment_time(now).where(Order.id == order_id))
     if order is None or past is None:
         return False

@@ -487,3 +487,40 @@ def test_a_payment_that_arrived_after_cancelling_can_be_refunded(
     assert [r.status for r in _refunds(app)] == [RefundStatus.SUCCEEDED]
     assert order.attention == ""  # settled
     assert _credit_notes(app) == []  # nothing was receipted, so nothing to correct
+
+
+def _order_page(office, reference: str) -> str:
+    return office.client.get(f"/admin/orders/{reference}").get_data(as_text=True)
+
+
+def test_the_order_page_offers_a_refund_of_a_payment_made_after_cancelling(
+    app, office, checkout, standin, stored
+):
+    """The order page and the refund service answer from one rule: once a card payment arrives
+    for a cancelled order, the page offers the refund the service then takes."""
+    session_id = checkout(printed=0).headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        orders.cancel_order(db.session.get(Order, stored.order().id), None, "cancelled")
+        db.session.commit()
+    assert "Refund this order" not in _order_page(office, stored.order().reference)
+    standin.pay(session_id)
+    standin.hold()
+    order = stored.order()
+    assert order.state is OrderState.CANCELLED
+
+    assert "Refund this order" in _order_page(office, order.reference)
+    assert office.refund(order.reference, "145.00", "Paid after cancelling").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "make", [_unpaid, _cancelled, _on_invoice, _invoice_paid], ids=lambda make: make.__name__
+)
+def test_the_order_page_offers_no_refund_the_service_would_refuse(
+    app, office, checkout, post_form, report, stored, make
+):
+    order = make(app, checkout, post_form, report, stored)
+    assert "Refund this order" not in _order_page(office, order.reference)
+
+
+def test_the_order_page_offers_the_refund_of_a_paid_card_order(office, paid_order):
+    assert "Refund this order" in _order_page(office, paid_order().reference)
