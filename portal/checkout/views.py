@@ -23,7 +23,7 @@ from portal.orders import services as orders
 from portal.orders.access import order_link
 from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
-from portal.payments import invoices
+from portal.payments import invoices, receipts
 from portal.payments import services as payments
 
 bp = Blueprint("checkout", __name__)
@@ -224,7 +224,7 @@ def _after_placing(order, basket, today):
     elif order.payment_method is PaymentMethod.INVOICE:
         invoices.issue_invoice_for(order, today)  # the invoice email confirms the order
     elif order.total_pence == 0:
-        invoices.send_receipt(order, today)
+        receipts.send_receipt(order, today)
     else:
         send_email("order_confirmation", order.email, order=order, link=order_link(order))
     db.session.commit()

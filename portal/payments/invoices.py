@@ -18,8 +18,9 @@ from portal.extensions import db
 from portal.orders import states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import finance_contacts
+from portal.payments import finance_contacts, settlement
 from portal.payments.models import InvoicePayment
+from portal.payments.receipts import pdf_attachment
 
 #: Reminders start this many days after the invoice date, then repeat every REMINDER_EVERY days.
 FIRST_REMINDER_AFTER = 30
@@ -28,10 +29,6 @@ REMINDER_EVERY = 14
 
 class AlreadyPaid(Exception):
     """The invoice has been paid already (or the order no longer awaits payment)."""
-
-
-def _pdf(document) -> tuple[str, str, bytes]:
-    return (document.filename, "application/pdf", document.pdf)
 
 
 def _finance_contact(order: Order) -> str:
@@ -53,20 +50,7 @@ def issue_invoice_for(order: Order, today: date) -> None:
     invoice = documents.issue_invoice(order, today)
     due = invoice.issued_on + timedelta(days=current_app.config["INVOICE_PAYMENT_DAYS"])
     _email_buyer_and_finance(
-        "invoice", order, today, attachments=[_pdf(invoice)], invoice=invoice, due_on=due
-    )
-
-
-def send_receipt(order: Order, today: date) -> None:
-    """Issue the receipt of a paid (or free) order and email it, PDF attached."""
-    receipt = documents.issue_receipt(order, today)
-    send_email(
-        "receipt",
-        order.email,
-        attachments=[_pdf(receipt)],
-        order=order,
-        receipt=receipt,
-        link=order_link(order),
+        "invoice", order, today, attachments=[pdf_attachment(invoice)], invoice=invoice, due_on=due
     )
 
 
@@ -90,14 +74,9 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: i
             recorded_by_user_id=by_user_id,
         )
     )
-    states.mark_paid(
-        order, by_user_id, f"Invoice paid on {paid_on:%d/%m/%Y}, reference {reference}"
+    settlement.settle(
+        order, f"Invoice paid on {paid_on:%d/%m/%Y}, reference {reference}", by_user_id, paid_on
     )
-    if not order.has_printed_copies:
-        states.mark_fulfilled(order, by_user_id, "PDF available to download")
-    download_jobs.stamp_copies_after_commit(order)
-    send_receipt(order, paid_on)
-    db.session.flush()
 
 
 def release_downloads_early(order: Order, by_user_id: int | None) -> None:
@@ -140,7 +119,7 @@ def send_reminders(today: date) -> list[str]:
             "invoice_reminder",
             order,
             today,
-            attachments=[_pdf(invoice)],
+            attachments=[pdf_attachment(invoice)],
             invoice=invoice,
             days=(today - invoice.issued_on).days,
         )

@@ -14,13 +14,12 @@ from sqlalchemy import exists, func, select
 
 from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london, utcnow
-from portal.downloads import jobs as download_jobs
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import gateway, invoices, refunds
+from portal.payments import gateway, refunds, settlement
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.public_url import external_url
 
@@ -299,11 +298,7 @@ def _record_payment(order: Order, attempt: CheckoutAttempt, session: gateway.Che
             f"comes to {format_pence(order.total_pence)} GBP. Check it before releasing anything."
         )
     elif order.state is OrderState.PENDING_PAYMENT:
-        states.mark_paid(order, None, f"Card payment {session.payment_intent}")
-        if not order.has_printed_copies:
-            states.mark_fulfilled(order, None, "PDF available to download")
-        download_jobs.stamp_copies_after_commit(order)
-        invoices.send_receipt(order, today_in_london())
+        settlement.settle(order, f"Card payment {session.payment_intent}", None, today_in_london())
     else:
         order.attention = (
             f"A card payment of {paid} (payment {session.payment_intent}) arrived when the "
