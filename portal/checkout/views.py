@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from portal.basket import services as baskets
 from portal.basket.current import current_basket
 from portal.catalogue.models import FormatKind
+from portal.checkout import services as checkout
 from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
-from portal.email import send_email
 from portal.extensions import db
 from portal.operations.limits import (
     PLACE_ORDER,
@@ -20,10 +20,8 @@ from portal.operations.limits import (
 )
 from portal.orders import approval
 from portal.orders import services as orders
-from portal.orders.access import order_link
 from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
-from portal.payments import invoices, receipts
 from portal.payments import services as payments
 
 bp = Blueprint("checkout", __name__)
@@ -134,10 +132,10 @@ def review():
     if form.validate_on_submit() and (problem := _too_many_emails(details)) is None:
         on_invoice = paying["method"] == "invoice"
         try:
-            order = orders.place_order(
+            placed = checkout.place_basket(
+                basket,
                 _buyer(details),
                 person,
-                baskets.items(basket),
                 today,
                 PaymentMethod.INVOICE if on_invoice else PaymentMethod.CARD,
                 delivery=_delivery(details) if needs_address else None,
@@ -159,7 +157,7 @@ def review():
                 "from your basket. You have not been charged."
             )
         else:
-            return _after_placing(order, basket, today)
+            return _after_placing(placed)
     return render_template(
         "checkout/review.html",
         priced=priced,
@@ -216,36 +214,27 @@ def _invoice_details(paying: dict) -> orders.InvoiceDetails:
     )
 
 
-def _after_placing(order, basket, today):
-    baskets.empty(basket)
-    waiting = approval.is_waiting(order)
-    if waiting:  # its invoice is issued when it is approved
-        send_email("order_confirmation", order.email, order=order, link=order_link(order))
-    elif order.payment_method is PaymentMethod.INVOICE:
-        invoices.issue_invoice_for(order, today)  # the invoice email confirms the order
-    elif order.total_pence == 0:
-        receipts.send_receipt(order, today)
-    else:
-        send_email("order_confirmation", order.email, order=order, link=order_link(order))
+def _after_placing(placed: checkout.Placed):
+    order = placed.order
     db.session.commit()
     session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
     session.pop(DETAILS_KEY, None)
     session.pop(PAYMENT_KEY, None)
-    if waiting:
+    if placed.next_step is checkout.NextStep.AWAIT_APPROVAL:
         flash(
             f"Order {order.reference} is placed and is waiting for our approval. We will email "
             f"the VAT invoice to {order.email} once it is approved.",
             "success",
         )
         return redirect(url_for("orders.show", reference=order.reference))
-    if order.payment_method is PaymentMethod.INVOICE:
+    if placed.next_step is checkout.NextStep.PAY_INVOICE:
         flash(
             f"Order {order.reference} is placed. We have emailed the VAT invoice to "
             f"{order.email}. Your PDFs will be ready to download once it is paid.",
             "success",
         )
         return redirect(url_for("orders.show", reference=order.reference))
-    if order.total_pence == 0:
+    if placed.next_step is checkout.NextStep.NOTHING_TO_PAY:
         flash(f"Order {order.reference} is placed. There is nothing to pay.", "success")
         return redirect(url_for("orders.show", reference=order.reference))
     try:

@@ -1,0 +1,71 @@
+"""Checkout's verbs: a basket becomes an order, and the buyer hears of it in the way its
+payment calls for.
+
+Services flush; the caller commits once.
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from portal import pricing
+from portal.basket import services as baskets
+from portal.basket.models import Basket
+from portal.email import send_email
+from portal.orders import approval
+from portal.orders import services as orders
+from portal.orders.access import order_link
+from portal.orders.models import Order, PaymentMethod
+from portal.payments import invoices, receipts
+
+
+class NextStep(enum.Enum):
+    """What follows once the order is placed."""
+
+    AWAIT_APPROVAL = "await_approval"  # its invoice is issued when it is approved
+    PAY_INVOICE = "pay_invoice"  # the VAT invoice is emailed
+    NOTHING_TO_PAY = "nothing_to_pay"  # free: paid at once, the receipt is emailed
+    PAY_BY_CARD = "pay_by_card"  # the buyer goes on to Stripe Checkout
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    next_step: NextStep
+
+
+def place_basket(
+    basket: Basket,
+    buyer: orders.Buyer,
+    person: pricing.Person,
+    today: date,
+    payment_method: PaymentMethod,
+    delivery: orders.Delivery | None = None,
+    invoice: orders.InvoiceDetails | None = None,
+) -> Placed:
+    """Place the basket's items as an order (``orders.place_order``, whose refusals propagate:
+    the caller rolls back), empty the basket, and send what the order's payment calls for: the
+    order confirmation for an order that waits for approval or is paid by card, the VAT invoice
+    (which confirms the order) for an invoice order, the receipt for an order that cost nothing.
+    """
+    order = orders.place_order(
+        buyer,
+        person,
+        baskets.items(basket),
+        today,
+        payment_method,
+        delivery=delivery,
+        invoice=invoice,
+    )
+    baskets.empty(basket)
+    if approval.is_waiting(order):
+        send_email("order_confirmation", order.email, order=order, link=order_link(order))
+        return Placed(order, NextStep.AWAIT_APPROVAL)
+    if order.payment_method is PaymentMethod.INVOICE:
+        invoices.issue_invoice_for(order, today)
+        return Placed(order, NextStep.PAY_INVOICE)
+    if order.total_pence == 0:
+        receipts.send_receipt(order, today)
+        return Placed(order, NextStep.NOTHING_TO_PAY)
+    send_email("order_confirmation", order.email, order=order, link=order_link(order))
+    return Placed(order, NextStep.PAY_BY_CARD)
