@@ -21,7 +21,9 @@ from portal.extensions import db
 from portal.operations.limits import emails_typed_address, withheld
 from portal.orders import admin_queries, admin_services
 from portal.orders.admin_services import ActionRefused
+from portal.payments import admin_services as invoice_actions
 from portal.payments import refunds
+from portal.payments.admin_services import InvoiceActionRefused
 
 
 def _order_or_404(reference: str):
@@ -46,10 +48,10 @@ def _render_order(order, failed: tuple[str, object] | None = None):
         failed=failed[1] if failed else None,
         may={
             "approve": admin_services.may_approve(order),
-            "paid": admin_services.may_mark_invoice_paid(order),
+            "paid": invoice_actions.may_mark_invoice_paid(order),
             "dispatch": admin_services.may_dispatch(order),
             "cancel": admin_services.may_cancel(order),
-            "release": admin_services.may_release_downloads(order),
+            "release": invoice_actions.may_release_downloads(order),
             "resend": admin_services.may_resend_email(order),
             "refund": refunds.may_refund(order),
         },
@@ -62,7 +64,7 @@ def _done(order, message: str):
     return redirect(url_for("admin.order", reference=order.reference))
 
 
-def _refused(order, refused: ActionRefused):
+def _refused(order, refused: ActionRefused | InvoiceActionRefused):
     db.session.rollback()
     flash(str(refused), "error")
     return redirect(url_for("admin.order", reference=order.reference))
@@ -80,10 +82,10 @@ def mark_invoice_paid(reference: str):
     if not form.validate():
         return _render_order(order, ("paid", form))
     try:
-        admin_services.mark_invoice_paid(
+        invoice_actions.mark_invoice_paid(
             order, form.paid_on.data, form.payment_reference.data, current_user
         )
-    except ActionRefused as refused:
+    except InvoiceActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Invoice for {order.reference} marked paid.")
 
@@ -130,8 +132,8 @@ def cancel_order(reference: str):
 def release_downloads(reference: str):
     order = _order_or_404(reference)
     try:
-        admin_services.release_downloads(order, current_user)
-    except ActionRefused as refused:
+        invoice_actions.release_downloads(order, current_user)
+    except InvoiceActionRefused as refused:
         return _refused(order, refused)
     return _done(order, "Downloads released before payment.")
 

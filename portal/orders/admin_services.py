@@ -38,13 +38,6 @@ def undispatched_print_lines(order: Order) -> list[OrderLine]:
     ]
 
 
-def may_mark_invoice_paid(order: Order) -> bool:
-    return (
-        order.payment_method is PaymentMethod.INVOICE
-        and order.state is OrderState.AWAITING_INVOICE_PAYMENT
-    )
-
-
 def may_approve(order: Order) -> bool:
     return approval.is_waiting(order)
 
@@ -66,12 +59,6 @@ def may_cancel(order: Order) -> bool:
     )
 
 
-def may_release_downloads(order: Order) -> bool:
-    return (
-        order.state is OrderState.AWAITING_INVOICE_PAYMENT and order.downloads_released_at is None
-    )
-
-
 def may_resend_email(order: Order) -> bool:
     return order.state is not OrderState.CANCELLED
 
@@ -82,26 +69,6 @@ def may_resend_email(order: Order) -> bool:
 
 def _state(order: Order) -> dict:
     return audit.snapshot(order, "state")
-
-
-def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> None:
-    """Record the bank transfer paying the order's invoice (see ``invoices.mark_invoice_paid``)."""
-    states.lock_order(order)
-    if not may_mark_invoice_paid(order):
-        raise ActionRefused("Only an invoice order waiting for payment can be marked paid.")
-    before = _state(order)
-    try:
-        invoices.mark_invoice_paid(order, paid_on, reference, by.id)
-    except invoices.AlreadyPaid as refused:
-        raise ActionRefused("This invoice has already been paid.") from refused
-    audit.record(
-        by,
-        "order.mark_invoice_paid",
-        "order",
-        order.reference,
-        before=before,
-        after={**_state(order), "paid_on": paid_on, "reference": reference},
-    )
 
 
 def approve_order(order: Order, by: User, today: date) -> None:
@@ -177,24 +144,6 @@ def cancel_order(order: Order, note: str, by: User) -> None:
     services.cancel_order(order, by.id, note)
     audit.record(
         by, "order.cancel", "order", order.reference, before=before, after=_state(order), note=note
-    )
-
-
-def release_downloads(order: Order, by: User) -> None:
-    """Let the buyer download before the invoice is paid."""
-    states.lock_order(order)
-    if not may_release_downloads(order):
-        raise ActionRefused(
-            "Downloads can be released early only on an unpaid invoice order, once."
-        )
-    invoices.release_downloads_early(order, by.id)
-    audit.record(
-        by,
-        "order.release_downloads",
-        "order",
-        order.reference,
-        before={"downloads_released_at": None},
-        after=audit.snapshot(order, "downloads_released_at"),
     )
 
 

@@ -1,0 +1,70 @@
+"""What administrators do about an order's invoice: record the bank transfer that pays it, or
+let its buyer download before it is paid, and which of those the order's state allows.
+
+Each action locks the order and checks its state first, raising InvoiceActionRefused before
+changing anything; each writes an audit entry in the same transaction. Services flush; the view
+commits once.
+"""
+
+from datetime import date
+
+from portal import audit
+from portal.accounts.models import User
+from portal.orders import states
+from portal.orders.models import Order, OrderState, PaymentMethod
+from portal.payments import invoices
+
+
+class InvoiceActionRefused(Exception):
+    """The action does not make sense in the order's current state; nothing was changed."""
+
+
+def may_mark_invoice_paid(order: Order) -> bool:
+    return (
+        order.payment_method is PaymentMethod.INVOICE
+        and order.state is OrderState.AWAITING_INVOICE_PAYMENT
+    )
+
+
+def may_release_downloads(order: Order) -> bool:
+    return (
+        order.state is OrderState.AWAITING_INVOICE_PAYMENT and order.downloads_released_at is None
+    )
+
+
+def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> None:
+    """Record the bank transfer paying the order's invoice (see ``invoices.mark_invoice_paid``)."""
+    states.lock_order(order)
+    if not may_mark_invoice_paid(order):
+        raise InvoiceActionRefused("Only an invoice order waiting for payment can be marked paid.")
+    before = audit.snapshot(order, "state")
+    try:
+        invoices.mark_invoice_paid(order, paid_on, reference, by.id)
+    except invoices.AlreadyPaid as refused:
+        raise InvoiceActionRefused("This invoice has already been paid.") from refused
+    audit.record(
+        by,
+        "order.mark_invoice_paid",
+        "order",
+        order.reference,
+        before=before,
+        after={**audit.snapshot(order, "state"), "paid_on": paid_on, "reference": reference},
+    )
+
+
+def release_downloads(order: Order, by: User) -> None:
+    """Let the buyer download before the invoice is paid."""
+    states.lock_order(order)
+    if not may_release_downloads(order):
+        raise InvoiceActionRefused(
+            "Downloads can be released early only on an unpaid invoice order, once."
+        )
+    invoices.release_downloads_early(order, by.id)
+    audit.record(
+        by,
+        "order.release_downloads",
+        "order",
+        order.reference,
+        before={"downloads_released_at": None},
+        after=audit.snapshot(order, "downloads_released_at"),
+    )
