@@ -25,7 +25,7 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import event, make_url, select
 
 from config import TestingConfig
-from portal import create_app
+from portal import create_app, pricing
 from portal.accounts import signed_in
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
@@ -35,6 +35,8 @@ from portal.clock import utcnow
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
+from portal.orders.models import Order, OrderState, PaymentMethod
+from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,
@@ -361,6 +363,72 @@ def create_report(app):
             ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=10),
         ]
         return persist(app, report, "formats")
+
+    return create
+
+
+@pytest.fixture
+def create_order(app, create_report):
+    """Place an order through the ordering service and flush; returns the order.
+
+    ``lines`` is a list of ``(report_format, quantity)``; without it the order is ``pdf`` PDF
+    copies and ``prints`` printed copies of ``report`` (a new report unless given), a line for
+    each kind ordered. ``method``, ``person``, ``buyer``, ``on`` (the London day it is placed),
+    ``delivery`` and ``invoice`` go to ``place_order``; ``state`` and any other ``fields`` are set
+    on the order afterwards. Outside an app context the order is committed (see ``persist``) and
+    returned with its lines loaded.
+    """
+
+    def create(
+        lines=None,
+        *,
+        report: Report | None = None,
+        pdf: int = 1,
+        prints: int = 0,
+        method: PaymentMethod = PaymentMethod.CARD,
+        person: pricing.Person = pricing.GUEST,
+        buyer: Buyer | None = None,
+        on: date = date(2026, 11, 26),
+        delivery: Delivery | None = None,
+        invoice: InvoiceDetails | None = None,
+        state: OrderState | None = None,
+        **fields,
+    ) -> Order:
+        if lines is None:
+            report = report or create_report()
+            kinds = {FormatKind.PDF: pdf, FormatKind.PRINT: prints}
+            lines = [
+                (next(f for f in report.formats if f.kind is kind), quantity)
+                for kind, quantity in kinds.items()
+                if quantity
+            ]
+
+        def place() -> Order:
+            order = place_order(
+                buyer or Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Council"),
+                person,
+                [Item(db.session.get(ReportFormat, f.id), quantity) for f, quantity in lines],
+                on,
+                method,
+                delivery=delivery,
+                invoice=invoice,
+            )
+            if state is not None:
+                order.state = state
+            for key, value in fields.items():
+                setattr(order, key, value)
+            return order
+
+        if has_app_context():
+            order = place()
+            db.session.flush()
+            return order
+        with app.app_context():
+            order = place()
+            db.session.commit()
+            db.session.refresh(order)
+            order.lines  # noqa: B018  (load them before the session goes)
+        return order
 
     return create
 
