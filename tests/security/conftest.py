@@ -20,7 +20,7 @@ from portal.clock import today_in_london, utcnow
 from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.organisations.models import NamedMember, Organisation
 from portal.pricing import Person
 from portal.storage import get_storage
@@ -90,7 +90,7 @@ class World:
 
 
 @pytest.fixture
-def world(app, create_user, create_report, create_organisation) -> World:
+def world(app, create_user, create_report, create_organisation, create_order) -> World:
     """A published report; a subscribing organisation with a member; a non-subscribing customer
     with an order on invoice (a PDF and a printed line, its VAT invoice issued) and a basket
     line; another customer who owns nothing; an administrator."""
@@ -117,12 +117,12 @@ def world(app, create_user, create_report, create_organisation) -> World:
                 select(ReportFormat).where(ReportFormat.report_id == report.id)
             )
         }
-        order = place_order(
-            Buyer.from_user(customer),
-            Person(signed_in=True, email_verified=True),  # not a subscriber
-            [Item(formats[FormatKind.PDF], 1), Item(formats[FormatKind.PRINT], 1)],
-            today,
-            PaymentMethod.INVOICE,
+        order = create_order(
+            [(formats[FormatKind.PDF], 1), (formats[FormatKind.PRINT], 1)],
+            buyer=Buyer.from_user(customer),
+            person=Person(signed_in=True, email_verified=True),  # not a subscriber
+            on=today,
+            method=PaymentMethod.INVOICE,
             delivery=Delivery("Jo Evans", "Town Hall", "", "Eastbridge", "EB1 2CD"),
             invoice=InvoiceDetails("PO-1", "Town Hall", "", "Eastbridge", "EB1 2CD", "ap@e.gov.uk"),
         )
