@@ -103,7 +103,7 @@ def test_stock_taken_by_orders_is_read_live(app, client, shown, create_order):
 
 
 def _token(client) -> str:
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client, "/reports/digital-by-default")
 

@@ -17,7 +17,7 @@ from portal.orders.access import order_token
 from portal.orders.models import OrderLine
 from portal.orders.services import Buyer
 from portal.storage import get_storage
-from tests.conftest import failed_jobs
+from tests.helpers import failed_jobs
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Card payments are tested against the offline Stripe stand-in, with the real SDK. The stand-in
 delivers its webhooks to this suite's application, served on a loopback port."""
 
-import json
 import threading
 
 import pytest
-import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -15,14 +13,7 @@ from portal.extensions import db
 from portal.orders.models import Order
 from portal.payments.models import CheckoutAttempt
 from stripe_standin.testing import start
-
-GUEST = {"name": "Jo Evans", "email": "jo.evans@eastbridge.gov.uk", "organisation": "Eastbridge"}
-ADDRESS = {
-    "address_line1": "Town Hall",
-    "address_line2": "",
-    "town": "Eastbridge",
-    "postcode": "EB1 2CD",
-}
+from tests.payments.helpers import ADDRESS, GUEST, signed_webhook
 
 
 class _Quiet(WSGIRequestHandler):
@@ -61,13 +52,6 @@ def held_completed_event(standin):
         return event["event"]
 
     return pay
-
-
-def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
-    """The body of ``payload`` and the headers Stripe would send it with, signed with ``secret``."""
-    body = json.dumps(payload)
-    signature = stripe.WebhookSignature.generate_signature_header(body, secret)
-    return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import finance_contacts, invoices
 from portal.payments.models import FinanceContact
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 FINANCE = "accounts.payable@eastbridge.gov.uk"
 BUYER = "jo.evans@eastbridge.gov.uk"

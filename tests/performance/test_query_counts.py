@@ -14,7 +14,7 @@ from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer, Delivery
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 SUBSCRIBED = (date(2020, 1, 1), date(2040, 12, 31))
 
