@@ -20,7 +20,9 @@ import redis
 from flask import has_app_context
 from flask_migrate import upgrade
 from rq import SimpleWorker
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, select
+from sqlalchemy.orm import selectinload
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestingConfig
 from portal import create_app, pricing
@@ -40,12 +42,15 @@ from portal.organisations.models import (
     OrganisationDomain,
     OrganisationKind,
 )
+from portal.payments.models import CheckoutAttempt
 from portal.storage import get_storage
+from stripe_standin.testing import start
 from tests.helpers import (
     TEST_PASSWORD,
     TEST_REDIS_URL,
     AuthActions,
     csrf_token,
+    signed_webhook,
 )
 
 
@@ -442,3 +447,88 @@ def run_jobs(app, jobs_on_redis):
                 signal.signal(sig, handler)
 
     return run
+
+
+# Stripe: the offline stand-in, with the real SDK; it delivers its webhooks to this suite's
+# application, served on a loopback port.
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_portal(app):
+    """The test application served on a free loopback port (for the stand-in's webhooks)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def standin(live_portal):
+    running = start(webhook_url=f"{live_portal}/stripe/webhook")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def held_completed_event(standin):
+    """Pay a Checkout Session at the stand-in without delivering its webhook; returns the
+    ``checkout.session.completed`` event it holds, for a test to deliver itself."""
+
+    def pay(session_id: str) -> dict:
+        standin.hold()
+        standin.pay(session_id)
+        [event] = standin.events("checkout.session.completed")
+        return event["event"]
+
+    return pay
+
+
+@pytest.fixture
+def post_webhook(client, standin):
+    """POST ``payload`` to the webhook through the test client, signed as Stripe signs it."""
+
+    def post(payload: dict):
+        body, headers = signed_webhook(payload, standin.webhook_secret)
+        return client.post("/stripe/webhook", data=body, headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def stripe_is_the_standin(app, standin, monkeypatch):
+    """Point the portal's Stripe settings at the stand-in, emptied of earlier tests' sessions."""
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", standin.url)
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", standin.secret_key)
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
+    standin.reset()
+    yield
+
+
+@pytest.fixture
+def stored(app):
+    """The database as the requests left it: ``stored.order()``, ``stored.attempts()``."""
+
+    class Stored:
+        def order(self) -> Order:
+            with app.app_context():
+                return db.session.scalars(
+                    select(Order)
+                    .options(selectinload(Order.lines), selectinload(Order.events))
+                    .order_by(Order.id.desc())
+                ).first()
+
+        def attempts(self) -> list[CheckoutAttempt]:
+            with app.app_context():
+                return db.session.scalars(
+                    select(CheckoutAttempt).order_by(CheckoutAttempt.id)
+                ).all()
+
+    return Stored()

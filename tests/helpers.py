@@ -1,9 +1,11 @@
 """What the whole suite shares: signing in, CSRF tokens, the tests' Redis and its failed jobs."""
 
+import json
 import os
 import re
 
 import pyotp
+import stripe
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
@@ -93,3 +95,23 @@ def failed_jobs(app) -> list:
         queue = job_queue(redis_connection())
         registry = FailedJobRegistry(queue=queue)
         return [Job.fetch(job_id, connection=queue.connection) for job_id in registry.get_job_ids()]
+
+
+# A guest's checkout details and a webhook signed as Stripe signs it.
+
+GUEST = {"name": "Jo Evans", "email": "jo.evans@eastbridge.gov.uk", "organisation": "Eastbridge"}
+
+
+ADDRESS = {
+    "address_line1": "Town Hall",
+    "address_line2": "",
+    "town": "Eastbridge",
+    "postcode": "EB1 2CD",
+}
+
+
+def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
+    """The body of ``payload`` and the headers Stripe would send it with, signed with ``secret``."""
+    body = json.dumps(payload)
+    signature = stripe.WebhookSignature.generate_signature_header(body, secret)
+    return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}

@@ -13,8 +13,8 @@ from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import invoices
 from portal.pricing import GUEST
-from tests.payments.helpers import ADDRESS
-from tests.payments.helpers import GUEST as GUEST_DETAILS
+from tests.helpers import ADDRESS
+from tests.helpers import GUEST as GUEST_DETAILS
 
 INVOICE = {
     "method": "invoice",

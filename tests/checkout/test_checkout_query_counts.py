@@ -8,7 +8,7 @@ PostgreSQL), so those inserts are counted apart.
 import pytest
 
 from portal.extensions import db
-from tests.payments.helpers import ADDRESS, GUEST
+from tests.helpers import ADDRESS, GUEST
 
 
 @pytest.fixture
