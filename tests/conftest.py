@@ -20,13 +20,12 @@ import redis
 from flask import has_app_context
 from flask_migrate import upgrade
 from rq import SimpleWorker
-from rq.job import Job
-from rq.registry import FailedJobRegistry
 from sqlalchemy import event, make_url, select
+from sqlalchemy.orm import selectinload
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from config import TestingConfig
-from portal import create_app
-from portal.accounts import signed_in
+from portal import create_app, pricing
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
@@ -35,15 +34,24 @@ from portal.clock import utcnow
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
+from portal.orders.models import Order, OrderState, PaymentMethod
+from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,
     OrganisationDomain,
     OrganisationKind,
 )
+from portal.payments.models import CheckoutAttempt
 from portal.storage import get_storage
-
-TEST_PASSWORD = "plum tractor lantern 42"
+from stripe_standin.testing import start
+from tests.helpers import (
+    TEST_PASSWORD,
+    TEST_REDIS_URL,
+    AuthActions,
+    csrf_token,
+    signed_webhook,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -186,28 +194,6 @@ def outbox(app):
     return state.outbox
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/sign-in") -> str:
-    """The CSRF token of this client's session, read from a page's form as a browser would."""
-    page = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in_without_a_code(app, client, user) -> None:
-    """Give ``client`` a live signed-in session of ``user`` that has not proved a second factor,
-    as a "remember me" return does."""
-    with app.app_context():
-        token = signed_in.start(db.session.get(User, user.id), "", "127.0.0.1")
-        db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
-
-
 @pytest.fixture
 def post_form(client):
     """POST a form the way a browser does: with the CSRF token from the page it came from."""
@@ -217,46 +203,6 @@ def post_form(client):
         return client.post(path, data={"csrf_token": token, **data}, **kwargs)
 
     return post
-
-
-TWO_FACTOR_PATH = "/sign-in/two-factor"
-
-
-def current_code(app, email: str) -> str:
-    """What the person's authenticator app shows now.
-
-    The record of the last step used is cleared first, so a test may sign the same person in
-    several times within one 30-second step (each real sign-in would be a step apart).
-    """
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-        user.totp_last_step = None
-        db.session.commit()
-        return pyotp.TOTP(user.totp_secret).now()
-
-
-def complete_two_factor(client, email: str, path: str = TWO_FACTOR_PATH):
-    """Give the code step of signing in (or of returning to /admin) a current code."""
-    token = csrf_token(client, path)
-    code = current_code(client.application, email)
-    return client.post(path, data={"csrf_token": token, "code": code})
-
-
-class AuthActions:
-    def __init__(self, client, post_form):
-        self._client = client
-        self._post = post_form
-
-    def sign_in(self, email: str, password: str = TEST_PASSWORD, **extra):
-        """Sign in; for an account with two-factor sign-in, give a code from its app as well."""
-        response = self._post("/sign-in", {"email": email, "password": password, **extra})
-        if response.headers.get("Location") == TWO_FACTOR_PATH:
-            response = complete_two_factor(self._client, email)
-        return response
-
-    def sign_out(self):
-        token = csrf_token(self._client, "/")
-        return self._client.post("/sign-out", data={"csrf_token": token})
 
 
 @pytest.fixture
@@ -366,6 +312,72 @@ def create_report(app):
 
 
 @pytest.fixture
+def create_order(app, create_report):
+    """Place an order through the ordering service and flush; returns the order.
+
+    ``lines`` is a list of ``(report_format, quantity)``; without it the order is ``pdf`` PDF
+    copies and ``prints`` printed copies of ``report`` (a new report unless given), a line for
+    each kind ordered. ``method``, ``person``, ``buyer``, ``on`` (the London day it is placed),
+    ``delivery`` and ``invoice`` go to ``place_order``; ``state`` and any other ``fields`` are set
+    on the order afterwards. Outside an app context the order is committed (see ``persist``) and
+    returned with its lines loaded.
+    """
+
+    def create(
+        lines=None,
+        *,
+        report: Report | None = None,
+        pdf: int = 1,
+        prints: int = 0,
+        method: PaymentMethod = PaymentMethod.CARD,
+        person: pricing.Person = pricing.GUEST,
+        buyer: Buyer | None = None,
+        on: date = date(2026, 11, 26),
+        delivery: Delivery | None = None,
+        invoice: InvoiceDetails | None = None,
+        state: OrderState | None = None,
+        **fields,
+    ) -> Order:
+        if lines is None:
+            report = report or create_report()
+            kinds = {FormatKind.PDF: pdf, FormatKind.PRINT: prints}
+            lines = [
+                (next(f for f in report.formats if f.kind is kind), quantity)
+                for kind, quantity in kinds.items()
+                if quantity
+            ]
+
+        def place() -> Order:
+            order = place_order(
+                buyer or Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Council"),
+                person,
+                [Item(db.session.get(ReportFormat, f.id), quantity) for f, quantity in lines],
+                on,
+                method,
+                delivery=delivery,
+                invoice=invoice,
+            )
+            if state is not None:
+                order.state = state
+            for key, value in fields.items():
+                setattr(order, key, value)
+            return order
+
+        if has_app_context():
+            order = place()
+            db.session.flush()
+            return order
+        with app.app_context():
+            order = place()
+            db.session.commit()
+            db.session.refresh(order)
+            order.lines  # noqa: B018  (load them before the session goes)
+        return order
+
+    return create
+
+
+@pytest.fixture
 def create_organisation(app):
     """Add an organisation with a domain and (optionally) one subscription period, and flush."""
     counter = iter(range(1, 10_000))
@@ -385,13 +397,6 @@ def create_organisation(app):
         return persist(app, organisation, "domains", "subscriptions")
 
     return create
-
-
-# Redis: the job queue and shared rate-limit counts. Tests marked ``redis`` use the server at
-# TEST_REDIS_URL, or the local one's database 1, emptied before and after each test.
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/1"
-#: A port where no Redis listens: Redis is down.
-UNREACHABLE_REDIS_URL = "redis://127.0.0.1:18399/1"
 
 
 @pytest.fixture
@@ -444,9 +449,86 @@ def run_jobs(app, jobs_on_redis):
     return run
 
 
-def failed_jobs(app) -> list:
-    """The dead letters: jobs on the tests' queue that failed every try."""
-    with app.app_context():
-        queue = job_queue(redis_connection())
-        registry = FailedJobRegistry(queue=queue)
-        return [Job.fetch(job_id, connection=queue.connection) for job_id in registry.get_job_ids()]
+# Stripe: the offline stand-in, with the real SDK; it delivers its webhooks to this suite's
+# application, served on a loopback port.
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_portal(app):
+    """The test application served on a free loopback port (for the stand-in's webhooks)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def standin(live_portal):
+    running = start(webhook_url=f"{live_portal}/stripe/webhook")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def held_completed_event(standin):
+    """Pay a Checkout Session at the stand-in without delivering its webhook; returns the
+    ``checkout.session.completed`` event it holds, for a test to deliver itself."""
+
+    def pay(session_id: str) -> dict:
+        standin.hold()
+        standin.pay(session_id)
+        [event] = standin.events("checkout.session.completed")
+        return event["event"]
+
+    return pay
+
+
+@pytest.fixture
+def post_webhook(client, standin):
+    """POST ``payload`` to the webhook through the test client, signed as Stripe signs it."""
+
+    def post(payload: dict):
+        body, headers = signed_webhook(payload, standin.webhook_secret)
+        return client.post("/stripe/webhook", data=body, headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def stripe_is_the_standin(app, standin, monkeypatch):
+    """Point the portal's Stripe settings at the stand-in, emptied of earlier tests' sessions."""
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", standin.url)
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", standin.secret_key)
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
+    standin.reset()
+    yield
+
+
+@pytest.fixture
+def stored(app):
+    """The database as the requests left it: ``stored.order()``, ``stored.attempts()``."""
+
+    class Stored:
+        def order(self) -> Order:
+            with app.app_context():
+                return db.session.scalars(
+                    select(Order)
+                    .options(selectinload(Order.lines), selectinload(Order.events))
+                    .order_by(Order.id.desc())
+                ).first()
+
+        def attempts(self) -> list[CheckoutAttempt]:
+            with app.app_context():
+                return db.session.scalars(
+                    select(CheckoutAttempt).order_by(CheckoutAttempt.id)
+                ).all()
+
+    return Stored()

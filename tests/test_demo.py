@@ -113,7 +113,7 @@ def test_demo_sign_ins_work(app, client, runner):
 
 
 def _token(client):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client)
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.helpers import TEST_PASSWORD, csrf_token
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from portal.accounts.second_factor import is_verified_administrator
 from portal.audit.models import AuditEntry
 from portal.clock import utcnow
 from portal.extensions import db
-from tests.conftest import csrf_token, sign_in_without_a_code
+from tests.helpers import csrf_token, sign_in_without_a_code
 
 CONFIRM_PAGE = "/account/administrator"
 CHECK_EMAIL = "Check your email to confirm you are an administrator"

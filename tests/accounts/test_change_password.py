@@ -4,7 +4,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from tests.accounts.helpers import is_signed_out
-from tests.conftest import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD
 
 NEW_PASSWORD = "violet compass harbour 7"
 

@@ -4,7 +4,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from tests.accounts.helpers import input_values, link_in
-from tests.conftest import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD
 
 NEW_PASSWORD = "violet compass harbour 7"
 REFUSED = "Your form could not be sent"

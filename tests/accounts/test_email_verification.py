@@ -11,7 +11,7 @@ from portal.accounts.models import RecoveryCode
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.accounts.helpers import is_signed_out, link_in
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 
 @pytest.fixture

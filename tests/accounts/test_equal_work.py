@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from portal.accounts import services
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.helpers import TEST_PASSWORD, csrf_token
 
 TAKEN = "taken@example.gov.uk"
 

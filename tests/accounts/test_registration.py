@@ -4,7 +4,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from tests.accounts.helpers import input_values, link_in, without
-from tests.conftest import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD
 
 
 def test_register_creates_an_unverified_user_with_a_normalised_address(register, stored_user):

@@ -13,8 +13,8 @@ from portal.accounts.models import SignedInSession
 from portal.clock import utcnow
 from portal.extensions import db
 from tests.accounts.helpers import is_signed_out
-from tests.conftest import TEST_PASSWORD as PASSWORD
-from tests.conftest import csrf_token
+from tests.helpers import TEST_PASSWORD as PASSWORD
+from tests.helpers import csrf_token
 
 FIREFOX_ON_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"

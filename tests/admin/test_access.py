@@ -45,7 +45,7 @@ def test_guests_are_sent_to_sign_in(client, admin_route):
 def test_non_administrators_get_403(app, client, auth, create_user, admin_route):
     auth.sign_in(create_user().email)
     method, path = admin_route
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     data = {"csrf_token": csrf_token(client, "/account")} if method == "POST" else None
     response = client.open(path, method=method, data=data)

@@ -15,7 +15,7 @@ from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
-from portal.orders.services import Buyer, Item, place_order
+from portal.orders.services import Buyer
 from portal.storage import get_storage
 from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
 
@@ -373,18 +373,20 @@ def test_an_unordered_format_can_be_removed(app, post_form, admin, create_report
     assert entry.before["kind"] == "print"
 
 
-def test_an_ordered_format_cannot_be_removed(app, client, post_form, admin, create_report):
+def test_an_ordered_format_cannot_be_removed(
+    app, client, post_form, admin, create_report, create_order
+):
     report = create_report()
     with app.app_context():
         printed = db.session.get(
             ReportFormat, next(f.id for f in report.formats if f.kind is FormatKind.PRINT)
         )
-        place_order(
-            Buyer("buyer@example.gov.uk", "A Buyer"),
-            pricing.GUEST,
-            [Item(printed, 1)],
-            date(2026, 11, 26),
-            PaymentMethod.CARD,
+        create_order(
+            [(printed, 1)],
+            buyer=Buyer("buyer@example.gov.uk", "A Buyer"),
+            person=pricing.GUEST,
+            on=date(2026, 11, 26),
+            method=PaymentMethod.CARD,
         )
         db.session.commit()
     response = post_form(

@@ -7,18 +7,18 @@ import pytest
 from flask import url_for
 from sqlalchemy import event
 
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders import figures
 from portal.orders.models import OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, Item, place_order
+from portal.orders.services import Buyer, Delivery
 from portal.pricing import GUEST, Membership, Person
 
 TODAY = date(2026, 7, 15)  # the window is August 2025 to July 2026
 
 
 @pytest.fixture
-def place(app, create_report):
+def place(create_report, create_order):
     """Place an order of ``pdf`` and ``printed`` copies of a report at a UTC moment."""
     reports = {
         name: create_report(
@@ -42,23 +42,20 @@ def place(app, create_report):
         person=GUEST,
         method=PaymentMethod.CARD,
     ):
-        with app.app_context():
-            formats = {f.kind: f for f in db.session.get(Report, reports[report].id).formats}
-            items = [Item(formats[FormatKind.PDF], pdf)] if pdf else []
-            items += [Item(formats[FormatKind.PRINT], printed)] if printed else []
-            order = place_order(
-                Buyer("jo@example.gov.uk", "Jo Evans", organisation),
-                person,
-                items,
-                at.date(),
-                method,
-                delivery=Delivery("Jo", "1 High St", "", "Town", "AB1 2CD"),
-            )
-            order.created_at = at
-            if state is not None:  # None: as placed (a subscriber's free order is complete)
-                order.state = state
-            db.session.commit()
-            return order.reference
+        # state None: as placed (a subscriber's free order is complete)
+        order = create_order(
+            report=reports[report],
+            pdf=pdf,
+            prints=printed,
+            buyer=Buyer("jo@example.gov.uk", "Jo Evans", organisation),
+            person=person,
+            on=at.date(),
+            method=method,
+            delivery=Delivery("Jo", "1 High St", "", "Town", "AB1 2CD"),
+            created_at=at,
+            state=state,
+        )
+        return order.reference
 
     return place
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.jobs import enqueue
-from tests.conftest import UNREACHABLE_REDIS_URL, failed_jobs
+from tests.helpers import UNREACHABLE_REDIS_URL, failed_jobs
 
 
 def fails_for_order_line(line_id: int) -> None:

@@ -10,7 +10,7 @@ from portal.audit.models import AuditEntry
 from portal.catalogue.models import ReportFormat
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
-from portal.orders.services import Buyer, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, InvoiceDetails
 from portal.pricing import GUEST
 
 # Each export route: the query string it is asked with, the audit action, and the filters the
@@ -61,17 +61,19 @@ def test_each_export_writes_one_audit_entry(app, client, admin, path):
     assert entry.after["rows"] == len(response.get_data(as_text=True).splitlines()) - 1
 
 
-def test_the_row_count_is_the_number_of_rows_exported(app, client, admin, create_report):
+def test_the_row_count_is_the_number_of_rows_exported(
+    app, client, admin, create_report, create_order
+):
     pdf_id = create_report().formats[0].id
     with app.app_context():
         pdf = db.session.get(ReportFormat, pdf_id)
         for number in range(3):
-            place_order(
-                Buyer(f"buyer{number}@eastbridge.gov.uk", "Jo Evans", "Eastbridge"),
-                GUEST,
-                [Item(pdf, 1)],
-                date(2026, 7, 2),
-                PaymentMethod.INVOICE,
+            create_order(
+                [(pdf, 1)],
+                buyer=Buyer(f"buyer{number}@eastbridge.gov.uk", "Jo Evans", "Eastbridge"),
+                person=GUEST,
+                on=date(2026, 7, 2),
+                method=PaymentMethod.INVOICE,
                 invoice=InvoiceDetails("PO-1", "Town Hall", "", "Eastbridge", "EB1 1AA", ""),
             )
         db.session.commit()

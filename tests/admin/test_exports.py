@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import FormatKind, ReportFormat
 from portal.csv_safety import csv_rows, safe_cell
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders import export
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.pricing import Membership, Person
 
 #: A buyer whose address is verified: their invoice orders take stock when placed.
@@ -23,7 +23,7 @@ JULY_1 = "?from=2026-07-01&to=2026-07-01"
 
 
 @pytest.fixture
-def place(app, create_report):
+def place(create_report, create_order):
     """Place an order at a given UTC moment: ``pdf`` and ``printed`` copies of one report."""
     report = create_report(
         title="Modern public services: challenge of transformation",
@@ -34,35 +34,31 @@ def place(app, create_report):
     )
 
     def place(at, *, name="Jo Evans", pdf=1, printed=0, person=VERIFIED, state=None, **buyer):
-        with app.app_context():
-            formats = {f.kind: f for f in db.session.get(Report, report.id).formats}
-            items = [Item(formats[FormatKind.PDF], pdf)] if pdf else []
-            items += [Item(formats[FormatKind.PRINT], printed)] if printed else []
-            order = place_order(
-                Buyer(
-                    buyer.get("email", "jo@eastbridge.gov.uk"),
-                    name,
-                    buyer.get("organisation", "Eastbridge Borough Council"),
-                ),
-                person,
-                items,
-                at.date(),
-                PaymentMethod.INVOICE,
-                delivery=Delivery("Jo Evans", "1 High St", "", "Eastbridge", "EB1 1AA"),
-                invoice=InvoiceDetails(
-                    buyer.get("po", "PO-778"),
-                    "Town Hall",
-                    "",
-                    "Eastbridge",
-                    "EB1 1AA",
-                    "ap@e.gov.uk",
-                ),
-            )
-            order.created_at = at
-            if state:
-                order.state = state
-            db.session.commit()
-            return order.reference
+        order = create_order(
+            report=report,
+            pdf=pdf,
+            prints=printed,
+            buyer=Buyer(
+                buyer.get("email", "jo@eastbridge.gov.uk"),
+                name,
+                buyer.get("organisation", "Eastbridge Borough Council"),
+            ),
+            person=person,
+            on=at.date(),
+            method=PaymentMethod.INVOICE,
+            delivery=Delivery("Jo Evans", "1 High St", "", "Eastbridge", "EB1 1AA"),
+            invoice=InvoiceDetails(
+                buyer.get("po", "PO-778"),
+                "Town Hall",
+                "",
+                "Eastbridge",
+                "EB1 1AA",
+                "ap@e.gov.uk",
+            ),
+            created_at=at,
+            state=state or None,
+        )
+        return order.reference
 
     return place
 

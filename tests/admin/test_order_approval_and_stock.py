@@ -11,7 +11,7 @@ from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from tests.catalogue.report_form import FORMAT_FORM
 
 TODAY = date(2026, 3, 2)
@@ -28,27 +28,22 @@ def report(create_report):
 
 
 @pytest.fixture
-def place(app, report):
+def place(report, create_order):
     """Place and commit an order of printed copies of ``report``; returns its reference."""
 
     def run(copies: int, person=pricing.GUEST, method=PaymentMethod.INVOICE) -> str:
-        with app.app_context():
-            printed = db.session.scalar(
-                select(ReportFormat).where(
-                    ReportFormat.report_id == report.id, ReportFormat.kind == FormatKind.PRINT
-                )
-            )
-            order = place_order(
-                Buyer("bea@leeds.gov.uk", "Bea Buyer", "Leeds City Council"),
-                person,
-                [Item(printed, copies)],
-                TODAY,
-                method,
-                delivery=DELIVERY,
-                invoice=INVOICE if method is PaymentMethod.INVOICE else None,
-            )
-            db.session.commit()
-            return order.reference
+        order = create_order(
+            report=report,
+            pdf=0,
+            prints=copies,
+            buyer=Buyer("bea@leeds.gov.uk", "Bea Buyer", "Leeds City Council"),
+            person=person,
+            on=TODAY,
+            method=method,
+            delivery=DELIVERY,
+            invoice=INVOICE if method is PaymentMethod.INVOICE else None,
+        )
+        return order.reference
 
     return run
 

@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 
 from portal import pricing
 from portal.audit.models import AuditEntry
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london, utcnow
 from portal.documents.models import Document, DocumentKind
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders import admin_queries, states
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.payments import invoices
 from portal.payments.models import AttemptStatus, CheckoutAttempt, InvoicePayment
 
@@ -29,7 +29,7 @@ VERIFIED = pricing.Person(signed_in=True, email_verified=True)
 
 
 @pytest.fixture
-def make_order(app, create_report):
+def make_order(app, create_report, create_order):
     """Place an order and commit it; returns its reference.
 
     ``pdf`` and ``prints`` are how many reports to order as PDF and as printed copies (one line
@@ -46,22 +46,20 @@ def make_order(app, create_report):
         organisation="Leeds City Council",
     ) -> str:
         kinds = [FormatKind.PDF] * pdf + [FormatKind.PRINT] * prints
-        report_ids = [create_report().id for _ in kinds]
+        lines = [
+            (
+                next(f for f in create_report().formats if f.kind is kind),
+                2 if kind is FormatKind.PRINT else 1,
+            )
+            for kind in kinds
+        ]
         with app.app_context():
-            items = []
-            for kind, report_id in zip(kinds, report_ids, strict=True):
-                chosen = db.session.scalar(
-                    select(ReportFormat).where(
-                        ReportFormat.report_id == report_id, ReportFormat.kind == kind
-                    )
-                )
-                items.append(Item(chosen, 2 if kind is FormatKind.PRINT else 1))
-            order = place_order(
-                Buyer(email, "Bea Buyer", organisation),
-                VERIFIED,
-                items,
-                TODAY,
-                method,
+            order = create_order(
+                lines,
+                buyer=Buyer(email, "Bea Buyer", organisation),
+                person=VERIFIED,
+                on=TODAY,
+                method=method,
                 delivery=DELIVERY if prints else None,
                 invoice=INVOICE if method is PaymentMethod.INVOICE else None,
             )

@@ -18,7 +18,7 @@ from portal.organisations.models import (
     OrganisationDomain,
     OrganisationKind,
 )
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 from tests.organisations.helpers import row_counts, subscribers_csv
 
 TODAY = today_in_london()

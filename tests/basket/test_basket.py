@@ -113,7 +113,7 @@ def test_someone_elses_basket_line_cannot_be_touched(app, client, add, report):
     with app.app_context():
         line_id = db.session.scalar(select(BasketLine.id))
     other = app.test_client()
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(other, f"/reports/{report.slug}")
     other.post(f"/basket/lines/{line_id}/remove", data={"csrf_token": token})

@@ -11,7 +11,7 @@ from portal.catalogue import cache
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
-from portal.orders.services import Buyer, Delivery, Item, place_order
+from portal.orders.services import Buyer, Delivery
 from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
 
 REPORT = REPORT_FORM
@@ -31,18 +31,18 @@ def _page(client, path="/reports/digital-by-default") -> str:
     return client.get(path).get_data(as_text=True)
 
 
-def _order_printed_copies(app, report, copies):
+def _order_printed_copies(app, create_order, report, copies):
     """A guest orders ``copies(stock)`` printed copies of ``report`` (taking stock); returns the
     printed format."""
     printed = next(f for f in report.formats if f.kind is FormatKind.PRINT)
     with app.app_context():
         chosen = db.session.get(ReportFormat, printed.id)
-        place_order(
-            Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
-            pricing.GUEST,
-            [Item(chosen, copies(chosen.stock))],
-            report.published_on,
-            PaymentMethod.CARD,
+        create_order(
+            [(chosen, copies(chosen.stock))],
+            buyer=Buyer("jo@eastbridge.gov.uk", "Jo", "Eastbridge"),
+            person=pricing.GUEST,
+            on=report.published_on,
+            method=PaymentMethod.CARD,
             delivery=Delivery("Jo", "1 High St", "", "Eastbridge", "EB1 1AA"),
         )
         db.session.commit()
@@ -89,8 +89,10 @@ def test_stock_set_by_an_administrator_shows_at_once(client, post_form, admin, s
     assert "out of stock" in _page(client)
 
 
-def test_stock_taken_by_orders_is_read_live(app, client, shown):
-    printed = _order_printed_copies(app, shown, lambda stock: stock)  # the last copies
+def test_stock_taken_by_orders_is_read_live(app, client, shown, create_order):
+    printed = _order_printed_copies(
+        app, create_order, shown, lambda stock: stock
+    )  # the last copies
     assert "out of stock" in _page(client)
     response = client.post(
         "/reports/digital-by-default",
@@ -101,7 +103,7 @@ def test_stock_taken_by_orders_is_read_live(app, client, shown):
 
 
 def _token(client) -> str:
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     return csrf_token(client, "/reports/digital-by-default")
 
@@ -230,8 +232,8 @@ def test_the_token_is_read_once_per_check_interval(tmp_path, ctx):
     assert reads == [1000.0, 1001.0]
 
 
-def test_orders_taking_stock_keep_the_cache(app, client, shown, count_queries):
-    _order_printed_copies(app, shown, lambda stock: 1)
+def test_orders_taking_stock_keep_the_cache(app, client, shown, count_queries, create_order):
+    _order_printed_copies(app, create_order, shown, lambda stock: 1)
     with count_queries() as ran:
         client.get("/reports")
     assert ran == []  # stock is not in the cache: nothing to drop

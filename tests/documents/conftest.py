@@ -5,12 +5,12 @@ import pytest
 from portal import pricing
 from portal.catalogue.models import FormatKind
 from portal.orders.models import Order, PaymentMethod
-from portal.orders.services import Buyer, Item, place_order
+from portal.orders.services import Buyer
 from tests.documents.helpers import BILLING, TODAY, format_of
 
 
 @pytest.fixture
-def place_guest_order(create_report):
+def place_guest_order(create_report, create_order):
     """Place a non-subscriber's order (on invoice unless told otherwise) and flush; the address
     is verified, so an invoice order takes its printed copies at once. ``items`` is a list of
     ``(report_format, quantity)``, by default one PDF and two printed copies of a new report.
@@ -24,16 +24,14 @@ def place_guest_order(create_report):
                 (format_of(report, FormatKind.PDF), 1),
                 (format_of(report, FormatKind.PRINT), 2),
             ]
-        order = place_order(
-            Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Council"),
-            pricing.Person(signed_in=True, email_verified=True),
-            [Item(report_format, quantity) for report_format, quantity in items],
-            TODAY,
-            method,
-        )
         details = BILLING if method is PaymentMethod.INVOICE else {}
-        for key, value in {**details, **fields}.items():
-            setattr(order, key, value)
-        return order
+        return create_order(
+            list(items),
+            buyer=Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Council"),
+            person=pricing.Person(signed_in=True, email_verified=True),
+            on=TODAY,
+            method=method,
+            **{**details, **fields},
+        )
 
     return place

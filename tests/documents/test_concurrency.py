@@ -13,28 +13,27 @@ from portal.documents import services
 from portal.documents.models import Document, DocumentKind, DocumentSequence
 from portal.extensions import db
 from portal.orders.models import Order, PaymentMethod
-from portal.orders.services import Buyer, Item, place_order
+from portal.orders.services import Buyer
 from tests.documents.helpers import BILLING, TODAY, format_of
 
 THREADS = 8
 ROLLED_BACK = 3  # the transaction that takes this number first rolls back instead of committing
 
 
-def _invoice_orders(app, create_report, count: int) -> list[int]:
+def _invoice_orders(app, create_report, create_order, count: int) -> list[int]:
     report = create_report()
     with app.app_context():
         pdf = db.session.get(ReportFormat, format_of(report, FormatKind.PDF).id)
         orders = []
         for n in range(count):
-            order = place_order(
-                Buyer(f"buyer{n}@eastbridge.gov.uk", f"Buyer {n}", "Eastbridge Council"),
-                pricing.GUEST,
-                [Item(pdf, 1)],
-                TODAY,
-                PaymentMethod.INVOICE,
+            order = create_order(
+                [(pdf, 1)],
+                buyer=Buyer(f"buyer{n}@eastbridge.gov.uk", f"Buyer {n}", "Eastbridge Council"),
+                person=pricing.GUEST,
+                on=TODAY,
+                method=PaymentMethod.INVOICE,
+                **BILLING,
             )
-            for key, value in BILLING.items():
-                setattr(order, key, value)
             orders.append(order)
         db.session.commit()
         return [order.id for order in orders]
@@ -44,9 +43,9 @@ def _invoice_orders(app, create_report, count: int) -> list[int]:
 @pytest.mark.real_transactions
 @pytest.mark.parametrize("sequence_row", ["present", "missing"])
 def test_invoices_issued_at_once_are_numbered_without_duplicates_or_gaps(
-    app, create_report, sequence_row
+    app, create_report, create_order, sequence_row
 ):
-    order_ids = _invoice_orders(app, create_report, THREADS)
+    order_ids = _invoice_orders(app, create_report, create_order, THREADS)
     with app.app_context():
         if sequence_row == "missing":
             db.session.execute(delete(DocumentSequence))

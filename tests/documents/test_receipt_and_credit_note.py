@@ -9,7 +9,7 @@ from portal.documents import services
 from portal.documents.models import DocumentKind
 from portal.orders import states
 from portal.orders.models import PaymentMethod
-from portal.orders.services import Buyer, Item, place_order
+from portal.orders.services import Buyer
 from portal.organisations.services import person_for
 from tests.documents.helpers import TODAY, format_of, pdf_metadata, pdf_text
 
@@ -49,19 +49,13 @@ def test_the_receipt_of_an_invoice_order_names_the_invoice(ctx, place_guest_orde
 
 
 def test_a_free_subscriber_order_gets_a_receipt_that_shows_the_free_copies(
-    ctx, create_organisation, create_user, create_report
+    ctx, create_organisation, create_user, create_order
 ):
     create_organisation(
         name="Northmere", domain="northmere.gov.uk", subscribed=(date(2026, 4, 1), LATER)
     )
     user = create_user(email="sam@northmere.gov.uk", name="Sam Lee")
-    report = create_report()
-    order = place_order(
-        Buyer.from_user(user),
-        person_for(user, TODAY),
-        [Item(format_of(report, FormatKind.PDF), 1)],
-        TODAY,
-    )
+    order = create_order(buyer=Buyer.from_user(user), person=person_for(user, TODAY), on=TODAY)
     assert order.payment_method is PaymentMethod.FREE
     text = pdf_text(services.issue_receipt(order, TODAY).pdf)
     assert "£0.00 0% £0.00 £0.00" in text

@@ -179,7 +179,7 @@ def test_an_expired_link_offers_a_new_one_sent_to_the_order_address(
     assert "This link has expired" in response.get_data(as_text=True)
     page = client.get(f"/orders/{paid_line['reference']}?token={paid_line['token']}")
     assert page.status_code == 410
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     sent = client.post(
         f"/orders/{paid_line['reference']}/send-link",
@@ -192,7 +192,7 @@ def test_an_expired_link_offers_a_new_one_sent_to_the_order_address(
 
 
 def test_a_stranger_cannot_have_links_sent(app, client, paid_line, outbox):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     response = client.post(
         f"/orders/{paid_line['reference']}/send-link",

@@ -15,9 +15,9 @@ from portal.downloads import services
 from portal.extensions import db
 from portal.orders.access import order_token
 from portal.orders.models import OrderLine
-from portal.orders.services import Buyer, Item, place_order
+from portal.orders.services import Buyer
 from portal.storage import get_storage
-from tests.conftest import failed_jobs
+from tests.helpers import failed_jobs
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def stamps(monkeypatch):
 
 
 @pytest.fixture
-def free_order(app, create_report):
+def free_order(app, create_report, create_order):
     """Place a free PDF order (paid at once, so its download opens) and commit it."""
 
     def place(*, with_pdf: bool = True) -> dict:
@@ -44,12 +44,11 @@ def free_order(app, create_report):
             formats=[ReportFormat(kind=FormatKind.PDF, price_pence=0, subscriber_price_pence=0)],
         )
         with app.app_context():
-            pdf = db.session.get(ReportFormat, report.formats[0].id)
-            order = place_order(
-                Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Borough Council"),
-                pricing.GUEST,
-                [Item(pdf, 1)],
-                date(2026, 11, 26),
+            order = create_order(
+                report=report,
+                buyer=Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge Borough Council"),
+                person=pricing.GUEST,
+                on=date(2026, 11, 26),
             )
             db.session.commit()
             return {"line": order.lines[0].id, "token": order_token(order)}

@@ -13,7 +13,7 @@ from portal.email.jobs import EmailsNotSent, send_outbox_emails, sweep_outbox
 from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.jobs.services import error_text
-from tests.conftest import failed_jobs
+from tests.helpers import failed_jobs
 
 
 def _tell(app, user) -> None:

@@ -9,7 +9,7 @@ from jinja2 import nodes
 from portal.email import NAME_LENGTH, short_name
 from portal.email.models import OutboxEmail
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.helpers import TEST_PASSWORD
 
 EMAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 #: Attributes that hold a name a person typed (their own, their organisation's, a recipient's).

@@ -9,7 +9,7 @@ from portal.catalogue.models import Report
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.orders.models import Order, OrderState
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 TODAY = today_in_london()
 ACTIVE = (date(TODAY.year - 1, 1, 1), date(TODAY.year + 1, 12, 31))

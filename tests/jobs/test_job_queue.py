@@ -6,7 +6,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.jobs import enqueue, enqueue_after_commit, redis_connection
-from tests.conftest import UNREACHABLE_REDIS_URL
+from tests.helpers import UNREACHABLE_REDIS_URL
 
 calls: list = []
 

@@ -9,7 +9,7 @@ import pytest
 
 from portal.email import send_email
 from portal.extensions import db
-from tests.conftest import failed_jobs
+from tests.helpers import failed_jobs
 
 
 @pytest.fixture

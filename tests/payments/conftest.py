@@ -1,93 +1,15 @@
-"""Card payments are tested against the offline Stripe stand-in, with the real SDK. The stand-in
-delivers its webhooks to this suite's application, served on a loopback port."""
-
-import json
-import threading
+"""Card payments are tested against the offline Stripe stand-in, with the real SDK (its fixtures
+are the suite's: ``standin``, ``post_webhook``, ``held_completed_event``, ``stored``)."""
 
 import pytest
-import stripe
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.catalogue.models import FormatKind
-from portal.extensions import db
-from portal.orders.models import Order
-from portal.payments.models import CheckoutAttempt
-from stripe_standin.testing import start
-
-GUEST = {"name": "Jo Evans", "email": "jo.evans@eastbridge.gov.uk", "organisation": "Eastbridge"}
-ADDRESS = {
-    "address_line1": "Town Hall",
-    "address_line2": "",
-    "town": "Eastbridge",
-    "postcode": "EB1 2CD",
-}
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="session")
-def live_portal(app):
-    """The test application served on a free loopback port (for the stand-in's webhooks)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="session")
-def standin(live_portal):
-    running = start(webhook_url=f"{live_portal}/stripe/webhook")
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def held_completed_event(standin):
-    """Pay a Checkout Session at the stand-in without delivering its webhook; returns the
-    ``checkout.session.completed`` event it holds, for a test to deliver itself."""
-
-    def pay(session_id: str) -> dict:
-        standin.hold()
-        standin.pay(session_id)
-        [event] = standin.events("checkout.session.completed")
-        return event["event"]
-
-    return pay
-
-
-def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
-    """The body of ``payload`` and the headers Stripe would send it with, signed with ``secret``."""
-    body = json.dumps(payload)
-    signature = stripe.WebhookSignature.generate_signature_header(body, secret)
-    return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
-
-
-@pytest.fixture
-def post_webhook(client, standin):
-    """POST ``payload`` to the webhook through the test client, signed as Stripe signs it."""
-
-    def post(payload: dict):
-        body, headers = signed_webhook(payload, standin.webhook_secret)
-        return client.post("/stripe/webhook", data=body, headers=headers)
-
-    return post
+from tests.helpers import ADDRESS, GUEST
 
 
 @pytest.fixture(autouse=True)
-def _stripe_is_the_standin(app, standin, monkeypatch):
-    monkeypatch.setitem(app.config, "STRIPE_API_BASE", standin.url)
-    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", standin.secret_key)
-    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
-    standin.reset()
-    yield
+def _stripe_is_the_standin(stripe_is_the_standin):
+    """Every payment here goes through the offline Stripe stand-in."""
 
 
 @pytest.fixture
@@ -113,25 +35,3 @@ def checkout(post_form, report):
         return post_form("/checkout/review", {})
 
     return place
-
-
-@pytest.fixture
-def stored(app):
-    """The database as the requests left it: ``stored.order()``, ``stored.attempts()``."""
-
-    class Stored:
-        def order(self) -> Order:
-            with app.app_context():
-                return db.session.scalars(
-                    select(Order)
-                    .options(selectinload(Order.lines), selectinload(Order.events))
-                    .order_by(Order.id.desc())
-                ).first()
-
-        def attempts(self) -> list[CheckoutAttempt]:
-            with app.app_context():
-                return db.session.scalars(
-                    select(CheckoutAttempt).order_by(CheckoutAttempt.id)
-                ).all()
-
-    return Stored()

@@ -8,7 +8,7 @@ from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
 from portal.orders.models import OrderState
 from portal.payments.models import AttemptStatus, StripeEvent
-from tests.payments.conftest import signed_webhook
+from tests.helpers import signed_webhook
 
 
 def _session_id(response) -> str:

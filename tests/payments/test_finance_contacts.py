@@ -15,10 +15,10 @@ from portal.catalogue.models import FormatKind, ReportFormat
 from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.orders.models import Order, PaymentMethod
-from portal.orders.services import Buyer, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import finance_contacts, invoices
 from portal.payments.models import FinanceContact
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 FINANCE = "accounts.payable@eastbridge.gov.uk"
 BUYER = "jo.evans@eastbridge.gov.uk"
@@ -26,7 +26,7 @@ MONDAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def invoice_orders(app, create_report):
+def invoice_orders(app, create_report, create_order):
     """Place ``count`` invoice orders on ``day`` naming ``finance`` as the finance contact, issue
     their invoices (emailing buyer and finance contact) and commit; returns their references."""
     pdf_id = next(f.id for f in create_report().formats if f.kind is FormatKind.PDF)
@@ -36,12 +36,12 @@ def invoice_orders(app, create_report):
         with app.test_request_context():
             pdf = db.session.get(ReportFormat, pdf_id)
             for _ in range(count):
-                order = place_order(
-                    Buyer(BUYER, "Jo Evans", "Eastbridge Council"),
-                    pricing.GUEST,
-                    [Item(pdf, 1)],
-                    day,
-                    PaymentMethod.INVOICE,
+                order = create_order(
+                    [(pdf, 1)],
+                    buyer=Buyer(BUYER, "Jo Evans", "Eastbridge Council"),
+                    person=pricing.GUEST,
+                    on=day,
+                    method=PaymentMethod.INVOICE,
                     invoice=InvoiceDetails(
                         "PO-1", "Town Hall", "", "Eastbridge", "EB1 2CD", finance
                     ),

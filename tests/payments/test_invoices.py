@@ -10,11 +10,11 @@ from sqlalchemy import select
 from portal.catalogue.models import FormatKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.orders.services import Buyer, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import invoices
 from portal.pricing import GUEST
-from tests.payments.conftest import ADDRESS
-from tests.payments.conftest import GUEST as GUEST_DETAILS
+from tests.helpers import ADDRESS
+from tests.helpers import GUEST as GUEST_DETAILS
 
 INVOICE = {
     "method": "invoice",
@@ -114,14 +114,12 @@ def test_someone_elses_invoice_is_not_found(app, client, post_form, invoice_chec
     assert client.get(f"/orders/{order.reference}/documents/INV-999999.pdf").status_code == 404
 
 
-def _invoice_order(create_report, today=date(2026, 11, 2)) -> Order:
-    printed = next(f for f in create_report().formats if f.kind is FormatKind.PDF)
-    order = place_order(
-        Buyer("finance@leeds.gov.uk", "Lee Ds", "Leeds City Council"),
-        GUEST,
-        [Item(printed, 1)],
-        today,
-        PaymentMethod.INVOICE,
+def _invoice_order(create_order, today=date(2026, 11, 2)) -> Order:
+    order = create_order(
+        buyer=Buyer("finance@leeds.gov.uk", "Lee Ds", "Leeds City Council"),
+        person=GUEST,
+        on=today,
+        method=PaymentMethod.INVOICE,
         invoice=InvoiceDetails("PO-1", "Civic Hall", "", "Leeds", "LS1 1UR", "ap@leeds.gov.uk"),
     )
     invoices.issue_invoice_for(order, today)
@@ -129,9 +127,9 @@ def _invoice_order(create_report, today=date(2026, 11, 2)) -> Order:
 
 
 def test_marking_paid_releases_downloads_and_sends_the_receipt(
-    ctx, create_report, create_user, outbox
+    ctx, create_order, create_user, outbox
 ):
-    order = _invoice_order(create_report)
+    order = _invoice_order(create_order)
     admin = create_user(is_admin=True)
     invoices.mark_invoice_paid(order, date(2026, 11, 20), "BACS 99812", admin.id)
     db.session.commit()
@@ -143,8 +141,8 @@ def test_marking_paid_releases_downloads_and_sends_the_receipt(
         invoices.mark_invoice_paid(order, date(2026, 11, 21), "again", admin.id)
 
 
-def test_downloads_can_be_released_before_payment(ctx, create_report):
-    order = _invoice_order(create_report)
+def test_downloads_can_be_released_before_payment(ctx, create_order):
+    order = _invoice_order(create_order)
     invoices.release_downloads_early(order, None)
     assert order.downloads_released_at is not None
     assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
@@ -173,9 +171,9 @@ def test_reminders_go_on_the_right_days(days_since_invoice, last_reminder_days_a
     assert invoices.reminder_due(invoiced, last, today) is due
 
 
-def test_send_reminders_reminds_each_late_invoice_once_a_fortnight(ctx, create_report, outbox):
-    order = _invoice_order(create_report, today=date(2026, 10, 1))
-    paid = _invoice_order(create_report, today=date(2026, 10, 1))
+def test_send_reminders_reminds_each_late_invoice_once_a_fortnight(ctx, create_order, outbox):
+    order = _invoice_order(create_order, today=date(2026, 10, 1))
+    paid = _invoice_order(create_order, today=date(2026, 10, 1))
     invoices.mark_invoice_paid(paid, date(2026, 10, 5), "BACS 1", None)
     db.session.commit()
     outbox.clear()
@@ -191,9 +189,9 @@ def test_send_reminders_reminds_each_late_invoice_once_a_fortnight(ctx, create_r
     assert reminders[0].attachments[0][0].startswith("INV-")
 
 
-def test_the_reminders_command(runner, app, create_report):
+def test_the_reminders_command(runner, app, create_order):
     with app.app_context():
-        order = _invoice_order(create_report, today=date(2026, 10, 1))
+        order = _invoice_order(create_order, today=date(2026, 10, 1))
         db.session.commit()
         reference = order.reference
     result = runner.invoke(args=["send-reminders", "--today", "2026-10-31"])

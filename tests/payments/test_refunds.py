@@ -20,8 +20,7 @@ from portal.orders import services as orders
 from portal.orders.models import Order, OrderEvent, OrderLine, OrderState, PaymentMethod
 from portal.payments import gateway
 from portal.payments.models import Refund, RefundStatus
-from tests.conftest import TEST_PASSWORD, complete_two_factor, csrf_token
-from tests.payments.conftest import ADDRESS, GUEST
+from tests.helpers import ADDRESS, GUEST, TEST_PASSWORD, complete_two_factor, csrf_token
 
 _KEY = re.compile(r'name="request_key"[^>]*value="([^"]+)"')
 

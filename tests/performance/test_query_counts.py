@@ -13,8 +13,8 @@ from portal import pricing
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
-from portal.orders.services import Buyer, Delivery, Item, place_order
-from tests.conftest import csrf_token
+from portal.orders.services import Buyer, Delivery
+from tests.helpers import csrf_token
 
 SUBSCRIBED = (date(2020, 1, 1), date(2040, 12, 31))
 
@@ -36,23 +36,22 @@ def get(client, path: str, status: int = 200):
 
 
 @pytest.fixture
-def orders_for(app):
+def orders_for(app, create_order):
     """Place ``n`` orders for an organisation's members (printed copies, so free copies count)."""
 
     def place(n: int, report_id: int, *, organisation: str = "Leeds City Council", person=None):
         with app.app_context():
             formats = {f.kind: f for f in db.session.get(Report, report_id).formats}
             for i in range(n):
-                items = [Item(formats[FormatKind.PDF], 1), Item(formats[FormatKind.PRINT], 1)]
-                order = place_order(
-                    Buyer(f"buyer{i}@leeds.gov.uk", f"Buyer {i}", organisation),
-                    person or pricing.GUEST,
-                    items,
-                    date(2026, 3, 2),
-                    PaymentMethod.CARD,
+                create_order(
+                    [(formats[FormatKind.PDF], 1), (formats[FormatKind.PRINT], 1)],
+                    buyer=Buyer(f"buyer{i}@leeds.gov.uk", f"Buyer {i}", organisation),
+                    person=person or pricing.GUEST,
+                    on=date(2026, 3, 2),
+                    method=PaymentMethod.CARD,
                     delivery=Delivery("Post Room", "1 Civic Square", "", "Leeds", "LS1 1UR"),
+                    created_at=datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(minutes=i),
                 )
-                order.created_at = datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(minutes=i)
             db.session.commit()
 
     return place

@@ -2,11 +2,9 @@
 signed-in test client for each persona who may come asking for them."""
 
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import pyotp
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -20,31 +18,13 @@ from portal.clock import today_in_london, utcnow
 from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.organisations.models import NamedMember, Organisation
 from portal.pricing import Person
 from portal.storage import get_storage
-from tests.conftest import AuthActions, csrf_token
-
-PERSONAS = ("anonymous", "customer", "subscriber", "another", "admin")
-
-# The tables a rejected request must leave alone (checked by the fuzz tests).
-WATCHED_TABLES = (
-    "users",
-    "orders",
-    "order_lines",
-    "baskets",
-    "basket_lines",
-    "reports",
-    "report_formats",
-    "organisations",
-    "organisation_domains",
-    "insight_subscriptions",
-    "named_members",
-    "documents",
-    "downloads",
-    "outbox_emails",
-    "audit_entries",
+from tests.helpers import AuthActions, csrf_token
+from tests.security.helpers import (
+    TOTP_SECRET,
 )
 
 
@@ -90,7 +70,7 @@ class World:
 
 
 @pytest.fixture
-def world(app, create_user, create_report, create_organisation) -> World:
+def world(app, create_user, create_report, create_organisation, create_order) -> World:
     """A published report; a subscribing organisation with a member; a non-subscribing customer
     with an order on invoice (a PDF and a printed line, its VAT invoice issued) and a basket
     line; another customer who owns nothing; an administrator."""
@@ -117,12 +97,12 @@ def world(app, create_user, create_report, create_organisation) -> World:
                 select(ReportFormat).where(ReportFormat.report_id == report.id)
             )
         }
-        order = place_order(
-            Buyer.from_user(customer),
-            Person(signed_in=True, email_verified=True),  # not a subscriber
-            [Item(formats[FormatKind.PDF], 1), Item(formats[FormatKind.PRINT], 1)],
-            today,
-            PaymentMethod.INVOICE,
+        order = create_order(
+            [(formats[FormatKind.PDF], 1), (formats[FormatKind.PRINT], 1)],
+            buyer=Buyer.from_user(customer),
+            person=Person(signed_in=True, email_verified=True),  # not a subscriber
+            on=today,
+            method=PaymentMethod.INVOICE,
             delivery=Delivery("Jo Evans", "Town Hall", "", "Eastbridge", "EB1 2CD"),
             invoice=InvoiceDetails("PO-1", "Town Hall", "", "Eastbridge", "EB1 2CD", "ap@e.gov.uk"),
         )
@@ -191,31 +171,7 @@ def persona_client(app, world):
     return make
 
 
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def session_csrf(client) -> str:
-    """A valid CSRF token for this client's session, read from a page with a form."""
-    for page in ("/sign-in", "/basket", "/account", "/"):
-        match = _TOKEN.search(client.get(page).get_data(as_text=True))
-        if match:
-            return match.group(1)
-    raise AssertionError("no page offered a CSRF token")
-
-
-def count_rows(app) -> dict[str, int]:
-    """Row counts of the main tables, to show a rejected request wrote nothing."""
-    with app.app_context():
-        return {
-            name: db.session.scalar(select(func.count()).select_from(db.metadata.tables[name]))
-            for name in WATCHED_TABLES
-            if name in db.metadata.tables
-        }
-
-
 # Two-factor sign-in
-
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
@@ -231,15 +187,3 @@ def two_factor_user(app, create_user):
         return user, codes
 
     return create
-
-
-def stored_secret(app, user_id: int) -> str | None:
-    """The person's TOTP secret as the portal reads it back from the database."""
-    with app.app_context():
-        return db.session.get(User, user_id).totp_secret
-
-
-def app_code(step_offset: int = 0, secret: str = TOTP_SECRET) -> str:
-    """What the authenticator app shows, ``step_offset`` steps of 30 seconds from now."""
-    totp = pyotp.TOTP(secret)
-    return totp.generate_otp(totp.timecode(utcnow()) + step_offset)

@@ -17,7 +17,7 @@ from portal import create_app
 from portal.basket.models import BasketLine
 from portal.extensions import db
 from portal.orders.models import Order, OrderState
-from tests.security.conftest import PERSONAS, session_csrf
+from tests.security.helpers import PERSONAS, session_csrf
 
 # What a persona gets.
 # Allowed: anything but 401/403/404, a sign-in redirect or a 5xx (a bare POST may get 400).

@@ -11,7 +11,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.orders.access import order_token
 from portal.orders.models import Order
-from tests.security.conftest import session_csrf
+from tests.security.helpers import session_csrf
 from tests.security.test_authorisation_matrix import _cases, _path
 
 #: The pages every visitor without a session is shown alike (the catalogue cache's pages).

@@ -14,7 +14,7 @@ from portal.operations import limits
 from portal.operations.limits import is_emailing_typed_address, limiter, throttle_key
 from portal.orders.access import order_token
 from portal.orders.models import Order
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.helpers import TEST_PASSWORD, csrf_token
 
 TARGET = "target@eastbridge.gov.uk"
 #: Emails an address gets in an hour, however many clients ask (limits.TO_ONE_ADDRESS).

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from config import TestingConfig
 from portal import create_app
-from tests.security.conftest import count_rows, session_csrf
+from tests.security.helpers import count_rows, session_csrf
 
 FUZZ = settings(
     max_examples=25,

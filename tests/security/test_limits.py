@@ -13,7 +13,7 @@ from portal.accounts.services import password_reset_token
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.operations.limits import limiter, minutes_to_wait
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.helpers import TEST_PASSWORD, csrf_token
 
 REFUSED = "Enter a correct email address and password"
 HINT = "If you have tried several times, wait 15 minutes or reset your password"

@@ -11,7 +11,7 @@ from portal.accounts.models import User
 from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.operations.limits import limiter
-from tests.conftest import TEST_PASSWORD, TEST_REDIS_URL, UNREACHABLE_REDIS_URL, csrf_token
+from tests.helpers import TEST_PASSWORD, TEST_REDIS_URL, UNREACHABLE_REDIS_URL, csrf_token
 
 
 @pytest.fixture

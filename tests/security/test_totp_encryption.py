@@ -10,8 +10,8 @@ from sqlalchemy import text
 from config import DEMO_TOTP_ENCRYPTION_KEY, production_problems, settings_problems
 from portal import secret_box
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD
-from tests.security.conftest import TOTP_SECRET, app_code, stored_secret
+from tests.helpers import TEST_PASSWORD
+from tests.security.helpers import TOTP_SECRET, app_code, stored_secret
 
 CODE_PAGE = "/sign-in/two-factor"
 OTHER_KEY = Fernet.generate_key().decode()

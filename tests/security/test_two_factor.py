@@ -10,8 +10,8 @@ from werkzeug.security import check_password_hash
 from portal.accounts import two_factor
 from portal.accounts.models import RecoveryCode, User
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, sign_in_without_a_code
-from tests.security.conftest import TOTP_SECRET, app_code, stored_secret
+from tests.helpers import TEST_PASSWORD, csrf_token, sign_in_without_a_code
+from tests.security.helpers import TOTP_SECRET, app_code, stored_secret
 
 CODE_PAGE = "/sign-in/two-factor"
 SECRET = TOTP_SECRET

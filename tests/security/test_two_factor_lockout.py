@@ -14,8 +14,8 @@ from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.clock import utcnow
 from portal.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, sign_in_without_a_code
-from tests.security.conftest import app_code
+from tests.helpers import TEST_PASSWORD, csrf_token, sign_in_without_a_code
+from tests.security.helpers import app_code
 
 CODE_PAGE = "/sign-in/two-factor"
 WRONG = "000000"

@@ -14,7 +14,7 @@ from pypdf import PdfWriter
 from pypdf.generic import NameObject, StreamObject
 
 from portal.storage import get_storage
-from tests.security.conftest import count_rows, session_csrf
+from tests.security.helpers import count_rows, session_csrf
 
 BOMB_INFLATED = 100 * 1024 * 1024  # what the bombs below inflate to
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"

@@ -17,7 +17,7 @@ from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import OrderLine
 from portal.storage import S3Storage, get_storage
-from tests.storage.conftest import BUCKET, use_s3
+from tests.storage.helpers import BUCKET, use_s3
 
 TODAY = today_in_london()
 ACTIVE = (TODAY.replace(year=TODAY.year - 1, month=1, day=1), TODAY.replace(month=12, day=31))

@@ -7,7 +7,7 @@ import pytest
 
 from portal.storage import InvalidKey, S3Storage
 from portal.storage.s3 import MiB
-from tests.storage.conftest import BUCKET, fresh_prefix
+from tests.storage.helpers import BUCKET, fresh_prefix
 
 
 def test_saved_files_read_back(storage):

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from portal.storage import LocalStorage, S3Storage, StorageUnavailable, get_storage, problems
-from tests.storage.conftest import BUCKET, start_s3_server, use_s3
+from tests.storage.helpers import BUCKET, start_s3_server, use_s3
 
 
 def test_a_writable_local_folder_is_ready(tmp_path):

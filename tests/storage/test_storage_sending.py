@@ -15,7 +15,7 @@ from werkzeug.datastructures import Headers
 
 from portal.storage import LocalStorage, S3Storage
 from portal.storage.s3 import STREAM_CHUNK
-from tests.storage.conftest import BUCKET, fresh_prefix
+from tests.storage.helpers import BUCKET, fresh_prefix
 
 CONTENT = bytes(range(256)) * 40  # 10,240 bytes
 NAME = "Digital inclusion \u2013 2026.pdf"  # not plain ASCII

@@ -14,11 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from stripe_standin.testing import start
-
-SECRET_KEY = "sk_test_standin_tests"
-WEBHOOK_SECRET = "whsec_standin_tests"
-SUCCESS_URL = "http://127.0.0.1:5000/orders/paid?session_id={CHECKOUT_SESSION_ID}"
-CANCEL_URL = "http://127.0.0.1:5000/basket"
+from tests.stripe_standin.helpers import CANCEL_URL, SECRET_KEY, SUCCESS_URL, WEBHOOK_SECRET
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -5,7 +5,7 @@ import re
 import pytest
 import stripe
 
-from tests.stripe_standin.conftest import CANCEL_URL
+from tests.stripe_standin.helpers import CANCEL_URL
 
 
 @pytest.fixture

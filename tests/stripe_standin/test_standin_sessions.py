@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 import stripe
 
-from tests.stripe_standin.conftest import CANCEL_URL, SUCCESS_URL
+from tests.stripe_standin.helpers import CANCEL_URL, SUCCESS_URL
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

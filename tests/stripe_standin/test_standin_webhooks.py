@@ -11,7 +11,7 @@ import pytest
 import stripe
 
 from stripe_standin.testing import StandInError
-from tests.stripe_standin.conftest import WEBHOOK_SECRET
+from tests.stripe_standin.helpers import WEBHOOK_SECRET
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

@@ -8,7 +8,7 @@ PostgreSQL), so those inserts are counted apart.
 import pytest
 
 from portal.extensions import db
-from tests.payments.conftest import ADDRESS, GUEST
+from tests.helpers import ADDRESS, GUEST
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def basket_of(client, post_form, create_report):
 
 
 def _place(client, post_form):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(client, "/checkout/review")
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.extensions import db
 from portal.orders.models import Order, OrderState
-from tests.payments.conftest import ADDRESS, GUEST
+from tests.helpers import ADDRESS, GUEST
 
 INVOICE = {
     "method": "invoice",

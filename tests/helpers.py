@@ -1,0 +1,117 @@
+"""What the whole suite shares: signing in, CSRF tokens, the tests' Redis and its failed jobs."""
+
+import json
+import os
+import re
+
+import pyotp
+import stripe
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from portal.accounts import signed_in
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.jobs.queue import job_queue, redis_connection
+
+TEST_PASSWORD = "plum tractor lantern 42"
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/sign-in") -> str:
+    """The CSRF token of this client's session, read from a page's form as a browser would."""
+    page = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in_without_a_code(app, client, user) -> None:
+    """Give ``client`` a live signed-in session of ``user`` that has not proved a second factor,
+    as a "remember me" return does."""
+    with app.app_context():
+        token = signed_in.start(db.session.get(User, user.id), "", "127.0.0.1")
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+
+
+TWO_FACTOR_PATH = "/sign-in/two-factor"
+
+
+def current_code(app, email: str) -> str:
+    """What the person's authenticator app shows now.
+
+    The record of the last step used is cleared first, so a test may sign the same person in
+    several times within one 30-second step (each real sign-in would be a step apart).
+    """
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        user.totp_last_step = None
+        db.session.commit()
+        return pyotp.TOTP(user.totp_secret).now()
+
+
+def complete_two_factor(client, email: str, path: str = TWO_FACTOR_PATH):
+    """Give the code step of signing in (or of returning to /admin) a current code."""
+    token = csrf_token(client, path)
+    code = current_code(client.application, email)
+    return client.post(path, data={"csrf_token": token, "code": code})
+
+
+class AuthActions:
+    def __init__(self, client, post_form):
+        self._client = client
+        self._post = post_form
+
+    def sign_in(self, email: str, password: str = TEST_PASSWORD, **extra):
+        """Sign in; for an account with two-factor sign-in, give a code from its app as well."""
+        response = self._post("/sign-in", {"email": email, "password": password, **extra})
+        if response.headers.get("Location") == TWO_FACTOR_PATH:
+            response = complete_two_factor(self._client, email)
+        return response
+
+    def sign_out(self):
+        token = csrf_token(self._client, "/")
+        return self._client.post("/sign-out", data={"csrf_token": token})
+
+
+# Redis: the job queue and shared rate-limit counts. Tests marked ``redis`` use the server at
+# TEST_REDIS_URL, or the local one's database 1, emptied before and after each test.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/1"
+
+
+#: A port where no Redis listens: Redis is down.
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:18399/1"
+
+
+def failed_jobs(app) -> list:
+    """The dead letters: jobs on the tests' queue that failed every try."""
+    with app.app_context():
+        queue = job_queue(redis_connection())
+        registry = FailedJobRegistry(queue=queue)
+        return [Job.fetch(job_id, connection=queue.connection) for job_id in registry.get_job_ids()]
+
+
+# A guest's checkout details and a webhook signed as Stripe signs it.
+
+GUEST = {"name": "Jo Evans", "email": "jo.evans@eastbridge.gov.uk", "organisation": "Eastbridge"}
+
+
+ADDRESS = {
+    "address_line1": "Town Hall",
+    "address_line2": "",
+    "town": "Eastbridge",
+    "postcode": "EB1 2CD",
+}
+
+
+def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
+    """The body of ``payload`` and the headers Stripe would send it with, signed with ``secret``."""
+    body = json.dumps(payload)
+    signature = stripe.WebhookSignature.generate_signature_header(body, secret)
+    return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
