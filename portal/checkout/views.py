@@ -214,28 +214,29 @@ def _invoice_details(paying: dict) -> orders.InvoiceDetails:
     )
 
 
+#: What the buyer is told when the order is placed and there is no card payment to start.
+_PLACED_MESSAGES = {
+    checkout.NextStep.AWAIT_APPROVAL: (
+        "Order {reference} is placed and is waiting for our approval. We will email the VAT "
+        "invoice to {email} once it is approved."
+    ),
+    checkout.NextStep.PAY_INVOICE: (
+        "Order {reference} is placed. We have emailed the VAT invoice to {email}. Your PDFs "
+        "will be ready to download once it is paid."
+    ),
+    checkout.NextStep.NOTHING_TO_PAY: "Order {reference} is placed. There is nothing to pay.",
+}
+
+
 def _after_placing(placed: checkout.Placed):
     order = placed.order
     db.session.commit()
     session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
     session.pop(DETAILS_KEY, None)
     session.pop(PAYMENT_KEY, None)
-    if placed.next_step is checkout.NextStep.AWAIT_APPROVAL:
-        flash(
-            f"Order {order.reference} is placed and is waiting for our approval. We will email "
-            f"the VAT invoice to {order.email} once it is approved.",
-            "success",
-        )
-        return redirect(url_for("orders.show", reference=order.reference))
-    if placed.next_step is checkout.NextStep.PAY_INVOICE:
-        flash(
-            f"Order {order.reference} is placed. We have emailed the VAT invoice to "
-            f"{order.email}. Your PDFs will be ready to download once it is paid.",
-            "success",
-        )
-        return redirect(url_for("orders.show", reference=order.reference))
-    if placed.next_step is checkout.NextStep.NOTHING_TO_PAY:
-        flash(f"Order {order.reference} is placed. There is nothing to pay.", "success")
+    placed_message = _PLACED_MESSAGES.get(placed.next_step)
+    if placed_message is not None:
+        flash(placed_message.format(reference=order.reference, email=order.email), "success")
         return redirect(url_for("orders.show", reference=order.reference))
     try:
         stripe_page = payments.start_checkout(order)
