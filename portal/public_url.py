@@ -7,6 +7,7 @@ and a reset email must not point to their site. The same code works outside a re
 commands), where there is no request to copy an address from.
 """
 
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -25,9 +26,10 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def served_hosts(public_url: str) -> list[str]:
+@cache  # asked on every request, of the one configured address
+def served_hosts(public_url: str) -> frozenset[str | None]:
     """The host names a request may name: the public address's, and this machine's own."""
-    return [host_name(urlsplit(public_url).netloc), *LOOPBACK_HOSTS]
+    return frozenset({host_name(urlsplit(public_url).netloc), *LOOPBACK_HOSTS})
 
 
 def host_name(host: str) -> str | None:
