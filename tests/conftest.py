@@ -30,12 +30,13 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.checkout.services import place_order
 from portal.clock import utcnow
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,

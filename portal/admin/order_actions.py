@@ -8,6 +8,7 @@ summary and changes nothing; an action from the wrong state is refused with a me
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.admin import order_queries
 from portal.admin.blueprint import bp
 from portal.admin.order_forms import (
     CancelForm,
@@ -17,17 +18,22 @@ from portal.admin.order_forms import (
     action_forms,
 )
 from portal.clock import today_in_london
+from portal.downloads import admin_services as download_actions
+from portal.downloads.admin_services import DownloadActionRefused
 from portal.extensions import db
 from portal.operations.limits import emails_typed_address, withheld
-from portal.orders import admin_queries, admin_services
+from portal.orders import admin_services
 from portal.orders.admin_services import ActionRefused
 from portal.payments import admin_services as invoice_actions
 from portal.payments import refunds
 from portal.payments.admin_services import InvoiceActionRefused
 
+#: What the order's actions refuse with: the message says why, and nothing was changed.
+Refused = ActionRefused | InvoiceActionRefused | DownloadActionRefused
+
 
 def _order_or_404(reference: str):
-    order = admin_queries.find_order(reference)
+    order = order_queries.find_order(reference)
     if order is None:
         abort(404)
     return order
@@ -43,16 +49,16 @@ def _render_order(order, failed: tuple[str, object] | None = None):
     return render_template(
         "admin/orders/order.html",
         order=order,
-        record=admin_queries.order_record(order),
+        record=order_queries.order_record(order),
         forms=forms,
         failed=failed[1] if failed else None,
         may={
-            "approve": admin_services.may_approve(order),
+            "approve": invoice_actions.may_approve(order),
             "paid": invoice_actions.may_mark_invoice_paid(order),
             "dispatch": admin_services.may_dispatch(order),
             "cancel": admin_services.may_cancel(order),
             "release": invoice_actions.may_release_downloads(order),
-            "resend": admin_services.may_resend_email(order),
+            "resend": invoice_actions.may_resend_email(order),
             "refund": refunds.may_refund(order),
         },
     ), status
@@ -64,7 +70,7 @@ def _done(order, message: str):
     return redirect(url_for("admin.order", reference=order.reference))
 
 
-def _refused(order, refused: ActionRefused | InvoiceActionRefused):
+def _refused(order, refused: Refused):
     db.session.rollback()
     flash(str(refused), "error")
     return redirect(url_for("admin.order", reference=order.reference))
@@ -94,8 +100,8 @@ def mark_invoice_paid(reference: str):
 def approve_order(reference: str):
     order = _order_or_404(reference)
     try:
-        admin_services.approve_order(order, current_user, today_in_london())
-    except ActionRefused as refused:
+        invoice_actions.approve_order(order, current_user, today_in_london())
+    except InvoiceActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Order {order.reference} approved; its invoice has been emailed.")
 
@@ -143,8 +149,8 @@ def release_downloads(reference: str):
 def resend_email(reference: str):
     order = _order_or_404(reference)
     try:
-        name = admin_services.resend_email(order, current_user, today_in_london())
-    except ActionRefused as refused:
+        name = invoice_actions.resend_email(order, current_user, today_in_london())
+    except InvoiceActionRefused as refused:
         return _refused(order, refused)
     if not_sent := withheld():
         return _done(
@@ -162,8 +168,8 @@ def reset_downloads(reference: str, line_id: int):
     if all(line.id != line_id for line in order.lines):
         abort(404)
     try:
-        line = admin_services.reset_download_count(order, line_id, current_user)
-    except ActionRefused as refused:
+        line = download_actions.reset_download_count(order, line_id, current_user)
+    except DownloadActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Download count of “{line.report_title}” reset.")
 

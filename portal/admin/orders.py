@@ -4,11 +4,13 @@ waiting to be posted, and a packing slip per order. The order page and its actio
 
 from flask import abort, render_template, request
 
-from portal.admin import order_actions  # noqa: F401  (the order page and its actions)
+from portal.admin import (
+    order_actions,  # noqa: F401  (the order page and its actions)
+    order_queries,
+)
 from portal.admin.blueprint import bp
 from portal.admin.params import date_arg, page_number, text_arg
 from portal.catalogue.models import FormatKind
-from portal.orders import admin_queries
 from portal.orders.models import OrderState, PaymentMethod
 
 
@@ -24,9 +26,9 @@ def _report_arg() -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-def _filters() -> admin_queries.OrderFilters:
+def _filters() -> order_queries.OrderFilters:
     """The list's filters from the query string; a value that makes no sense is ignored."""
-    return admin_queries.OrderFilters(
+    return order_queries.OrderFilters(
         state=_enum_arg("state", OrderState),
         payment_method=_enum_arg("method", PaymentMethod),
         placed_from=date_arg("from"),
@@ -42,9 +44,9 @@ def _filters() -> admin_queries.OrderFilters:
 def orders():
     filters = _filters()
     sort = request.args.get("sort", "newest")
-    sort = sort if sort in admin_queries.SORTS else "newest"
+    sort = sort if sort in order_queries.SORTS else "newest"
     page = page_number()
-    rows, more = admin_queries.find_orders(filters, sort, page)
+    rows, more = order_queries.find_orders(filters, sort, page)
     return render_template(
         "admin/orders/list.html",
         orders=rows,
@@ -52,7 +54,7 @@ def orders():
         page=page,
         filters=filters,
         sort=sort,
-        reports=admin_queries.report_choices(),
+        reports=order_queries.report_choices(),
         states=list(OrderState),
         methods=list(PaymentMethod),
     )
@@ -60,12 +62,12 @@ def orders():
 
 @bp.route("/dispatch")
 def dispatch_queue():
-    return render_template("admin/orders/dispatch.html", orders=admin_queries.dispatch_queue())
+    return render_template("admin/orders/dispatch.html", orders=order_queries.dispatch_queue())
 
 
 @bp.route("/orders/<reference>/packing-slip")
 def packing_slip(reference: str):
-    order = admin_queries.find_order(reference)
+    order = order_queries.find_order(reference)
     if order is None or not order.has_printed_copies:
         abort(404)
     lines = [line for line in order.lines if line.format_kind == FormatKind.PRINT]

@@ -1,6 +1,10 @@
 """Checkout's verbs: a basket becomes an order, and the buyer hears of it in the way its
 payment calls for.
 
+A basket, or a subscriber's one-click PDF, becomes an order through ``place_order`` here, which
+settles at once an order that costs nothing (``payments.settlement``), so every order placed is
+in the state its money says.
+
 Services flush; the caller commits once.
 """
 
@@ -11,12 +15,13 @@ from datetime import date
 from portal import pricing
 from portal.basket import services as baskets
 from portal.basket.models import Basket
+from portal.catalogue.models import ReportFormat
 from portal.email import send_email
 from portal.orders import approval
 from portal.orders import services as orders
 from portal.orders.access import order_link
-from portal.orders.models import Order, PaymentMethod
-from portal.payments import invoices, receipts
+from portal.orders.models import Order, OrderLine, PaymentMethod
+from portal.payments import invoices, receipts, settlement
 
 
 class NextStep(enum.Enum):
@@ -34,6 +39,44 @@ class Placed:
     next_step: NextStep
 
 
+def place_order(
+    buyer: orders.Buyer,
+    person: pricing.Person,
+    items: list[orders.Item],
+    today: date,
+    payment_method: PaymentMethod = PaymentMethod.CARD,
+    delivery: orders.Delivery | None = None,
+    invoice: orders.InvoiceDetails | None = None,
+) -> Order:
+    """Place an order (``orders.place_order``, whose refusals propagate: the caller rolls back);
+    one that costs nothing is settled at once, without a receipt (the caller sends one if the
+    buyer should have it)."""
+    order = orders.place_order(
+        buyer, person, items, today, payment_method, delivery=delivery, invoice=invoice
+    )
+    if order.total_pence == 0:
+        settlement.settle(order, "Nothing to pay", buyer.user_id, today, receipt=False)
+    return order
+
+
+def take_free_pdf(
+    user, report_format: ReportFormat, person: pricing.Person, today: date
+) -> OrderLine:
+    """The order line a subscriber downloads a PDF through, in one click.
+
+    A PDF line this person already holds is reused; otherwise a free order is recorded so that
+    administrators can see who took what. Raises ``orders.NotEntitled`` when the PDF is not
+    free to them.
+    """
+    if not pricing.may_take_free_pdf(person, report_format, today):
+        raise orders.NotEntitled()
+    held = orders.held_line(user.id, report_format)
+    if held is not None:
+        return held
+    item = orders.Item(report_format, 1)
+    return place_order(orders.Buyer.from_user(user), person, [item], today).lines[0]
+
+
 def place_basket(
     basket: Basket,
     buyer: orders.Buyer,
@@ -43,12 +86,12 @@ def place_basket(
     delivery: orders.Delivery | None = None,
     invoice: orders.InvoiceDetails | None = None,
 ) -> Placed:
-    """Place the basket's items as an order (``orders.place_order``, whose refusals propagate:
-    the caller rolls back), empty the basket, and send what the order's payment calls for: the
-    order confirmation for an order that waits for approval or is paid by card, the VAT invoice
-    (which confirms the order) for an invoice order, the receipt for an order that cost nothing.
+    """Place the basket's items as an order (``place_order``), empty the basket, and send what
+    the order's payment calls for: the order confirmation for an order that waits for approval
+    or is paid by card, the VAT invoice (which confirms the order) for an invoice order, the
+    receipt for an order that cost nothing.
     """
-    order = orders.place_order(
+    order = place_order(
         buyer,
         person,
         baskets.items(basket),

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from portal.catalogue import services as catalogue
 from portal.catalogue.models import FormatKind
+from portal.checkout import services as checkout
 from portal.clock import today_in_london
 from portal.downloads import services
 from portal.extensions import db, login_manager
@@ -38,7 +39,7 @@ def take_free_pdf(slug: str):
         abort(404)
     today = today_in_london()
     try:
-        line = orders.take_free_pdf(current_user, pdf, person_for(current_user, today), today)
+        line = checkout.take_free_pdf(current_user, pdf, person_for(current_user, today), today)
     except orders.NotEntitled:
         db.session.rollback()
         flash("This report is not free for you. You can order it below.", "info")

@@ -11,13 +11,11 @@ from portal import audit
 from portal.accounts.models import User
 from portal.catalogue.models import FormatKind
 from portal.clock import LONDON, today_in_london, utcnow
-from portal.downloads import services as downloads
 from portal.email import send_email
 from portal.extensions import db
-from portal.orders import approval, services, states
+from portal.orders import services, states
 from portal.orders.access import order_link
-from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
-from portal.payments import invoices
+from portal.orders.models import Order, OrderLine, OrderState
 
 
 class ActionRefused(Exception):
@@ -38,10 +36,6 @@ def undispatched_print_lines(order: Order) -> list[OrderLine]:
     ]
 
 
-def may_approve(order: Order) -> bool:
-    return approval.is_waiting(order)
-
-
 def may_dispatch(order: Order) -> bool:
     return order.state is OrderState.PAID and bool(undispatched_print_lines(order))
 
@@ -59,36 +53,12 @@ def may_cancel(order: Order) -> bool:
     )
 
 
-def may_resend_email(order: Order) -> bool:
-    return order.state is not OrderState.CANCELLED
-
-
 # ---------------------------------------------------------------------------------------------
 # Actions
 
 
 def _state(order: Order) -> dict:
     return audit.snapshot(order, "state")
-
-
-def approve_order(order: Order, by: User, today: date) -> None:
-    """Approve an invoice order that waits for approval: take its printed copies out of stock,
-    issue its VAT invoice and email it (see ``approval.approve``). Refused, changing nothing,
-    when the order is not waiting or there are not enough copies (the view rolls back)."""
-    states.lock_order(order)
-    if not may_approve(order):
-        raise ActionRefused("Only an order waiting for approval can be approved.")
-    before = _state(order)
-    try:
-        approval.approve(order, by.id)
-    except services.OutOfStock as out:
-        raise ActionRefused(
-            f"Not enough printed copies of “{out.report_format.report.title}” are in stock to "
-            "approve this order. Add stock in the catalogue, or cancel the order."
-        ) from out
-    invoices.issue_invoice_for(order, today)
-    db.session.flush()
-    audit.record(by, "order.approve", "order", order.reference, before=before, after=_state(order))
 
 
 def _dispatch_moment(dispatched_on: date) -> datetime:
@@ -145,41 +115,6 @@ def cancel_order(order: Order, note: str, by: User) -> None:
     audit.record(
         by, "order.cancel", "order", order.reference, before=before, after=_state(order), note=note
     )
-
-
-def resend_email(order: Order, by: User, today: date) -> str:
-    """Send again the invoice (invoice orders) or the order confirmation (others); returns the
-    name of the email sent. The invoice is never issued twice: issuing returns the one there is.
-    """
-    if not may_resend_email(order):
-        raise ActionRefused("Emails are not sent again for a cancelled order.")
-    if order.payment_method is PaymentMethod.INVOICE and not approval.is_waiting(order):
-        invoices.issue_invoice_for(order, today)  # an order waiting for approval has none yet
-        name = "invoice"
-    else:
-        send_email("order_confirmation", order.email, order=order, link=order_link(order))
-        name = "order_confirmation"
-    db.session.flush()
-    audit.record(by, "order.resend_email", "order", order.reference, after={"email": name})
-    return name
-
-
-def reset_download_count(order: Order, line_id: int, by: User) -> OrderLine:
-    """Start counting a PDF line's downloads afresh."""
-    line = next((x for x in order.lines if x.id == line_id), None)
-    if line is None or line.format_kind != FormatKind.PDF:
-        raise ActionRefused("Only a PDF line of this order has a download count to reset.")
-    before = audit.snapshot(line, "downloads_counted_from")
-    downloads.reset_count(line)
-    audit.record(
-        by,
-        "order.reset_downloads",
-        "order",
-        order.reference,
-        before={"line": line.id, **before},
-        after={"line": line.id, **audit.snapshot(line, "downloads_counted_from")},
-    )
-    return line
 
 
 def clear_attention(order: Order, note: str, by: User) -> None:

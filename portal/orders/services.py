@@ -16,7 +16,6 @@ from portal.orders import approval, states, stock
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.orders.stock import CopyLimitReached, Item, NotForSale, OutOfStock  # noqa: F401
 from portal.organisations.models import Organisation
-from portal.payments import settlement
 
 
 @dataclass(frozen=True)
@@ -204,7 +203,7 @@ def place_order(
 
     When the buyer's organisation subscribes, its row is locked first, so two members ordering
     at once are priced one after the other and the free printed copies are never over-given.
-    An order that costs nothing is paid at once (and complete, if it has no printed copies);
+    An order that costs nothing is placed paid (the checkout settles it: ``checkout.services``);
     an invoice order that must wait for approval (``approval.waits_for_approval``) takes no
     printed copies yet; otherwise it takes them and waits for ``payment_method``.
     """
@@ -251,8 +250,6 @@ def place_order(
     db.session.add(order)
     db.session.flush()
     order.reference = f"INS-{today.year}-{order.id:06d}"
-    if free:  # the checkout sends its receipt; a one-click free PDF has none
-        settlement.settle(order, "Nothing to pay", buyer.user_id, today, receipt=False)
     db.session.flush()
     return order
 
@@ -274,29 +271,19 @@ def _line_from_quote(report_format: ReportFormat, quote: pricing.Quote) -> Order
     )
 
 
-def take_free_pdf(user, report_format: ReportFormat, person: pricing.Person, today: date):
-    """The order line a subscriber downloads a PDF through, in one click.
-
-    A PDF line this person already holds is reused; otherwise a free order is recorded so that
-    administrators can see who took what. Raises NotEntitled when the PDF is not free to them.
-    """
-    if not pricing.may_take_free_pdf(person, report_format, today):
-        raise NotEntitled()
-    held = db.session.scalar(
+def held_line(user_id: int, report_format: ReportFormat) -> OrderLine | None:
+    """The latest line of ``report_format`` on a paid or free order of this person's, if any."""
+    return db.session.scalar(
         select(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .where(
-            Order.user_id == user.id,
+            Order.user_id == user_id,
             Order.state.in_(pricing.PAID_STATES),
             OrderLine.report_format_id == report_format.id,
         )
         .order_by(OrderLine.id.desc())
         .limit(1)
     )
-    if held is not None:
-        return held
-    order = place_order(Buyer.from_user(user), person, [Item(report_format, 1)], today)
-    return order.lines[0]
 
 
 def cancel_order(order: Order, by_user_id: int | None, note: str) -> None:

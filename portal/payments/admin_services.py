@@ -1,5 +1,7 @@
-"""What administrators do about an order's invoice: record the bank transfer that pays it, or
-let its buyer download before it is paid, and which of those the order's state allows.
+"""What administrators do about an order's invoice and the emails that carry its documents:
+approve an order that waits for approval (issuing its invoice), record the bank transfer that pays
+it, let its buyer download before it is paid, send its invoice or confirmation again; and which of
+those the order's state allows.
 
 Each action locks the order and checks its state first, raising InvoiceActionRefused before
 changing anything; each writes an audit entry in the same transaction. Services flush; the view
@@ -10,13 +12,25 @@ from datetime import date
 
 from portal import audit
 from portal.accounts.models import User
-from portal.orders import states
+from portal.email import send_email
+from portal.extensions import db
+from portal.orders import approval, states
+from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
+from portal.orders.stock import OutOfStock
 from portal.payments import invoices
 
 
 class InvoiceActionRefused(Exception):
     """The action does not make sense in the order's current state; nothing was changed."""
+
+
+def may_approve(order: Order) -> bool:
+    return approval.is_waiting(order)
+
+
+def may_resend_email(order: Order) -> bool:
+    return order.state is not OrderState.CANCELLED
 
 
 def may_mark_invoice_paid(order: Order) -> bool:
@@ -68,3 +82,47 @@ def release_downloads(order: Order, by: User) -> None:
         before={"downloads_released_at": None},
         after=audit.snapshot(order, "downloads_released_at"),
     )
+
+
+def approve_order(order: Order, by: User, today: date) -> None:
+    """Approve an invoice order that waits for approval: take its printed copies out of stock,
+    issue its VAT invoice and email it (see ``approval.approve``). Refused, changing nothing,
+    when the order is not waiting or there are not enough copies (the view rolls back)."""
+    states.lock_order(order)
+    if not may_approve(order):
+        raise InvoiceActionRefused("Only an order waiting for approval can be approved.")
+    before = audit.snapshot(order, "state")
+    try:
+        approval.approve(order, by.id)
+    except OutOfStock as out:
+        raise InvoiceActionRefused(
+            f"Not enough printed copies of “{out.report_format.report.title}” are in stock to "
+            "approve this order. Add stock in the catalogue, or cancel the order."
+        ) from out
+    invoices.issue_invoice_for(order, today)
+    db.session.flush()
+    audit.record(
+        by,
+        "order.approve",
+        "order",
+        order.reference,
+        before=before,
+        after=audit.snapshot(order, "state"),
+    )
+
+
+def resend_email(order: Order, by: User, today: date) -> str:
+    """Send again the invoice (invoice orders) or the order confirmation (others); returns the
+    name of the email sent. The invoice is never issued twice: issuing returns the one there is.
+    """
+    if not may_resend_email(order):
+        raise InvoiceActionRefused("Emails are not sent again for a cancelled order.")
+    if order.payment_method is PaymentMethod.INVOICE and not approval.is_waiting(order):
+        invoices.issue_invoice_for(order, today)  # an order waiting for approval has none yet
+        name = "invoice"
+    else:
+        send_email("order_confirmation", order.email, order=order, link=order_link(order))
+        name = "order_confirmation"
+    db.session.flush()
+    audit.record(by, "order.resend_email", "order", order.reference, after={"email": name})
+    return name

@@ -7,13 +7,14 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import pricing
+from portal.admin import order_queries
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london, utcnow
 from portal.documents.models import Document, DocumentKind
 from portal.downloads.models import Download
 from portal.extensions import db
-from portal.orders import admin_queries, states
+from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.payments import invoices
@@ -235,7 +236,7 @@ def test_sorting(client, admin, make_order, sort, first):
 
 
 def test_pages_of_orders(client, admin, make_order, monkeypatch):
-    monkeypatch.setattr(admin_queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(order_queries, "PAGE_SIZE", 2)
     references = [make_order() for _ in range(3)]
     first = client.get("/admin/orders?sort=oldest").get_data(as_text=True)
     assert references[0] in first and references[2] not in first

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.catalogue.models import FormatKind, ReportFormat
+from portal.checkout import services as checkout
 from portal.extensions import db
 from portal.orders import services, states
 from portal.orders.models import Order, OrderState, PaymentMethod
@@ -34,7 +35,7 @@ def subscriber_setup(create_organisation, create_user, create_report):
 
 
 def _order(user, *items, method=PaymentMethod.CARD):
-    return services.place_order(
+    return checkout.place_order(
         Buyer.from_user(user), person_for(user, TODAY), list(items), TODAY, method
     )
 
@@ -157,8 +158,8 @@ def test_one_click_reuses_the_pdf_the_person_already_holds(ctx, subscriber_setup
     _, first, _, report = subscriber_setup
     pdf = _format(report, FormatKind.PDF)
     person = person_for(first, TODAY)
-    line = services.take_free_pdf(first, pdf, person, TODAY)
-    again = services.take_free_pdf(first, pdf, person, TODAY)
+    line = checkout.take_free_pdf(first, pdf, person, TODAY)
+    again = checkout.take_free_pdf(first, pdf, person, TODAY)
     assert again.id == line.id
     assert db.session.scalars(select(Order)).all() == [line.order]
 
@@ -167,7 +168,7 @@ def test_one_click_is_refused_to_non_subscribers(ctx, create_user, create_report
     user = create_user()
     pdf = _format(create_report(), FormatKind.PDF)
     with pytest.raises(services.NotEntitled):
-        services.take_free_pdf(user, pdf, person_for(user, TODAY), TODAY)
+        checkout.take_free_pdf(user, pdf, person_for(user, TODAY), TODAY)
 
 
 @pytest.mark.postgres_only

@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 
 from portal.catalogue.models import FormatKind, ReportFormat
+from portal.checkout.services import place_order
 from portal.downloads import jobs as download_jobs
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
-from portal.orders.services import Buyer, InvoiceDetails, Item, place_order
+from portal.orders.services import Buyer, InvoiceDetails, Item
 from portal.payments import gateway, invoices, receipts
 from portal.payments import services as payments
 from portal.payments.models import AttemptStatus, CheckoutAttempt
