@@ -46,6 +46,8 @@ from portal.payments.models import CheckoutAttempt
 from portal.storage import get_storage
 from stripe_standin.testing import start
 from tests.helpers import (
+    ADDRESS,
+    GUEST,
     TEST_PASSWORD,
     TEST_REDIS_URL,
     AuthActions,
@@ -510,6 +512,27 @@ def stripe_is_the_standin(app, standin, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
     standin.reset()
     yield
+
+
+@pytest.fixture
+def checkout(post_form, report):
+    """Put the given formats of ``report`` (the test's own fixture) in the basket as a guest, or
+    as whoever is signed in, and place the order by card; returns the response of placing it (a
+    redirect to Stripe's page)."""
+
+    def place(pdf: bool = True, printed: int = 2, details: dict | None = None):
+        for kind, quantity in ((FormatKind.PDF, 1 if pdf else 0), (FormatKind.PRINT, printed)):
+            if quantity:
+                format_id = next(f.id for f in report.formats if f.kind is kind)
+                post_form(
+                    f"/reports/{report.slug}",
+                    {"format_id": str(format_id), "quantity": str(quantity)},
+                )
+        post_form("/checkout", {**GUEST, **(ADDRESS if printed else {}), **(details or {})})
+        post_form("/checkout/payment", {"method": "card"})
+        return post_form("/checkout/review", {})
+
+    return place
 
 
 @pytest.fixture

@@ -146,7 +146,7 @@ def test_downloads_can_be_released_before_payment(ctx, create_order):
     invoices.release_downloads_early(order, None)
     assert order.downloads_released_at is not None
     assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
-    assert order.events[-1].note == "Downloads released before the invoice was paid"
+    assert order.events[-1].note == "Credit approved: released before the invoice is paid"
 
 
 @pytest.mark.parametrize(
