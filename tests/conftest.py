@@ -41,6 +41,7 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
     OrganisationKind,
+    PublicSectorDomain,
 )
 from portal.payments.models import CheckoutAttempt
 from portal.storage import get_storage
@@ -512,6 +513,17 @@ def stripe_is_the_standin(app, standin, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
     standin.reset()
     yield
+
+
+@pytest.fixture
+def public_sector_domains(app):
+    """The public-sector domains the migration seeds, put back when a test that empties every
+    table (``real_transactions``) has taken them."""
+    with app.app_context():
+        if db.session.scalar(select(PublicSectorDomain.id).limit(1)) is None:
+            domains = pricing.PUBLIC_SECTOR_DOMAINS
+            db.session.add_all(PublicSectorDomain(domain=d) for d in domains)
+            db.session.commit()
 
 
 @pytest.fixture

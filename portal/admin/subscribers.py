@@ -264,7 +264,9 @@ def take_off_stop(organisation_id: int):
     try:
         services.take_off_stop(current_user, organisation)
     except services.SubscriberRuleBroken as broken:
-        return _refused(organisation, OnStopForm(formdata=None), broken)
+        db.session.rollback()
+        flash(broken.message, "error")
+        return redirect(url_for("admin.organisation", organisation_id=organisation_id))
     return _done(organisation, f"{organisation.name} is off stop.")
 
 
