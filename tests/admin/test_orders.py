@@ -635,7 +635,7 @@ def test_the_dispatch_queue(client, admin, make_order, post_form):
 
 
 def test_an_order_released_on_credit_is_posted_before_payment(
-    app, client, admin, make_order, post_form, outbox
+    app, client, admin, public_sector_domains, make_order, post_form, outbox
 ):
     reference = make_order(prints=1, email="bea@leeds.gov.uk")  # public sector: released
     assert reference in client.get("/admin/dispatch").get_data(as_text=True)
