@@ -93,7 +93,7 @@ class InvoiceDetailsForm(FlaskForm):
         description="Leave this empty if you choose PO to follow below.",
     )
     po_to_follow = BooleanField(
-        "PO to follow: I will send the purchase order number later", widget=GovCheckboxInput()
+        "PO to follow: I will send the PO number later", widget=GovCheckboxInput()
     )
     billing_line1 = _text("Billing address line 1", None, 200)
     billing_line2 = _text("Billing address line 2 (optional)", None, 200)
