@@ -4,7 +4,7 @@ from portal.accounts.models import RecoveryCode, SignedInSession, User
 from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
-from portal.documents.models import Document, DocumentSequence
+from portal.documents.models import Document, DocumentCopy, DocumentSequence
 from portal.downloads.models import Download
 from portal.email.models import OutboxAttachment, OutboxEmail
 from portal.orders.models import Order, OrderEvent, OrderLine
@@ -13,6 +13,7 @@ from portal.organisations.models import (
     NamedMember,
     Organisation,
     OrganisationDomain,
+    PublicSectorDomain,
 )
 from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund, StripeEvent
 
@@ -22,6 +23,7 @@ __all__ = [
     "BasketLine",
     "CheckoutAttempt",
     "Document",
+    "DocumentCopy",
     "DocumentSequence",
     "Download",
     "InsightSubscription",
@@ -34,6 +36,7 @@ __all__ = [
     "OrganisationDomain",
     "OutboxAttachment",
     "OutboxEmail",
+    "PublicSectorDomain",
     "RecoveryCode",
     "Refund",
     "Report",

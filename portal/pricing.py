@@ -283,8 +283,8 @@ def may_download_line(
 ) -> DownloadDecision:
     """Whether someone may download the PDF of an order line, and why not: administrators
     always; otherwise only the owner, and only while the order is paid (or free) and not
-    cancelled, or while an invoice is awaiting payment if an administrator released the
-    downloads early. A refunded line is closed to its owner at once."""
+    cancelled, or while an invoice is awaiting payment if the order was released before payment
+    (on credit terms, or by an administrator). A refunded line is closed to its owner at once."""
     is_pdf = format_kind == FormatKind.PDF
     if is_pdf and is_admin:
         return DownloadDecision(True)
@@ -308,4 +308,95 @@ def _not_yet_or_not_at_all(order_state: str) -> str:
         return "You can download this report once the invoice is paid."
     if order_state == "pending_payment":
         return "You can download this report once your payment is confirmed."
+    if order_state == "awaiting_approval":
+        return "You can download this report once we have approved your order."
     return "This item is not a download."
+
+
+# ---------------------------------------------------------------------------------------------
+# Credit terms: whether an invoice order is released when it is placed
+
+
+class CreditTerms(enum.StrEnum):
+    """Why an invoice order was released when placed, or why it waits (kept on the order as the
+    decision made then: the facts may change later)."""
+
+    ORGANISATION = "organisation"  # a verified address of a known organisation
+    PUBLIC_SECTOR = "public_sector"  # a verified address on a public-sector domain
+    UNVERIFIED = "unverified"  # a guest, or an account whose address is not verified
+    UNKNOWN = "unknown"  # a verified address we cannot tie to an organisation
+    ON_STOP = "on_stop"  # the buyer's organisation is on stop
+
+    @property
+    def released(self) -> bool:
+        return self in (CreditTerms.ORGANISATION, CreditTerms.PUBLIC_SECTOR)
+
+    @property
+    def explanation(self) -> str:
+        """Why, in words for the buyer (the checkout review, the order page, the email)."""
+        return {
+            "organisation": "Your organisation buys from us on credit terms, so your order is "
+            "released at once: PDFs can be downloaded and printed copies are posted "
+            "before the invoice is paid.",
+            "public_sector": "Public-sector organisations buy from us on credit terms, so your "
+            "order is released at once: PDFs can be downloaded and printed copies are "
+            "posted before the invoice is paid.",
+            "unverified": "Your email address is not verified, so we cannot offer credit terms "
+            "yet: your PDFs and printed copies are released when the invoice is paid, or "
+            "sooner if we approve credit for your order.",
+            "unknown": "We do not recognise your email address as belonging to an organisation "
+            "we supply on credit, so your PDFs and printed copies are released when the "
+            "invoice is paid, or sooner if we approve credit for your order.",
+            "on_stop": "Your organisation's account is on hold, so your PDFs and printed copies "
+            "are released when the invoice is paid, or sooner if we approve credit for "
+            "your order. Please contact us about your account.",
+        }[self.value]
+
+
+#: Shared email domains of the public sector (suffixes: ``x@leeds.gov.uk`` is on ``gov.uk``),
+#: seeded into the administrators' editable list.
+PUBLIC_SECTOR_DOMAINS = (
+    "gov.uk",
+    "gov.scot",
+    "gov.wales",
+    "nhs.uk",
+    "nhs.net",
+    "police.uk",
+    "mod.uk",
+    "ac.uk",
+    "sch.uk",
+)
+
+
+def on_domain(email: str, domains) -> bool:
+    """Whether the address's domain equals, or is a subdomain of, one of ``domains``: a suffix
+    match cut at labels (``x@leeds.gov.uk`` is on ``gov.uk``; ``x@gov.uk.evil.com`` and
+    ``x@notgov.uk`` are not)."""
+    _, at, domain = email.strip().lower().rpartition("@")
+    if not at or not domain:
+        return False
+    labels = domain.removesuffix(".").split(".")
+    listed = {d.strip().lower() for d in domains}
+    return any(".".join(labels[i:]) in listed for i in range(len(labels)))
+
+
+def credit_terms(
+    person: Person, email: str, *, on_stop: bool, public_sector_domains
+) -> CreditTerms:
+    """Whether an invoice order from ``person`` (buying as ``email``) is released when placed.
+
+    The one rule, asked by the checkout review, placing an order and switching an order to
+    invoice: released for a verified address that belongs to a known organisation (subscribing
+    or not; ``person.membership``) or falls under a public-sector domain; waiting for a guest,
+    an unverified address, an address we cannot place, and for anyone whose organisation is on
+    stop (``on_stop``), whatever their domain.
+    """
+    if not (person.signed_in and person.email_verified):
+        return CreditTerms.UNVERIFIED
+    if on_stop:
+        return CreditTerms.ON_STOP
+    if person.membership is not None:
+        return CreditTerms.ORGANISATION
+    if on_domain(email, public_sector_domains):
+        return CreditTerms.PUBLIC_SECTOR
+    return CreditTerms.UNKNOWN

@@ -42,11 +42,14 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
     OrganisationKind,
+    PublicSectorDomain,
 )
 from portal.payments.models import CheckoutAttempt
 from portal.storage import get_storage
 from stripe_standin.testing import start
 from tests.helpers import (
+    ADDRESS,
+    GUEST,
     TEST_PASSWORD,
     TEST_REDIS_URL,
     AuthActions,
@@ -97,6 +100,11 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+#: Reference data the migrations put in place, which every test may rely on: kept when the
+#: tables are emptied after a test that commits for real.
+SEEDED_BY_MIGRATIONS = frozenset({"public_sector_domains"})
+
+
 @pytest.fixture(autouse=True)
 def _rolled_back(request, app):
     """Run each test in a transaction that is rolled back afterwards.
@@ -117,7 +125,8 @@ def _rolled_back(request, app):
             db.session.remove()
             with db.engine.begin() as connection:
                 for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+                    if table.name not in SEEDED_BY_MIGRATIONS:
+                        connection.execute(table.delete())
         return
     with app.app_context():
         engines = db.engines  # this app's engines, kept by the extension beyond the context
@@ -511,6 +520,38 @@ def stripe_is_the_standin(app, standin, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", standin.webhook_secret)
     standin.reset()
     yield
+
+
+@pytest.fixture
+def public_sector_domains(app):
+    """The public-sector domains the migration seeds (kept by tests that empty the tables; put
+    back should anything else have emptied the list)."""
+    with app.app_context():
+        if db.session.scalar(select(PublicSectorDomain.id).limit(1)) is None:
+            domains = pricing.PUBLIC_SECTOR_DOMAINS
+            db.session.add_all(PublicSectorDomain(domain=d) for d in domains)
+            db.session.commit()
+
+
+@pytest.fixture
+def checkout(post_form, report):
+    """Put the given formats of ``report`` (the test's own fixture) in the basket as a guest, or
+    as whoever is signed in, and place the order by card; returns the response of placing it (a
+    redirect to Stripe's page)."""
+
+    def place(pdf: bool = True, printed: int = 2, details: dict | None = None):
+        for kind, quantity in ((FormatKind.PDF, 1 if pdf else 0), (FormatKind.PRINT, printed)):
+            if quantity:
+                format_id = next(f.id for f in report.formats if f.kind is kind)
+                post_form(
+                    f"/reports/{report.slug}",
+                    {"format_id": str(format_id), "quantity": str(quantity)},
+                )
+        post_form("/checkout", {**GUEST, **(ADDRESS if printed else {}), **(details or {})})
+        post_form("/checkout/payment", {"method": "card"})
+        return post_form("/checkout/review", {})
+
+    return place
 
 
 @pytest.fixture

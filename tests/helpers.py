@@ -110,6 +110,18 @@ ADDRESS = {
 }
 
 
+#: Paying on invoice with the purchase order to follow, as the payment page asks for it.
+PO_TO_FOLLOW = {
+    "po_number": "",
+    "po_to_follow": "y",
+    "billing_line1": "Finance, Civic Centre",
+    "billing_line2": "",
+    "billing_town": "Leeds",
+    "billing_postcode": "LS1 1UR",
+    "finance_email": "payables@leeds.gov.uk",
+}
+
+
 def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
     """The body of ``payload`` and the headers Stripe would send it with, signed with ``secret``."""
     body = json.dumps(payload)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.admin import order_queries
 from portal.admin.blueprint import bp
 from portal.admin.order_forms import (
+    AddPoNumberForm,
     CancelForm,
     ClearAttentionForm,
     DispatchForm,
@@ -18,6 +19,7 @@ from portal.admin.order_forms import (
     action_forms,
 )
 from portal.clock import today_in_london
+from portal.documents import services as documents
 from portal.downloads import admin_services as download_actions
 from portal.downloads.admin_services import DownloadActionRefused
 from portal.extensions import db
@@ -25,7 +27,7 @@ from portal.operations.limits import emails_typed_address, withheld
 from portal.orders import admin_services
 from portal.orders.admin_services import ActionRefused
 from portal.payments import admin_services as invoice_actions
-from portal.payments import refunds
+from portal.payments import owed, refunds
 from portal.payments.admin_services import InvoiceActionRefused
 
 #: What the order's actions refuse with: the message says why, and nothing was changed.
@@ -50,6 +52,7 @@ def _render_order(order, failed: tuple[str, object] | None = None):
         "admin/orders/order.html",
         order=order,
         record=order_queries.order_record(order),
+        standing=owed.standing_of(order),
         forms=forms,
         failed=failed[1] if failed else None,
         may={
@@ -60,7 +63,9 @@ def _render_order(order, failed: tuple[str, object] | None = None):
             "release": invoice_actions.may_release_downloads(order),
             "resend": invoice_actions.may_resend_email(order),
             "refund": refunds.may_refund(order),
+            "po": invoice_actions.may_add_po_number(order),
         },
+        copies=documents.copies_for(order),
     ), status
 
 
@@ -185,3 +190,16 @@ def clear_attention(reference: str):
     except ActionRefused as refused:
         return _refused(order, refused)
     return _done(order, "Attention flag cleared.")
+
+
+@bp.route("/orders/<reference>/po-number", methods=["POST"])
+def add_po_number(reference: str):
+    order = _order_or_404(reference)
+    form = AddPoNumberForm()
+    if not form.validate():
+        return _render_order(order, ("po", form))
+    try:
+        invoice_actions.add_po_number(order, form.po_number.data, current_user, today_in_london())
+    except InvoiceActionRefused as refused:
+        return _refused(order, refused)
+    return _done(order, f"Purchase order number {order.po_number} added to {order.reference}.")

@@ -81,6 +81,21 @@ class ClearAttentionForm(FlaskForm):
     submit = SubmitField("Clear the flag", widget=GovSubmitInput())
 
 
+class AddPoNumberForm(FlaskForm):
+    po_number = StringField(
+        "Purchase order number",
+        validators=[
+            DataRequired(message="Enter the purchase order number"),
+            Length(max=64, message="Purchase order number must be 64 characters or fewer"),
+        ],
+        filters=[strip],
+        widget=GovTextInput(),
+        description="A copy of the invoice showing it, marked as a copy, is emailed to the "
+        "buyer and the finance contact.",
+    )
+    submit = SubmitField("Add purchase order number", widget=GovSubmitInput())
+
+
 def action_forms(today: date | None = None) -> dict[str, FlaskForm]:
     """A blank form of each action, dates set to today."""
     today = today or today_in_london()
@@ -89,4 +104,5 @@ def action_forms(today: date | None = None) -> dict[str, FlaskForm]:
         "dispatch": DispatchForm(formdata=None, dispatched_on=today),
         "cancel": CancelForm(formdata=None),
         "attention": ClearAttentionForm(formdata=None),
+        "po": AddPoNumberForm(formdata=None),
     }

@@ -19,6 +19,7 @@ from portal.downloads import services as downloads
 from portal.downloads.models import Download
 from portal.email.models import OutboxEmail
 from portal.extensions import db
+from portal.orders import standing
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund
 
@@ -230,7 +231,8 @@ def order_record(order: Order) -> OrderRecord:
 
 
 def dispatch_queue() -> list[Order]:
-    """Paid orders with printed copies still to post, oldest first (two queries in all)."""
+    """Orders with printed copies still to post that may be posted (paid, or released on
+    credit before payment), oldest first (two queries in all)."""
     waiting = exists().where(
         OrderLine.order_id == Order.id,
         OrderLine.format_kind == FormatKind.PRINT,
@@ -240,7 +242,7 @@ def dispatch_queue() -> list[Order]:
     return list(
         db.session.scalars(
             select(Order)
-            .where(Order.state == OrderState.PAID, waiting)
+            .where(standing.may_deliver_clause(), waiting)
             .options(selectinload(Order.lines))
             .order_by(Order.created_at, Order.id)
         )

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from portal import audit
 from portal.admin.blueprint import bp
@@ -26,7 +27,9 @@ from portal.organisations.admin_forms import (
     ImportApplyForm,
     ImportUploadForm,
     MemberForm,
+    OnStopForm,
     OrganisationForm,
+    PublicSectorDomainForm,
     SubscriptionForm,
 )
 from portal.organisations.export import subscriber_row_count, subscribers_csv
@@ -36,6 +39,7 @@ from portal.organisations.models import (
     NamedMember,
     Organisation,
     OrganisationDomain,
+    PublicSectorDomain,
 )
 from portal.organisations.subscriber_csv import MAX_FILE_BYTES
 
@@ -94,6 +98,7 @@ def _organisation_page(organisation: Organisation, failed=None):
         "domain_form": DomainForm(formdata=None),
         "subscription_form": SubscriptionForm(formdata=None),
         "member_form": MemberForm(formdata=None),
+        "stop_form": OnStopForm(formdata=None),
     }
     forms["details_form"].kind.data = organisation.kind.value
     for name, form in forms.items():
@@ -238,6 +243,70 @@ def remove_member(organisation_id: int, member_id: int):
     email = member.email
     services.remove_member(current_user, member)
     return _done(organisation, f"Removed the named member {email}.")
+
+
+@bp.route("/organisations/<int:organisation_id>/on-stop", methods=["POST"])
+def put_on_stop(organisation_id: int):
+    organisation = _organisation(organisation_id)
+    form = OnStopForm()
+    if not form.validate_on_submit():
+        return _organisation_page(organisation, failed=form)
+    try:
+        services.put_on_stop(current_user, organisation, form.stop_reason.data)
+    except services.SubscriberRuleBroken as broken:
+        return _refused(organisation, form, broken)
+    return _done(organisation, f"{organisation.name} is on stop: its new invoice orders wait.")
+
+
+@bp.route("/organisations/<int:organisation_id>/off-stop", methods=["POST"])
+def take_off_stop(organisation_id: int):
+    organisation = _organisation(organisation_id)
+    try:
+        services.take_off_stop(current_user, organisation)
+    except services.SubscriberRuleBroken as broken:
+        db.session.rollback()
+        flash(broken.message, "error")
+        return redirect(url_for("admin.organisation", organisation_id=organisation_id))
+    return _done(organisation, f"{organisation.name} is off stop.")
+
+
+# Public-sector domains
+
+
+def _public_sector_page(form=None):
+    form = form or PublicSectorDomainForm(formdata=None)
+    listed = db.session.scalars(select(PublicSectorDomain).order_by(PublicSectorDomain.domain))
+    return render_template(
+        "admin/subscribers/public_sector_domains.html", domains=list(listed), form=form
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/public-sector-domains", methods=["GET", "POST"])
+def public_sector_domains():
+    form = PublicSectorDomainForm()
+    if not form.is_submitted():
+        return _public_sector_page()
+    if not form.validate():
+        return _public_sector_page(form)
+    try:
+        listed = services.add_public_sector_domain(current_user, form.public_domain.data)
+    except services.SubscriberRuleBroken as broken:
+        db.session.rollback()
+        form.public_domain.errors.append(broken.message)
+        return _public_sector_page(form)
+    db.session.commit()
+    flash(f"Added {listed.domain} to the public-sector domains.", "success")
+    return redirect(url_for("admin.public_sector_domains"))
+
+
+@bp.route("/public-sector-domains/<int:domain_id>/remove", methods=["POST"])
+def remove_public_sector_domain(domain_id: int):
+    listed = db.session.get(PublicSectorDomain, domain_id) or abort(404)
+    domain = listed.domain
+    services.remove_public_sector_domain(current_user, listed)
+    db.session.commit()
+    flash(f"Removed {domain} from the public-sector domains.", "success")
+    return redirect(url_for("admin.public_sector_domains"))
 
 
 # Import and export

@@ -1,5 +1,6 @@
 """Checkout: contact details, delivery address, review and placing the order."""
 
+from portal.checkout import switching  # noqa: F401  (switching how an order is paid)
 from portal.checkout.views import bp
 
 __all__ = ["bp"]

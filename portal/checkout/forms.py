@@ -3,8 +3,20 @@
 import re
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, RadioField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
@@ -63,7 +75,6 @@ class DeliveryForm(ContactForm):
 
 
 _INVOICE_REQUIRED = {
-    "po_number": "Enter your purchase order number",
     "billing_line1": "Enter the first line of the billing address",
     "billing_town": "Enter the town or city of the billing address",
     "billing_postcode": "Enter the postcode of the billing address",
@@ -71,19 +82,19 @@ _INVOICE_REQUIRED = {
 }
 
 
-class PaymentForm(FlaskForm):
-    """How to pay: by card now, or on invoice against a purchase order (organisations only)."""
+class InvoiceDetailsForm(FlaskForm):
+    """What paying on invoice needs: a purchase-order number (or "PO to follow"), a billing
+    address and a finance contact. Checked by ``invoice_details_valid``."""
 
-    method = RadioField(
-        "How would you like to pay?",
-        choices=[
-            SelectChoice("card", "By card now"),
-            SelectChoice("invoice", "By invoice, with a purchase order"),
-        ],
-        validators=[InputRequired(message="Choose how you would like to pay")],
-        widget=GovRadioInput(),
+    po_number = _text(
+        "Purchase order number",
+        None,
+        64,
+        description="Leave this empty if you choose PO to follow below.",
     )
-    po_number = _text("Purchase order number", None, 64)
+    po_to_follow = BooleanField(
+        "PO to follow: I will send the PO number later", widget=GovCheckboxInput()
+    )
     billing_line1 = _text("Billing address line 1", None, 200)
     billing_line2 = _text("Billing address line 2 (optional)", None, 200)
     billing_town = _text("Town or city", None, 100)
@@ -99,12 +110,18 @@ class PaymentForm(FlaskForm):
         widget=GovTextInput(),
         description="Who pays the invoice: we send it to them as well as to you.",
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.method.data != "invoice":
-            return valid
+    def invoice_details_valid(self) -> bool:
+        """Add the errors of the invoice fields (after ``validate``); whether there are none."""
+        valid = True
+        if not self.po_number.data and not self.po_to_follow.data and not self.po_number.errors:
+            self.po_number.errors.append("Enter your purchase order number, or choose PO to follow")
+            valid = False
+        elif self.po_number.data and self.po_to_follow.data:
+            self.po_number.errors.append(
+                "Either enter your purchase order number or choose PO to follow, not both"
+            )
+            valid = False
         for name, message in _INVOICE_REQUIRED.items():
             field = getattr(self, name)
             if not field.data and not field.errors:
@@ -119,3 +136,41 @@ class PaymentForm(FlaskForm):
                 postcode.errors.append("Enter a real postcode, like SW1A 1AA")
                 valid = False
         return valid
+
+
+class PaymentForm(InvoiceDetailsForm):
+    """How to pay: by card now, or on invoice against a purchase order (organisations only)."""
+
+    method = RadioField(
+        "How would you like to pay?",
+        choices=[
+            SelectChoice("card", "By card now"),
+            SelectChoice("invoice", "By invoice, with a purchase order"),
+        ],
+        validators=[InputRequired(message="Choose how you would like to pay")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.method.data != "invoice":
+            return valid
+        return self.invoice_details_valid() and valid
+
+
+class SwitchToInvoiceForm(InvoiceDetailsForm):
+    """An unpaid card order switched to paying on invoice."""
+
+    organisation = _text(
+        "Organisation",
+        "Enter the organisation you are ordering for",
+        200,
+        description="Paying by invoice is for organisations.",
+    )
+    token = HiddenField()
+    submit = SubmitField("Pay by invoice instead", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self.invoice_details_valid() and valid

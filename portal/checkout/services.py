@@ -16,6 +16,7 @@ from portal import pricing
 from portal.basket import services as baskets
 from portal.basket.models import Basket
 from portal.catalogue.models import ReportFormat
+from portal.downloads import jobs as download_jobs
 from portal.email import send_email
 from portal.orders import approval
 from portal.orders import services as orders
@@ -28,7 +29,8 @@ class NextStep(enum.Enum):
     """What follows once the order is placed."""
 
     AWAIT_APPROVAL = "await_approval"  # its invoice is issued when it is approved
-    PAY_INVOICE = "pay_invoice"  # the VAT invoice is emailed
+    PAY_INVOICE = "pay_invoice"  # the VAT invoice is emailed; released once it is paid
+    RELEASED_ON_CREDIT = "released_on_credit"  # the VAT invoice is emailed; released already
     NOTHING_TO_PAY = "nothing_to_pay"  # free: paid at once, the receipt is emailed
     PAY_BY_CARD = "pay_by_card"  # the buyer goes on to Stripe Checkout
 
@@ -106,6 +108,9 @@ def place_basket(
         return Placed(order, NextStep.AWAIT_APPROVAL)
     if order.payment_method is PaymentMethod.INVOICE:
         invoices.issue_invoice_for(order, today)
+        if order.released:
+            download_jobs.stamp_copies_after_commit(order)
+            return Placed(order, NextStep.RELEASED_ON_CREDIT)
         return Placed(order, NextStep.PAY_INVOICE)
     if order.total_pence == 0:
         receipts.send_receipt(order, today)

@@ -1,7 +1,7 @@
 """Checkout: contact details (and a delivery address for printed copies), a review, then the
 order is placed and paid (by card through Stripe, or at once when it costs nothing)."""
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -31,6 +31,7 @@ PAYMENT_KEY = "checkout_payment"
 _PAYMENT_FIELDS = (
     "method",
     "po_number",
+    "po_to_follow",
     "billing_line1",
     "billing_line2",
     "billing_town",
@@ -102,6 +103,8 @@ def payment():
             )
         else:
             session[PAYMENT_KEY] = {name: form[name].data or "" for name in _PAYMENT_FIELDS}
+            if form.method.data != "invoice" or form.po_to_follow.data:
+                session[PAYMENT_KEY]["po_number"] = ""
             return redirect(url_for("checkout.review"))
     return render_template(
         "checkout/payment.html", form=form, total=priced.totals.total_pence, details=details
@@ -166,6 +169,11 @@ def review():
         needs_address=needs_address,
         waits_for_approval=paying["method"] == "invoice"
         and approval.waits_for_approval(person, PaymentMethod.INVOICE, baskets.items(basket)),
+        credit=approval.credit_for(
+            person,
+            _buyer(details).email,
+            PaymentMethod.INVOICE if paying["method"] == "invoice" else PaymentMethod.CARD,
+        ),
         payment_minutes=payments.CHECKOUT_LIFETIME.seconds // 60,
         form=form,
         problem=problem,
@@ -222,7 +230,12 @@ _PLACED_MESSAGES = {
     ),
     checkout.NextStep.PAY_INVOICE: (
         "Order {reference} is placed. We have emailed the VAT invoice to {email}. Your PDFs "
-        "will be ready to download once it is paid."
+        "and printed copies are released once it is paid, or sooner if we approve credit."
+    ),
+    checkout.NextStep.RELEASED_ON_CREDIT: (
+        "Order {reference} is placed on credit terms. We have emailed the VAT invoice to "
+        "{email}, to pay within {days} days. Your PDFs can be downloaded now, and any printed "
+        "copies will be posted without waiting for payment."
     ),
     checkout.NextStep.NOTHING_TO_PAY: "Order {reference} is placed. There is nothing to pay.",
 }
@@ -236,7 +249,14 @@ def _after_placing(placed: checkout.Placed):
     session.pop(PAYMENT_KEY, None)
     placed_message = _PLACED_MESSAGES.get(placed.next_step)
     if placed_message is not None:
-        flash(placed_message.format(reference=order.reference, email=order.email), "success")
+        flash(
+            placed_message.format(
+                reference=order.reference,
+                email=order.email,
+                days=current_app.config["INVOICE_PAYMENT_DAYS"],
+            ),
+            "success",
+        )
         return redirect(url_for("orders.show", reference=order.reference))
     try:
         stripe_page = payments.start_checkout(order)

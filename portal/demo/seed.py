@@ -19,7 +19,9 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
     OrganisationKind,
+    PublicSectorDomain,
 )
+from portal.pricing import PUBLIC_SECTOR_DOMAINS
 from portal.storage import Storage
 
 SERIES = "Modern public services"
@@ -193,6 +195,13 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
             ]
             db.session.add(organisation)
             added.append(f"organisation {name}")
+
+    # The migration seeds the list; an empty one (tables emptied) gets it back. Entries an
+    # administrator removed stay removed while any remain.
+    if db.session.scalar(select(PublicSectorDomain.id).limit(1)) is None:
+        for domain in PUBLIC_SECTOR_DOMAINS:
+            db.session.add(PublicSectorDomain(domain=domain))
+        added.append("public-sector domains")
 
     for sign_in in SIGN_INS:
         if db.session.scalar(select(User).where(User.email == sign_in.email)) is None:

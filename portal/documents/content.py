@@ -148,7 +148,7 @@ def _order_content(
         addressee_heading=addressee_heading,
         addressee_lines=addressee_lines(order),
         order_reference=order.reference or "",
-        po_number=order.po_number,
+        po_number=order.po_number or ("To follow" if order.po_to_follow else ""),
         lines=tuple(lines),
         net_pence=order.net_pence + order.postage_pence,
         vat_pence=order.vat_pence,

@@ -36,6 +36,9 @@ _TITLE = ParagraphStyle(
 _HEADING = ParagraphStyle("heading", parent=_BOLD, fontSize=11, leading=15, spaceAfter=3)
 _CELL = ParagraphStyle("cell", parent=_BODY, fontSize=9, leading=11.5)
 _CELL_BOLD = ParagraphStyle("cell_bold", parent=_CELL, fontName="Helvetica-Bold")
+_MARKING = ParagraphStyle(
+    "marking", parent=_BOLD, fontSize=11, leading=14, alignment=TA_RIGHT, spaceAfter=4
+)
 
 
 def _para(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
@@ -65,7 +68,10 @@ def draw(content: DocumentContent, compressed: bool = True) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 8 * mm,
-        title=printable(f"{content.title} {content.number}"),
+        title=printable(
+            f"{content.title} {content.number}"
+            + (f" ({content.marking})" if content.marking else "")
+        ),
         author=printable(content.supplier.name),
         subject=printable(f"Order {content.order_reference}"),
         creator=printable(content.supplier.name),
@@ -130,7 +136,10 @@ def _header(content: DocumentContent) -> Table:
         hAlign="RIGHT",
     )
     facts_table.setStyle(_tight())
-    right = [_para(content.title, _TITLE), facts_table]
+    right = [_para(content.title, _TITLE)]
+    if content.marking:
+        right.append(_para(content.marking, _MARKING))
+    right.append(facts_table)
 
     table = Table([[left, right]], colWidths=[CONTENT_WIDTH - 80 * mm, 80 * mm])
     table.setStyle(

@@ -64,3 +64,31 @@ class Document(db.Model):
     @property
     def filename(self) -> str:
         return f"{self.number}.pdf"
+
+
+class DocumentCopy(db.Model):
+    """A copy of an issued document drawn again with something added since (a purchase-order
+    number), marked as a copy. The document itself never changes."""
+
+    __tablename__ = "document_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="RESTRICT"), index=True
+    )
+    made_on: Mapped[date] = mapped_column(Date)  # Europe/London
+    # Printed on the copy, e.g. "Copy - PO number added on 4 December 2026".
+    marking: Mapped[str] = mapped_column(String(200))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship()
+
+    @property
+    def name(self) -> str:
+        """How the copy is named in its address and file name: ``INV-000123-copy-4``."""
+        return f"{self.document.number}-copy-{self.id}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.pdf"

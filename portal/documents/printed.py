@@ -77,9 +77,14 @@ class DocumentContent:
     corrects_number: str = ""  # a credit note: the document it corrects
     payment: InvoiceTerms | None = None
     sections: tuple[Section, ...] = ()
+    # A copy drawn again after the document was issued says so: "Copy - PO number added on …".
+    marking: str = ""
 
     def with_payment(self, payment: InvoiceTerms) -> "DocumentContent":
         return replace(self, payment=payment)
 
     def with_sections(self, *sections: Section) -> "DocumentContent":
         return replace(self, sections=self.sections + sections)
+
+    def marked(self, marking: str) -> "DocumentContent":
+        return replace(self, marking=marking)

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import pricing
 from portal.documents import content
-from portal.documents.models import Document, DocumentKind, DocumentSequence
+from portal.documents.models import Document, DocumentCopy, DocumentKind, DocumentSequence
 from portal.documents.pdf import numbered, render_document, render_with_stand_in
 from portal.documents.printed import DocumentContent, InvoiceTerms
 from portal.extensions import db
@@ -111,21 +111,75 @@ def issue_invoice(order: Order, issued_on: date) -> Document:
         raise DocumentRefused(f"order {order.reference} is not paid on invoice")
     if order.state is OrderState.CANCELLED:
         raise DocumentRefused(f"order {order.reference} is cancelled")
-    config = current_app.config
-    days = config["INVOICE_PAYMENT_DAYS"]
-    terms = InvoiceTerms(
-        payment_days=days,
-        due_on=issued_on + timedelta(days=days),
-        bank=content.bank_from_config(config),
-        payment_reference=order.reference or "",
-    )
-    supplier = content.supplier_from_config(config)
+    terms = _invoice_terms(order, issued_on)
+    supplier = content.supplier_from_config(current_app.config)
     return _issue(
         order,
         DocumentKind.INVOICE,
         issued_on,
         order.total_pence,
         lambda number: content.invoice_content(order, number, issued_on, supplier, terms),
+    )
+
+
+def _invoice_terms(order: Order, issued_on: date) -> InvoiceTerms:
+    config = current_app.config
+    days = config["INVOICE_PAYMENT_DAYS"]
+    return InvoiceTerms(
+        payment_days=days,
+        due_on=issued_on + timedelta(days=days),
+        bank=content.bank_from_config(config),
+        payment_reference=order.reference or "",
+    )
+
+
+def copy_of_invoice(invoice: Document, made_on: date, marking: str) -> DocumentCopy:
+    """A copy of an issued VAT invoice drawn again from its order as it is now (e.g. with a
+    purchase-order number added), with the same number, date and terms, marked ``marking``.
+    The invoice itself never changes; the copy is kept beside it. Raises DocumentRefused for
+    anything but an invoice."""
+    if invoice.kind is not DocumentKind.INVOICE:
+        raise DocumentRefused("only a VAT invoice is copied")
+    order = invoice.order
+    lock_order(order)
+    supplier = content.supplier_from_config(current_app.config)
+    drawn = content.invoice_content(
+        order, invoice.number, invoice.issued_on, supplier, _invoice_terms(order, invoice.issued_on)
+    ).marked(marking)
+    copy = DocumentCopy(
+        document_id=invoice.id, made_on=made_on, marking=marking, pdf=render_document(drawn)
+    )
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def copies_for(order: Order) -> list[DocumentCopy]:
+    """The copies of ``order``'s documents, oldest first."""
+    return list(
+        db.session.scalars(
+            select(DocumentCopy)
+            .join(Document, Document.id == DocumentCopy.document_id)
+            .where(Document.order_id == order.id)
+            .order_by(DocumentCopy.id)
+        )
+    )
+
+
+def find_copy(order: Order, name: str) -> DocumentCopy | None:
+    """The copy of a document of ``order`` named ``name`` as it is downloaded
+    (``INV-000123-copy-4``, see ``DocumentCopy.name``); None for any other name or order."""
+    number, _, copy_id = name.strip().upper().rpartition("-COPY-")
+    if not number or not copy_id.isascii() or not copy_id.isdigit() or len(copy_id) > 9:
+        return None
+    return db.session.scalar(
+        select(DocumentCopy)
+        .join(Document, Document.id == DocumentCopy.document_id)
+        .where(
+            DocumentCopy.id == int(copy_id),
+            Document.order_id == order.id,
+            Document.number == number,
+        )
     )
 
 

@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime, time
 
 from portal import audit
 from portal.accounts.models import User
-from portal.catalogue.models import FormatKind
 from portal.clock import LONDON, today_in_london, utcnow
 from portal.email import send_email
 from portal.extensions import db
-from portal.orders import services, states
+from portal.orders import services, standing, states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderLine, OrderState
 
@@ -27,29 +26,24 @@ class ActionRefused(Exception):
 
 
 def undispatched_print_lines(order: Order) -> list[OrderLine]:
-    return [
-        line
-        for line in order.lines
-        if line.format_kind == FormatKind.PRINT
-        and line.dispatched_at is None
-        and line.refunded_at is None
-    ]
+    return standing.to_post(order)
 
 
 def may_dispatch(order: Order) -> bool:
-    return order.state is OrderState.PAID and bool(undispatched_print_lines(order))
+    """Paid, or released on credit before payment, with printed copies still to post."""
+    return standing.may_deliver(order) and bool(undispatched_print_lines(order))
 
 
 def may_cancel(order: Order) -> bool:
-    """Before payment, or paid with nothing posted yet (a completed order stays as it is)."""
-    if order.state in (
+    """Before payment, or paid, with nothing posted yet (a completed order stays as it is;
+    copies posted on credit cannot go back in stock)."""
+    if any(line.dispatched_at is not None for line in order.lines):
+        return False
+    return order.state in (
         OrderState.PENDING_PAYMENT,
         OrderState.AWAITING_APPROVAL,
         OrderState.AWAITING_INVOICE_PAYMENT,
-    ):
-        return True
-    return order.state is OrderState.PAID and not any(
-        line.dispatched_at is not None for line in order.lines
+        OrderState.PAID,
     )
 
 
@@ -70,13 +64,14 @@ def _dispatch_moment(dispatched_on: date) -> datetime:
 
 def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> None:
     """Record that every printed line not yet posted was posted on ``dispatched_on`` (with a note
-    or tracking number), complete the order (its PDFs are already available) and email the buyer.
+    or tracking number), complete a paid order (its PDFs are already available; an order
+    released on credit is complete once its invoice is paid) and email the buyer.
 
-    Refused for an order that is not paid, or has nothing left to post.
+    Refused for an order that is neither paid nor released, or has nothing left to post.
     """
     states.lock_order(order)
-    if order.state is not OrderState.PAID:
-        raise ActionRefused("Only a paid order can be dispatched.")
+    if not standing.may_deliver(order):
+        raise ActionRefused("Only a paid order, or one released on credit, can be dispatched.")
     lines = undispatched_print_lines(order)
     if not lines:
         raise ActionRefused("This order has no printed copies waiting to be dispatched.")
@@ -85,7 +80,11 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
     for line in lines:
         line.dispatched_at = when
         line.dispatch_note = note
-    states.mark_fulfilled(order, by.id, f"Printed copies dispatched. {note}".strip())
+    dispatched = f"Printed copies dispatched. {note}".strip()
+    if order.state is OrderState.PAID:
+        states.mark_fulfilled(order, by.id, dispatched)
+    else:  # released on credit: complete once the invoice is paid
+        states.add_note(order, by.id, dispatched)
     send_email("dispatched", order.email, order=order, link=order_link(order))
     db.session.flush()
     audit.record(

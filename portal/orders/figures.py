@@ -19,6 +19,7 @@ from portal import pricing
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.clock import LONDON
 from portal.extensions import db
+from portal.orders import standing
 from portal.orders.models import Order, OrderLine, OrderState
 
 #: Orders that count in the figures: paid ones, and invoices sent that are still to be paid.
@@ -172,12 +173,13 @@ def dashboard(today: date) -> Dashboard:
         .limit(OLDEST_INVOICES)
     ).all()
 
-    # Printed copies are posted once the order is paid; a refunded line is not sent.
+    # Printed copies are posted once the order is paid or released on credit; a refunded line
+    # is not sent.
     lines_to_dispatch, copies = db.session.execute(
         select(func.count(OrderLine.id), func.coalesce(func.sum(OrderLine.quantity), 0))
         .join(Order, Order.id == OrderLine.order_id)
         .where(
-            Order.state == OrderState.PAID,
+            standing.may_deliver_clause(),
             OrderLine.format_kind == FormatKind.PRINT,
             OrderLine.dispatched_at.is_(None),
             OrderLine.refunded_at.is_(None),

@@ -119,8 +119,12 @@ class Order(db.Model):
     billing_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
     billing_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
     finance_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
-    # An administrator let the buyer download before the invoice was paid.
+    # When an invoice order was released before payment (on credit terms when placed, or an
+    # administrator approving credit): its PDFs may be downloaded and its printed copies posted.
     downloads_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An invoice order's credit decision when it was placed (``pricing.CreditTerms``: why it
+    # was released, or why it waits); empty for card and free orders.
+    credit_terms: Mapped[str] = mapped_column(String(20), default="", server_default="")
     # The last reminder sent for an unpaid invoice (a London date).
     last_reminded_on: Mapped[date | None] = mapped_column(Date)
     # Set when something needs an administrator (an amount that does not match, a payment for an
@@ -138,6 +142,16 @@ class Order(db.Model):
     @property
     def has_printed_copies(self) -> bool:
         return any(line.format_kind == FormatKind.PRINT for line in self.lines)
+
+    @property
+    def released(self) -> bool:
+        """Released before payment (credit terms or approved credit)."""
+        return self.downloads_released_at is not None
+
+    @property
+    def po_to_follow(self) -> bool:
+        """An invoice order whose purchase-order number the buyer will send later."""
+        return self.payment_method is PaymentMethod.INVOICE and not self.po_number
 
     def __repr__(self) -> str:
         return f"<Order {self.reference or self.id} {self.state}>"

@@ -56,22 +56,26 @@ class Delivery:
 class InvoiceDetails:
     """What paying on invoice needs: a purchase-order number, a billing address, who pays."""
 
-    po_number: str
+    po_number: str  # empty: "PO to follow"
     line1: str
     line2: str
     town: str
     postcode: str
     finance_email: str
 
+    #: The order's columns these fill.
+    FIELDS = (
+        "po_number",
+        "billing_line1",
+        "billing_line2",
+        "billing_town",
+        "billing_postcode",
+        "finance_email",
+    )
+
     def as_order_fields(self) -> dict[str, str]:
-        return {
-            "po_number": self.po_number,
-            "billing_line1": self.line1,
-            "billing_line2": self.line2,
-            "billing_town": self.town,
-            "billing_postcode": self.postcode,
-            "finance_email": self.finance_email,
-        }
+        values = (self.po_number, self.line1, self.line2, self.town, self.postcode)
+        return dict(zip(self.FIELDS, (*values, self.finance_email), strict=True))
 
 
 class NotEntitled(Exception):
@@ -205,7 +209,9 @@ def place_order(
     at once are priced one after the other and the free printed copies are never over-given.
     An order that costs nothing is placed paid (the checkout settles it: ``checkout.services``);
     an invoice order that must wait for approval (``approval.waits_for_approval``) takes no
-    printed copies yet; otherwise it takes them and waits for ``payment_method``.
+    printed copies yet; otherwise it takes them and waits for ``payment_method``. An invoice
+    order on credit terms (``approval.credit_for``) is released at once; the caller stamps its
+    PDF copies after the commit.
     """
     if not items:
         raise ValueError("an order needs at least one line")
@@ -223,6 +229,8 @@ def place_order(
     )
     free = priced.totals.total_pence == 0
     waits = not free and approval.waits_for_approval(person, payment_method, priced.items)
+    credit = None if free else approval.credit_for(person, buyer.email, payment_method)
+    order.credit_terms = credit.value if credit else ""
     if not waits:
         stock.reserve(priced.items)
     for item, quote in zip(priced.items, priced.quotes, strict=True):
@@ -250,8 +258,19 @@ def place_order(
     db.session.add(order)
     db.session.flush()
     order.reference = f"INS-{today.year}-{order.id:06d}"
+    if credit is not None and credit.released and not waits:
+        approval.release(order, buyer.user_id, released_note(credit))
     db.session.flush()
     return order
+
+
+def released_note(credit: pricing.CreditTerms) -> str:
+    """The history note of an order released on credit terms when placed."""
+    why = {
+        pricing.CreditTerms.ORGANISATION: "a known organisation",
+        pricing.CreditTerms.PUBLIC_SECTOR: "a public-sector domain",
+    }[credit]
+    return f"Released on credit terms: a verified address of {why}"
 
 
 def _line_from_quote(report_format: ReportFormat, quote: pricing.Quote) -> OrderLine:

@@ -5,6 +5,10 @@
     awaiting_approval ──► awaiting_invoice_payment
     (any but fulfilled) ──► cancelled
 
+    The buyer switching how to pay an unpaid order:
+    pending_payment ──► awaiting_invoice_payment or awaiting_approval (to invoice)
+    awaiting_approval ──► pending_payment (to card: no invoice was issued yet)
+
 An order waiting for approval has taken no printed copies yet; approving it takes them (see
 ``portal.orders.approval``).
 
@@ -72,9 +76,16 @@ def _transaction():
 
 
 ALLOWED: dict[OrderState, frozenset[OrderState]] = {
-    OrderState.PENDING_PAYMENT: frozenset({OrderState.PAID, OrderState.CANCELLED}),
+    OrderState.PENDING_PAYMENT: frozenset(
+        {
+            OrderState.PAID,
+            OrderState.CANCELLED,
+            OrderState.AWAITING_INVOICE_PAYMENT,
+            OrderState.AWAITING_APPROVAL,
+        }
+    ),
     OrderState.AWAITING_APPROVAL: frozenset(
-        {OrderState.AWAITING_INVOICE_PAYMENT, OrderState.CANCELLED}
+        {OrderState.AWAITING_INVOICE_PAYMENT, OrderState.CANCELLED, OrderState.PENDING_PAYMENT}
     ),
     OrderState.AWAITING_INVOICE_PAYMENT: frozenset({OrderState.PAID, OrderState.CANCELLED}),
     OrderState.PAID: frozenset({OrderState.FULFILLED, OrderState.CANCELLED}),
@@ -115,7 +126,26 @@ def add_note(order: Order, by_user_id: int | None, note: str) -> None:
 
 def approve(order: Order, by_user_id: int | None, note: str = "") -> None:
     """An order that waited for an administrator's approval now waits for its invoice's payment."""
+    if order.state is not OrderState.AWAITING_APPROVAL:
+        raise TransitionRefused(order, OrderState.AWAITING_INVOICE_PAYMENT)
     _move(order, OrderState.AWAITING_INVOICE_PAYMENT, by_user_id, note)
+
+
+def to_invoice(order: Order, waits: bool, by_user_id: int | None, note: str = "") -> None:
+    """A card order the buyer switched to paying on invoice: it waits for its invoice's payment,
+    or (``waits``) for approval first."""
+    if order.state is not OrderState.PENDING_PAYMENT:
+        raise TransitionRefused(order, OrderState.AWAITING_INVOICE_PAYMENT)
+    to = OrderState.AWAITING_APPROVAL if waits else OrderState.AWAITING_INVOICE_PAYMENT
+    _move(order, to, by_user_id, note)
+
+
+def to_card(order: Order, by_user_id: int | None, note: str = "") -> None:
+    """An invoice order still waiting for approval (no invoice issued) that the buyer switched
+    to paying by card."""
+    if order.state is not OrderState.AWAITING_APPROVAL:
+        raise TransitionRefused(order, OrderState.PENDING_PAYMENT)
+    _move(order, OrderState.PENDING_PAYMENT, by_user_id, note)
 
 
 def mark_paid(order: Order, by_user_id: int | None, note: str = "") -> None:

@@ -212,6 +212,8 @@ def stock_held(formats: list[ReportFormat]) -> dict[int, StockHeld]:
         .where(
             Order.state.in_(counted),
             OrderLine.report_format_id.in_([f.id for f in printed]),
+            # Copies posted before payment (released on credit) are no longer on the shelf.
+            OrderLine.dispatched_at.is_(None),
         )
         .group_by(OrderLine.report_format_id, Order.state)
     ).all()

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from portal import pricing
 from portal.documents import services as documents
 from portal.downloads import services as downloads
 from portal.email import send_email
@@ -29,7 +30,7 @@ from portal.operations.limits import (
 )
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
-from portal.payments import finance_contacts
+from portal.payments import finance_contacts, owed
 from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
@@ -102,7 +103,10 @@ def show(reference: str):
         token=token,
         payable=order.state is OrderState.PENDING_PAYMENT,
         payments=payments.card_payments(order),
+        standing=owed.standing_of(order),
+        credit=pricing.CreditTerms(order.credit_terms) if order.credit_terms else None,
         documents=documents.documents_for(order),
+        copies=documents.copies_for(order),
         downloads_left={
             line.id: max(downloads.limit_of(line) - downloads.downloads_used(line), 0)
             for line in order.lines
@@ -113,9 +117,9 @@ def show(reference: str):
 
 @bp.route("/orders/<reference>/documents/<number>.pdf")
 def document(reference: str, number: str):
-    """An order's VAT invoice, receipt or credit note, as issued."""
+    """An order's VAT invoice, receipt or credit note, as issued, or a marked copy of one."""
     order, _ = _viewable_order(reference)
-    issued = documents.find_document(order, number)
+    issued = documents.find_document(order, number) or documents.find_copy(order, number)
     if issued is None:
         abort(404)
     return send_file(

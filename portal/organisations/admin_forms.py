@@ -106,3 +106,30 @@ class ImportApplyForm(FlaskForm):
     """The previewed file, carried back signed so exactly what was previewed is applied."""
 
     content = HiddenField()
+
+
+class OnStopForm(FlaskForm):
+    stop_reason = TextAreaField(
+        "Why is the organisation going on stop?",
+        validators=[
+            DataRequired(message="Enter why the organisation is going on stop"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+        ],
+        filters=[strip],
+        widget=GovTextArea(),
+        description="For administrators only: the organisation's people are told only that "
+        "its account is on hold.",
+    )
+
+
+class PublicSectorDomainForm(FlaskForm):
+    public_domain = StringField(
+        "Public-sector email domain",
+        validators=[
+            DataRequired(message="Enter an email domain like gov.uk"),
+            Length(max=253, message="A domain is 253 characters or fewer"),
+        ],
+        filters=[strip],
+        widget=GovTextInput(),
+        description="Verified addresses at this domain and its subdomains buy on credit terms.",
+    )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.accounts.models import User
-from portal.clock import long_date
+from portal.clock import long_date, utcnow
 from portal.extensions import db
 from portal.organisations.models import (
     InsightSubscription,
@@ -22,6 +22,7 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
     OrganisationKind,
+    PublicSectorDomain,
 )
 from portal.organisations.services import normalise_domain
 from portal.organisations.subscriber_csv import organisation_key
@@ -125,6 +126,80 @@ def remove_domain(actor, registered: OrganisationDomain) -> None:
         "organisation",
         organisation_id,
         before={"domain": registered.domain},
+    )
+
+
+# On stop
+
+
+def put_on_stop(actor, organisation: Organisation, reason: str) -> None:
+    """Put an organisation on stop: its new invoice orders wait for payment or approved credit
+    (orders already placed keep their terms)."""
+    reason = reason.strip()
+    if organisation.on_stop_since is not None:
+        raise SubscriberRuleBroken("stop_reason", f"{organisation.name} is already on stop")
+    if not reason:
+        raise SubscriberRuleBroken("stop_reason", "Enter why the organisation is going on stop")
+    organisation.on_stop_since = utcnow()
+    organisation.on_stop_reason = reason
+    db.session.flush()
+    audit.record(
+        actor,
+        "organisation.put_on_stop",
+        "organisation",
+        organisation.id,
+        before={"on_stop": False},
+        after={"on_stop": True, "reason": reason},
+    )
+
+
+def take_off_stop(actor, organisation: Organisation) -> None:
+    """Take an organisation off stop: its new invoice orders get credit terms again."""
+    if organisation.on_stop_since is None:
+        raise SubscriberRuleBroken("stop_reason", f"{organisation.name} is not on stop")
+    before = {"on_stop": True, "reason": organisation.on_stop_reason}
+    organisation.on_stop_since = None
+    organisation.on_stop_reason = ""
+    db.session.flush()
+    audit.record(
+        actor,
+        "organisation.take_off_stop",
+        "organisation",
+        organisation.id,
+        before=before,
+        after={"on_stop": False},
+    )
+
+
+# Public-sector domains
+
+
+def add_public_sector_domain(actor, text: str) -> PublicSectorDomain:
+    """Add a shared public-sector domain: verified addresses on it buy on credit terms."""
+    domain = normalise_domain(text)
+    if domain is None:
+        raise SubscriberRuleBroken("public_domain", "Enter an email domain like gov.uk")
+    if db.session.scalar(select(PublicSectorDomain).where(PublicSectorDomain.domain == domain)):
+        raise SubscriberRuleBroken("public_domain", f"{domain} is already on the list")
+    listed = PublicSectorDomain(domain=domain)
+    db.session.add(listed)
+    db.session.flush()
+    audit.record(
+        actor, "public_sector_domain.add", "public_sector_domain", domain, after={"domain": domain}
+    )
+    return listed
+
+
+def remove_public_sector_domain(actor, listed: PublicSectorDomain) -> None:
+    domain = listed.domain
+    db.session.delete(listed)
+    db.session.flush()
+    audit.record(
+        actor,
+        "public_sector_domain.remove",
+        "public_sector_domain",
+        domain,
+        before={"domain": domain},
     )
 
 

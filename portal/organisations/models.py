@@ -33,6 +33,10 @@ class Organisation(db.Model):
         string_enum(OrganisationKind, "organisation_kind", 20)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # On stop: its new invoice orders wait for payment or approved credit. The reason is for
+    # administrators only; its people are told only that the account is on hold.
+    on_stop_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_stop_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     domains: Mapped[list["OrganisationDomain"]] = relationship(
         back_populates="organisation",
@@ -101,3 +105,15 @@ class NamedMember(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
+
+
+class PublicSectorDomain(db.Model):
+    """A shared public-sector email domain (``gov.uk``, ``nhs.net``…): verified addresses on it
+    or its subdomains buy on credit terms. Administrators keep the list."""
+
+    __tablename__ = "public_sector_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case, without a leading "@" or trailing dot.
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,8 +15,9 @@ from portal.organisations.models import (
     NamedMember,
     Organisation,
     OrganisationDomain,
+    PublicSectorDomain,
 )
-from portal.pricing import GUEST, Membership, Person
+from portal.pricing import GUEST, CreditTerms, Membership, Person, credit_terms
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
@@ -131,4 +132,40 @@ def person_for(user, today: date) -> Person:
         return Person(signed_in=True, email_verified=False)
     return Person(
         signed_in=True, email_verified=True, membership=membership_for_email(user.email, today)
+    )
+
+
+def public_sector_domains() -> list[str]:
+    """The shared public-sector domains administrators keep (``gov.uk``, ``nhs.net``…)."""
+    return list(db.session.scalars(select(PublicSectorDomain.domain).order_by("domain")))
+
+
+def on_stop(email: str) -> bool:
+    """Whether an organisation this address belongs to (as a named member or by domain) is on
+    stop."""
+    address = email.strip().lower()
+    suffixes = domain_suffixes(address)
+    named = select(NamedMember.organisation_id).where(NamedMember.email == address)
+    by_domain = select(OrganisationDomain.organisation_id).where(
+        OrganisationDomain.domain.in_(suffixes or [""])
+    )
+    stopped = db.session.scalar(
+        select(Organisation.id)
+        .where(
+            Organisation.on_stop_since.is_not(None),
+            Organisation.id.in_(named.union(by_domain)),
+        )
+        .limit(1)
+    )
+    return stopped is not None
+
+
+def credit_terms_for(person: Person, email: str) -> CreditTerms:
+    """The credit decision for an invoice order from ``person`` buying as ``email``: the facts
+    from the database, the rule in ``portal.pricing.credit_terms``. Nothing is looked up for an
+    address nobody has verified."""
+    if not (person.signed_in and person.email_verified):
+        return credit_terms(person, email, on_stop=False, public_sector_domains=())
+    return credit_terms(
+        person, email, on_stop=on_stop(email), public_sector_domains=public_sector_domains()
     )

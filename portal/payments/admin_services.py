@@ -1,7 +1,7 @@
 """What administrators do about an order's invoice and the emails that carry its documents:
-approve an order that waits for approval (issuing its invoice), record the bank transfer that pays
-it, let its buyer download before it is paid, send its invoice or confirmation again; and which of
-those the order's state allows.
+approve credit (an order that waits for approval is released before it is paid, its invoice
+issued), record the bank transfer that pays it, add a purchase-order number that was to follow,
+send its invoice or confirmation again; and which of those the order's state allows.
 
 Each action locks the order and checks its state first, raising InvoiceActionRefused before
 changing anything; each writes an audit entry in the same transaction. Services flush; the view
@@ -12,6 +12,7 @@ from datetime import date
 
 from portal import audit
 from portal.accounts.models import User
+from portal.downloads import jobs as download_jobs
 from portal.email import send_email
 from portal.extensions import db
 from portal.orders import approval, states
@@ -67,11 +68,12 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> 
 
 
 def release_downloads(order: Order, by: User) -> None:
-    """Let the buyer download before the invoice is paid."""
+    """Approve credit: release an unpaid invoice order before payment (its PDFs may be
+    downloaded, its printed copies posted)."""
     states.lock_order(order)
     if not may_release_downloads(order):
         raise InvoiceActionRefused(
-            "Downloads can be released early only on an unpaid invoice order, once."
+            "Credit can be approved only for an unpaid invoice order not yet released."
         )
     invoices.release_downloads_early(order, by.id)
     audit.record(
@@ -100,6 +102,7 @@ def approve_order(order: Order, by: User, today: date) -> None:
             "approve this order. Add stock in the catalogue, or cancel the order."
         ) from out
     invoices.issue_invoice_for(order, today)
+    download_jobs.stamp_copies_after_commit(order)
     db.session.flush()
     audit.record(
         by,
@@ -107,7 +110,7 @@ def approve_order(order: Order, by: User, today: date) -> None:
         "order",
         order.reference,
         before=before,
-        after=audit.snapshot(order, "state"),
+        after={**audit.snapshot(order, "state"), "released": True},
     )
 
 
@@ -126,3 +129,34 @@ def resend_email(order: Order, by: User, today: date) -> str:
     db.session.flush()
     audit.record(by, "order.resend_email", "order", order.reference, after={"email": name})
     return name
+
+
+def may_add_po_number(order: Order) -> bool:
+    """An invoice order whose purchase-order number was to follow, not cancelled."""
+    return order.po_to_follow and order.state is not OrderState.CANCELLED
+
+
+def add_po_number(order: Order, po_number: str, by: User, today: date) -> None:
+    """Record the purchase-order number of an order placed with "PO to follow". When its
+    invoice has been issued, a copy of it with the number, marked as such, is emailed to the
+    buyer and the finance contact; the invoice itself never changes."""
+    states.lock_order(order)
+    po_number = po_number.strip()
+    if not may_add_po_number(order):
+        raise InvoiceActionRefused(
+            "A purchase order number can be added only to an invoice order placed with "
+            "PO to follow."
+        )
+    if not po_number:
+        raise InvoiceActionRefused("Enter the purchase order number.")
+    order.po_number = po_number
+    states.add_note(order, by.id, f"Purchase order number added: {po_number}")
+    copy = invoices.send_copy_with_po_number(order, today)
+    audit.record(
+        by,
+        "order.add_po_number",
+        "order",
+        order.reference,
+        before={"po_number": ""},
+        after={"po_number": po_number, "invoice_copy": copy.id if copy else None},
+    )

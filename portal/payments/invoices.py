@@ -1,5 +1,6 @@
 """Paying on invoice: issuing the VAT invoice when the order is placed, recording the bank
-transfer when it arrives, releasing downloads early, and reminding late payers.
+transfer when it arrives, approving credit (releasing the order before payment), and reminding
+late payers.
 
 Services flush; the caller commits once.
 """
@@ -9,13 +10,13 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from portal.clock import utcnow
+from portal.clock import long_date
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
 from portal.downloads import jobs as download_jobs
 from portal.email import send_email
 from portal.extensions import db
-from portal.orders import states
+from portal.orders import approval
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import finance_contacts, settlement
@@ -54,6 +55,27 @@ def issue_invoice_for(order: Order, today: date) -> None:
     )
 
 
+def send_copy_with_po_number(order: Order, today: date):
+    """Once an order placed with "PO to follow" has its number: a copy of its issued invoice
+    with the number, marked "Copy - PO number added on <date>", emailed to the buyer and the
+    finance contact. None when no invoice has been issued yet (it will carry the number)."""
+    invoice = _invoice_of(order)
+    if invoice is None:
+        return None
+    copy = documents.copy_of_invoice(
+        invoice, today, f"Copy \N{EM DASH} PO number added on {long_date(today)}"
+    )
+    _email_buyer_and_finance(
+        "invoice_copy",
+        order,
+        today,
+        attachments=[(copy.filename, "application/pdf", copy.pdf)],
+        invoice=invoice,
+        copy=copy,
+    )
+    return copy
+
+
 def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: int | None) -> None:
     """Record the bank transfer that pays an invoice: the order is paid, its downloads open, the
     receipt is sent, and the change is in the order's history. Paying twice raises AlreadyPaid.
@@ -80,12 +102,11 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: i
 
 
 def release_downloads_early(order: Order, by_user_id: int | None) -> None:
-    """Let the buyer of an unpaid invoice order download its PDFs now (an administrator's call)."""
+    """Approve credit for an unpaid invoice order (an administrator's call): its PDFs may be
+    downloaded now and its printed copies join the dispatch queue."""
     if order.state is not OrderState.AWAITING_INVOICE_PAYMENT:
         raise AlreadyPaid()
-    if order.downloads_released_at is None:
-        order.downloads_released_at = utcnow()
-        states.add_note(order, by_user_id, "Downloads released before the invoice was paid")
+    if approval.release(order, by_user_id, approval.CREDIT_APPROVED):
         download_jobs.stamp_copies_after_commit(order)
     db.session.flush()
 

@@ -94,6 +94,7 @@ def start_checkout(order: Order) -> str | None:
     them cannot hold printed copies for ever), or PaymentUnavailable when Stripe cannot be
     reached (nothing is lost: the order stays waiting for payment).
     """
+    states.lock_order(order)  # a switch to invoice, or another tab, waits its turn
     if order.state is not OrderState.PENDING_PAYMENT:
         raise NotPayable()
     try:
@@ -135,6 +136,19 @@ def start_checkout(order: Order) -> str | None:
     )
     db.session.flush()
     return session.url
+
+
+def close_open_sessions(order: Order) -> None:
+    """Expire every Checkout Session of ``order`` still open, so none can be paid any more; a
+    session found paid (or processing) is recorded as such instead. The caller holds the
+    order's lock. Raises gateway.StripeError when Stripe cannot be reached."""
+    for attempt in _attempts(order, AttemptStatus.OPEN):
+        _close(attempt)
+
+
+def payment_in_progress(order: Order) -> bool:
+    """Whether a card payment of ``order`` is still being processed (a delayed payment)."""
+    return bool(_attempts(order, AttemptStatus.PROCESSING))
 
 
 def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:

@@ -73,12 +73,14 @@ def test_an_administrator_approves_an_order_and_its_stock_is_taken(
 ):
     reference = place(4)
     page = client.get(f"/admin/orders/{reference}").get_data(as_text=True)
-    assert "Waiting for approval" in page and "Approve the order" in page
+    assert "Waiting for approval" in page and "Approve credit" in page
     assert "Re-send the order confirmation" in page  # never the invoice: there is none yet
 
     response = _approve(post_form, reference)
     assert response.status_code == 302
-    assert _order(app, reference).state is OrderState.AWAITING_INVOICE_PAYMENT
+    approved = _order(app, reference)
+    assert approved.state is OrderState.AWAITING_INVOICE_PAYMENT
+    assert approved.downloads_released_at is not None  # credit approved: released at once
     assert _stock(app, report) == 6
     # The invoice is issued now, to the buyer and the finance contact.
     assert sorted(m.to[0] for m in outbox) == ["ap@leeds.gov.uk", "bea@leeds.gov.uk"]
@@ -88,6 +90,7 @@ def test_an_administrator_approves_an_order_and_its_stock_is_taken(
             select(AuditEntry).where(AuditEntry.action == "order.approve")
         ).all()
         assert entry.target_id == reference and entry.actor_user_id == admin.id
+        assert entry.after["released"] is True
 
     again = _approve(post_form, reference)  # a second click changes nothing
     assert again.status_code == 302

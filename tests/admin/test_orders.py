@@ -43,7 +43,7 @@ def make_order(app, create_report, create_order):
         prints=0,
         paid=False,
         attention="",
-        email="bea@leeds.gov.uk",
+        email="bea@leeds.example",  # no credit terms: released only once paid
         organisation="Leeds City Council",
     ) -> str:
         kinds = [FormatKind.PDF] * pdf + [FormatKind.PRINT] * prints
@@ -309,7 +309,7 @@ def test_the_order_page_shows_everything(app, client, admin, make_order, post_fo
         "VAT invoice INV-",  # the email sent
         "Mark the invoice paid",
         "Cancel the order",
-        "Release downloads now",
+        "Approve credit",
     ):
         assert expected in page, expected
     assert "Mark printed copies dispatched" not in page  # not paid yet
@@ -319,7 +319,7 @@ def test_actions_not_allowed_are_not_offered(client, admin, make_order):
     reference = make_order(PaymentMethod.CARD, paid=True)
     page = client.get(f"/admin/orders/{reference}").get_data(as_text=True)
     assert "Mark the invoice paid" not in page
-    assert "Release downloads now" not in page
+    assert "Approve credit" not in page
     assert "Re-send the order confirmation" in page
 
 
@@ -405,7 +405,7 @@ def test_dispatching_printed_copies(app, post_form, admin, make_order, outbox):
     (entry,) = audit_entries(app, "order.mark_dispatched")
     assert entry.after["state"] == "fulfilled" and entry.note == "Royal Mail AB123456789GB"
     (email,) = [m for m in outbox if "on their way" in m.subject]
-    assert email.to == ["bea@leeds.gov.uk"] and "AB123456789GB" in email.body
+    assert email.to == ["bea@leeds.example"] and "AB123456789GB" in email.body
 
 
 @pytest.mark.parametrize(
@@ -413,7 +413,7 @@ def test_dispatching_printed_copies(app, post_form, admin, make_order, outbox):
     [
         ({"prints": 1}, "Only a paid order"),  # invoice not paid yet
         ({"method": PaymentMethod.CARD, "paid": True}, "no printed copies"),
-        ({"method": PaymentMethod.CARD, "prints": 1, "paid": True, "twice": True}, "paid order"),
+        ({"method": PaymentMethod.CARD, "prints": 1, "paid": True, "twice": True}, "no printed"),
     ],
 )
 def test_dispatch_is_refused_from_the_wrong_state(
@@ -541,7 +541,7 @@ def test_resending_the_confirmation(app, post_form, admin, make_order, outbox):
     reference = make_order(PaymentMethod.CARD)
     assert act(post_form, reference, "resend-email").status_code == 302
     (email,) = outbox
-    assert email.to == ["bea@leeds.gov.uk"] and reference in email.subject
+    assert email.to == ["bea@leeds.example"] and reference in email.subject
     (entry,) = audit_entries(app, "order.resend_email")
     assert entry.after == {"email": "order_confirmation"}
 
@@ -560,7 +560,7 @@ def test_resending_the_invoice_does_not_issue_a_second(app, post_form, admin, ma
             select(func.count(Document.id)).where(Document.kind == DocumentKind.INVOICE)
         )
     assert issued == 1
-    assert sorted(m.to[0] for m in outbox) == ["ap@leeds.gov.uk", "bea@leeds.gov.uk"]
+    assert sorted(m.to[0] for m in outbox) == ["ap@leeds.gov.uk", "bea@leeds.example"]
     assert all(m.attachments for m in outbox)
     assert audit_entries(app, "order.resend_email")[0].after == {"email": "invoice"}
 
@@ -633,6 +633,26 @@ def test_the_dispatch_queue(client, admin, make_order, post_form):
         assert f"/admin/orders/{absent}" not in page
     assert "Post Room" in page and "2 \N{MULTIPLICATION SIGN}" in page
     assert f"/admin/orders/{first}/packing-slip" in page
+
+
+def test_an_order_released_on_credit_is_posted_before_payment(
+    app, client, admin, public_sector_domains, make_order, post_form, outbox
+):
+    reference = make_order(prints=1, email="bea@leeds.gov.uk")  # public sector: released
+    assert reference in client.get("/admin/dispatch").get_data(as_text=True)
+    page = client.get(f"/admin/orders/{reference}").get_data(as_text=True)
+    assert "Mark printed copies dispatched" in page and "Approve credit" not in page
+    act(post_form, reference, "dispatch", {"dispatched_on": "2026-03-01"})
+    order = load(app, reference)
+    assert order.state is OrderState.AWAITING_INVOICE_PAYMENT  # delivered, still owed
+    assert all(line.dispatched_at for line in order.lines if line.format_kind == "print")
+    assert any("on their way" in m.subject for m in outbox)
+    page = client.get(f"/admin/orders/{reference}").get_data(as_text=True)
+    assert "Complete" in page and "Not released" not in page
+    assert f"/admin/orders/{reference}" not in client.get("/admin/dispatch").get_data(as_text=True)
+    assert "Cancel the order" not in page  # its copies are out of the door
+    act(post_form, reference, "mark-paid", {"paid_on": "2026-03-02", "payment_reference": "BACS"})
+    assert load(app, reference).state is OrderState.FULFILLED
 
 
 def test_the_packing_slip(client, admin, make_order):

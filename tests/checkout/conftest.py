@@ -1,4 +1,5 @@
-"""Checkout is tested with card payments going to the offline Stripe stand-in."""
+"""Checkout is tested with card payments going to the offline Stripe stand-in, and with the
+public-sector domains the migration seeds."""
 
 import pytest
 
@@ -6,3 +7,8 @@ import pytest
 @pytest.fixture(autouse=True)
 def _stripe_is_the_standin(stripe_is_the_standin):
     """Every payment here goes through the offline Stripe stand-in."""
+
+
+@pytest.fixture(autouse=True)
+def _public_sector_domains(public_sector_domains):
+    """Credit terms follow the list the migration seeds."""

@@ -61,9 +61,10 @@ def test_starting_a_card_checkout(app, client, post_form, basket_of, count_queri
     # the page, and again when placing), and the copies this address ordered today (one
     # statement each); the stock taken (one statement); the order, its history, lines and
     # reference; the basket emptied; the confirmation email queued, then sent after the commit
-    # by the in-process job (6, with its check for emails still unsent); the order and its lines
-    # read back, its earlier attempts, and the new attempt recorded.
-    assert others == 23, ran
+    # by the in-process job (6, with its check for emails still unsent); the order locked and
+    # read back (a switch to invoice waits for it), its lines, its earlier attempts, and the new
+    # attempt recorded.
+    assert others == 24, ran
 
 
 @pytest.mark.parametrize("reports", [1, 10])

@@ -67,9 +67,12 @@ def test_an_unverified_invoice_order_takes_no_stock_until_approved(
     approval.approve(order, admin.id)
     assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
     assert _stock(printed) == 6
+    # Approving it approves credit too: it is released before its invoice is paid.
+    assert order.downloads_released_at is not None
     assert [(e.from_state, e.to_state, e.actor_user_id) for e in order.events] == [
         (None, OrderState.AWAITING_APPROVAL, None),
         (OrderState.AWAITING_APPROVAL, OrderState.AWAITING_INVOICE_PAYMENT, admin.id),
+        (OrderState.AWAITING_INVOICE_PAYMENT, OrderState.AWAITING_INVOICE_PAYMENT, admin.id),
     ]
 
 

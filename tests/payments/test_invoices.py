@@ -7,6 +7,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portal import pricing
 from portal.catalogue.models import FormatKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
@@ -146,7 +147,23 @@ def test_downloads_can_be_released_before_payment(ctx, create_order):
     invoices.release_downloads_early(order, None)
     assert order.downloads_released_at is not None
     assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
-    assert order.events[-1].note == "Downloads released before the invoice was paid"
+    assert order.events[-1].note == "Credit approved: released before the invoice is paid"
+
+
+def test_an_order_released_on_credit_is_still_reminded_until_paid(
+    ctx, create_order, public_sector_domains, outbox
+):
+    order = create_order(
+        buyer=Buyer("lee@leeds.gov.uk", "Lee Oddie", "Leeds City Council"),
+        person=pricing.Person(signed_in=True, email_verified=True),
+        on=date(2026, 10, 1),
+        method=PaymentMethod.INVOICE,
+        invoice=InvoiceDetails("", "Civic Hall", "", "Leeds", "LS1 1UR", "ap@leeds.gov.uk"),
+    )
+    assert order.downloads_released_at is not None and order.credit_terms == "public_sector"
+    invoices.issue_invoice_for(order, date(2026, 10, 1))
+    db.session.commit()
+    assert invoices.send_reminders(date(2026, 10, 31)) == [order.reference]
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,8 @@ EXPECTED = {
     "orders.document": OWNER,
     "orders.send_link": OWNER,
     "payments.pay": OWNER,
+    "checkout.switch_to_invoice": OWNER,
+    "checkout.switch_to_card": OWNER,
     "payments.cancelled": PUBLIC,  # only redirects to the order page, which checks
     "payments.success": NEEDS_STRIPE_SESSION,  # and then Stripe is asked, never believed
     "payments.webhook": PUBLIC,  # its signature is the permission (tests/payments)

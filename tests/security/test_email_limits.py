@@ -79,6 +79,13 @@ POST_ROUTES = {
     "admin.report_new": "sends no email",
     "admin.make_admin": "sends no email",
     "admin.remove_admin": "sends no email",
+    "admin.put_on_stop": "sends no email",
+    "admin.take_off_stop": "sends no email",
+    "admin.public_sector_domains": "sends no email",
+    "admin.remove_public_sector_domain": "sends no email",
+    "admin.add_po_number": "a copy of the invoice to the order's own addresses, once per order",
+    "checkout.switch_to_invoice": "the invoice to the order's own addresses, once per order",
+    "checkout.switch_to_card": "starts a card payment; sends no email",
 }
 EMAILING = sorted(endpoint for endpoint, reason in POST_ROUTES.items() if reason is None)
 
