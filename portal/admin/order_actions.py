@@ -122,7 +122,7 @@ def cancel_order(reference: str):
     if not form.validate():
         return _render_order(order, ("cancel", form))
     try:
-        admin_services.cancel_order(order, form.cancel_note.data, current_user)
+        admin_services.cancel_order(order, form.cancel_note.data, current_user, today_in_london())
     except ActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Order {order.reference} cancelled.")

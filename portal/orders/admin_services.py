@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.orders import approval, services, states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
-from portal.payments import invoices
+from portal.payments import cancellation, invoices
 
 
 class ActionRefused(Exception):
@@ -48,15 +48,7 @@ def may_dispatch(order: Order) -> bool:
 
 def may_cancel(order: Order) -> bool:
     """Before payment, or paid with nothing posted yet (a completed order stays as it is)."""
-    if order.state in (
-        OrderState.PENDING_PAYMENT,
-        OrderState.AWAITING_APPROVAL,
-        OrderState.AWAITING_INVOICE_PAYMENT,
-    ):
-        return True
-    return order.state is OrderState.PAID and not any(
-        line.dispatched_at is not None for line in order.lines
-    )
+    return cancellation.refusal(order) is None
 
 
 def may_resend_email(order: Order) -> bool:
@@ -133,17 +125,24 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
     )
 
 
-def cancel_order(order: Order, note: str, by: User) -> None:
-    """Cancel the order and put its printed copies back in stock (see ``may_cancel``)."""
+def cancel_order(order: Order, note: str, by: User, today: date) -> None:
+    """Cancel the order, put its printed copies back in stock and credit its invoice in full
+    (see ``may_cancel`` and ``payments.cancellation.cancel_order``)."""
     states.lock_order(order)
     if not may_cancel(order):
         raise ActionRefused(
             "This order cannot be cancelled: it is already cancelled, complete or dispatched."
         )
     before = _state(order)
-    services.cancel_order(order, by.id, note)
+    try:
+        credit_note = cancellation.cancel_order(order, by.id, note, today)
+    except cancellation.CancelRefused as refused:
+        raise ActionRefused(refused.message) from refused
+    after = _state(order)
+    if credit_note is not None:
+        after["credit_note"] = credit_note.number
     audit.record(
-        by, "order.cancel", "order", order.reference, before=before, after=_state(order), note=note
+        by, "order.cancel", "order", order.reference, before=before, after=after, note=note
     )
 
 

@@ -29,7 +29,7 @@ from portal.operations.limits import (
 )
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
-from portal.payments import finance_contacts
+from portal.payments import cancellation, finance_contacts
 from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
@@ -101,6 +101,7 @@ def show(reference: str):
         order=order,
         token=token,
         payable=order.state is OrderState.PENDING_PAYMENT,
+        cancellable=cancellation.may_cancel_as_buyer(order),
         payments=payments.card_payments(order),
         documents=documents.documents_for(order),
         downloads_left={

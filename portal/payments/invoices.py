@@ -13,10 +13,8 @@ from portal.clock import utcnow
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
 from portal.downloads import jobs as download_jobs
-from portal.email import send_email
 from portal.extensions import db
 from portal.orders import states
-from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import finance_contacts, settlement
 from portal.payments.models import InvoicePayment
@@ -31,25 +29,12 @@ class AlreadyPaid(Exception):
     """The invoice has been paid already (or the order no longer awaits payment)."""
 
 
-def _finance_contact(order: Order) -> str:
-    """The finance contact's address when it is someone other than the buyer, else ''."""
-    finance = finance_contacts.normalise(order.finance_email)
-    return finance if finance and finance != order.email.lower() else ""
-
-
-def _email_buyer_and_finance(name: str, order: Order, today: date, **context) -> None:
-    """Email ``name`` to the buyer, and to the finance contact (within its limits)."""
-    send_email(name, order.email, order=order, link=order_link(order), **context)
-    if finance := _finance_contact(order):
-        finance_contacts.email_finance_contact(name, finance, order, today, **context)
-
-
 def issue_invoice_for(order: Order, today: date) -> None:
     """Issue the VAT invoice of a newly placed invoice order and email it, PDF attached, to the
     buyer and the finance contact."""
     invoice = documents.issue_invoice(order, today)
     due = invoice.issued_on + timedelta(days=current_app.config["INVOICE_PAYMENT_DAYS"])
-    _email_buyer_and_finance(
+    finance_contacts.email_buyer_and_finance(
         "invoice", order, today, attachments=[pdf_attachment(invoice)], invoice=invoice, due_on=due
     )
 
@@ -115,7 +100,7 @@ def send_reminders(today: date) -> list[str]:
         invoice = _invoice_of(order)
         if invoice is None or not reminder_due(invoice.issued_on, order.last_reminded_on, today):
             continue
-        _email_buyer_and_finance(
+        finance_contacts.email_buyer_and_finance(
             "invoice_reminder",
             order,
             today,

@@ -96,6 +96,7 @@ EXPECTED = {
     "orders.document": OWNER,
     "orders.send_link": OWNER,
     "payments.pay": OWNER,
+    "payments.cancel_order": OWNER,
     "payments.cancelled": PUBLIC,  # only redirects to the order page, which checks
     "payments.success": NEEDS_STRIPE_SESSION,  # and then Stripe is asked, never believed
     "payments.webhook": PUBLIC,  # its signature is the permission (tests/payments)
