@@ -14,7 +14,13 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
 )
-from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund, StripeEvent
+from portal.payments.models import (
+    CheckoutAttempt,
+    InvoicePayment,
+    Refund,
+    RefundLine,
+    StripeEvent,
+)
 
 __all__ = [
     "AuditEntry",
@@ -36,6 +42,7 @@ __all__ = [
     "OutboxEmail",
     "RecoveryCode",
     "Refund",
+    "RefundLine",
     "Report",
     "ReportFormat",
     "SignedInSession",

@@ -55,13 +55,19 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: i
             order_id=order.id,
             paid_on=paid_on,
             reference=reference.strip(),
-            amount_pence=order.total_pence,
+            amount_pence=_owed(order),
             recorded_by_user_id=by_user_id,
         )
     )
     settlement.settle(
         order, f"Invoice paid on {paid_on:%d/%m/%Y}, reference {reference}", by_user_id, paid_on
     )
+
+
+def _owed(order: Order) -> int:
+    """What the order's invoice asks for now: its total less what credit notes took off it."""
+    invoice = _invoice_of(order)
+    return documents.left_to_credit(invoice) if invoice is not None else order.total_pence
 
 
 def release_downloads_early(order: Order, by_user_id: int | None) -> None:
