@@ -7,12 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from portal import pricing
 from portal.catalogue.models import ReportFormat
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.payments.models import Refund
 from tests.helpers import TEST_PASSWORD, complete_two_factor, csrf_token
+
+#: The buyer and the finance contact of the ``invoice_order`` fixture's orders.
+BUYER = "jo.evans@eastbridge.gov.uk"
+FINANCE = "payables@eastbridge.gov.uk"
+VERIFIED = pricing.Person(signed_in=True, email_verified=True)
 
 _KEY = re.compile(r'name="request_key"[^>]*value="([^"]+)"')
 

@@ -2,12 +2,9 @@
 invoice, emailed to the buyer and the finance contact; buyers cancel their own unpaid orders
 (with a confirmation step), and are refused once anything is paid, downloaded or posted."""
 
-from types import SimpleNamespace
-
 import pytest
 from sqlalchemy import select
 
-from portal import pricing
 from portal.audit.models import AuditEntry
 from portal.clock import today_in_london, utcnow
 from portal.documents import services as documents
@@ -15,53 +12,11 @@ from portal.documents.models import DocumentKind
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders import states
-from portal.orders.access import order_token
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.payments import cancellation, invoices
 from portal.payments.models import AttemptStatus, CheckoutAttempt
 from tests.documents.helpers import pdf_text
-from tests.payments.helpers import credit_notes, order_now, stock_of
-
-BUYER = "jo.evans@eastbridge.gov.uk"
-FINANCE = "payables@eastbridge.gov.uk"
-VERIFIED = pricing.Person(signed_in=True, email_verified=True)
-
-
-@pytest.fixture
-def invoice_order(app, create_report, create_order):
-    """A verified buyer's invoice order of a PDF and two printed copies (£495.00), its VAT
-    invoice issued and emailed (``invoiced=False``: waiting for approval, no invoice yet)."""
-    report = create_report(with_pdf=True)
-
-    def place(*, invoiced: bool = True) -> SimpleNamespace:
-        today = today_in_london()
-        with app.test_request_context():
-            order = create_order(
-                report=report,
-                pdf=1,
-                prints=2,
-                method=PaymentMethod.INVOICE,
-                person=VERIFIED if invoiced else pricing.GUEST,
-                buyer=Buyer(BUYER, "Jo Evans", "Eastbridge Council"),
-                on=today,
-                delivery=Delivery("Jo Evans", "Town Hall", "", "Eastbridge", "EB1 2CD"),
-                invoice=InvoiceDetails("PO-9", "Town Hall", "", "Eastbridge", "EB1 2CD", FINANCE),
-            )
-            if invoiced:
-                invoices.issue_invoice_for(order, today)
-            db.session.commit()
-            invoice = documents.first_of_kind(order, DocumentKind.INVOICE)
-            return SimpleNamespace(
-                id=order.id,
-                reference=order.reference,
-                token=order_token(order),
-                format=next(x.report_format_id for x in order.lines if x.format_kind == "print"),
-                invoice=invoice.number if invoice else None,
-                state=order.state,
-            )
-
-    return place
+from tests.payments.helpers import BUYER, FINANCE, credit_notes, order_now, stock_of
 
 
 def _credit_note_emails(outbox) -> list:

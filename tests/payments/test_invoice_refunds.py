@@ -3,75 +3,31 @@ by bank transfer (recorded with its date and reference); an invoice not yet paid
 so that less is owed. Each issues a credit note against the invoice, copied to the finance
 contact, as every document of an invoice order is."""
 
-from types import SimpleNamespace
-
 import pytest
 from sqlalchemy import select
 
-from portal import pricing
 from portal.clock import today_in_london
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
-from portal.orders.access import order_token
-from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
-from portal.orders.services import Buyer, Delivery, InvoiceDetails
+from portal.orders.models import Order, OrderEvent, OrderState
 from portal.payments import invoices, refunds
 from portal.payments.models import InvoicePayment, RefundMethod, RefundStatus
 from tests.documents.helpers import pdf_text
-from tests.payments.helpers import Office, credit_notes, order_now, refunds_made, stock_of
-
-BUYER = "jo.evans@eastbridge.gov.uk"
-FINANCE = "payables@eastbridge.gov.uk"
-VERIFIED = pricing.Person(signed_in=True, email_verified=True)
+from tests.payments.helpers import (
+    BUYER,
+    FINANCE,
+    Office,
+    credit_notes,
+    order_now,
+    refunds_made,
+    stock_of,
+)
 
 
 @pytest.fixture
 def office(app, create_user):
     return Office.signed_in(app, create_user(is_admin=True))
-
-
-@pytest.fixture
-def invoice_order(app, create_report, create_order):
-    """A verified buyer's invoice order of a PDF (£145.00) and two printed copies (£175.00
-    each), its invoice issued and emailed; ``paid`` records the bank transfer paying it,
-    ``released`` lets the PDF be downloaded before that. Returns the ids a test needs."""
-    report = create_report(with_pdf=True)
-
-    def place(*, paid: bool = False, released: bool = False) -> SimpleNamespace:
-        today = today_in_london()
-        with app.test_request_context():
-            order = create_order(
-                report=report,
-                pdf=1,
-                prints=2,
-                method=PaymentMethod.INVOICE,
-                person=VERIFIED,
-                buyer=Buyer(BUYER, "Jo Evans", "Eastbridge Council"),
-                on=today,
-                delivery=Delivery("Jo Evans", "Town Hall", "", "Eastbridge", "EB1 2CD"),
-                invoice=InvoiceDetails("PO-1", "Town Hall", "", "Eastbridge", "EB1 2CD", FINANCE),
-            )
-            invoices.issue_invoice_for(order, today)
-            if released:
-                invoices.release_downloads_early(order, None)
-            if paid:
-                invoices.mark_invoice_paid(order, today, "BACS-IN-1", None)
-            db.session.commit()
-            pdf = next(line for line in order.lines if line.format_kind == "pdf")
-            printed = next(line for line in order.lines if line.format_kind == "print")
-            return SimpleNamespace(
-                id=order.id,
-                reference=order.reference,
-                pdf=pdf.id,
-                printed=printed.id,
-                format=printed.report_format_id,
-                title=pdf.report_title,
-                token=order_token(order),
-                invoice=documents.first_of_kind(order, DocumentKind.INVOICE).number,
-            )
-
-    return place
 
 
 def _emails(outbox, start: str) -> list:
