@@ -20,7 +20,7 @@ from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import finance_contacts, services
+from portal.payments import finance_contacts, refunds, services
 from portal.payments.receipts import pdf_attachment
 
 #: The states a buyer may cancel their own order from: nothing has been paid.
@@ -97,8 +97,14 @@ def cancel_order(order: Order, by_user_id: int | None, note: str, today: date) -
             raise CancelRefused(
                 "A payment for this order is being processed, so it cannot be cancelled now."
             )
+    was_paid = order.state in pricing.PAID_STATES
     orders.cancel_order(order, by_user_id, note)
     credit_note = credit_whole_invoice(order, by_user_id, today, f"Order cancelled: {note}")
+    if was_paid and (left := refunds.refundable_pence(order)) > 0:
+        # Cancelling gives no money back by itself: the refund page takes what is left.
+        order.attention = (
+            f"Cancelled after {format_pence(left)} was paid and not refunded. Refund it."
+        )
     db.session.flush()
     return credit_note
 

@@ -80,8 +80,8 @@ def postage_taken(order: Order) -> int:
 def copies_left(line: OrderLine, already: int) -> int:
     """Copies of ``line`` that may still be refunded, ``already`` being refunded or asked for;
     none of a line that cost nothing."""
-    if line.total_pence <= 0:
-        return 0
+    if line.total_pence <= 0 or line.refunded_at is not None:
+        return 0  # free, or closed (by a refund of everything paid, counted by amount)
     return max(line.quantity - max(already, line.refunded_quantity), 0)
 
 

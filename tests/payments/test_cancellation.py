@@ -14,9 +14,9 @@ from portal.extensions import db
 from portal.orders import states
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments import cancellation, invoices
-from portal.payments.models import AttemptStatus, CheckoutAttempt
+from portal.payments.models import AttemptStatus, CheckoutAttempt, RefundMethod
 from tests.documents.helpers import pdf_text
-from tests.payments.helpers import BUYER, FINANCE, credit_notes, order_now, stock_of
+from tests.payments.helpers import BUYER, FINANCE, credit_notes, order_now, refunds_made, stock_of
 
 
 def _credit_note_emails(outbox) -> list:
@@ -291,3 +291,33 @@ def test_states_that_allow_no_cancel(app, create_order):
         assert cancellation.refusal(order) == "This order is complete, so it cannot be cancelled."
         with pytest.raises(cancellation.CancelRefused):
             cancellation.cancel_order(order, None, "x", today_in_london())
+
+
+def test_cancelling_a_paid_invoice_order_credits_it_and_flags_the_money_to_refund(
+    app, post_form, admin, invoice_order, outbox
+):
+    placed = invoice_order(paid=True)
+    post_form(
+        f"/admin/orders/{placed.reference}/cancel",
+        {"cancel_note": "Event called off"},
+        form_page=f"/admin/orders/{placed.reference}",
+    )
+    order = order_now(app, placed.id)
+    assert order.state is OrderState.CANCELLED
+    assert order.attention == "Cancelled after £495.00 was paid and not refunded. Refund it."
+    (note,) = credit_notes(app)
+    assert note.total_pence == -49_500
+
+    refund = {
+        "reason": "Event called off",
+        "request_key": "cancelled-order-refund-1",
+        "refunded_on": today_in_london().isoformat(),
+        "bank_reference": "BACK-1",
+        "confirm": "yes",
+    }
+    path = f"/admin/orders/{placed.reference}/refund"
+    assert post_form(path, refund, form_page=path).status_code == 303
+    (made,) = refunds_made(app)
+    assert (made.method, made.amount_pence, made.lines) == (RefundMethod.BANK_TRANSFER, 49_500, [])
+    assert order_now(app, placed.id).attention == ""  # settled
+    assert len(credit_notes(app)) == 1  # the invoice was credited in full when cancelling
