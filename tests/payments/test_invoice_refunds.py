@@ -6,17 +6,20 @@ contact, as every document of an invoice order is."""
 import pytest
 from sqlalchemy import select
 
+from portal.catalogue.models import FormatKind, ReportFormat
 from portal.clock import today_in_london
 from portal.documents import services as documents
-from portal.documents.models import DocumentKind
+from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
-from portal.orders.models import Order, OrderEvent, OrderState
+from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.orders.services import Delivery, InvoiceDetails
 from portal.payments import invoices, refunds
 from portal.payments.models import InvoicePayment, RefundMethod, RefundStatus
 from tests.documents.helpers import pdf_text
 from tests.payments.helpers import (
     BUYER,
     FINANCE,
+    VERIFIED,
     Office,
     credit_notes,
     order_now,
@@ -160,3 +163,47 @@ def test_the_receipt_of_an_invoice_order_goes_to_the_finance_contact_too(
     receipts = _emails(outbox, "Receipt RCT-")
     assert sorted(m.to[0] for m in receipts) == sorted([BUYER, FINANCE])
     assert all(m.attachments[0][0].startswith("RCT-") for m in receipts)
+
+
+def test_the_change_button_goes_back_to_the_choice_as_it_was(app, office, invoice_order):
+    placed = invoice_order(released=True)
+    back = office.choose(placed.reference, {placed.printed: 1}, "One copy too many", change="1")
+    page = back.get_data(as_text=True)
+    assert "Which lines do you want to credit?" in page
+    assert f'name="quantity-{placed.printed}" type="text" value="1"' in page
+    assert "One copy too many" in page
+    assert refunds_made(app) == []
+
+
+def test_postage_is_credited_when_chosen_and_printed_on_the_credit_note(
+    app, create_report, create_order
+):
+    report = create_report(
+        formats=[
+            ReportFormat(kind=FormatKind.PDF, price_pence=14_500, subscriber_price_pence=0),
+            ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=10, postage_pence=350),
+        ]
+    )
+    today = today_in_london()
+    with app.test_request_context():
+        order = create_order(
+            report=report,
+            pdf=1,
+            prints=1,
+            method=PaymentMethod.INVOICE,
+            person=VERIFIED,
+            on=today,
+            delivery=Delivery("Jo Evans", "Town Hall", "", "Eastbridge", "EB1 2CD"),
+            invoice=InvoiceDetails("PO-9", "Town Hall", "", "Eastbridge", "EB1 2CD", FINANCE),
+        )
+        invoices.issue_invoice_for(order, today)
+        printed = next(line for line in order.lines if line.format_kind == "print")
+        made = refunds.request_refund(
+            order, {printed.id: 1}, "Not wanted", None, request_key="k" * 32, postage=True
+        )
+        assert (made.amount_pence, made.postage_pence) == (17_850, 350)
+        note = db.session.get(Document, made.credit_note_id)
+        assert note.total_pence == -17_850
+        assert "Postage and packing" in pdf_text(note.pdf)
+        with pytest.raises(refunds.RefundRefused, match="postage has already been refunded"):
+            refunds.check_choice(order, {}, True)
