@@ -48,6 +48,7 @@ def test_an_invoice_paid_by_bank_transfer_is_refunded_by_line(
 ):
     placed = invoice_order(paid=True)
     assert _download(client, placed, placed.pdf) == 200
+    assert "Refund this order" in office.order_page(placed.reference)
     page = office.page(placed.reference).get_data(as_text=True)
     assert "Paid by bank transfer" in page and "£495.00" in page
     assert "Bank transfer reference" in page

@@ -111,6 +111,10 @@ def test_a_line_then_copies_of_the_other(app, client, office, paid_order, standi
     assert _line(stored, "print").refunded_quantity == 1
     assert _line(stored, "print").refunded_at is None
     assert stored.state is OrderState.PAID  # one copy is still to be posted
+    slip = office.client.get(f"/admin/orders/{order.reference}/packing-slip")
+    assert 'govuk-table__cell--numeric">1</td>' in slip.get_data(as_text=True)
+    queue = office.client.get("/admin/dispatch").get_data(as_text=True)
+    assert f"1 \u00d7 {printed.report_title}" in queue  # one of the two copies
 
     assert office.refund(order.reference, {printed.id: 1}, "Not needed").status_code == 303
     stored = order_now(app, order.id)
