@@ -15,7 +15,13 @@ from portal.organisations.models import (
     OrganisationDomain,
     PublicSectorDomain,
 )
-from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund, StripeEvent
+from portal.payments.models import (
+    CheckoutAttempt,
+    InvoicePayment,
+    Refund,
+    RefundLine,
+    StripeEvent,
+)
 
 __all__ = [
     "AuditEntry",
@@ -39,6 +45,7 @@ __all__ = [
     "PublicSectorDomain",
     "RecoveryCode",
     "Refund",
+    "RefundLine",
     "Report",
     "ReportFormat",
     "SignedInSession",

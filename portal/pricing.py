@@ -292,7 +292,9 @@ def may_download_line(
         return DownloadDecision(False, "Only the buyer of this order can download its reports.")
     if refunded:
         return DownloadDecision(
-            False, "This report was refunded, so it can no longer be downloaded."
+            False,
+            "This report was refunded (or credited against the invoice), "
+            "so it can no longer be downloaded.",
         )
     if is_pdf and (
         order_state in PAID_STATES or (released_early and order_state == "awaiting_invoice_payment")

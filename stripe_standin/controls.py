@@ -28,6 +28,7 @@ CONTROLS = {
     "POST /_standin/sessions/<id>/complete_async[?deliver=0]": "complete with a delayed payment",
     "POST /_standin/sessions/<id>/async?outcome=succeeded|failed": "settle the delayed payment",
     "POST /_standin/sessions/<id>/expire[?deliver=0]": "expire an open session now",
+    "POST /_standin/refunds/refuse (message, code)": "refuse the next refund with this reason",
     "GET|POST /_standin/config (webhook_url, webhook_timeout)": "see or change the webhook target",
     "POST /_standin/clock (advance=<seconds>)": "move the account's clock forward",
     "POST /_standin/reset": "forget every object and event",
@@ -162,6 +163,18 @@ def settle_async(session_id: str):
 def expire_session(session_id: str):
     """Expire an open session now, as if its ``expires_at`` had passed."""
     return _session_action(session_id, lambda store: store.expire_session(session_id)[1])
+
+
+@bp.post("/refunds/refuse")
+def refuse_next_refund():
+    """Refuse the next refund asked for, as Stripe does (e.g. a disputed charge): a 400 with
+    ``message`` and ``code``."""
+    message = _arg("message") or "This refund cannot be made."
+    code = _arg("code") or None
+    store = runtime().store
+    with store.lock:
+        store.refund_refusal = (str(message), None if code is None else str(code))
+    return json_response({"refuse_next_refund": {"message": message, "code": code}})
 
 
 @bp.route("/config", methods=["GET", "POST"])

@@ -81,6 +81,8 @@ class Store:
             self.events: dict[str, Event] = {}
             self._intent_data: dict[str, dict[str, Any]] = {}
             self._idempotency: dict[str, IdempotentResult] = {}
+            # Set by the controls: the next refund is refused with this (message, code).
+            self.refund_refusal: tuple[str, str | None] | None = None
 
     def now(self) -> int:
         """The account's clock: real time plus any advance made by the test controls."""
@@ -320,6 +322,9 @@ class Store:
         """Refund part or all of what remains of a payment; card refunds succeed at once."""
         with self.lock:
             clean = checkout.refund_params(params)
+            if self.refund_refusal is not None:
+                (message, code), self.refund_refusal = self.refund_refusal, None
+                raise invalid(message, code=code)
             if clean["payment_intent"] is not None:
                 if clean["payment_intent"] not in self.intents:
                     raise no_such("payment_intent", clean["payment_intent"], "payment_intent")

@@ -158,6 +158,10 @@ class StandIn:
         """Send again every event whose delivery failed or never happened."""
         return self.control("POST", "retry")["attempts"]
 
+    def refuse_next_refund(self, message: str, code: str | None = None) -> None:
+        """Make the next refund fail as Stripe refuses one: a 400 with ``message``."""
+        self.control("POST", "refunds/refuse", message=message, code=code)
+
     def configure(
         self, *, webhook_url: str | None = None, webhook_timeout: float | None = None
     ) -> dict:

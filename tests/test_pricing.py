@@ -289,7 +289,8 @@ def test_downloads_released_early_open_only_an_invoice_awaiting_payment(state, r
 @pytest.mark.parametrize(
     ("kind", "state", "refunded", "reason"),
     [
-        ("pdf", "paid", True, "This report was refunded, so it can no longer be downloaded."),
+        ("pdf", "paid", True, "This report was refunded (or credited against the invoice), so"),
+        ("pdf", "awaiting_invoice_payment", True, "This report was refunded (or credited"),
         ("pdf", "cancelled", False, "This order was cancelled, so its reports can no longer"),
         ("pdf", "awaiting_invoice_payment", False, "once the invoice is paid."),
         ("pdf", "pending_payment", False, "once your payment is confirmed."),

@@ -26,12 +26,12 @@ from portal.extensions import db
 from portal.operations.limits import emails_typed_address, withheld
 from portal.orders import admin_services
 from portal.orders.admin_services import ActionRefused
-from portal.payments import admin_services as invoice_actions
+from portal.payments import admin_services as payment_actions
 from portal.payments import owed, refunds
-from portal.payments.admin_services import InvoiceActionRefused
+from portal.payments.admin_services import PaymentActionRefused
 
 #: What the order's actions refuse with: the message says why, and nothing was changed.
-Refused = ActionRefused | InvoiceActionRefused | DownloadActionRefused
+Refused = ActionRefused | PaymentActionRefused | DownloadActionRefused
 
 
 def _order_or_404(reference: str):
@@ -56,14 +56,14 @@ def _render_order(order, failed: tuple[str, object] | None = None):
         forms=forms,
         failed=failed[1] if failed else None,
         may={
-            "approve": invoice_actions.may_approve(order),
-            "paid": invoice_actions.may_mark_invoice_paid(order),
+            "approve": payment_actions.may_approve(order),
+            "paid": payment_actions.may_mark_invoice_paid(order),
             "dispatch": admin_services.may_dispatch(order),
-            "cancel": admin_services.may_cancel(order),
-            "release": invoice_actions.may_release_downloads(order),
-            "resend": invoice_actions.may_resend_email(order),
+            "cancel": payment_actions.may_cancel(order),
+            "release": payment_actions.may_release_downloads(order),
+            "resend": payment_actions.may_resend_email(order),
             "refund": refunds.may_refund(order),
-            "po": invoice_actions.may_add_po_number(order),
+            "po": payment_actions.may_add_po_number(order),
         },
         copies=documents.copies_for(order),
     ), status
@@ -93,10 +93,10 @@ def mark_invoice_paid(reference: str):
     if not form.validate():
         return _render_order(order, ("paid", form))
     try:
-        invoice_actions.mark_invoice_paid(
+        payment_actions.mark_invoice_paid(
             order, form.paid_on.data, form.payment_reference.data, current_user
         )
-    except InvoiceActionRefused as refused:
+    except PaymentActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Invoice for {order.reference} marked paid.")
 
@@ -105,8 +105,8 @@ def mark_invoice_paid(reference: str):
 def approve_order(reference: str):
     order = _order_or_404(reference)
     try:
-        invoice_actions.approve_order(order, current_user, today_in_london())
-    except InvoiceActionRefused as refused:
+        payment_actions.approve_order(order, current_user, today_in_london())
+    except PaymentActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Order {order.reference} approved; its invoice has been emailed.")
 
@@ -133,8 +133,8 @@ def cancel_order(reference: str):
     if not form.validate():
         return _render_order(order, ("cancel", form))
     try:
-        admin_services.cancel_order(order, form.cancel_note.data, current_user)
-    except ActionRefused as refused:
+        payment_actions.cancel_order(order, form.cancel_note.data, current_user, today_in_london())
+    except PaymentActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Order {order.reference} cancelled.")
 
@@ -143,8 +143,8 @@ def cancel_order(reference: str):
 def release_downloads(reference: str):
     order = _order_or_404(reference)
     try:
-        invoice_actions.release_downloads(order, current_user)
-    except InvoiceActionRefused as refused:
+        payment_actions.release_downloads(order, current_user)
+    except PaymentActionRefused as refused:
         return _refused(order, refused)
     return _done(order, "Downloads released before payment.")
 
@@ -154,8 +154,8 @@ def release_downloads(reference: str):
 def resend_email(reference: str):
     order = _order_or_404(reference)
     try:
-        name = invoice_actions.resend_email(order, current_user, today_in_london())
-    except InvoiceActionRefused as refused:
+        name = payment_actions.resend_email(order, current_user, today_in_london())
+    except PaymentActionRefused as refused:
         return _refused(order, refused)
     if not_sent := withheld():
         return _done(
@@ -199,7 +199,7 @@ def add_po_number(reference: str):
     if not form.validate():
         return _render_order(order, ("po", form))
     try:
-        invoice_actions.add_po_number(order, form.po_number.data, current_user, today_in_london())
-    except InvoiceActionRefused as refused:
+        payment_actions.add_po_number(order, form.po_number.data, current_user, today_in_london())
+    except PaymentActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Purchase order number {order.po_number} added to {order.reference}.")

@@ -70,5 +70,9 @@ def packing_slip(reference: str):
     order = order_queries.find_order(reference)
     if order is None or not order.has_printed_copies:
         abort(404)
-    lines = [line for line in order.lines if line.format_kind == FormatKind.PRINT]
+    lines = [
+        line
+        for line in order.lines
+        if line.format_kind == FormatKind.PRINT and line.refunded_at is None
+    ]
     return render_template("admin/orders/packing_slip.html", order=order, lines=lines)

@@ -1,47 +1,53 @@
-"""Refunding a card order: the page that shows what was paid and refunded, and the form."""
+"""Refunding or crediting lines of a paid order: the page that shows what was paid, refunded
+and credited and lets an administrator choose lines (and copies of a printed line), then a page
+that shows the amount and the lines before anything irreversible happens, then the refund.
 
-import re
+How the money goes back follows from the order (``refunds.method_for``): to the card through
+Stripe, recorded as sent by bank transfer, or credited against the unpaid invoice.
+"""
+
 import secrets
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextArea, GovTextInput
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from portal.admin.blueprint import bp
+from portal.documents import services as documents
+from portal.documents.models import DocumentKind
 from portal.extensions import db
-from portal.form_fields import strip
+from portal.form_fields import DateBoxesField, strip
 from portal.money import format_pence
 from portal.orders.access import find_order
-from portal.payments import refunds
-from portal.payments.models import RefundStatus
+from portal.payments import refund_lines, refunds
+from portal.payments.models import RefundMethod, RefundStatus
 
-# Pounds, optionally with pence: "12", "12.5", "12.50", "£1,234.50". Never through a float.
-_POUNDS = re.compile(r"^£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
-# Anything above this is surely a typing slip, and would not fit the database's integer.
-_MOST_PENCE = 10_000_000_00
-
-
-def pence_from_pounds(text: str) -> int | None:
-    """``"12.50"`` → 1250; None when it is not an amount in pounds and pence."""
-    match = _POUNDS.match(text.strip().replace(" ", ""))
-    if not match:
-        return None
-    pounds, pence = match.group(1).replace(",", ""), match.group(2) or "0"
-    if len(pounds) > 12:
-        return None
-    return int(pounds) * 100 + int(pence.ljust(2, "0"))
+#: Copies typed for a printed line: a few digits, never a number too large to mean anything.
+_MOST_DIGITS = 6
 
 
 class RefundForm(FlaskForm):
-    amount = StringField(
-        "Amount to refund, in pounds",
+    # Checkboxes named after their lines' ids; copies of a printed line in ``quantity-<id>``.
+    lines = SelectMultipleField("Lines to refund", coerce=str, validate_choice=False)
+    postage = BooleanField("Postage and packing", widget=GovCheckboxInput())
+    refunded_on = DateBoxesField(
+        "Date the bank transfer was sent",
+        required=None,
+        invalid="Date the bank transfer was sent must be a real date",
+        not_after_today=True,
+        description="For example, 27 3 2026",
+    )
+    bank_reference = StringField(
+        "Bank transfer reference",
+        validators=[
+            Length(max=100, message="Bank transfer reference must be 100 characters or fewer"),
+        ],
         filters=[strip],
         widget=GovTextInput(),
-        description="For example, 12.50",
     )
     reason = TextAreaField(
         "Reason for the refund",
@@ -60,22 +66,19 @@ class RefundForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_-]{16,100}$", message="This form has expired. Refund again"),
         ]
     )
-    submit = SubmitField("Refund", widget=GovSubmitInput())
+    confirm = HiddenField()
 
-    def validate_amount(self, field) -> None:
-        if not field.data:
-            raise ValidationError("Enter the amount to refund")
-        pence = pence_from_pounds(field.data)
-        if pence is None:
-            raise ValidationError("Enter the amount in pounds and pence, like 12.50")
-        if pence <= 0:
-            raise ValidationError("Enter an amount of at least £0.01")
-        if pence > _MOST_PENCE:
-            raise ValidationError("Enter an amount no more than the amount left to refund")
+    def __init__(self, *args, method: RefundMethod | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
 
-    @property
-    def amount_pence(self) -> int:
-        return pence_from_pounds(self.amount.data or "") or 0
+    def validate_refunded_on(self, field) -> None:
+        if self.method is RefundMethod.BANK_TRANSFER and field.data is None:
+            raise ValidationError("Enter the date the bank transfer was sent")
+
+    def validate_bank_reference(self, field) -> None:
+        if self.method is RefundMethod.BANK_TRANSFER and not field.data:
+            raise ValidationError("Enter the bank transfer reference")
 
 
 def _new_key() -> str:
@@ -86,21 +89,83 @@ def _order_page(reference: str) -> str:
     return url_for("admin.order", reference=reference)
 
 
+def _line_rows(order) -> list[dict]:
+    """Each line with the copies left to refund and what they are worth."""
+    taken = refund_lines.taken(order)
+    rows = []
+    for line in order.lines:
+        already = max(taken.get(line.id, 0), line.refunded_quantity)
+        left = refund_lines.copies_left(line, already)
+        rows.append(
+            {
+                "line": line,
+                "left": left,
+                "already": already,
+                "worth_left": sum(refund_lines.worth(line, already, left)) if left else 0,
+            }
+        )
+    return rows
+
+
+def _chosen(order, form: RefundForm) -> dict[int, int] | None:
+    """The copies chosen of each line, by line id; None (with the reason on the form) when a
+    choice cannot be read."""
+    lines = {str(line.id): line for line in order.lines}
+    taken = refund_lines.taken(order)
+    chosen: dict[int, int] = {}
+    for value in form.lines.data or []:
+        line = lines.get(value)
+        if line is None:
+            form.lines.errors.append("That line is not part of this order. Start again.")
+            return None
+        typed = request.form.get(f"quantity-{line.id}", "").strip()
+        if not typed:
+            already = max(taken.get(line.id, 0), line.refunded_quantity)
+            chosen[line.id] = max(refund_lines.copies_left(line, already), 1)
+        elif typed.isascii() and typed.isdigit() and len(typed) <= _MOST_DIGITS:
+            chosen[line.id] = int(typed)
+        else:
+            form.lines.errors.append(
+                f"Enter the number of copies of “{line.report_title}” to refund, like 2"
+            )
+            return None
+    return chosen
+
+
 def _page(order, form, problem: str | None = None, status: int = 200):
-    totals = refunds.summary(order)
     return (
         render_template(
             "admin/orders/refund.html",
             order=order,
             form=form,
-            totals=totals,
+            totals=refunds.summary(order),
             refused=refunds.refusal(order),
             problem=problem,
+            rows=_line_rows(order),
+            postage_left=max(order.postage_pence - refund_lines.postage_taken(order), 0),
             credit_notes=refunds.credit_note_numbers(order),
             order_page=_order_page(order.reference),
             RefundStatus=RefundStatus,
+            RefundMethod=RefundMethod,
         ),
         status,
+    )
+
+
+def _confirmation(order, form, chosen: dict[int, int], plan):
+    invoice = documents.first_of_kind(order, DocumentKind.INVOICE)
+    totals = refunds.summary(order)
+    return render_template(
+        "admin/orders/refund_confirm.html",
+        order=order,
+        form=form,
+        plan=plan,
+        chosen=chosen,
+        amount=refunds.amount_of(order, plan),
+        totals=totals,
+        invoice=invoice,
+        order_page=_order_page(order.reference),
+        RefundMethod=RefundMethod,
     )
 
 
@@ -109,7 +174,7 @@ def refund(reference: str):
     order = find_order(reference)
     if order is None:
         abort(404)
-    form = RefundForm()
+    form = RefundForm(method=refunds.method_for(order))
     if not form.is_submitted():
         form.request_key.data = _new_key()
         return _page(order, form)
@@ -117,25 +182,57 @@ def refund(reference: str):
         if form.request_key.errors:
             form.request_key.data = _new_key()
         return _page(order, form)
-    amount = form.amount_pence
+    sent_before = refunds.refund_for_key(form.request_key.data)
+    if sent_before is None:
+        if refused := refunds.refusal(order):
+            return _page(order, form, refused, 409)
+        chosen = _chosen(order, form)
+        if chosen is None:
+            return _page(order, form)
+        try:
+            plan = refunds.check_choice(order, chosen, form.postage.data)
+        except refunds.RefundRefused as refused:
+            form.lines.errors.append(refused.message)
+            return _page(order, form)
+        if form.confirm.data != "yes" or "change" in request.form:
+            if "change" in request.form:
+                return _page(order, form)
+            return _confirmation(order, form, chosen, plan)
+    else:
+        chosen = {}
+    return _refund(order, form, chosen)
+
+
+def _refund(order, form: RefundForm, chosen: dict[int, int]):
+    reference = order.reference
     try:
         made = refunds.request_refund(
-            order, amount, form.reason.data, current_user, request_key=form.request_key.data
+            order,
+            chosen,
+            form.reason.data,
+            current_user,
+            request_key=form.request_key.data,
+            postage=bool(form.postage.data),
+            refunded_on=form.refunded_on.data,
+            bank_reference=form.bank_reference.data or "",
         )
-    except refunds.AmountRefused as refused:
-        db.session.rollback()
-        form.amount.errors.append(refused.message)
-        form.request_key.data = _new_key()  # Stripe may remember the refused key
-        return _page(find_order(reference), form)
+    except refunds.StripeRefused as refused:
+        if refused.recorded:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        form.request_key.data = _new_key()
+        return _page(find_order(reference), form, refused.message, 409)
     except refunds.RefundRefused as refused:
         db.session.rollback()
+        form.request_key.data = _new_key()
         return _page(find_order(reference), form, refused.message, 409)
     except refunds.RefundUnavailable:
         # Keep the refund as requested (and its audit entry): the same key completes it later.
         db.session.commit()
         message = (
             "Stripe could not be reached, so nothing has been refunded yet. "
-            "The refund is saved: press Refund again to send it."
+            "The refund is saved: press Send again to send it."
         )
         return _page(find_order(reference), form, message, 503)
     try:
@@ -144,14 +241,19 @@ def refund(reference: str):
         db.session.rollback()  # the same form submitted twice at once: the other one made it
         flash("This refund was already requested.", "info")
         return redirect(_order_page(reference), 303)
-    if made.status is RefundStatus.SUCCEEDED:
-        flash(f"Refunded {format_pence(made.amount_pence)}. The buyer has been emailed.", "success")
-    elif made.status is RefundStatus.FAILED:
-        flash(f"Stripe could not refund {format_pence(made.amount_pence)}.", "info")
-    else:
-        flash(
-            f"Stripe is making the refund of {format_pence(made.amount_pence)}. It is recorded "
-            "here, and the buyer emailed, when Stripe confirms it.",
-            "info",
-        )
+    flash(_outcome(made), "success" if made.status is RefundStatus.SUCCEEDED else "info")
     return redirect(_order_page(reference), 303)
+
+
+def _outcome(made) -> str:
+    amount = format_pence(made.amount_pence)
+    if made.status is RefundStatus.FAILED:
+        return f"Stripe could not refund {amount}."
+    if made.status is RefundStatus.REQUESTED:
+        return (
+            f"Stripe is making the refund of {amount}. It is recorded here, and the buyer "
+            "emailed, when Stripe confirms it."
+        )
+    if made.method is RefundMethod.CREDIT:
+        return f"Credited {amount} against the invoice. The buyer has been emailed."
+    return f"Refunded {amount}. The buyer has been emailed."

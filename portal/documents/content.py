@@ -1,6 +1,7 @@
 """What each document says: an order (or a credit) turned into the plain data the PDF renderer
 draws. Nothing here writes anything; amounts come from the order, fixed when it was placed."""
 
+from dataclasses import replace
 from datetime import date
 
 from portal.clock import long_date
@@ -60,20 +61,27 @@ def credit_note_content(
     amount_pence: int,
     vat_pence: int,
     reason: str,
+    credited_lines: tuple[Line, ...] = (),
 ) -> DocumentContent:
-    """A credit of ``amount_pence`` (of which ``vat_pence`` is VAT) against ``original``."""
+    """A credit of ``amount_pence`` (of which ``vat_pence`` is VAT) against ``original``: of the
+    ``credited_lines`` named (positive amounts, printed negative), or else one line for it all."""
     order = original.order
     corrected = f"{original.kind.label} {original.number}"
-    line = Line(
-        description=f"Credit against {corrected} (order {order.reference})",
-        quantity=None,
-        unit_pence=None,
-        net_pence=-(amount_pence - vat_pence),
-        vat_rate_basis_points=_single_vat_rate(order),
-        vat_pence=-vat_pence,
-        total_pence=-amount_pence,
-        note=reason,
-    )
+    if credited_lines:
+        lines = tuple(_negated(line) for line in credited_lines)
+    else:
+        lines = (
+            Line(
+                description=f"Credit against {corrected} (order {order.reference})",
+                quantity=None,
+                unit_pence=None,
+                net_pence=-(amount_pence - vat_pence),
+                vat_rate_basis_points=_single_vat_rate(order),
+                vat_pence=-vat_pence,
+                total_pence=-amount_pence,
+                note=reason,
+            ),
+        )
     corrects = Section(
         "What this credit note corrects",
         (
@@ -92,13 +100,22 @@ def credit_note_content(
         addressee_lines=addressee_lines(order),
         order_reference=order.reference or "",
         po_number=order.po_number,
-        lines=(line,),
-        net_pence=line.net_pence,
-        vat_pence=line.vat_pence,
-        total_pence=line.total_pence,
+        lines=lines,
+        net_pence=-(amount_pence - vat_pence),
+        vat_pence=-vat_pence,
+        total_pence=-amount_pence,
         total_label="Total credited",
         corrects_number=original.number,
         sections=(corrects,),
+    )
+
+
+def _negated(line: Line) -> Line:
+    return replace(
+        line,
+        net_pence=-line.net_pence,
+        vat_pence=-line.vat_pence,
+        total_pence=-line.total_pence,
     )
 
 

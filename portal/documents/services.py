@@ -22,7 +22,7 @@ from portal import pricing
 from portal.documents import content
 from portal.documents.models import Document, DocumentCopy, DocumentKind, DocumentSequence
 from portal.documents.pdf import numbered, render_document, render_with_stand_in
-from portal.documents.printed import DocumentContent, InvoiceTerms
+from portal.documents.printed import DocumentContent, InvoiceTerms, Line
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders.models import Order, OrderState, PaymentMethod
@@ -207,16 +207,31 @@ def issue_receipt(order: Order, issued_on: date) -> Document:
     )
 
 
+def left_to_credit(document: Document) -> int:
+    """What of ``document``'s total its credit notes have not yet credited."""
+    credited = db.session.scalar(
+        select(func.coalesce(func.sum(Document.total_pence), 0)).where(
+            Document.credits_document_id == document.id
+        )
+    )
+    return document.total_pence + credited  # credit notes' totals are negative
+
+
 def issue_credit_note(
-    document: Document, amount_pence: int, issued_on: date, reason: str
+    document: Document,
+    amount_pence: int,
+    issued_on: date,
+    reason: str,
+    lines: tuple[Line, ...] = (),
 ) -> Document:
     """A credit note for ``amount_pence`` (a positive amount, VAT included) against an invoice or
     a receipt, e.g. for a refund. Its total is minus the amount; it names the document it
-    corrects, and why.
+    corrects, and why, and ``lines`` (positive amounts) when it credits particular lines.
 
-    The VAT credited is the original's share of VAT in the amount (all of it for a full credit).
-    Every call issues a new credit note. Raises DocumentRefused when ``document`` is itself a
-    credit note, or the amount is not positive or is more than is left to credit on it.
+    The VAT credited is that of ``lines`` when they are given (they must add up to the amount),
+    else the original's share of VAT in the amount (all of it for a full credit). Every call
+    issues a new credit note. Raises DocumentRefused when ``document`` is itself a credit note,
+    or the amount is not positive or is more than is left to credit on it.
     """
     if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
         raise TypeError(f"money is integer pence, not {type(amount_pence).__name__}")
@@ -224,18 +239,15 @@ def issue_credit_note(
     lock_order(order)
     if document.kind is DocumentKind.CREDIT_NOTE:
         raise DocumentRefused("a credit note cannot itself be credited")
-    credited = db.session.scalar(
-        select(func.coalesce(func.sum(Document.total_pence), 0)).where(
-            Document.credits_document_id == document.id
-        )
-    )
-    left = document.total_pence + credited  # credit notes' totals are negative
+    left = left_to_credit(document)
     if not 0 < amount_pence <= left:
         raise DocumentRefused(
             f"{document.number} has {format_pence(left)} left to credit, "
             f"not {format_pence(amount_pence)}"
         )
-    vat = _vat_share(order, amount_pence)
+    if lines and sum(line.total_pence for line in lines) != amount_pence:
+        raise DocumentRefused("the lines credited do not add up to the amount")
+    vat = sum(line.vat_pence for line in lines) if lines else _vat_share(order, amount_pence)
     supplier = content.supplier_from_config(current_app.config)
     return _issue(
         order,
@@ -243,10 +255,15 @@ def issue_credit_note(
         issued_on,
         -amount_pence,
         lambda number: content.credit_note_content(
-            document, number, issued_on, supplier, amount_pence, vat, reason
+            document, number, issued_on, supplier, amount_pence, vat, reason, lines
         ),
         credits=document,
     )
+
+
+def first_of_kind(order: Order, kind: DocumentKind) -> Document | None:
+    """The order's first document of ``kind`` (its invoice, its receipt), or None."""
+    return _existing(order, kind)
 
 
 def _existing(order: Order, kind: DocumentKind) -> Document | None:

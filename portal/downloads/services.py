@@ -132,6 +132,19 @@ def downloads_used(line: OrderLine) -> int:
     return db.session.scalar(query) or 0
 
 
+def was_downloaded(order) -> bool:
+    """Whether anyone but an administrator has downloaded a report of ``order``."""
+    line_ids = [line.id for line in order.lines]
+    return bool(line_ids) and (
+        db.session.scalar(
+            select(Download.id)
+            .where(Download.order_line_id.in_(line_ids), Download.via != ADMIN)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def used_up(line: OrderLine, via: str) -> bool:
     """Whether the line's downloads are used up for this asker (never for an administrator):
     then nothing more of it is served. ``admit`` decides again under the line's lock."""

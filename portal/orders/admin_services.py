@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.clock import LONDON, today_in_london, utcnow
 from portal.email import send_email
 from portal.extensions import db
-from portal.orders import services, standing, states
+from portal.orders import standing, states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderLine, OrderState
 
@@ -32,19 +32,6 @@ def undispatched_print_lines(order: Order) -> list[OrderLine]:
 def may_dispatch(order: Order) -> bool:
     """Paid, or released on credit before payment, with printed copies still to post."""
     return standing.may_deliver(order) and bool(undispatched_print_lines(order))
-
-
-def may_cancel(order: Order) -> bool:
-    """Before payment, or paid, with nothing posted yet (a completed order stays as it is;
-    copies posted on credit cannot go back in stock)."""
-    if any(line.dispatched_at is not None for line in order.lines):
-        return False
-    return order.state in (
-        OrderState.PENDING_PAYMENT,
-        OrderState.AWAITING_APPROVAL,
-        OrderState.AWAITING_INVOICE_PAYMENT,
-        OrderState.PAID,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,20 +86,6 @@ def mark_dispatched(order: Order, dispatched_on: date, note: str, by: User) -> N
             "lines": [line.id for line in lines],
         },
         note=note,
-    )
-
-
-def cancel_order(order: Order, note: str, by: User) -> None:
-    """Cancel the order and put its printed copies back in stock (see ``may_cancel``)."""
-    states.lock_order(order)
-    if not may_cancel(order):
-        raise ActionRefused(
-            "This order cannot be cancelled: it is already cancelled, complete or dispatched."
-        )
-    before = _state(order)
-    services.cancel_order(order, by.id, note)
-    audit.record(
-        by, "order.cancel", "order", order.reference, before=before, after=_state(order), note=note
     )
 
 

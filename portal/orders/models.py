@@ -192,8 +192,10 @@ class OrderLine(db.Model):
     stamped_file_key: Mapped[str | None] = mapped_column(String(200))
     # Downloads are counted from here on (an administrator may reset the count).
     downloads_counted_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when the line is refunded: it loses access at once.
+    # Set when the line is refunded (every copy of it): it loses access at once.
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Copies refunded or credited so far (a printed line may be refunded a few copies at a time).
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Printed copies posted: when, and the note or tracking number the administrator gave.
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatch_note: Mapped[str] = mapped_column(String(200), default="", server_default="")

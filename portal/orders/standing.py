@@ -169,7 +169,12 @@ def _delivered(order: Order) -> tuple[str, str]:
     printed = [line for line in live if line.format_kind == FormatKind.PRINT]
     posted = [line for line in printed if line.dispatched_at is not None]
     copies_posted = sum(line.quantity for line in posted)
-    copies_to_post = sum(line.quantity for line in printed) - copies_posted
+    # A printed line may have had some of its copies refunded before it was posted.
+    copies_to_post = sum(
+        line.quantity - (line.refunded_quantity or 0)
+        for line in printed
+        if line.dispatched_at is None
+    )
     posted_text = ""
     if posted:
         last = max(line.dispatched_at for line in posted)

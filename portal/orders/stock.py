@@ -175,15 +175,21 @@ def has_taken_stock(order: Order) -> bool:
 
 
 def give_back(order: Order) -> None:
-    """Put the order's printed copies back in stock."""
+    """Put the order's printed copies back in stock (those not refunded already: refunding
+    them gave them back)."""
     for line in order.lines:
-        if line.format_kind == FormatKind.PRINT:
-            db.session.execute(
-                update(ReportFormat)
-                .where(ReportFormat.id == line.report_format_id)
-                .values(stock=ReportFormat.stock + line.quantity)
-                .execution_options(synchronize_session=False, **STOCK_ONLY)
-            )
+        give_back_copies(line, line.quantity - line.refunded_quantity)
+
+
+def give_back_copies(line: OrderLine, copies: int) -> None:
+    """Put ``copies`` printed copies of ``line`` back in stock (nothing for a PDF line)."""
+    if line.format_kind == FormatKind.PRINT and copies > 0:
+        db.session.execute(
+            update(ReportFormat)
+            .where(ReportFormat.id == line.report_format_id)
+            .values(stock=ReportFormat.stock + copies)
+            .execution_options(synchronize_session=False, **STOCK_ONLY)
+        )
 
 
 @dataclass(frozen=True)

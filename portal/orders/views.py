@@ -30,7 +30,7 @@ from portal.operations.limits import (
 )
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
-from portal.payments import finance_contacts, owed
+from portal.payments import cancellation, finance_contacts, owed
 from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
@@ -102,6 +102,7 @@ def show(reference: str):
         order=order,
         token=token,
         payable=order.state is OrderState.PENDING_PAYMENT,
+        cancellable=cancellation.may_cancel_as_buyer(order),
         payments=payments.card_payments(order),
         standing=owed.standing_of(order),
         credit=pricing.CreditTerms(order.credit_terms) if order.credit_terms else None,

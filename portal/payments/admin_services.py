@@ -1,9 +1,10 @@
 """What administrators do about an order's invoice and the emails that carry its documents:
 approve credit (an order that waits for approval is released before it is paid, its invoice
 issued), record the bank transfer that pays it, add a purchase-order number that was to follow,
-send its invoice or confirmation again; and which of those the order's state allows.
+send its invoice or confirmation again, cancel the order (crediting its invoice in full); and which
+of those the order's state allows.
 
-Each action locks the order and checks its state first, raising InvoiceActionRefused before
+Each action locks the order and checks its state first, raising PaymentActionRefused before
 changing anything; each writes an audit entry in the same transaction. Services flush; the view
 commits once.
 """
@@ -19,10 +20,10 @@ from portal.orders import approval, states
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.stock import OutOfStock
-from portal.payments import invoices
+from portal.payments import cancellation, invoices
 
 
-class InvoiceActionRefused(Exception):
+class PaymentActionRefused(Exception):
     """The action does not make sense in the order's current state; nothing was changed."""
 
 
@@ -32,6 +33,11 @@ def may_approve(order: Order) -> bool:
 
 def may_resend_email(order: Order) -> bool:
     return order.state is not OrderState.CANCELLED
+
+
+def may_cancel(order: Order) -> bool:
+    """Before payment, or paid with nothing posted yet (a completed order stays as it is)."""
+    return cancellation.refusal(order) is None
 
 
 def may_mark_invoice_paid(order: Order) -> bool:
@@ -51,12 +57,12 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> 
     """Record the bank transfer paying the order's invoice (see ``invoices.mark_invoice_paid``)."""
     states.lock_order(order)
     if not may_mark_invoice_paid(order):
-        raise InvoiceActionRefused("Only an invoice order waiting for payment can be marked paid.")
+        raise PaymentActionRefused("Only an invoice order waiting for payment can be marked paid.")
     before = audit.snapshot(order, "state")
     try:
         invoices.mark_invoice_paid(order, paid_on, reference, by.id)
     except invoices.AlreadyPaid as refused:
-        raise InvoiceActionRefused("This invoice has already been paid.") from refused
+        raise PaymentActionRefused("This invoice has already been paid.") from refused
     audit.record(
         by,
         "order.mark_invoice_paid",
@@ -72,7 +78,7 @@ def release_downloads(order: Order, by: User) -> None:
     downloaded, its printed copies posted)."""
     states.lock_order(order)
     if not may_release_downloads(order):
-        raise InvoiceActionRefused(
+        raise PaymentActionRefused(
             "Credit can be approved only for an unpaid invoice order not yet released."
         )
     invoices.release_downloads_early(order, by.id)
@@ -92,12 +98,12 @@ def approve_order(order: Order, by: User, today: date) -> None:
     when the order is not waiting or there are not enough copies (the view rolls back)."""
     states.lock_order(order)
     if not may_approve(order):
-        raise InvoiceActionRefused("Only an order waiting for approval can be approved.")
+        raise PaymentActionRefused("Only an order waiting for approval can be approved.")
     before = audit.snapshot(order, "state")
     try:
         approval.approve(order, by.id)
     except OutOfStock as out:
-        raise InvoiceActionRefused(
+        raise PaymentActionRefused(
             f"Not enough printed copies of “{out.report_format.report.title}” are in stock to "
             "approve this order. Add stock in the catalogue, or cancel the order."
         ) from out
@@ -119,7 +125,7 @@ def resend_email(order: Order, by: User, today: date) -> str:
     name of the email sent. The invoice is never issued twice: issuing returns the one there is.
     """
     if not may_resend_email(order):
-        raise InvoiceActionRefused("Emails are not sent again for a cancelled order.")
+        raise PaymentActionRefused("Emails are not sent again for a cancelled order.")
     if order.payment_method is PaymentMethod.INVOICE and not approval.is_waiting(order):
         invoices.issue_invoice_for(order, today)  # an order waiting for approval has none yet
         name = "invoice"
@@ -143,12 +149,12 @@ def add_po_number(order: Order, po_number: str, by: User, today: date) -> None:
     states.lock_order(order)
     po_number = po_number.strip()
     if not may_add_po_number(order):
-        raise InvoiceActionRefused(
+        raise PaymentActionRefused(
             "A purchase order number can be added only to an invoice order placed with "
             "PO to follow."
         )
     if not po_number:
-        raise InvoiceActionRefused("Enter the purchase order number.")
+        raise PaymentActionRefused("Enter the purchase order number.")
     order.po_number = po_number
     states.add_note(order, by.id, f"Purchase order number added: {po_number}")
     copy = invoices.send_copy_with_po_number(order, today)
@@ -159,4 +165,23 @@ def add_po_number(order: Order, po_number: str, by: User, today: date) -> None:
         order.reference,
         before={"po_number": ""},
         after={"po_number": po_number, "invoice_copy": copy.id if copy else None},
+    )
+
+
+def cancel_order(order: Order, note: str, by: User, today: date) -> None:
+    """Cancel the order, put its printed copies back in stock and credit its invoice in full
+    (see ``may_cancel`` and ``cancellation.cancel_order``)."""
+    states.lock_order(order)
+    if not may_cancel(order):
+        raise PaymentActionRefused(cancellation.refusal(order))
+    before = audit.snapshot(order, "state")
+    try:
+        credit_note = cancellation.cancel_order(order, by.id, note, today)
+    except cancellation.CancelRefused as refused:
+        raise PaymentActionRefused(refused.message) from refused
+    after = audit.snapshot(order, "state")
+    if credit_note is not None:
+        after["credit_note"] = credit_note.number
+    audit.record(
+        by, "order.cancel", "order", order.reference, before=before, after=after, note=note
     )

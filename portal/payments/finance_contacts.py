@@ -21,7 +21,7 @@ from portal.clock import utcnow
 from portal.email import release_held, send_email
 from portal.email.models import OutboxEmail
 from portal.extensions import db
-from portal.orders.access import order_token
+from portal.orders.access import order_link, order_token
 from portal.orders.models import Order
 from portal.payments.models import FinanceContact
 from portal.public_url import external_url
@@ -100,6 +100,21 @@ def email_finance_contact(
         link=contact_link(order, address),
         **context,
     )
+
+
+def finance_contact_of(order: Order) -> str:
+    """The address of the order's finance contact when it is someone other than the buyer,
+    else ''."""
+    finance = normalise(order.finance_email)
+    return finance if finance and finance != order.email.lower() else ""
+
+
+def email_buyer_and_finance(name: str, order: Order, today: date, **context) -> None:
+    """Email ``name`` about ``order`` to the buyer, and a copy to its finance contact (within
+    that contact's limits): every document of an invoice order goes to both."""
+    send_email(name, order.email, order=order, link=order_link(order), **context)
+    if finance := finance_contact_of(order):
+        email_finance_contact(name, finance, order, today, **context)
 
 
 def confirm(token: str | None) -> bool:

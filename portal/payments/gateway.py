@@ -228,6 +228,10 @@ class RefundTooLarge(Exception):
     """Stripe refused the refund: it is more than is left unrefunded of the payment."""
 
 
+class RefundDeclined(Exception):
+    """Stripe answered, and refused the refund; ``str(error)`` is Stripe's reason."""
+
+
 @dataclass(frozen=True)
 class RefundResult:
     """What the portal needs of a Stripe refund, as Stripe says it is now."""
@@ -262,8 +266,10 @@ def create_refund(
 ) -> RefundResult:
     """Refund ``amount_pence`` of a card payment. The same ``idempotency_key`` never refunds twice.
 
-    Raises RefundTooLarge when Stripe says that is more than is left of the payment, and
-    ``StripeError`` for anything else (Stripe unreachable, or refusing for another reason).
+    Raises RefundTooLarge when Stripe says that is more than is left of the payment,
+    RefundDeclined when Stripe refuses it for another reason (its answer says why), and
+    ``StripeError`` when Stripe could not be reached or failed to answer (a network error, a
+    5xx, a rate limit): only then may the same request succeed later.
     """
     params = {
         "payment_intent": payment_intent,
@@ -277,8 +283,23 @@ def create_refund(
     except stripe.InvalidRequestError as error:
         if error.code in _TOO_LARGE_CODES:
             raise RefundTooLarge(str(error.user_message or error)) from error
+        raise RefundDeclined(_reason(error)) from error
+    except stripe.StripeError as error:
+        if _is_refusal(error):
+            raise RefundDeclined(_reason(error)) from error
         raise
     return _refund(created)
+
+
+def _is_refusal(error) -> bool:
+    """Stripe answered and said no (a 4xx other than a rate limit): asking again the same way
+    will not help. A network failure has no status; a 5xx or 429 may pass."""
+    status = getattr(error, "http_status", None)
+    return status is not None and 400 <= status < 500 and status != 429
+
+
+def _reason(error) -> str:
+    return str(getattr(error, "user_message", None) or "").strip() or "no reason was given"
 
 
 def retrieve_refund(refund_id: str) -> RefundResult:

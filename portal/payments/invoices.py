@@ -14,10 +14,8 @@ from portal.clock import long_date
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
 from portal.downloads import jobs as download_jobs
-from portal.email import send_email
 from portal.extensions import db
 from portal.orders import approval
-from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import finance_contacts, settlement
 from portal.payments.models import InvoicePayment
@@ -32,25 +30,12 @@ class AlreadyPaid(Exception):
     """The invoice has been paid already (or the order no longer awaits payment)."""
 
 
-def _finance_contact(order: Order) -> str:
-    """The finance contact's address when it is someone other than the buyer, else ''."""
-    finance = finance_contacts.normalise(order.finance_email)
-    return finance if finance and finance != order.email.lower() else ""
-
-
-def _email_buyer_and_finance(name: str, order: Order, today: date, **context) -> None:
-    """Email ``name`` to the buyer, and to the finance contact (within its limits)."""
-    send_email(name, order.email, order=order, link=order_link(order), **context)
-    if finance := _finance_contact(order):
-        finance_contacts.email_finance_contact(name, finance, order, today, **context)
-
-
 def issue_invoice_for(order: Order, today: date) -> None:
     """Issue the VAT invoice of a newly placed invoice order and email it, PDF attached, to the
     buyer and the finance contact."""
     invoice = documents.issue_invoice(order, today)
     due = invoice.issued_on + timedelta(days=current_app.config["INVOICE_PAYMENT_DAYS"])
-    _email_buyer_and_finance(
+    finance_contacts.email_buyer_and_finance(
         "invoice", order, today, attachments=[pdf_attachment(invoice)], invoice=invoice, due_on=due
     )
 
@@ -65,7 +50,7 @@ def send_copy_with_po_number(order: Order, today: date):
     copy = documents.copy_of_invoice(
         invoice, today, f"Copy \N{EM DASH} PO number added on {long_date(today)}"
     )
-    _email_buyer_and_finance(
+    finance_contacts.email_buyer_and_finance(
         "invoice_copy",
         order,
         today,
@@ -92,13 +77,19 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: i
             order_id=order.id,
             paid_on=paid_on,
             reference=reference.strip(),
-            amount_pence=order.total_pence,
+            amount_pence=_owed(order),
             recorded_by_user_id=by_user_id,
         )
     )
     settlement.settle(
         order, f"Invoice paid on {paid_on:%d/%m/%Y}, reference {reference}", by_user_id, paid_on
     )
+
+
+def _owed(order: Order) -> int:
+    """What the order's invoice asks for now: its total less what credit notes took off it."""
+    invoice = _invoice_of(order)
+    return documents.left_to_credit(invoice) if invoice is not None else order.total_pence
 
 
 def release_downloads_early(order: Order, by_user_id: int | None) -> None:
@@ -136,7 +127,7 @@ def send_reminders(today: date) -> list[str]:
         invoice = _invoice_of(order)
         if invoice is None or not reminder_due(invoice.issued_on, order.last_reminded_on, today):
             continue
-        _email_buyer_and_finance(
+        finance_contacts.email_buyer_and_finance(
             "invoice_reminder",
             order,
             today,

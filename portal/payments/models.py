@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -75,15 +75,40 @@ class RefundStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class RefundMethod(enum.StrEnum):
+    CARD = "card"  # back to the card, through Stripe
+    BANK_TRANSFER = "bank_transfer"  # an invoice paid by bank transfer, refunded the same way
+    CREDIT = "credit"  # credited against an unpaid invoice: no money moves, less is owed
+
+    @property
+    def label(self) -> str:
+        return {
+            "card": "Refund to the card",
+            "bank_transfer": "Refund by bank transfer",
+            "credit": "Credit against the invoice",
+        }[self.value]
+
+
 class Refund(db.Model):
-    """Money given back on an order: through Stripe for card payments (recorded when Stripe
-    confirms it), or noted by an administrator for invoice payments."""
+    """Money given back on an order, or taken off what it owes, for chosen lines: through Stripe
+    for card payments (recorded when Stripe confirms it), sent by bank transfer for invoices paid
+    that way (recorded with its date and reference), or credited against an unpaid invoice."""
 
     __tablename__ = "refunds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    method: Mapped[RefundMethod] = mapped_column(
+        string_enum(RefundMethod, "refund_method", 20),
+        default=RefundMethod.CARD,
+        server_default=RefundMethod.CARD.value,
+    )
+    # What goes back: the lines' amounts (``lines``) and ``postage_pence``, VAT included.
     amount_pence: Mapped[int] = mapped_column(Integer)
+    postage_pence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A bank transfer: the day it was sent (Europe/London) and its reference.
+    refunded_on: Mapped[date | None] = mapped_column(Date)
+    bank_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
     reason: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[RefundStatus] = mapped_column(string_enum(RefundStatus, "refund_status", 20))
     # The key sent with the request: a retried click reuses it, so Stripe refunds only once.
@@ -96,6 +121,36 @@ class Refund(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The credit note issued when the refund was confirmed.
     credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+    lines: Mapped[list["RefundLine"]] = relationship(
+        back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.id"
+    )
+
+
+class RefundLine(db.Model):
+    """One order line (or some copies of a printed one) that a refund gives back."""
+
+    __tablename__ = "refund_lines"
+    __table_args__ = (
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("net_pence >= 0 AND vat_pence >= 0", name="amounts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="RESTRICT"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    net_pence: Mapped[int] = mapped_column(Integer)
+    vat_pence: Mapped[int] = mapped_column(Integer)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+    order_line = relationship("OrderLine")
+
+    @property
+    def total_pence(self) -> int:
+        return self.net_pence + self.vat_pence
 
 
 class FinanceContact(db.Model):

@@ -13,6 +13,7 @@ from portal.payments.models import (
     CheckoutAttempt,
     InvoicePayment,
     Refund,
+    RefundMethod,
     RefundStatus,
 )
 
@@ -29,9 +30,12 @@ def money_of(order: Order) -> Money:
             InvoicePayment.order_id == order.id
         )
     )
+    # Money paid back; a credit against an unpaid invoice moved none (its credit note counts).
     refunded = db.session.scalar(
         select(func.coalesce(func.sum(Refund.amount_pence), 0)).where(
-            Refund.order_id == order.id, Refund.status == RefundStatus.SUCCEEDED
+            Refund.order_id == order.id,
+            Refund.status == RefundStatus.SUCCEEDED,
+            Refund.method != RefundMethod.CREDIT,
         )
     )
     documents = dict(

@@ -6,9 +6,8 @@ Services flush; the caller commits once.
 from datetime import date
 
 from portal.documents import services as documents
-from portal.email import send_email
-from portal.orders.access import order_link
 from portal.orders.models import Order
+from portal.payments import finance_contacts
 
 
 def pdf_attachment(document) -> tuple[str, str, bytes]:
@@ -17,13 +16,9 @@ def pdf_attachment(document) -> tuple[str, str, bytes]:
 
 
 def send_receipt(order: Order, today: date) -> None:
-    """Issue the receipt of a paid (or free) order and email it, PDF attached."""
+    """Issue the receipt of a paid (or free) order and email it, PDF attached, to the buyer and
+    (an invoice order's) finance contact."""
     receipt = documents.issue_receipt(order, today)
-    send_email(
-        "receipt",
-        order.email,
-        attachments=[pdf_attachment(receipt)],
-        order=order,
-        receipt=receipt,
-        link=order_link(order),
+    finance_contacts.email_buyer_and_finance(
+        "receipt", order, today, attachments=[pdf_attachment(receipt)], receipt=receipt
     )

@@ -138,25 +138,31 @@ def start_checkout(order: Order) -> str | None:
     return session.url
 
 
-def close_open_sessions(order: Order) -> None:
-    """Expire every Checkout Session of ``order`` still open, so none can be paid any more; a
-    session found paid (or processing) is recorded as such instead. The caller holds the
-    order's lock. Raises gateway.StripeError when Stripe cannot be reached."""
-    for attempt in _attempts(order, AttemptStatus.OPEN):
-        _close(attempt)
-
-
-def payment_in_progress(order: Order) -> bool:
-    """Whether a card payment of ``order`` is still being processed (a delayed payment)."""
-    return bool(_attempts(order, AttemptStatus.PROCESSING))
-
-
 def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:
     """The order's checkout attempts (those in ``statuses``, if given), oldest first."""
     query = select(CheckoutAttempt).where(CheckoutAttempt.order_id == order.id)
     if statuses:
         query = query.where(CheckoutAttempt.status.in_(statuses))
     return list(db.session.scalars(query.order_by(CheckoutAttempt.id)))
+
+
+def close_open_sessions(order: Order) -> None:
+    """Expire every payment page of ``order`` still open, so that nobody can pay an order that
+    is being cancelled or paid another way. A page paid meanwhile is recorded instead (the order
+    is then paid), and a delayed payment already under way stays processing: the caller looks at
+    the order and its attempts afterwards. Raises PaymentUnavailable when Stripe cannot be
+    reached (nothing is lost: the pages stay as they were)."""
+    try:
+        for attempt in _attempts(order, AttemptStatus.OPEN, AttemptStatus.PROCESSING):
+            _close(attempt)
+    except gateway.StripeError as error:
+        log.warning("could not close the payment pages of %s: %s", order.reference, error)
+        raise PaymentUnavailable() from error
+
+
+def payment_processing(order: Order) -> bool:
+    """Whether a delayed card payment of ``order`` is under way (completed, not yet settled)."""
+    return bool(_attempts(order, AttemptStatus.PROCESSING))
 
 
 def _close(attempt: CheckoutAttempt) -> None:

@@ -24,7 +24,7 @@ from portal.orders import approval, states, stock
 from portal.orders import services as orders
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import gateway, invoices
+from portal.payments import invoices
 from portal.payments import services as card
 
 
@@ -94,14 +94,14 @@ def _close_card_sessions(order: Order) -> None:
     cannot be reached, a payment is still being processed, or one was made (PaidMeanwhile)."""
     try:
         card.close_open_sessions(order)
-    except gateway.StripeError as error:
+    except card.PaymentUnavailable as error:
         raise SwitchRefused(
             "We could not reach our card processor to close your payment page, so nothing "
             "has changed. Try again in a few minutes."
         ) from error
     if order.state is not OrderState.PENDING_PAYMENT:
         raise PaidMeanwhile("Your card payment for this order has arrived, so it is paid.")
-    if card.payment_in_progress(order):
+    if card.payment_processing(order):
         raise SwitchRefused(
             "A card payment for this order is still being processed, so how it is paid "
             "cannot change. Its page will show the payment once it arrives."

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from portal.clock import today_in_london
 from portal.extensions import csrf, db
 from portal.operations.limits import PAY, post_limit
 from portal.operations.security import body_limit
 from portal.orders.access import find_order, may_view
-from portal.payments import gateway, services
+from portal.payments import cancellation, gateway, services
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -103,3 +104,41 @@ def pay(reference: str):
         return render_template("payments/unavailable.html", order=order), 503
     db.session.commit()
     return redirect(stripe_page or url_for("orders.show", reference=reference), 303)
+
+
+def _order_for_buyer(reference: str, token: str | None):
+    order = find_order(reference)
+    if order is None or not may_view(order, current_user, session.get("placed_orders", []), token):
+        abort(404)  # someone else's order looks exactly like one that does not exist
+    return order
+
+
+@bp.route("/orders/<reference>/cancel", methods=["GET", "POST"])
+def cancel_order(reference: str):
+    """The buyer cancels their unpaid order: a page asking them to confirm (GET), then the
+    cancellation (POST). Refused, with the reason, once anything is paid, downloaded or posted.
+    """
+    token = request.form.get("token") if request.method == "POST" else request.args.get("token")
+    order = _order_for_buyer(reference, token)
+    order_page = url_for("orders.show", reference=reference, token=token or None)
+    if request.method == "GET":
+        return render_template(
+            "payments/cancel.html",
+            order=order,
+            token=token,
+            refused=cancellation.buyer_refusal(order),
+            order_page=order_page,
+        )
+    by = current_user.id if current_user.is_authenticated else None
+    try:
+        credit_note = cancellation.cancel_by_buyer(order, by, today_in_london())
+    except cancellation.CancelRefused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(order_page, 303)
+    db.session.commit()
+    message = f"Order {reference} is cancelled."
+    if credit_note is not None:
+        message += f" We have emailed credit note {credit_note.number}, which cancels its invoice."
+    flash(message, "success")
+    return redirect(order_page, 303)

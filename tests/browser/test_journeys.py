@@ -3,7 +3,8 @@
 Every page the journeys visit (public and admin) is checked with axe against WCAG 2.0, 2.1 and
 2.2 A and AA, and a screenshot of every step is kept in ``tests/browser/artifacts/``. The
 journeys run in file order and share the demo database: the administrator's journey settles the
-invoice and refunds part of the card order that the earlier journeys placed in the same mode.
+invoice and refunds the printed copy of the card order that the earlier journeys placed in the
+same mode, after checking the amount and line on the confirmation page.
 """
 
 import re
@@ -155,10 +156,14 @@ def test_administrator_settles_dispatches_and_refunds(journey_factory, shared, m
 
     journey.goto(f"/admin/orders/{card}", "card order")
     journey.goto(f"/admin/orders/{card}/refund", "refund")
-    page.get_by_label("Amount to refund, in pounds").fill("10.00")
-    page.get_by_label("Reason for the refund").fill("One printed copy arrived damaged")
-    journey.click("Refund")
-    expect(page.locator("main")).to_contain_text("£10.00")
+    page.get_by_label(re.compile(r"1 printed copy$")).check()
+    page.get_by_label("Reason for the refund").fill("The printed copy is not needed")
+    journey.click("Continue")
+    expect(page.locator("h1")).to_contain_text("Check the refund")
+    journey.step("check the refund")
+    page.get_by_role("button", name=re.compile(r"^Refund £")).click()
+    page.wait_for_load_state()
+    expect(page.locator("main")).to_contain_text("Refunded £")
     journey.step("refunded")
     journey.assert_accessible()
 

@@ -125,6 +125,16 @@ def test_what_is_outstanding():
     assert standing.standing(paid, Money(True, 32_000)).outstanding_pence == 0
 
 
+def test_copies_refunded_before_posting_are_not_to_post():
+    order = _order(OrderState.PAID, pdf=False, printed=3)
+    order.lines[0].refunded_quantity = 1
+    found = standing.standing(order, Money(paid_pence=52_500, refunded_pence=17_500))
+    assert (found.delivered, found.delivered_detail) == (
+        "Waiting to be posted",
+        "2 printed copies to post.",
+    )
+
+
 def test_the_words_say_complete_never_fulfilled():
     labels = {
         value for name, value in vars(standing).items() if name.isupper() and isinstance(value, str)

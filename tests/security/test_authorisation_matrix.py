@@ -98,6 +98,7 @@ EXPECTED = {
     "payments.pay": OWNER,
     "checkout.switch_to_invoice": OWNER,
     "checkout.switch_to_card": OWNER,
+    "payments.cancel_order": OWNER,
     "payments.cancelled": PUBLIC,  # only redirects to the order page, which checks
     "payments.success": NEEDS_STRIPE_SESSION,  # and then Stripe is asked, never believed
     "payments.webhook": PUBLIC,  # its signature is the permission (tests/payments)

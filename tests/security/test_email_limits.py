@@ -49,6 +49,7 @@ POST_ROUTES = {
     "checkout.payment": "keeps the typed address in the session; review sends the email",
     "downloads.take_free_pdf": "emails the signed-in subscriber's own verified address",
     "payments.pay": "starts a card payment; sends no email",
+    "payments.cancel_order": "a change of state, once per order",
     "payments.webhook": "Stripe's signed events: receipts for orders already placed",
     "admin.remove_job": "administrators' job list; sends no email",
     "admin.retry_job": "sends again only emails already written (and limited) once",

@@ -100,3 +100,23 @@ def test_an_unpaid_payment_cannot_be_refunded(standin, stripe_client, create_ses
     intent = stripe_client.v1.checkout.sessions.retrieve(session.id).payment_intent
     with pytest.raises(stripe.InvalidRequestError, match="does not have a successful charge"):
         stripe_client.v1.refunds.create({"payment_intent": intent})
+
+
+def test_the_next_refund_can_be_refused_with_a_reason(standin, stripe_client, paid_session):
+    intent_id = paid_session.payment_intent.id
+    standin.refuse_next_refund("This charge is disputed.", "charge_disputed")
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.refunds.create(
+            {"payment_intent": intent_id, "amount": 1000}, {"idempotency_key": "refused-1"}
+        )
+    error = raised.value
+    assert (error.http_status, error.code, error.user_message) == (
+        400, "charge_disputed", "This charge is disputed.",
+    )  # fmt: skip
+    charge = stripe_client.v1.charges.retrieve(paid_session.payment_intent.latest_charge)
+    assert charge.amount_refunded == 0
+    # Only the next one: the same request afterwards (same key, as nothing was saved) succeeds.
+    made = stripe_client.v1.refunds.create(
+        {"payment_intent": intent_id, "amount": 1000}, {"idempotency_key": "refused-1"}
+    )
+    assert made.status == "succeeded"
