@@ -15,9 +15,10 @@ from flask_login import current_user
 from portal.admin.blueprint import bp
 from portal.catalogue import admin_services as catalogue
 from portal.catalogue.admin_forms import CoverUploadForm, FormatForm, PdfUploadForm, ReportForm
-from portal.catalogue.models import DEFAULT_MAX_COPIES_PER_ORDER, DEFAULT_PAGE_LIMIT, FormatKind
+from portal.catalogue.models import DEFAULT_MAX_COPIES_PER_ORDER, DEFAULT_PAGE_LIMIT
 from portal.extensions import db
 from portal.orders.stock import stock_held
+from portal.pricing import FormatKind
 from portal.storage import get_storage
 
 _COVER_TYPES = {"png": "image/png", "jpg": "image/jpeg"}

@@ -12,7 +12,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import defer, selectinload
 
 from portal.accounts.models import User
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.clock import LONDON
 from portal.documents.models import Document
 from portal.downloads import services as downloads
@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.orders import standing
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund
+from portal.pricing import FormatKind
 
 PAGE_SIZE = 50
 SORTS = {

@@ -10,8 +10,8 @@ from portal.admin import (
 )
 from portal.admin.blueprint import bp
 from portal.admin.params import date_arg, page_number, text_arg
-from portal.catalogue.models import FormatKind
 from portal.orders.models import OrderState, PaymentMethod
+from portal.pricing import FormatKind
 
 
 def _enum_arg(name: str, enum_type):

@@ -11,10 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from portal import pricing
 from portal.basket.models import Basket, BasketLine
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.extensions import db
 from portal.orders.services import Item, PricedItems, price_items
 from portal.orders.stock import formats_for_sale
+from portal.pricing import FormatKind
 
 
 class BasketRefused(Exception):

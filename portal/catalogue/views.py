@@ -11,12 +11,12 @@ from portal.basket import services as basket
 from portal.basket.current import current_or_new_basket
 from portal.basket.forms import AddToBasketForm
 from portal.catalogue import cache
-from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.operations.security import drawn_for_reuse, public_page, reused
 from portal.orders import services as orders
 from portal.organisations.services import person_for
+from portal.pricing import FormatKind
 
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))

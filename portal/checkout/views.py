@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 
 from portal.basket import services as baskets
 from portal.basket.current import current_basket
-from portal.catalogue.models import FormatKind
 from portal.checkout import services as checkout
 from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
@@ -23,6 +22,7 @@ from portal.orders import services as orders
 from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
 from portal.payments import services as payments
+from portal.pricing import FormatKind
 
 bp = Blueprint("checkout", __name__)
 

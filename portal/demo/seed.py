@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.clock import utcnow
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
@@ -21,7 +21,7 @@ from portal.organisations.models import (
     OrganisationKind,
     PublicSectorDomain,
 )
-from portal.pricing import PUBLIC_SECTOR_DOMAINS
+from portal.pricing import PUBLIC_SECTOR_DOMAINS, FormatKind
 from portal.storage import Storage
 
 SERIES = "Modern public services"

@@ -8,11 +8,12 @@ failed): nothing depends on the job but speed.
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.downloads import services
 from portal.extensions import db
 from portal.jobs import app_context, enqueue_after_commit
 from portal.orders.models import Order, OrderLine
+from portal.pricing import FormatKind
 
 
 class CopyNotStamped(Exception):

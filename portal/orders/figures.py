@@ -16,11 +16,12 @@ from datetime import date, datetime
 from sqlalchemy import case, distinct, func, select
 
 from portal import pricing
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.clock import LONDON
 from portal.extensions import db
 from portal.orders import standing
 from portal.orders.models import Order, OrderLine, OrderState
+from portal.pricing import FormatKind
 
 #: Orders that count in the figures: paid ones, and invoices sent that are still to be paid.
 COUNTED_STATES = frozenset({OrderState.AWAITING_INVOICE_PAYMENT, *pricing.PAID_STATES})

@@ -10,12 +10,13 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal import pricing
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.extensions import db
 from portal.orders import approval, states, stock
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.orders.stock import CopyLimitReached, Item, NotForSale, OutOfStock  # noqa: F401
 from portal.organisations.models import Organisation
+from portal.pricing import FormatKind
 
 
 @dataclass(frozen=True)

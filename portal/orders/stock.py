@@ -12,10 +12,11 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.catalogue.cache import STOCK_ONLY
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.clock import LONDON
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState
+from portal.pricing import FormatKind
 
 #: Unpaid orders that have taken printed copies out of stock and hold them until paid,
 #: cancelled, or (card) their payment time runs out.

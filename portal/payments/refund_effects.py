@@ -8,7 +8,6 @@ Services flush; the caller commits once.
 import logging
 from collections.abc import Callable
 
-from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
@@ -17,6 +16,7 @@ from portal.orders import states, stock
 from portal.orders.models import Order, OrderState
 from portal.payments import refund_lines
 from portal.payments.models import Refund, RefundMethod
+from portal.pricing import FormatKind
 
 log = logging.getLogger(__name__)
 

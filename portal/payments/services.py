@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
-from portal.catalogue.models import FormatKind
 from portal.clock import today_in_london, utcnow
 from portal.extensions import db
 from portal.money import format_pence
@@ -21,6 +20,7 @@ from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import gateway, refunds, settlement
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
+from portal.pricing import FormatKind
 from portal.public_url import external_url
 
 log = logging.getLogger(__name__)

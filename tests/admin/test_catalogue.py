@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from portal import pricing
 from portal.audit.models import AuditEntry
 from portal.catalogue.admin_forms import parse_percent, parse_pounds
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer
+from portal.pricing import FormatKind
 from portal.storage import get_storage
 from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
 

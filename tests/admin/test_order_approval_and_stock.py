@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from portal import pricing
 from portal.audit.models import AuditEntry
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
+from portal.pricing import FormatKind
 from tests.catalogue.report_form import FORMAT_FORM
 
 TODAY = date(2026, 3, 2)

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.basket.models import BasketLine
-from portal.catalogue.models import FormatKind
 from portal.extensions import db
+from portal.pricing import FormatKind
 
 
 def _format_id(report, kind):

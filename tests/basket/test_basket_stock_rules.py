@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.basket.models import BasketLine
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.extensions import db
+from portal.pricing import FormatKind
 
 
 @pytest.fixture

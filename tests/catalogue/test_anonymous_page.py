@@ -7,8 +7,9 @@ import re
 from sqlalchemy import update
 
 from portal.catalogue.cache import STOCK_ONLY
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.extensions import db
+from portal.pricing import FormatKind
 
 
 def _nonce(response) -> tuple[str, str]:

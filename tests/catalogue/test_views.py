@@ -2,7 +2,8 @@
 
 import pytest
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
+from portal.pricing import FormatKind
 
 
 def test_list_shows_published_reports_with_prices(client, create_report):

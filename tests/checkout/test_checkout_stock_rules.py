@@ -5,9 +5,10 @@ never becomes an order."""
 import pytest
 from sqlalchemy import func, select
 
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.extensions import db
 from portal.orders.models import Order, OrderState
+from portal.pricing import FormatKind
 from tests.helpers import ADDRESS, GUEST
 
 INVOICE = {

@@ -3,10 +3,10 @@ why, and an administrator approving credit; organisations on stop."""
 
 import pytest
 
-from portal.catalogue.models import FormatKind
 from portal.extensions import db
 from portal.orders.models import OrderState
 from portal.organisations.models import Organisation
+from portal.pricing import FormatKind
 from tests.helpers import ADDRESS, PO_TO_FOLLOW, AuthActions, csrf_token
 
 INVOICE = {"method": "invoice", **PO_TO_FOLLOW}

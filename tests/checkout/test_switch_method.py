@@ -9,13 +9,14 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal import pricing
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import switching
 from portal.payments.models import AttemptStatus
+from portal.pricing import FormatKind
 from tests.helpers import GUEST, PO_TO_FOLLOW
 
 SWITCH = {

@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import delete, select
 
 from portal import pricing
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.documents import services
 from portal.documents.models import Document, DocumentKind, DocumentSequence
 from portal.extensions import db
 from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer
+from portal.pricing import FormatKind
 from tests.documents.helpers import BILLING, TODAY, format_of
 
 THREADS = 8

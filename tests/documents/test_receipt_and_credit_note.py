@@ -4,13 +4,13 @@ from datetime import date
 
 import pytest
 
-from portal.catalogue.models import FormatKind
 from portal.documents import services
 from portal.documents.models import DocumentKind
 from portal.orders import states
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer
 from portal.organisations.services import person_for
+from portal.pricing import FormatKind
 from tests.documents.helpers import TODAY, format_of, pdf_metadata, pdf_text
 
 LATER = date(2026, 12, 10)

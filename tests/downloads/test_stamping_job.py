@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import text
 
 from portal import pricing
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.downloads import jobs as download_jobs
 from portal.downloads import services
 from portal.extensions import db
 from portal.orders.access import order_token
 from portal.orders.models import OrderLine
 from portal.orders.services import Buyer
+from portal.pricing import FormatKind
 from portal.storage import get_storage
 from tests.helpers import failed_jobs
 

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
+from portal.pricing import FormatKind
 
 TODAY = today_in_london()
 ACTIVE = (date(TODAY.year - 1, 1, 1), date(TODAY.year + 1, 12, 31))

@@ -2,10 +2,10 @@
 
 from datetime import UTC, date, datetime
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery
-from portal.pricing import GUEST, Membership, Person
+from portal.pricing import GUEST, FormatKind, Membership, Person
 
 TODAY = date(2026, 7, 15)  # the dashboard's window is August 2025 to July 2026
 

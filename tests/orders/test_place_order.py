@@ -6,13 +6,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.checkout import services as checkout
 from portal.extensions import db
 from portal.orders import services, states
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Item
 from portal.organisations.services import person_for
+from portal.pricing import FormatKind
 
 TODAY = date(2026, 11, 26)
 ACTIVE = (date(2026, 4, 1), date(2027, 3, 31))

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.extensions import db
 from portal.orders import approval, services, states
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Item
-from portal.pricing import GUEST, Person
+from portal.pricing import GUEST, FormatKind, Person
 
 TODAY = date(2026, 11, 26)
 #: Midday in London on TODAY (GMT in November).

@@ -4,10 +4,11 @@ do, and never because a browser came back to the success page."""
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.extensions import db
 from portal.orders.models import OrderState
 from portal.payments.models import AttemptStatus, StripeEvent
+from portal.pricing import FormatKind
 from tests.helpers import signed_webhook
 
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.orders.models import OrderState
 from portal.payments import services as payments
+from portal.pricing import FormatKind
 from tests.payments.test_card_checkout import _session_id
 
 THIRTY_MINUTES = 30 * 60

@@ -11,13 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from portal import pricing
 from portal.audit.models import AuditEntry
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.email.models import OutboxEmail, OutboxStatus
 from portal.extensions import db
 from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import finance_contacts, invoices
 from portal.payments.models import FinanceContact
+from portal.pricing import FormatKind
 from tests.helpers import csrf_token
 
 FINANCE = "accounts.payable@eastbridge.gov.uk"

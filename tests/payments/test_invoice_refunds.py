@@ -6,7 +6,7 @@ contact, as every document of an invoice order is."""
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
@@ -15,6 +15,7 @@ from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
 from portal.orders.services import Delivery, InvoiceDetails
 from portal.payments import invoices, refunds
 from portal.payments.models import InvoicePayment, RefundMethod, RefundStatus
+from portal.pricing import FormatKind
 from tests.documents.helpers import pdf_text
 from tests.payments.helpers import (
     BUYER,

@@ -8,12 +8,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal import pricing
-from portal.catalogue.models import FormatKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import invoices
-from portal.pricing import GUEST
+from portal.pricing import GUEST, FormatKind
 from tests.helpers import ADDRESS
 from tests.helpers import GUEST as GUEST_DETAILS
 

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
-from portal.catalogue.models import FormatKind
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders import services as orders
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
 from portal.payments import gateway
 from portal.payments.models import Refund, RefundMethod, RefundStatus
+from portal.pricing import FormatKind
 from tests.documents.helpers import pdf_text
 from tests.helpers import ADDRESS, GUEST, csrf_token
 from tests.payments.helpers import Office, credit_notes, order_now, refunds_made, stock_of

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.checkout.services import place_order
 from portal.downloads import jobs as download_jobs
 from portal.extensions import db
@@ -14,7 +14,7 @@ from portal.orders.services import Buyer, InvoiceDetails, Item
 from portal.payments import gateway, invoices, receipts
 from portal.payments import services as payments
 from portal.payments.models import AttemptStatus, CheckoutAttempt
-from portal.pricing import GUEST
+from portal.pricing import GUEST, FormatKind
 
 TODAY = date(2026, 11, 2)
 BUYER = Buyer("jo.evans@eastbridge.gov.uk", "Jo Evans", "Eastbridge")

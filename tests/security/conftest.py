@@ -13,14 +13,14 @@ from portal.accounts import signed_in, two_factor
 from portal.accounts.models import SignedInSession, User
 from portal.accounts.services import email_verification_token, password_reset_token
 from portal.basket import services as baskets
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london, utcnow
 from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.organisations.models import NamedMember, Organisation
-from portal.pricing import Person
+from portal.pricing import FormatKind, Person
 from portal.storage import get_storage
 from tests.helpers import AuthActions, csrf_token
 from tests.security.helpers import (

@@ -7,13 +7,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.catalogue.models import FormatKind
 from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.operations import limits
 from portal.operations.limits import is_emailing_typed_address, limiter, throttle_key
 from portal.orders.access import order_token
 from portal.orders.models import Order
+from portal.pricing import FormatKind
 from tests.helpers import TEST_PASSWORD, csrf_token
 
 TARGET = "target@eastbridge.gov.uk"

@@ -19,9 +19,10 @@ from pypdf.generic import (
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
+from portal.pricing import FormatKind
 from portal.storage import get_storage
 
 #: What must never be left anywhere in a stored report PDF.
