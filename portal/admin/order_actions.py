@@ -10,14 +10,6 @@ from flask_login import current_user
 
 from portal.admin import order_queries
 from portal.admin.blueprint import bp
-from portal.admin.order_forms import (
-    AddPoNumberForm,
-    CancelForm,
-    ClearAttentionForm,
-    DispatchForm,
-    MarkInvoicePaidForm,
-    action_forms,
-)
 from portal.clock import today_in_london
 from portal.documents import services as documents
 from portal.downloads import admin_services as download_actions
@@ -25,6 +17,14 @@ from portal.downloads.admin_services import DownloadActionRefused
 from portal.extensions import db
 from portal.operations.limits import emails_typed_address, withheld
 from portal.orders import admin_services
+from portal.orders.admin_forms import (
+    AddPoNumberForm,
+    CancelForm,
+    ClearAttentionForm,
+    DispatchForm,
+    MarkInvoicePaidForm,
+    action_forms,
+)
 from portal.orders.admin_services import ActionRefused
 from portal.payments import admin_services as payment_actions
 from portal.payments import owed, refunds

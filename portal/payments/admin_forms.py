@@ -1,0 +1,64 @@
+"""The administrators' refund form: chosen lines (and copies of a printed line), the postage, how
+the money went back, and the request key that makes a repeated submission refund once."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from portal.form_fields import DateBoxesField, strip
+from portal.payments.models import RefundMethod
+
+#: Copies typed for a printed line: a few digits, never a number too large to mean anything.
+MOST_DIGITS = 6
+
+
+class RefundForm(FlaskForm):
+    # Checkboxes named after their lines' ids; copies of a printed line in ``quantity-<id>``.
+    lines = SelectMultipleField("Lines to refund", coerce=str, validate_choice=False)
+    postage = BooleanField("Postage and packing", widget=GovCheckboxInput())
+    refunded_on = DateBoxesField(
+        "Date the bank transfer was sent",
+        required=None,
+        invalid="Date the bank transfer was sent must be a real date",
+        not_after_today=True,
+        description="For example, 27 3 2026",
+    )
+    bank_reference = StringField(
+        "Bank transfer reference",
+        validators=[
+            Length(max=100, message="Bank transfer reference must be 100 characters or fewer"),
+        ],
+        filters=[strip],
+        widget=GovTextInput(),
+    )
+    reason = TextAreaField(
+        "Reason for the refund",
+        validators=[
+            DataRequired(message="Enter the reason for the refund"),
+            Length(max=300, message="Reason must be 300 characters or fewer"),
+        ],
+        filters=[strip],
+        widget=GovTextArea(),
+        description="The buyer sees this on their credit note.",
+    )
+    # Made when the form is shown: a repeated submission reuses it, so the refund happens once.
+    request_key = HiddenField(
+        validators=[
+            DataRequired(message="This form has expired. Check the details and refund again"),
+            Regexp(r"^[A-Za-z0-9_-]{16,100}$", message="This form has expired. Refund again"),
+        ]
+    )
+    confirm = HiddenField()
+
+    def __init__(self, *args, method: RefundMethod | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def validate_refunded_on(self, field) -> None:
+        if self.method is RefundMethod.BANK_TRANSFER and field.data is None:
+            raise ValidationError("Enter the date the bank transfer was sent")
+
+    def validate_bank_reference(self, field) -> None:
+        if self.method is RefundMethod.BANK_TRANSFER and not field.data:
+            raise ValidationError("Enter the bank transfer reference")
