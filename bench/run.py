@@ -53,6 +53,7 @@ from scenarios import (  # noqa: E402
 from statements import count_statements  # noqa: E402
 from webhook_burst import webhook_burst  # noqa: E402
 
+from config import DEMO_DOCUMENT_SETTINGS  # noqa: E402
 from process_group import Processes  # noqa: E402
 
 #: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
@@ -126,6 +127,8 @@ def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
         # One client address sends every request: limits meant for people would refuse it.
         "RATELIMIT_ENABLED": "0",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Production refuses to start without the seller's details its documents print.
+        **DEMO_DOCUMENT_SETTINGS,
     }
 
 

@@ -98,7 +98,8 @@ def find_document(order: Order, number: str) -> Document | None:
 
 def issue_invoice(order: Order, issued_on: date) -> Document:
     """The VAT invoice of an order paid on invoice, issued on ``issued_on`` (also its tax point),
-    with the payment terms (``INVOICE_PAYMENT_DAYS``) and the bank details to pay to.
+    with the payment terms (``INVOICE_PAYMENT_DAYS``), the bank details to pay to, the invoice's
+    own number as the payment reference, and where to send remittance advice.
 
     An order has one invoice: asking again returns the one already issued, never a second number.
     Raises DocumentRefused for an order not paid on invoice, or a cancelled one.
@@ -117,7 +118,7 @@ def issue_invoice(order: Order, issued_on: date) -> Document:
         payment_days=days,
         due_on=issued_on + timedelta(days=days),
         bank=content.bank_from_config(config),
-        payment_reference=order.reference or "",
+        remittance_email=config["REMITTANCE_EMAIL"].strip(),
     )
     supplier = content.supplier_from_config(config)
     return _issue(
@@ -181,7 +182,7 @@ def issue_credit_note(
             f"{document.number} has {format_pence(left)} left to credit, "
             f"not {format_pence(amount_pence)}"
         )
-    vat = _vat_share(order, amount_pence)
+    vat = vat_share(amount_pence, order.vat_pence, order.total_pence)
     supplier = content.supplier_from_config(current_app.config)
     return _issue(
         order,
@@ -250,8 +251,9 @@ def _how_paid(order: Order) -> str:
     return "Nothing to pay for this order."
 
 
-def _vat_share(order: Order, amount_pence: int) -> int:
-    """The VAT in ``amount_pence`` of the order's total, to the nearest penny (halves up)."""
-    if order.total_pence <= 0:
+def vat_share(amount_pence: int, order_vat_pence: int, order_total_pence: int) -> int:
+    """The VAT in ``amount_pence`` of an order's total, to the nearest penny (halves up): what a
+    credit note of that amount takes back."""
+    if order_total_pence <= 0:
         return 0
-    return (2 * amount_pence * order.vat_pence + order.total_pence) // (2 * order.total_pence)
+    return (2 * amount_pence * order_vat_pence + order_total_pence) // (2 * order_total_pence)
