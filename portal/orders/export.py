@@ -2,7 +2,8 @@
 
 Exports read plain columns (never ORM objects with relationships) through ``yield_per``, which
 fetches from a server-side cursor on PostgreSQL and with ``fetchmany`` on SQLite, so memory stays
-the same whatever the number of rows. Every cell goes through ``portal.csv_safety``.
+the same whatever the number of rows. Every cell goes through ``portal.csv_safety``. States,
+payment methods and formats are written with the labels the administrators' pages show.
 """
 
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from portal.clock import LONDON
 from portal.csv_safety import csv_rows
 from portal.downloads.models import Download
 from portal.extensions import db
-from portal.orders.models import Order, OrderLine
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
+from portal.orders.reconciliation import credit_note_numbers, paid_on, with_order_money
 from portal.organisations.models import Organisation
+from portal.pricing import FormatKind
 
 #: Rows fetched from the database at a time (and written to the response as one chunk).
 BATCH_SIZE = 1000
@@ -43,7 +46,19 @@ ORDER_HEADER = (
     "Line total",
     "Order total",
     "Postage",
+    "Paid on (London)",
+    "Amount paid",
+    "Amount refunded",
+    "Amount credited",
+    "Invoice number",
+    "Receipt number",
+    "Credit note numbers",
 )
+
+#: What the exports write for a stored state, payment method or format: the interface's words.
+STATE_LABELS = {state.value: state.label for state in OrderState}
+METHOD_LABELS = {method.value: method.label for method in PaymentMethod}
+FORMAT_LABELS = {kind.value: kind.label for kind in FormatKind}
 
 DOWNLOAD_HEADER = (
     "When (London)",
@@ -77,6 +92,10 @@ def london_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _placed_between(start: datetime, end: datetime):
+    return select(Order.id).where(Order.created_at >= start, Order.created_at < end)
+
+
 def _order_rows(first: date, last: date) -> Iterator[tuple]:
     start, end = london_day_bounds(first, last)
     subscriber = aliased(Organisation)
@@ -106,20 +125,44 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
         .join(Order, Order.id == OrderLine.order_id)
         .outerjoin(subscriber, subscriber.id == Order.subscriber_organisation_id)
         .where(Order.created_at >= start, Order.created_at < end)
+    )
+    query = (
+        with_order_money(query, Order.id, _placed_between(start, end))
         .order_by(Order.id, OrderLine.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
     # Core rows (no ORM entities), fetched a batch at a time from a server-side cursor.
-    placed_text = None
+    reference = None
     for row in db.session.connection().execute(query):
-        placed = row[1]
-        if placed != placed_text:  # an order's lines are together: its time is written once
-            placed_text, when = placed, london_text(placed.replace(tzinfo=UTC))
+        # An order's lines come together: the cells that are the order's are made once.
+        if row[0] != reference or reference is None:
+            reference = row[0]
+            invoice, receipt, notes, transfer_on, card_at, paid, refunded, credited = row[19:]
+            day = paid_on(transfer_on, card_at)
+            money = (
+                "" if day is None else day.isoformat(),
+                pounds(paid),
+                pounds(refunded),
+                pounds(credited),
+                invoice,
+                receipt,
+                credit_note_numbers(notes),
+            )
+            order = (
+                reference,
+                london_text(row[1].replace(tzinfo=UTC)),
+                STATE_LABELS.get(row[2], row[2]),
+                METHOD_LABELS.get(row[3], row[3]),
+                *row[4:9],  # who, organisations, PO
+            )
         yield (
-            row[0],
-            when,
-            *row[2:13],  # state, method, who, organisations, PO, report, format, quantities
-            *map(pounds, row[13:]),
+            *order,
+            row[9],  # report title
+            FORMAT_LABELS.get(row[10], row[10]),
+            row[11],  # quantity
+            row[12],  # free quantity
+            *map(pounds, row[13:19]),
+            *money,
         )
 
 

@@ -8,11 +8,14 @@ whose catalogue is already cached where the page uses the cache.
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal import pricing
 from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.documents import services as documents
 from portal.extensions import db
-from portal.orders.models import PaymentMethod
+from portal.orders import states
+from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer, Delivery
 from tests.helpers import csrf_token
 
@@ -147,6 +150,29 @@ def test_the_admin_order_list_runs_the_same_queries_for_1_or_20_orders(
     ran = statements(count_queries, get(client, path))
     # who is signed in, the page of orders, the reports for the filter
     assert len(ran) == 3, ran
+
+
+@pytest.mark.parametrize("orders", [1, 20])
+def test_the_finance_exports_run_the_same_queries_for_1_or_20_orders_with_documents(
+    app, client, admin, create_report, orders_for, count_queries, orders
+):
+    orders_for(orders, _report(create_report).id)
+    with app.test_request_context():
+        for order in db.session.scalars(select(Order)):
+            states.mark_paid(order, None, "Paid by card")
+            receipt = documents.issue_receipt(order, date(2026, 3, 2))
+            documents.issue_credit_note(receipt, 100, date(2026, 3, 3), "Part refund")
+        db.session.commit()
+    for export in ("orders", "documents"):
+        path = f"/admin/exports/{export}.csv?from=2026-03-01&to=2026-03-31"
+        text = client.get(path).get_data(as_text=True)
+        # Two rows per order: its two lines, or its receipt and its credit note.
+        assert text.count("INS-2026-") == 2 * orders
+        if export == "documents":
+            assert text.count("\r\nRCT-") == text.count("\r\nCRN-") == orders
+        ran = statements(count_queries, get(client, path))
+        # Who is signed in, the row count, the audit entry, then the rows (in batches).
+        assert len(ran) == 4, ran
 
 
 @pytest.mark.parametrize("orders", [1, 20])
