@@ -45,6 +45,7 @@ from scenarios import (  # noqa: E402
     admin_order_list,
     catalogue_list,
     csv_export,
+    documents_register,
     download,
     floor,
     report_page,
@@ -66,7 +67,17 @@ SERVER_URL = os.environ.get(
 DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "portal_bench")
 STRIPE_KEY, WEBHOOK_SECRET = "sk_test_bench_standin", "whsec_bench_standin"
 LARGE_PDF_MB = 20
-SCENARIOS = ("floor", "catalogue", "report", "basket", "checkout", "webhook", "admin", "export")
+SCENARIOS = (
+    "floor",
+    "catalogue",
+    "report",
+    "basket",
+    "checkout",
+    "webhook",
+    "admin",
+    "export",
+    "register",
+)
 
 
 def _load(url: str, storage_root: Path, work: Path) -> tuple:
@@ -182,6 +193,7 @@ def run_scenarios(bench: Bench, url: str, only: set[str]) -> list[Row]:
         "webhook": lambda: [webhook_burst(bench, url, standin, WEBHOOK_SECRET)],
         "admin": lambda: [admin_order_list(bench)],
         "export": lambda: [csv_export(bench)],
+        "register": lambda: [documents_register(bench)],
         "download": lambda: download(bench),
     }
     rows: list[Row] = []

@@ -13,7 +13,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from portal.clock import long_date
 from portal.documents.pdf_text import printable
-from portal.documents.printed import DocumentContent, InvoiceTerms, Section, VatBand
+from portal.documents.printed import DocumentContent, InvoiceTerms, Section, VatBand, percent
 from portal.money import format_pence
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -47,10 +47,7 @@ def _money(pence: int) -> str:
 
 
 def _rate(basis_points: int | None) -> str:
-    if basis_points is None:
-        return "-"
-    whole, rest = divmod(basis_points, 100)
-    return f"{whole}%" if rest == 0 else f"{basis_points / 100:g}%"
+    return "-" if basis_points is None else percent(basis_points)
 
 
 def draw(content: DocumentContent, compressed: bool = True) -> bytes:

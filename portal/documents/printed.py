@@ -8,6 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 
+def percent(basis_points: int) -> str:
+    """A VAT rate in basis points as printed: ``20%``, ``17.5%``."""
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole}%" if rest == 0 else f"{basis_points / 100:g}%"
+
+
 @dataclass(frozen=True)
 class Supplier:
     """Who issues the document: the company's name and address, VAT registration, and the
@@ -74,10 +80,8 @@ class VatBand:
             return "Mixed rates"
         if rate == 0:
             return "Zero-rated (0%)"
-        whole, rest = divmod(rate, 100)
-        percent = f"{whole}%" if rest == 0 else f"{rate / 100:g}%"
         name = {2000: "Standard rate", 500: "Reduced rate"}.get(rate)
-        return f"{name} ({percent})" if name else percent
+        return f"{name} ({percent(rate)})" if name else percent(rate)
 
 
 @dataclass(frozen=True)

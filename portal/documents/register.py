@@ -21,10 +21,11 @@ from sqlalchemy.orm import aliased
 
 from portal.csv_safety import csv_rows
 from portal.documents.models import Document, DocumentKind
+from portal.documents.printed import percent
 from portal.documents.services import vat_share
 from portal.extensions import db
 from portal.orders.export import BATCH_SIZE, pounds
-from portal.orders.models import Order, OrderState
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments.models import InvoicePayment, Refund, RefundStatus
 
 REGISTER_HEADER = (
@@ -36,7 +37,9 @@ REGISTER_HEADER = (
     "Buyer",
     "Email",
     "Organisation",
+    "Payment method",
     "Net",
+    "VAT rate",
     "VAT",
     "Total",
     "Status",
@@ -44,8 +47,9 @@ REGISTER_HEADER = (
     "Due date",
 )
 
-#: A document's kind as the order pages name it.
+#: A document's kind, and its order's payment method, as the order pages name them.
 KIND_LABELS = {kind.value: kind.label for kind in DocumentKind}
+METHOD_LABELS = {method.value: method.label for method in PaymentMethod}
 
 #: What became of a credit note's refund, by the rank ``_refund_rank`` gives its best refund.
 _REFUND_STATUS = {3: "Refunded", 2: "Refund pending", 1: "Refund failed"}
@@ -72,6 +76,15 @@ def document_status(total: int, credited: int, paid: bool, cancelled: bool = Fal
     return "Unpaid" + part
 
 
+def vat_rate(lowest: int | None, highest: int | None, postage_pence: int) -> str:
+    """The VAT rate of everything on a document (``20%``), or ``Mixed`` when its lines have
+    different rates; postage carries none of its own, so counts as 0%."""
+    rates = {lowest, highest} - {None}
+    if postage_pence:
+        rates.add(0)
+    return percent(rates.pop()) if len(rates) == 1 else "Mixed"
+
+
 def credit_note_status(refund_rank: int | None) -> str:
     """A credit note's status: the money went back (or is on its way, or failed to), or it was
     credited without a refund (against the invoice)."""
@@ -79,6 +92,7 @@ def credit_note_status(refund_rank: int | None) -> str:
 
 
 def _rows(first: date, last: date) -> Iterator[tuple]:
+    issued = (Document.issued_on >= first) & (Document.issued_on <= last)
     corrected = aliased(Document, name="corrected")
     credit = aliased(Document, name="credit")
     credited = (
@@ -103,6 +117,16 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
         .group_by(Refund.credit_note_id)
         .subquery("credit_note_refunds")
     )
+    rates = (
+        select(
+            OrderLine.order_id,
+            func.min(OrderLine.vat_rate_basis_points).label("lowest"),
+            func.max(OrderLine.vat_rate_basis_points).label("highest"),
+        )
+        .where(OrderLine.order_id.in_(select(Document.order_id).where(issued)))
+        .group_by(OrderLine.order_id)
+        .subquery("order_vat_rates")
+    )
     query = (
         select(
             Document.number,
@@ -113,6 +137,7 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
             Order.name,
             Order.email,
             Order.organisation_name,
+            type_coerce(Order.payment_method, String()),
             Document.total_pence,
             Order.net_pence + Order.postage_pence,
             Order.vat_pence,
@@ -122,21 +147,26 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
             func.coalesce(credited.c.pence, 0),
             refunds.c.rank,
             corrected.number,
+            rates.c.lowest,
+            rates.c.highest,
+            Order.postage_pence,
         )
         .join(Order, Order.id == Document.order_id)
         .outerjoin(InvoicePayment, InvoicePayment.order_id == Order.id)
         .outerjoin(credited, credited.c.document_id == Document.id)
         .outerjoin(refunds, refunds.c.document_id == Document.id)
         .outerjoin(corrected, corrected.id == Document.credits_document_id)
-        .where(Document.issued_on >= first, Document.issued_on <= last)
+        .outerjoin(rates, rates.c.order_id == Order.id)
+        .where(issued)
         .order_by(Document.issued_on, Document.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
     payment_days = timedelta(days=current_app.config["INVOICE_PAYMENT_DAYS"])
     cancelled = OrderState.CANCELLED.value
     for row in db.session.connection().execute(query):
-        (number, issued_on, kind, reference, po, name, email, organisation, total) = row[:9]
-        order_net, order_vat, order_total, state, paid, credited_pence, rank, corrects = row[9:]
+        (number, issued_on, kind, reference, po, name, email, organisation, method) = row[:9]
+        (total, order_net, order_vat, order_total, state, paid, credited_pence) = row[9:16]
+        (rank, corrects, lowest, highest, postage) = row[16:]
         if kind == DocumentKind.CREDIT_NOTE:
             amount = -total
             vat = vat_share(amount, order_vat, order_total)
@@ -157,7 +187,9 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
             name,
             email,
             organisation,
+            METHOD_LABELS.get(method, method),
             pounds(net),
+            vat_rate(lowest, highest, postage),
             pounds(vat),
             pounds(amount),
             status,

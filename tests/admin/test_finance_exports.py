@@ -168,24 +168,24 @@ def test_the_admin_order_list_uses_the_same_words(client, admin, ledger):
 
 
 REGISTER = [
-    # number, date, kind, order, net, VAT, total, status, corrects, due date
-    ("INV-000001", "01/07/2026", "VAT invoice", "a", "145.00", "0.00", "145.00",
+    # number, date, kind, order, method, net, VAT rate, VAT, total, status, corrects, due date
+    ("INV-000001", "01/07/2026", "VAT invoice", "a", "Invoice", "145.00", "0%", "0.00", "145.00",
      "Paid, part credited", "", "31/07/2026"),
-    ("INV-000002", "03/07/2026", "VAT invoice", "c", "145.00", "0.00", "145.00",
+    ("INV-000002", "03/07/2026", "VAT invoice", "c", "Invoice", "145.00", "0%", "0.00", "145.00",
      "Paid", "", "02/08/2026"),
-    ("RCT-000001", "03/07/2026", "Receipt", "b", "100.00", "20.00", "120.00",
+    ("RCT-000001", "03/07/2026", "Receipt", "b", "Card", "100.00", "20%", "20.00", "120.00",
      "Credited", "", ""),
-    ("INV-000003", "04/07/2026", "VAT invoice", "d", "145.00", "0.00", "145.00",
+    ("INV-000003", "04/07/2026", "VAT invoice", "d", "Invoice", "145.00", "0%", "0.00", "145.00",
      "Credited", "", "03/08/2026"),
-    ("CRN-000001", "04/07/2026", "Credit note", "d", "145.00", "0.00", "145.00",
+    ("CRN-000001", "04/07/2026", "Credit note", "d", "Invoice", "145.00", "0%", "0.00", "145.00",
      "Credited", "INV-000003", ""),
-    ("CRN-000002", "05/07/2026", "Credit note", "b", "41.67", "8.33", "50.00",
+    ("CRN-000002", "05/07/2026", "Credit note", "b", "Card", "41.67", "20%", "8.33", "50.00",
      "Refunded", "RCT-000001", ""),
-    ("RCT-000002", "10/07/2026", "Receipt", "a", "145.00", "0.00", "145.00",
+    ("RCT-000002", "10/07/2026", "Receipt", "a", "Invoice", "145.00", "0%", "0.00", "145.00",
      "Paid", "", ""),
-    ("CRN-000003", "12/07/2026", "Credit note", "a", "50.00", "0.00", "50.00",
+    ("CRN-000003", "12/07/2026", "Credit note", "a", "Invoice", "50.00", "0%", "0.00", "50.00",
      "Credited", "INV-000001", ""),
-    ("CRN-000004", "20/07/2026", "Credit note", "b", "58.33", "11.67", "70.00",
+    ("CRN-000004", "20/07/2026", "Credit note", "b", "Card", "58.33", "20%", "11.67", "70.00",
      "Refund failed", "RCT-000001", ""),
 ]  # fmt: skip
 
@@ -206,7 +206,9 @@ def test_the_documents_register_lists_every_document_issued_in_the_range(client,
             row["Date"],
             row["Kind"],
             row["Order reference"],
+            row["Payment method"],
             row["Net"],
+            row["VAT rate"],
             row["VAT"],
             row["Total"],
             row["Status"],
@@ -249,6 +251,22 @@ def test_the_register_range_is_by_date_of_issue_both_days_included(client, admin
 )
 def test_an_invoice_or_receipt_status(total, credited, paid, cancelled, status):
     assert register.document_status(total, credited, paid, cancelled) == status
+
+
+@pytest.mark.parametrize(
+    ("lowest", "highest", "postage", "rate"),
+    [
+        (0, 0, 0, "0%"),
+        (2000, 2000, 0, "20%"),
+        (1750, 1750, 0, "17.5%"),
+        (0, 0, 450, "0%"),
+        (2000, 2000, 450, "Mixed"),  # postage carries no VAT of its own
+        (0, 2000, 0, "Mixed"),
+        (None, None, 0, "Mixed"),  # no lines: nothing to say
+    ],
+)
+def test_a_documents_vat_rate(lowest, highest, postage, rate):
+    assert register.vat_rate(lowest, highest, postage) == rate
 
 
 @pytest.mark.parametrize(
