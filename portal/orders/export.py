@@ -19,7 +19,12 @@ from portal.csv_safety import csv_rows
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
-from portal.orders.reconciliation import credit_note_numbers, paid_on, with_order_money
+from portal.orders.reconciliation import (
+    MONEY_COLUMNS,
+    credit_note_numbers,
+    paid_on,
+    with_order_money,
+)
 from portal.organisations.models import Organisation
 from portal.pricing import FormatKind
 
@@ -137,7 +142,8 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
         # An order's lines come together: the cells that are the order's are made once.
         if row[0] != reference or reference is None:
             reference = row[0]
-            invoice, receipt, notes, transfer_on, card_at, paid, refunded, credited = row[19:]
+            money_columns = row[-len(MONEY_COLUMNS) :]
+            invoice, receipt, notes, transfer_on, card_at, paid, refunded, credited = money_columns
             day = paid_on(transfer_on, card_at)
             money = (
                 "" if day is None else day.isoformat(),

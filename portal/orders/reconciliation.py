@@ -1,7 +1,8 @@
 """What has become of orders' money, as columns the finance exports join: the documents issued
 for each order, when and how much was paid, and how much was refunded or credited.
 
-One definition, read by the orders export and the documents register alike:
+One definition, for the orders export (the documents register reads the same tables, per
+document rather than per order):
 
 - **paid**: card payments Stripe confirmed, plus the bank transfer recorded against an invoice;
   the paid date is the first of them, a London date;
