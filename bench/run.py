@@ -66,6 +66,8 @@ SERVER_URL = os.environ.get(
 )
 DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "portal_bench")
 STRIPE_KEY, WEBHOOK_SECRET = "sk_test_bench_standin", "whsec_bench_standin"
+# One key for the run: the loader seals the administrator's two-factor secret, the servers open it.
+TOTP_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 LARGE_PDF_MB = 20
 SCENARIOS = (
     "floor",
@@ -92,6 +94,7 @@ def _load(url: str, storage_root: Path, work: Path) -> tuple:
         SQLALCHEMY_DATABASE_URI = url
         STORAGE_ROOT = str(storage_root)
         RATELIMIT_ENABLED = False
+        TOTP_ENCRYPTION_KEY = TOTP_KEY
 
     pdf = work / "large.pdf"
     child_generate(str(pdf), str(LARGE_PDF_MB))
@@ -123,7 +126,7 @@ def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
         "DATABASE_URL": url,
         "STRIPE_SECRET_KEY": STRIPE_KEY,
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "TOTP_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "TOTP_ENCRYPTION_KEY": TOTP_KEY,
         "STRIPE_API_BASE": standin,
         "PAYMENT_PAGE_ORIGIN": standin,
         "MAIL_SERVER": "127.0.0.1",

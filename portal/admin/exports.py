@@ -10,11 +10,11 @@ from flask import Response, redirect, render_template, request, stream_with_cont
 from flask_login import current_user
 
 from portal import audit
+from portal.admin import documents_register as register
+from portal.admin import order_exports as export
 from portal.admin.blueprint import bp
 from portal.clock import today_in_london
-from portal.documents import register
 from portal.extensions import db
-from portal.orders import export
 
 FIELDS = (("from", "from date"), ("to", "to date"))
 

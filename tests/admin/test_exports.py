@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from portal.admin import order_exports as export
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.csv_safety import csv_rows, safe_cell
 from portal.downloads.models import Download
 from portal.extensions import db
-from portal.orders import export
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.pricing import Membership, Person

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from portal.admin import documents_register as register
+from portal.admin import order_exports as export
 from portal.catalogue.models import FormatKind, ReportFormat
-from portal.documents import register
 from portal.documents import services as documents
 from portal.extensions import db
-from portal.orders import export, states
+from portal.orders import states
 from portal.orders.models import PaymentMethod
 from portal.orders.services import InvoiceDetails, cancel_order
 from portal.payments import invoices

@@ -1,4 +1,5 @@
-"""Orders and downloads as CSV, streamed a batch of rows at a time.
+"""Orders and downloads as CSV, streamed a batch of rows at a time, read across features (an
+order's lines, its documents and payments, the downloads of its PDFs).
 
 Exports read plain columns (never ORM objects with relationships) through ``yield_per``, which
 fetches from a server-side cursor on PostgreSQL and with ``fetchmany`` on SQLite, so memory stays
@@ -14,17 +15,17 @@ from sqlalchemy import DateTime, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
-from portal.clock import LONDON
-from portal.csv_safety import csv_rows
-from portal.downloads.models import Download
-from portal.extensions import db
-from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
-from portal.orders.reconciliation import (
+from portal.admin.reconciliation import (
     MONEY_COLUMNS,
     credit_note_numbers,
     paid_on,
     with_order_money,
 )
+from portal.clock import LONDON
+from portal.csv_safety import csv_rows
+from portal.downloads.models import Download
+from portal.extensions import db
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.organisations.models import Organisation
 from portal.pricing import FormatKind
 

@@ -7,7 +7,7 @@ symbol, no thousands separator); a credit note's amounts as positive figures, it
 that it is a credit, as both packages enter credit notes. The README maps each column to its
 field in either package.
 
-Streamed like the orders export (``portal.orders.export``): plain columns through
+Streamed like the orders export (``portal.admin.order_exports``): plain columns through
 ``yield_per``, a fixed number of queries whatever the number of documents, every cell through
 ``portal.csv_safety``.
 """
@@ -19,12 +19,12 @@ from flask import current_app
 from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from portal.admin.order_exports import BATCH_SIZE, pounds
 from portal.csv_safety import csv_rows
 from portal.documents.models import Document, DocumentKind
 from portal.documents.printed import percent
 from portal.documents.services import vat_share
 from portal.extensions import db
-from portal.orders.export import BATCH_SIZE, pounds
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments.models import InvoicePayment, Refund, RefundStatus
 
