@@ -20,7 +20,7 @@ from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.admin.order_exports import BATCH_SIZE, pounds
-from portal.csv_safety import csv_rows
+from portal.csv_safety import csv_rows, safe_row
 from portal.documents.models import Document, DocumentKind
 from portal.documents.printed import percent
 from portal.documents.services import vat_share
@@ -183,10 +183,8 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
             uk_date(issued_on),
             KIND_LABELS.get(kind, kind),
             reference,
-            po,
-            name,
-            email,
-            organisation,
+            # What people typed is made safe for spreadsheets; the rest the portal wrote.
+            *safe_row((po, name, email, organisation)),
             METHOD_LABELS.get(method, method),
             pounds(net),
             vat_rate(lowest, highest, postage),
@@ -211,4 +209,4 @@ def documents_csv(first: date, last: date) -> Iterator[str]:
     """Every document issued on London days ``first`` to ``last`` (its date of issue, also its
     tax point), oldest first: a header, then one row per document; CSV text in batches."""
     yield from csv_rows([REGISTER_HEADER])
-    yield from csv_rows(_rows(first, last), batch_size=BATCH_SIZE)
+    yield from csv_rows(_rows(first, last), batch_size=BATCH_SIZE, made_safe=True)

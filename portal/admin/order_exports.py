@@ -22,7 +22,7 @@ from portal.admin.reconciliation import (
     with_order_money,
 )
 from portal.clock import LONDON
-from portal.csv_safety import csv_rows
+from portal.csv_safety import csv_rows, safe_cell, safe_row
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
@@ -118,7 +118,7 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             subscriber.name,
             Order.po_number,
             OrderLine.report_title,
-            OrderLine.format_kind,
+            type_coerce(OrderLine.format_kind, String()),
             OrderLine.quantity,
             OrderLine.subscriber_quantity,
             OrderLine.standard_unit_pence,
@@ -140,12 +140,14 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
     # Core rows (no ORM entities), fetched a batch at a time from a server-side cursor.
     reference = None
     for row in db.session.connection().execute(query):
-        # An order's lines come together: the cells that are the order's are made once.
+        # An order's lines come together: the cells that are the order's are made (and made
+        # safe for spreadsheets) once, and repeated on each of its lines.
         if row[0] != reference or reference is None:
             reference = row[0]
             money_columns = row[-len(MONEY_COLUMNS) :]
             invoice, receipt, notes, transfer_on, card_at, paid, refunded, credited = money_columns
             day = paid_on(transfer_on, card_at)
+            totals = (pounds(row[17]), pounds(row[18]))
             money = (
                 "" if day is None else day.isoformat(),
                 pounds(paid),
@@ -155,20 +157,26 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
                 receipt,
                 credit_note_numbers(notes),
             )
-            order = (
-                reference,
-                london_text(row[1].replace(tzinfo=UTC)),
-                STATE_LABELS.get(row[2], row[2]),
-                METHOD_LABELS.get(row[3], row[3]),
-                *row[4:9],  # who, organisations, PO
+            order = safe_row(
+                (
+                    reference,
+                    london_text(row[1].replace(tzinfo=UTC)),
+                    STATE_LABELS.get(row[2], row[2]),
+                    METHOD_LABELS.get(row[3], row[3]),
+                    *row[4:9],  # who, organisations, PO
+                )
             )
         yield (
             *order,
-            row[9],  # report title
+            safe_cell(row[9]),  # report title
             FORMAT_LABELS.get(row[10], row[10]),
             row[11],  # quantity
             row[12],  # free quantity
-            *map(pounds, row[13:19]),
+            pounds(row[13]),
+            pounds(row[14]),
+            pounds(row[15]),
+            pounds(row[16]),
+            *totals,
             *money,
         )
 
@@ -187,7 +195,7 @@ def order_lines_csv(first: date, last: date) -> Iterator[str]:
     """The orders placed on London days ``first`` to ``last``: a header, then one row per order
     line (order fields repeated on each), oldest first; CSV text in chunks of ``BATCH_SIZE``."""
     yield from csv_rows([ORDER_HEADER])
-    yield from csv_rows(_order_rows(first, last), batch_size=BATCH_SIZE)
+    yield from csv_rows(_order_rows(first, last), batch_size=BATCH_SIZE, made_safe=True)
 
 
 def _download_rows(first: date, last: date) -> Iterator[tuple]:
