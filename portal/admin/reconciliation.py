@@ -18,7 +18,7 @@ them a batch at a time with its other columns.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import DateTime, Select, and_, case, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.clock import LONDON
@@ -55,9 +55,9 @@ def with_order_money(query: Select, order_id, order_ids: Select) -> Select:
 
     Numbers are None where there is no such document (``credit_note_numbers`` are joined with
     ``NUMBER_SEPARATOR``, in no set order: see ``credit_note_numbers``); ``invoice_paid_on`` is a
-    London date and ``card_paid_at`` a UTC time, or None (see ``paid_on``); amounts are pence,
-    0 when there is nothing. Four outer joins to grouped subqueries, whatever the number of
-    orders."""
+    London date and ``card_paid_at`` a UTC time as stored (naive), or None (see ``paid_on``);
+    amounts are pence, 0 when there is nothing. Four outer joins to grouped subqueries, whatever
+    the number of orders."""
     ids = order_ids.scalar_subquery()
     refund_of_note = and_(
         Refund.credit_note_id == Document.id, Refund.status == RefundStatus.SUCCEEDED
@@ -113,7 +113,8 @@ def with_order_money(query: Select, order_id, order_ids: Select) -> Select:
             documents.c.receipt_number,
             documents.c.credit_note_numbers,
             transfers.paid_on,
-            cards.c.paid_at,
+            # Read as stored (naive UTC): no conversion on each of the order's lines.
+            type_coerce(cards.c.paid_at, DateTime()),
             func.coalesce(transfers.amount_pence, 0) + func.coalesce(cards.c.paid_pence, 0),
             func.coalesce(refunds.c.refunded_pence, 0),
             func.coalesce(documents.c.credited_pence, 0),
