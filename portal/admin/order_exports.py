@@ -15,12 +15,7 @@ from sqlalchemy import DateTime, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
-from portal.admin.reconciliation import (
-    MONEY_COLUMNS,
-    credit_note_numbers,
-    paid_on,
-    with_order_money,
-)
+from portal.admin.reconciliation import NOTHING, NUMBER_SEPARATOR, money_by_order, money_rows
 from portal.clock import LONDON
 from portal.csv_safety import csv_rows, safe_cell, safe_row
 from portal.downloads.models import Download
@@ -98,13 +93,10 @@ def london_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _placed_between(start: datetime, end: datetime):
-    return select(Order.id).where(Order.created_at >= start, Order.created_at < end)
-
-
 def _order_rows(first: date, last: date) -> Iterator[tuple]:
     start, end = london_day_bounds(first, last)
     subscriber = aliased(Organisation)
+    placed = (Order.created_at >= start) & (Order.created_at < end)
     query = (
         select(
             Order.reference,
@@ -127,39 +119,42 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             OrderLine.total_pence,
             Order.total_pence,
             Order.postage_pence,
+            Order.id,
         )
         .join(Order, Order.id == OrderLine.order_id)
         .outerjoin(subscriber, subscriber.id == Order.subscriber_organisation_id)
-        .where(Order.created_at >= start, Order.created_at < end)
-    )
-    query = (
-        with_order_money(query, Order.id, _placed_between(start, end))
+        .where(placed)
         .order_by(Order.id, OrderLine.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
-    # Core rows (no ORM entities), fetched a batch at a time from a server-side cursor.
-    reference = None
-    for row in db.session.connection().execute(query):
+    connection = db.session.connection()
+    # Core rows (no ORM entities), fetched a batch at a time from server-side cursors: the
+    # lines, and beside them, in the same order, what became of each order's money.
+    money_query = money_rows(select(Order.id).where(placed)).execution_options(yield_per=BATCH_SIZE)
+    money = money_by_order(connection.execute(money_query))
+    next_money = next(money, None)
+    order_id = None
+    for row in connection.execute(query):
         # An order's lines come together: the cells that are the order's are made (and made
         # safe for spreadsheets) once, and repeated on each of its lines.
-        if row[0] != reference or reference is None:
-            reference = row[0]
-            money_columns = row[-len(MONEY_COLUMNS) :]
-            invoice, receipt, notes, transfer_on, card_at, paid, refunded, credited = money_columns
-            day = paid_on(transfer_on, card_at)
+        if row[19] != order_id:
+            order_id = row[19]
+            while next_money is not None and next_money[0] < order_id:
+                next_money = next(money, None)
+            facts = next_money[1] if next_money and next_money[0] == order_id else NOTHING
             totals = (pounds(row[17]), pounds(row[18]))
-            money = (
-                "" if day is None else day.isoformat(),
-                pounds(paid),
-                pounds(refunded),
-                pounds(credited),
-                invoice,
-                receipt,
-                credit_note_numbers(notes),
+            paid = (
+                "" if facts.paid_on is None else facts.paid_on.isoformat(),
+                pounds(facts.paid_pence),
+                pounds(facts.refunded_pence),
+                pounds(facts.credited_pence),
+                facts.invoice_number,
+                facts.receipt_number,
+                NUMBER_SEPARATOR.join(facts.credit_note_numbers),
             )
             order = safe_row(
                 (
-                    reference,
+                    row[0],
                     london_text(row[1].replace(tzinfo=UTC)),
                     STATE_LABELS.get(row[2], row[2]),
                     METHOD_LABELS.get(row[3], row[3]),
@@ -177,7 +172,7 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             pounds(row[15]),
             pounds(row[16]),
             *totals,
-            *money,
+            *paid,
         )
 
 

@@ -1,8 +1,8 @@
-"""What has become of orders' money, as columns the finance exports join: the documents issued
-for each order, when and how much was paid, and how much was refunded or credited.
+"""What has become of orders' money, for the orders export: the documents issued for each order,
+when and how much was paid, and how much was refunded or credited.
 
-One definition, for the orders export (the documents register reads the same tables, per
-document rather than per order):
+One definition (the documents register reads the same tables, per document rather than per
+order):
 
 - **paid**: card payments Stripe confirmed, plus the bank transfer recorded against an invoice;
   the paid date is the first of them, a London date;
@@ -11,15 +11,19 @@ document rather than per order):
   the buyer after a refund that failed): credit notes issued for a refund that succeeded are in
   *refunded* already, so *order total - refunded - credited* is what the order came to.
 
-These are read from the tables (``checkout_attempts``, ``invoice_payments``, ``refunds``,
-``documents``), a fixed number of joins whatever the number of orders, so an export can stream
-them a batch at a time with its other columns.
+They are read by one query of plain rows (``money_rows``), every document, card payment, bank
+transfer and refund of the orders asked about in order-id order, and added up in Python
+(``money_by_order``) as an export streams its own rows in the same order: no aggregate for the
+database to plan, so the time grows with the rows whatever the planner knows of the tables.
 """
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import groupby
 
-from sqlalchemy import DateTime, Select, and_, case, func, select, type_coerce
-from sqlalchemy.orm import aliased
+from sqlalchemy import Date, DateTime, Integer, Select, String, and_, cast, literal, null, select
+from sqlalchemy import type_coerce as coerce
 
 from portal.clock import LONDON
 from portal.documents.models import Document, DocumentKind
@@ -33,111 +37,104 @@ from portal.payments.models import (
 
 #: Between the numbers of an order's credit notes, in one cell.
 NUMBER_SEPARATOR = "; "
+_CARD, _TRANSFER, _REFUND = "card", "transfer", "refund"
 
 
-#: The columns ``with_order_money`` adds to a query, in this order.
-MONEY_COLUMNS = (
-    "invoice_number",
-    "receipt_number",
-    "credit_note_numbers",
-    "invoice_paid_on",
-    "card_paid_at",
-    "paid_pence",
-    "refunded_pence",
-    "credited_pence",
-)
+@dataclass
+class OrderMoney:
+    """What became of one order's money; amounts in pence."""
+
+    invoice_number: str = ""
+    receipt_number: str = ""
+    credit_note_numbers: list[str] = field(default_factory=list)
+    paid_on: date | None = None  # London
+    paid_pence: int = 0
+    refunded_pence: int = 0
+    credited_pence: int = 0
 
 
-def with_order_money(query: Select, order_id, order_ids: Select) -> Select:
-    """``query`` (which reads orders, ``order_id`` being their id column) with the columns of
-    ``MONEY_COLUMNS`` added at its end, for the orders among ``order_ids`` (a SELECT of order
-    ids: what the query reads, so the sums are made for those orders only).
+#: An order with nothing paid, refunded, credited or issued.
+NOTHING = OrderMoney()
 
-    Numbers are None where there is no such document (``credit_note_numbers`` are joined with
-    ``NUMBER_SEPARATOR``, in no set order: see ``credit_note_numbers``); ``invoice_paid_on`` is a
-    London date and ``card_paid_at`` a UTC time as stored (naive), or None (see ``paid_on``);
-    amounts are pence, 0 when there is nothing. Four outer joins to grouped subqueries, whatever
-    the number of orders."""
+
+def money_rows(order_ids: Select) -> Select:
+    """Every document, confirmed card payment, bank transfer and successful refund of the orders
+    among ``order_ids`` (a SELECT of order ids), one row each, in order-id order: ``order_id``,
+    ``what`` (a document's kind, or card, transfer, refund), ``number``, ``day``, ``moment``
+    (UTC, as stored), ``pence`` and ``refunded`` (a credit note whose refund succeeded)."""
     ids = order_ids.scalar_subquery()
-    refund_of_note = and_(
-        Refund.credit_note_id == Document.id, Refund.status == RefundStatus.SUCCEEDED
-    )
+    no_text, no_day = cast(null(), String), cast(null(), Date)
+    no_moment, no_flag = cast(null(), DateTime), cast(null(), Integer)
+    refunded = and_(Refund.credit_note_id == Document.id, Refund.status == RefundStatus.SUCCEEDED)
     documents = (
         select(
-            Document.order_id,
-            func.max(case((Document.kind == DocumentKind.INVOICE, Document.number))).label(
-                "invoice_number"
-            ),
-            func.max(case((Document.kind == DocumentKind.RECEIPT, Document.number))).label(
-                "receipt_number"
-            ),
-            func.aggregate_strings(
-                case((Document.kind == DocumentKind.CREDIT_NOTE, Document.number)),
-                NUMBER_SEPARATOR,
-            ).label("credit_note_numbers"),
-            func.sum(
-                case(
-                    (
-                        (Document.kind == DocumentKind.CREDIT_NOTE) & Refund.id.is_(None),
-                        -Document.total_pence,
-                    ),
-                    else_=0,
-                )
-            ).label("credited_pence"),
+            Document.order_id.label("order_id"),
+            coerce(Document.kind, String).label("what"),
+            Document.number.label("number"),
+            no_day.label("day"),
+            no_moment.label("moment"),
+            Document.total_pence.label("pence"),
+            Refund.id.label("refunded"),
         )
-        .outerjoin(Refund, refund_of_note)
+        .outerjoin(Refund, refunded)
         .where(Document.order_id.in_(ids))
-        .group_by(Document.order_id)
-        .subquery("order_documents")
     )
-    cards = (
-        select(
-            CheckoutAttempt.order_id,
-            func.min(CheckoutAttempt.paid_at).label("paid_at"),
-            func.sum(func.coalesce(CheckoutAttempt.amount_paid_pence, 0)).label("paid_pence"),
-        )
-        .where(CheckoutAttempt.status == AttemptStatus.PAID, CheckoutAttempt.order_id.in_(ids))
-        .group_by(CheckoutAttempt.order_id)
-        .subquery("order_card_payments")
-    )
-    refunds = (
-        select(Refund.order_id, func.sum(Refund.amount_pence).label("refunded_pence"))
-        .where(Refund.status == RefundStatus.SUCCEEDED, Refund.order_id.in_(ids))
-        .group_by(Refund.order_id)
-        .subquery("order_refunds")
-    )
-    transfers = aliased(InvoicePayment, name="order_transfer")
-    return (
-        query.add_columns(
-            documents.c.invoice_number,
-            documents.c.receipt_number,
-            documents.c.credit_note_numbers,
-            transfers.paid_on,
-            # Read as stored (naive UTC): no conversion on each of the order's lines.
-            type_coerce(cards.c.paid_at, DateTime()),
-            func.coalesce(transfers.amount_pence, 0) + func.coalesce(cards.c.paid_pence, 0),
-            func.coalesce(refunds.c.refunded_pence, 0),
-            func.coalesce(documents.c.credited_pence, 0),
-        )
-        .outerjoin(documents, documents.c.order_id == order_id)
-        .outerjoin(cards, cards.c.order_id == order_id)
-        .outerjoin(transfers, transfers.order_id == order_id)
-        .outerjoin(refunds, refunds.c.order_id == order_id)
-    )
+    cards = select(
+        CheckoutAttempt.order_id,
+        literal(_CARD, String),
+        no_text,
+        no_day,
+        coerce(CheckoutAttempt.paid_at, DateTime),
+        CheckoutAttempt.amount_paid_pence,
+        no_flag,
+    ).where(CheckoutAttempt.status == AttemptStatus.PAID, CheckoutAttempt.order_id.in_(ids))
+    transfers = select(
+        InvoicePayment.order_id,
+        literal(_TRANSFER, String),
+        no_text,
+        InvoicePayment.paid_on,
+        no_moment,
+        InvoicePayment.amount_pence,
+        no_flag,
+    ).where(InvoicePayment.order_id.in_(ids))
+    refunds = select(
+        Refund.order_id,
+        literal(_REFUND, String),
+        no_text,
+        no_day,
+        no_moment,
+        Refund.amount_pence,
+        no_flag,
+    ).where(Refund.status == RefundStatus.SUCCEEDED, Refund.order_id.in_(ids))
+    every = documents.union_all(cards, transfers, refunds).subquery("order_money")
+    return select(every).order_by(every.c.order_id, every.c.what, every.c.number)
 
 
-def paid_on(invoice_paid_on: date | None, card_paid_at: datetime | None) -> date | None:
-    """The London date the order's money first arrived (None when it has not)."""
-    days = [invoice_paid_on] if invoice_paid_on is not None else []
-    if card_paid_at is not None:
-        moment = card_paid_at if card_paid_at.tzinfo else card_paid_at.replace(tzinfo=UTC)
-        days.append(moment.astimezone(LONDON).date())
-    return min(days) if days else None
+def money_by_order(rows: Iterable) -> Iterator[tuple[int, OrderMoney]]:
+    """``(order id, OrderMoney)`` for each order in ``rows`` (from ``money_rows``), in order."""
+    for order_id, events in groupby(rows, key=lambda row: row[0]):
+        money = OrderMoney()
+        for _, what, number, day, moment, pence, refunded in events:
+            if what == DocumentKind.INVOICE:
+                money.invoice_number = number
+            elif what == DocumentKind.RECEIPT:
+                money.receipt_number = number
+            elif what == DocumentKind.CREDIT_NOTE:
+                money.credit_note_numbers.append(number)
+                if refunded is None:
+                    money.credited_pence -= pence  # a credit note's total is negative
+            elif what == _REFUND:
+                money.refunded_pence += pence
+            else:  # money in: a card payment or a bank transfer
+                money.paid_pence += pence or 0
+                arrived = day if what == _TRANSFER else london_day(moment)
+                if arrived is not None and (money.paid_on is None or arrived < money.paid_on):
+                    money.paid_on = arrived
+        yield order_id, money
 
 
-def credit_note_numbers(joined: str | None) -> str:
-    """The credit-note numbers of an order in the order they were issued (the database joins
-    them in no promised order)."""
-    if not joined:
-        return ""
-    return NUMBER_SEPARATOR.join(sorted(joined.split(NUMBER_SEPARATOR)))
+def london_day(moment: datetime | None) -> date | None:
+    """The London date of a UTC moment (naive, as stored, or aware)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON).date()
