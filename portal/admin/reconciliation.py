@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import groupby
 
-from sqlalchemy import Date, DateTime, Integer, Select, String, and_, cast, literal, null, select
+from sqlalchemy import Date, DateTime, Integer, Select, String, cast, literal, null, select
 from sqlalchemy import type_coerce as coerce
 
 from portal.clock import LONDON
@@ -61,24 +61,22 @@ def money_rows(order_ids: Select) -> Select:
     """Every document, confirmed card payment, bank transfer and successful refund of the orders
     among ``order_ids`` (a SELECT of order ids), one row each, in order-id order: ``order_id``,
     ``what`` (a document's kind, or card, transfer, refund), ``number``, ``day``, ``moment``
-    (UTC, as stored), ``pence`` and ``refunded`` (a credit note whose refund succeeded)."""
+    (UTC, as stored), ``pence`` and ``link`` (a document's id; the credit note of a refund).
+
+    Each is a plain read of one table (no join the planner could get wrong without statistics):
+    a credit note and the refund that gave its money back meet in ``money_by_order``."""
     ids = order_ids.scalar_subquery()
     no_text, no_day = cast(null(), String), cast(null(), Date)
-    no_moment, no_flag = cast(null(), DateTime), cast(null(), Integer)
-    refunded = and_(Refund.credit_note_id == Document.id, Refund.status == RefundStatus.SUCCEEDED)
-    documents = (
-        select(
-            Document.order_id.label("order_id"),
-            coerce(Document.kind, String).label("what"),
-            Document.number.label("number"),
-            no_day.label("day"),
-            no_moment.label("moment"),
-            Document.total_pence.label("pence"),
-            Refund.id.label("refunded"),
-        )
-        .outerjoin(Refund, refunded)
-        .where(Document.order_id.in_(ids))
-    )
+    no_moment, no_link = cast(null(), DateTime), cast(null(), Integer)
+    documents = select(
+        Document.order_id.label("order_id"),
+        coerce(Document.kind, String).label("what"),
+        Document.number.label("number"),
+        no_day.label("day"),
+        no_moment.label("moment"),
+        Document.total_pence.label("pence"),
+        Document.id.label("link"),
+    ).where(Document.order_id.in_(ids))
     cards = select(
         CheckoutAttempt.order_id,
         literal(_CARD, String),
@@ -86,7 +84,7 @@ def money_rows(order_ids: Select) -> Select:
         no_day,
         coerce(CheckoutAttempt.paid_at, DateTime),
         CheckoutAttempt.amount_paid_pence,
-        no_flag,
+        no_link,
     ).where(CheckoutAttempt.status == AttemptStatus.PAID, CheckoutAttempt.order_id.in_(ids))
     transfers = select(
         InvoicePayment.order_id,
@@ -95,7 +93,7 @@ def money_rows(order_ids: Select) -> Select:
         InvoicePayment.paid_on,
         no_moment,
         InvoicePayment.amount_pence,
-        no_flag,
+        no_link,
     ).where(InvoicePayment.order_id.in_(ids))
     refunds = select(
         Refund.order_id,
@@ -104,7 +102,7 @@ def money_rows(order_ids: Select) -> Select:
         no_day,
         no_moment,
         Refund.amount_pence,
-        no_flag,
+        Refund.credit_note_id,
     ).where(Refund.status == RefundStatus.SUCCEEDED, Refund.order_id.in_(ids))
     every = documents.union_all(cards, transfers, refunds).subquery("order_money")
     return select(every).order_by(every.c.order_id, every.c.what, every.c.number)
@@ -114,22 +112,27 @@ def money_by_order(rows: Iterable) -> Iterator[tuple[int, OrderMoney]]:
     """``(order id, OrderMoney)`` for each order in ``rows`` (from ``money_rows``), in order."""
     for order_id, events in groupby(rows, key=lambda row: row[0]):
         money = OrderMoney()
-        for _, what, number, day, moment, pence, refunded in events:
+        credit_notes: dict[int, int] = {}  # id -> amount credited
+        refunded_notes: set[int | None] = set()  # credit notes whose money went back
+        for _, what, number, day, moment, pence, link in events:
             if what == DocumentKind.INVOICE:
                 money.invoice_number = number
             elif what == DocumentKind.RECEIPT:
                 money.receipt_number = number
             elif what == DocumentKind.CREDIT_NOTE:
                 money.credit_note_numbers.append(number)
-                if refunded is None:
-                    money.credited_pence -= pence  # a credit note's total is negative
+                credit_notes[link] = -pence  # a credit note's total is negative
             elif what == _REFUND:
                 money.refunded_pence += pence
+                refunded_notes.add(link)
             else:  # money in: a card payment or a bank transfer
                 money.paid_pence += pence or 0
                 arrived = day if what == _TRANSFER else london_day(moment)
                 if arrived is not None and (money.paid_on is None or arrived < money.paid_on):
                     money.paid_on = arrived
+        money.credited_pence = sum(
+            amount for note, amount in credit_notes.items() if note not in refunded_notes
+        )
         yield order_id, money
 
 
