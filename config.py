@@ -5,6 +5,7 @@ console), ``testing`` (used by the test suite) or ``production``.
 """
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,38 @@ DEMO_SECRET_KEYS = frozenset({"dev-not-secret", "test-not-secret"})
 #: "Socitm Insight portal: demo TOTP encryption key".
 DEMO_TOTP_ENCRYPTION_KEY = "gyummC7J6MAABwcd7IjrtuSGytCMczMtogTiTn9A_-c="
 
+
+#: What every VAT invoice, receipt and credit note prints about the seller and how to pay it.
+#: Production refuses to start without each one: an issued document never changes, so one
+#: printed without the company number or the bank details would stay that way.
+DOCUMENT_SETTINGS = (
+    "SUPPLIER_NAME",
+    "SUPPLIER_ADDRESS",
+    "SUPPLIER_VAT_NUMBER",
+    "SUPPLIER_COMPANY_NUMBER",
+    "SUPPLIER_REGISTERED_OFFICE",
+    "BANK_ACCOUNT_NAME",
+    "BANK_SORT_CODE",
+    "BANK_ACCOUNT_NUMBER",
+    "BANK_IBAN",
+    "BANK_BIC",
+    "REMITTANCE_EMAIL",
+)
+#: Illustrative values for the laptop and the tests: plainly not real (zeros, a DEMO bank), so a
+#: document printed with them cannot be taken for one of Socitm's.
+DEMO_DOCUMENT_SETTINGS = {
+    "SUPPLIER_NAME": "Socitm Limited",
+    "SUPPLIER_ADDRESS": "Socitm Limited\nBriefing House, 1 Example Street\nNorthampton\nNN1 1AA",
+    "SUPPLIER_VAT_NUMBER": "GB 000 0000 00",
+    "SUPPLIER_COMPANY_NUMBER": "00000000",
+    "SUPPLIER_REGISTERED_OFFICE": "Briefing House, 1 Example Street, Northampton NN1 1AA",
+    "BANK_ACCOUNT_NAME": "Socitm Limited",
+    "BANK_SORT_CODE": "00-00-00",
+    "BANK_ACCOUNT_NUMBER": "00000000",
+    "BANK_IBAN": "GB46 DEMO 0000 0000 0000 00",
+    "BANK_BIC": "DEMOGB2L",
+    "REMITTANCE_EMAIL": "finance@socitm.example",
+}
 
 #: Settings given in the environment that could not be read, name -> what was wrong. They take
 #: their default meanwhile; ``settings_problems`` reports them (production then refuses to start).
@@ -207,21 +240,55 @@ class Config:
         """What in ``settings`` (``app.config``) the portal cannot work with; empty when fine."""
         return settings_problems(settings)
 
-    # The seller named on VAT invoices, receipts and credit notes, and where invoices are paid.
-    # The defaults are illustrative; production sets the real ones.
-    SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "Socitm Limited")
-    SUPPLIER_ADDRESS = os.environ.get(
-        "SUPPLIER_ADDRESS",
-        "Socitm Limited\nBriefing House, 1 Example Street\nNorthampton\nNN1 1AA",
-    )
-    SUPPLIER_VAT_NUMBER = os.environ.get("SUPPLIER_VAT_NUMBER", "GB 000 0000 00")
-    BANK_ACCOUNT_NAME = os.environ.get("BANK_ACCOUNT_NAME", "Socitm Limited")
-    BANK_SORT_CODE = os.environ.get("BANK_SORT_CODE", "00-00-00")
-    BANK_ACCOUNT_NUMBER = os.environ.get("BANK_ACCOUNT_NUMBER", "00000000")
+    # The seller named on VAT invoices, receipts and credit notes, and where invoices are paid
+    # (DOCUMENT_SETTINGS). No defaults: production refuses to start without them (a document is
+    # never changed once issued); the laptop and the tests use DEMO_DOCUMENT_SETTINGS.
+    SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", "")
+    SUPPLIER_ADDRESS = os.environ.get("SUPPLIER_ADDRESS", "")
+    SUPPLIER_VAT_NUMBER = os.environ.get("SUPPLIER_VAT_NUMBER", "")
+    SUPPLIER_COMPANY_NUMBER = os.environ.get("SUPPLIER_COMPANY_NUMBER", "")
+    SUPPLIER_REGISTERED_OFFICE = os.environ.get("SUPPLIER_REGISTERED_OFFICE", "")
+    BANK_ACCOUNT_NAME = os.environ.get("BANK_ACCOUNT_NAME", "")
+    BANK_SORT_CODE = os.environ.get("BANK_SORT_CODE", "")
+    BANK_ACCOUNT_NUMBER = os.environ.get("BANK_ACCOUNT_NUMBER", "")
+    BANK_IBAN = os.environ.get("BANK_IBAN", "")
+    BANK_BIC = os.environ.get("BANK_BIC", "")
+    REMITTANCE_EMAIL = os.environ.get("REMITTANCE_EMAIL", "")
     INVOICE_PAYMENT_DAYS = _int("INVOICE_PAYMENT_DAYS", 30)
 
 
-class DevelopmentConfig(Config):
+class DemoDocumentSettings:
+    """Illustrative seller and bank details for the laptop and the tests (each may still be set
+    in the environment); production has none of these and must be given its own."""
+
+    SUPPLIER_NAME = os.environ.get("SUPPLIER_NAME", DEMO_DOCUMENT_SETTINGS["SUPPLIER_NAME"])
+    SUPPLIER_ADDRESS = os.environ.get(
+        "SUPPLIER_ADDRESS", DEMO_DOCUMENT_SETTINGS["SUPPLIER_ADDRESS"]
+    )
+    SUPPLIER_VAT_NUMBER = os.environ.get(
+        "SUPPLIER_VAT_NUMBER", DEMO_DOCUMENT_SETTINGS["SUPPLIER_VAT_NUMBER"]
+    )
+    SUPPLIER_COMPANY_NUMBER = os.environ.get(
+        "SUPPLIER_COMPANY_NUMBER", DEMO_DOCUMENT_SETTINGS["SUPPLIER_COMPANY_NUMBER"]
+    )
+    SUPPLIER_REGISTERED_OFFICE = os.environ.get(
+        "SUPPLIER_REGISTERED_OFFICE", DEMO_DOCUMENT_SETTINGS["SUPPLIER_REGISTERED_OFFICE"]
+    )
+    BANK_ACCOUNT_NAME = os.environ.get(
+        "BANK_ACCOUNT_NAME", DEMO_DOCUMENT_SETTINGS["BANK_ACCOUNT_NAME"]
+    )
+    BANK_SORT_CODE = os.environ.get("BANK_SORT_CODE", DEMO_DOCUMENT_SETTINGS["BANK_SORT_CODE"])
+    BANK_ACCOUNT_NUMBER = os.environ.get(
+        "BANK_ACCOUNT_NUMBER", DEMO_DOCUMENT_SETTINGS["BANK_ACCOUNT_NUMBER"]
+    )
+    BANK_IBAN = os.environ.get("BANK_IBAN", DEMO_DOCUMENT_SETTINGS["BANK_IBAN"])
+    BANK_BIC = os.environ.get("BANK_BIC", DEMO_DOCUMENT_SETTINGS["BANK_BIC"])
+    REMITTANCE_EMAIL = os.environ.get(
+        "REMITTANCE_EMAIL", DEMO_DOCUMENT_SETTINGS["REMITTANCE_EMAIL"]
+    )
+
+
+class DevelopmentConfig(DemoDocumentSettings, Config):
     """The laptop: SQLite in ``instance/``, emails to the console, a demo secret key, and the
     offline Stripe stand-in (``python -m stripe_standin``, started by ``make run``)."""
 
@@ -234,7 +301,7 @@ class DevelopmentConfig(Config):
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "").strip() or "http://127.0.0.1:5000"
 
 
-class TestingConfig(Config):
+class TestingConfig(DemoDocumentSettings, Config):
     """The test suite: an in-memory SQLite database unless TEST_DATABASE_URL says otherwise."""
 
     ENVIRONMENT = "testing"
@@ -312,13 +379,40 @@ def settings_problems(settings: Mapping) -> list[str]:
     dsn = urlsplit(settings.get("SENTRY_DSN", ""))
     if settings.get("SENTRY_DSN") and (dsn.scheme not in ("http", "https") or not dsn.hostname):
         found.append("SENTRY_DSN must be the https:// address your error reporting service gave.")
+    found.extend(bank_problems(settings))
+    return found
+
+
+def _iban_is_valid(iban: str) -> bool:
+    """ISO 13616: two letters, two check digits, then the account; moved to the end and read as
+    a number (letters as 10 to 35), it leaves 1 when divided by 97."""
+    compact = iban.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", compact):
+        return False
+    digits = "".join(str(int(char, 36)) for char in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+def bank_problems(settings: Mapping) -> list[str]:
+    """Payment details printed on invoices that nobody could pay to, when they are set."""
+    found = []
+    iban = (settings.get("BANK_IBAN") or "").strip()
+    if iban and not _iban_is_valid(iban):
+        found.append(f"BANK_IBAN is not a valid IBAN (its check digits do not match): {iban!r}.")
+    bic = (settings.get("BANK_BIC") or "").strip()
+    if bic and not re.fullmatch(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", bic):
+        found.append(f"BANK_BIC must be a BIC of 8 or 11 letters and digits, not {bic!r}.")
+    remittance = (settings.get("REMITTANCE_EMAIL") or "").strip()
+    if remittance and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", remittance):
+        found.append(f"REMITTANCE_EMAIL must be an email address, not {remittance!r}.")
     return found
 
 
 def production_problems(settings: Mapping) -> list[str]:
     """What production needs on top of sensible values: real secrets, PostgreSQL, Stripe keys
-    that match the mode, a mail server, cookies sent only over HTTPS, its own address, and a key
-    of its own that seals two-factor secrets."""
+    that match the mode, a mail server, cookies sent only over HTTPS, its own address, the
+    seller's and bank's details its documents print, and a key of its own that seals two-factor
+    secrets."""
     found = []
     secret_key = settings.get("SECRET_KEY") or ""
     if secret_key in DEMO_SECRET_KEYS or len(secret_key) < 32:
@@ -366,6 +460,12 @@ def production_problems(settings: Mapping) -> list[str]:
         found.append(
             "PUBLIC_URL must be set to the address people reach the portal at "
             "(https://reports.socitm.example): links in emails are built from it."
+        )
+    missing = [name for name in DOCUMENT_SETTINGS if not (settings.get(name) or "").strip()]
+    if missing:
+        found.append(
+            f"{', '.join(missing)} must be set: every VAT invoice, receipt and credit note "
+            "prints them, and an issued document never changes."
         )
     totp_keys = settings.get("TOTP_ENCRYPTION_KEY") or ""
     if not totp_keys.strip() or DEMO_TOTP_ENCRYPTION_KEY in totp_keys:

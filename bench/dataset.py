@@ -177,6 +177,90 @@ def insert_orders(session, first: int, last: int, shape: OrderShape) -> None:
         session.commit()
 
 
+#: Stands in for each bench document's PDF: exports never read it, and 100,000 real ones would
+#: only slow the load down.
+BENCH_PDF = b"%PDF-1.4 bench document\n%%EOF\n"
+#: Every this many paid orders, one is partly refunded (a credit note and a refund).
+REFUND_EVERY = 20
+
+
+def insert_documents(
+    session, first: int, last: int, state: Callable[[int], str], total_pence: int
+) -> None:
+    """Give orders ``first``..``last`` (all of ``total_pence``, in the state ``state(n)``) the
+    documents and payments their state implies, numbered and dated as the portal would: a
+    receipt and the card payment for a paid order (a twentieth of them partly refunded, with a
+    credit note), an invoice for one awaiting payment, an invoice and the credit note that
+    cancels it for a cancelled one. One transaction per ``INSERT_BATCH`` orders."""
+    from portal.documents.models import Document
+    from portal.payments.models import CheckoutAttempt, Refund
+
+    numbers = {"invoice": 0, "receipt": 0, "credit_note": 0}
+    prefixes = {"invoice": "INV", "receipt": "RCT", "credit_note": "CRN"}
+    document_id = 0
+
+    def document(order: int, kind: str, total: int, credits: int | None = None) -> dict:
+        nonlocal document_id
+        document_id += 1
+        numbers[kind] += 1
+        placed = START + timedelta(minutes=order)
+        return {
+            "id": document_id,
+            "order_id": order,
+            "kind": kind,
+            "sequence_number": numbers[kind],
+            "number": f"{prefixes[kind]}-{numbers[kind]:06d}",
+            "issued_on": placed.date(),
+            "total_pence": total,
+            "credits_document_id": credits,
+            "pdf": BENCH_PDF,
+            "created_at": placed,
+        }
+
+    for batch_start in range(first, last + 1, INSERT_BATCH):
+        documents, attempts, refunds = [], [], []
+        for n in range(batch_start, min(batch_start + INSERT_BATCH, last + 1)):
+            if state(n) in ("paid", "fulfilled"):
+                receipt = document(n, "receipt", total_pence)
+                documents.append(receipt)
+                attempts.append(
+                    {
+                        "order_id": n,
+                        "number": 1,
+                        "stripe_session_id": f"cs_bench_{n}",
+                        "status": "paid",
+                        "amount_pence": total_pence,
+                        "currency": "gbp",
+                        "amount_paid_pence": total_pence,
+                        "created_at": START + timedelta(minutes=n),
+                        "paid_at": START + timedelta(minutes=n, seconds=30),
+                    }
+                )
+                if n % REFUND_EVERY == 0:
+                    note = document(n, "credit_note", -PDF_NET, receipt["id"])
+                    documents.append(note)
+                    refunds.append(
+                        {
+                            "order_id": n,
+                            "amount_pence": PDF_NET,
+                            "reason": "Bench",
+                            "status": "succeeded",
+                            "idempotency_key": f"bench-refund-{n}",
+                            "requested_at": START + timedelta(minutes=n, seconds=40),
+                            "credit_note_id": note["id"],
+                        }
+                    )
+            elif state(n) == "awaiting_invoice_payment":
+                documents.append(document(n, "invoice", total_pence))
+            elif state(n) == "cancelled":
+                invoice = document(n, "invoice", total_pence)
+                documents += [invoice, document(n, "credit_note", -total_pence, invoice["id"])]
+        bulk_insert(session, Document, documents)
+        bulk_insert(session, CheckoutAttempt, attempts)
+        bulk_insert(session, Refund, refunds)
+        session.commit()
+
+
 def reset_sequences(session) -> None:
     """After inserts with explicit ids, let PostgreSQL's next ids follow the largest one; and
     gather the planner's statistics, as autovacuum would soon after a load like this."""
@@ -184,7 +268,15 @@ def reset_sequences(session) -> None:
 
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("orders", "order_lines", "users", "organisations"):
+    for table in (
+        "orders",
+        "order_lines",
+        "users",
+        "organisations",
+        "documents",
+        "checkout_attempts",
+        "refunds",
+    ):
         session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
@@ -329,6 +421,8 @@ def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
         organisation=lambda n: organisations[n % SUBSCRIBERS],
     )
     insert_orders(session, 1, history_last, history)
+    order_total = sum((line.unit_pence + line.vat_pence) * line.quantity for line in history.lines)
+    insert_documents(session, 1, history_last, history.state, order_total)
     pending = OrderShape(
         lines=[LineShape(pdf.id, "pdf", 1, PDF_NET, PDF_VAT, report.title)],
         state=lambda n: "pending_payment",

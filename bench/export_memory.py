@@ -1,14 +1,18 @@
-"""How much memory the orders CSV export takes as the number of orders grows.
+"""How much memory the orders CSV export and the documents register take as the number of
+orders grows.
 
     .venv/bin/python bench/export_memory.py [--orders 10000 100000] [--database-url URL]
+                                            [--exports orders documents]
 
 For each number of orders, a fresh database is filled (SQLite in a temporary file, or, with
 ``--database-url`` or ``BENCH_DATABASE_URL`` naming a PostgreSQL server, a new database on it,
-dropped afterwards) with that many orders of two lines each, by bulk inserts in a child process.
-Then a fresh child signs in an administrator, requests ``/admin/exports/orders.csv`` for the whole
-range through the Flask test client without buffering, and reads the response chunk by chunk, as
-a browser download would. Peak memory is the child's peak resident set (VmHWM) read before the
-request and after the last chunk: if the export streams, the two stay close whatever the size.
+dropped afterwards) with that many paid orders of two lines each, each with its receipt and card
+payment (one in twenty partly refunded, with a credit note), by bulk inserts in a child process.
+Then, for each export, a fresh child signs in an administrator, requests
+``/admin/exports/<export>.csv`` for the whole range through the Flask test client without
+buffering, and reads the response chunk by chunk, as a browser download would. Peak memory is
+the child's peak resident set (VmHWM) read before the request and after the last chunk: if the
+export streams, the two stay close whatever the size.
 """
 
 import argparse
@@ -25,7 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dataset import START, Database, LineShape, OrderShape, insert_orders  # noqa: E402
+from dataset import (  # noqa: E402
+    START,
+    Database,
+    LineShape,
+    OrderShape,
+    insert_documents,
+    insert_orders,
+)
 
 
 def peak_rss_mb() -> float:
@@ -92,12 +103,14 @@ def child_populate(database_url: str, orders: str) -> dict:
             ]
         )
         insert_orders(db.session, 1, int(orders), shape)
+        total = sum(line.unit_pence * line.quantity for line in shape.lines)
+        insert_documents(db.session, 1, int(orders), shape.state, total)
         db.engine.dispose()
     return {"seconds": time.perf_counter() - started}
 
 
-def child_export(database_url: str) -> dict:
-    """Stream the whole orders export as an administrator, chunk by chunk."""
+def child_export(database_url: str, export: str) -> dict:
+    """Stream the whole of ``export`` (orders, documents) as an administrator, chunk by chunk."""
     from sqlalchemy import select
 
     from portal.accounts import signed_in
@@ -119,7 +132,9 @@ def child_export(database_url: str) -> dict:
     assert client.get("/admin/exports").status_code == 200
     before = peak_rss_mb()
     started = time.perf_counter()
-    response = client.get("/admin/exports/orders.csv?from=2025-12-01&to=2027-12-31", buffered=False)
+    response = client.get(
+        f"/admin/exports/{export}.csv?from=2025-12-01&to=2027-12-31", buffered=False
+    )
     assert response.status_code == 200, response.status
     sent = rows = chunks = 0
     for chunk in response.response:
@@ -162,6 +177,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--exports", nargs="+", choices=["orders", "documents"], default=["orders", "documents"]
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -171,11 +189,12 @@ def main() -> None:
 
     server = options.database_url if (options.database_url or "").startswith("postgresql") else None
     print(
-        f"Orders CSV export, streamed, on {'PostgreSQL' if server else 'SQLite'}"
-        " (two lines per order; peak RSS is the exporting process's VmHWM)"
+        f"CSV exports, streamed, on {'PostgreSQL' if server else 'SQLite'} (two lines and a "
+        "receipt per order; peak RSS is the exporting process's VmHWM)"
     )
     header = (
-        f"{'orders':>8} {'rows':>8} {'CSV':>9} {'chunks':>6} | {'fill':>7} {'export':>7} | "
+        f"{'export':>9} {'orders':>8} {'rows':>8} {'CSV':>9} {'chunks':>6} | "
+        f"{'fill':>7} {'export':>7} | "
         f"{'peak before':>11} {'peak after':>10} {'growth':>8}"
     )
     print(header)
@@ -184,13 +203,15 @@ def main() -> None:
         for orders in options.orders:
             with Database(server, directory, orders) as url:
                 filled = run_child("populate", url, str(orders))
-                result = run_child("export", url)
-            print(
-                f"{orders:8d} {result['rows']:8d} {result['bytes'] / 1e6:7.1f}MB "
-                f"{result['chunks']:6d} | {filled['seconds']:6.1f}s {result['seconds']:6.1f}s | "
-                f"{result['before_mb']:9.1f}MB {result['after_mb']:8.1f}MB "
-                f"{result['after_mb'] - result['before_mb']:+6.1f}MB"
-            )
+                for export in options.exports:
+                    result = run_child("export", url, export)
+                    print(
+                        f"{export:>9} {orders:8d} {result['rows']:8d} "
+                        f"{result['bytes'] / 1e6:7.1f}MB {result['chunks']:6d} | "
+                        f"{filled['seconds']:6.1f}s {result['seconds']:6.1f}s | "
+                        f"{result['before_mb']:9.1f}MB {result['after_mb']:8.1f}MB "
+                        f"{result['after_mb'] - result['before_mb']:+6.1f}MB"
+                    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ from scenarios import (  # noqa: E402
     admin_order_list,
     catalogue_list,
     csv_export,
+    documents_register,
     download,
     floor,
     report_page,
@@ -53,6 +54,7 @@ from scenarios import (  # noqa: E402
 from statements import count_statements  # noqa: E402
 from webhook_burst import webhook_burst  # noqa: E402
 
+from config import DEMO_DOCUMENT_SETTINGS  # noqa: E402
 from process_group import Processes  # noqa: E402
 
 #: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
@@ -67,7 +69,17 @@ STRIPE_KEY, WEBHOOK_SECRET = "sk_test_bench_standin", "whsec_bench_standin"
 # One key for the run: the loader seals the administrator's two-factor secret, the servers open it.
 TOTP_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 LARGE_PDF_MB = 20
-SCENARIOS = ("floor", "catalogue", "report", "basket", "checkout", "webhook", "admin", "export")
+SCENARIOS = (
+    "floor",
+    "catalogue",
+    "report",
+    "basket",
+    "checkout",
+    "webhook",
+    "admin",
+    "export",
+    "register",
+)
 
 
 def _load(url: str, storage_root: Path, work: Path) -> tuple:
@@ -129,6 +141,8 @@ def portal_environment(url: str, storage_root: Path) -> dict[str, str]:
         # One client address sends every request: limits meant for people would refuse it.
         "RATELIMIT_ENABLED": "0",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Production refuses to start without the seller's details its documents print.
+        **DEMO_DOCUMENT_SETTINGS,
     }
 
 
@@ -182,6 +196,7 @@ def run_scenarios(bench: Bench, url: str, only: set[str]) -> list[Row]:
         "webhook": lambda: [webhook_burst(bench, url, standin, WEBHOOK_SECRET)],
         "admin": lambda: [admin_order_list(bench)],
         "export": lambda: [csv_export(bench)],
+        "register": lambda: [documents_register(bench)],
         "download": lambda: download(bench),
     }
     rows: list[Row] = []

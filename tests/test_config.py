@@ -2,6 +2,7 @@
 problem at once, and starts with a good set. Values no environment can use are refused too."""
 
 import ast
+import os
 import re
 from pathlib import Path
 
@@ -10,8 +11,12 @@ from flask.config import Config as FlaskConfig
 
 import config
 from config import (
+    DEMO_DOCUMENT_SETTINGS,
+    DOCUMENT_SETTINGS,
+    DevelopmentConfig,
     ProductionConfig,
     TestingConfig,
+    bank_problems,
     production_problems,
     settings_problems,
     worker_problems,
@@ -45,6 +50,7 @@ GOOD_PRODUCTION = {
     "SENTRY_DSN": "",
     "PUBLIC_URL": "https://reports.socitm.example",
     "UNREADABLE_SETTINGS": {},
+    **DEMO_DOCUMENT_SETTINGS,
 }
 
 
@@ -123,6 +129,19 @@ def test_a_good_production_configuration_has_no_problems():
             {"UNREADABLE_SETTINGS": {"MAIL_PORT": "MAIL_PORT must be a whole number, not 'abc'."}},
             "MAIL_PORT must be a whole number, not 'abc'.",
         ),
+        *(
+            ({name: ""}, f"{name} must be set: every VAT invoice, receipt and credit note")
+            for name in DOCUMENT_SETTINGS
+        ),
+        ({"BANK_IBAN": "  "}, "BANK_IBAN must be set"),
+        (
+            {"BANK_IBAN": "GB47 DEMO 0000 0000 0000 00"},
+            "BANK_IBAN is not a valid IBAN (its check digits do not match)",
+        ),
+        ({"BANK_IBAN": "00-00-00 00000000"}, "BANK_IBAN is not a valid IBAN"),
+        ({"BANK_BIC": "DEMO"}, "BANK_BIC must be a BIC of 8 or 11 letters and digits"),
+        ({"BANK_BIC": "demogb2l"}, "BANK_BIC must be a BIC"),
+        ({"REMITTANCE_EMAIL": "finance"}, "REMITTANCE_EMAIL must be an email address"),
     ],
 )
 def test_production_refuses_each_bad_setting(changes, problem):
@@ -146,6 +165,39 @@ def test_production_refuses_each_bad_setting(changes, problem):
 )
 def test_production_accepts_good_variations(changes):
     assert ProductionConfig.problems(production_settings(**changes)) == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"BANK_IBAN": "GB29NWBK60161331926819", "BANK_BIC": "NWBKGB2LXXX"},
+        {"BANK_IBAN": "gb29 nwbk 6016 1331 9268 19"},
+        {"SUPPLIER_REGISTERED_OFFICE": "2 Other Street\\nBedford"},
+    ],
+)
+def test_production_accepts_real_document_details(changes):
+    assert ProductionConfig.problems(production_settings(**changes)) == []
+
+
+def test_production_invents_no_document_details_and_names_every_missing_one(monkeypatch):
+    for name in DOCUMENT_SETTINGS:
+        assert getattr(ProductionConfig, name) == os.environ.get(name, "")
+    settings = production_settings(**dict.fromkeys(DOCUMENT_SETTINGS, ""))
+    [problem] = ProductionConfig.problems(settings)
+    assert problem.startswith(", ".join(DOCUMENT_SETTINGS) + " must be set")
+
+
+@pytest.mark.parametrize("config_class", [DevelopmentConfig, TestingConfig])
+def test_the_laptop_and_the_tests_print_illustrative_details(config_class):
+    for name, value in DEMO_DOCUMENT_SETTINGS.items():
+        assert getattr(config_class, name) == os.environ.get(name, value)
+    assert bank_problems(DEMO_DOCUMENT_SETTINGS) == []
+    # A bank detail nobody could pay to is refused everywhere, not only in production.
+    assert bank_problems({"BANK_IBAN": "GB00 DEMO 0000 0000 0000 00"}) == [
+        "BANK_IBAN is not a valid IBAN (its check digits do not match): "
+        "'GB00 DEMO 0000 0000 0000 00'."
+    ]
+    assert "BANK_BIC must be" in " ".join(settings_problems({"BANK_BIC": "x"}))
 
 
 def test_every_problem_is_listed_together():
@@ -177,6 +229,8 @@ def test_create_app_refuses_with_one_line_per_problem():
         MAIL_DEFAULT_SENDER = "insight@socitm.example"
         PUBLIC_URL = "https://reports.socitm.example"
 
+    for name, value in DEMO_DOCUMENT_SETTINGS.items():
+        setattr(Refused, name, value)
     with pytest.raises(SystemExit) as refused:
         create_app(Refused)
     assert str(refused.value).splitlines() == [

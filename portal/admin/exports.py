@@ -1,4 +1,5 @@
-"""Exports: orders and downloads for a date range, as CSV streamed row by row.
+"""Exports: orders, downloads and the documents register for a date range, as CSV streamed row
+by row.
 
 Each export of personal data is written to the audit log before its first row leaves: who, which
 export, its filters and how many rows it holds (``audit.record_export``)."""
@@ -9,10 +10,11 @@ from flask import Response, redirect, render_template, request, stream_with_cont
 from flask_login import current_user
 
 from portal import audit
+from portal.admin import documents_register as register
+from portal.admin import order_exports as export
 from portal.admin.blueprint import bp
 from portal.clock import today_in_london
 from portal.extensions import db
-from portal.orders import export
 
 FIELDS = (("from", "from date"), ("to", "to date"))
 
@@ -83,3 +85,8 @@ def export_orders():
 @bp.route("/exports/downloads.csv")
 def export_downloads():
     return _csv("downloads", export.downloads_csv, export.download_count)
+
+
+@bp.route("/exports/documents.csv")
+def export_documents():
+    return _csv("documents", register.documents_csv, register.document_count)

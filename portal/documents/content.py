@@ -28,12 +28,25 @@ def supplier_from_config(config) -> Supplier:
         name=config["SUPPLIER_NAME"],
         address_lines=tuple(line.strip() for line in address.splitlines() if line.strip()),
         vat_number=config["SUPPLIER_VAT_NUMBER"],
+        company_number=config["SUPPLIER_COMPANY_NUMBER"].strip(),
+        registered_office=_one_line(config["SUPPLIER_REGISTERED_OFFICE"]),
     )
 
 
+def _one_line(address: str) -> str:
+    """An address given on several lines (or with a literal "\\n") as one line, commas between."""
+    lines = address.replace("\\n", "\n").splitlines()
+    return ", ".join(" ".join(line.split()) for line in lines if line.strip())
+
+
 def bank_from_config(config) -> BankAccount:
+    """The account invoices are paid to, from the application's configuration."""
     return BankAccount(
-        config["BANK_ACCOUNT_NAME"], config["BANK_SORT_CODE"], config["BANK_ACCOUNT_NUMBER"]
+        config["BANK_ACCOUNT_NAME"],
+        config["BANK_SORT_CODE"],
+        config["BANK_ACCOUNT_NUMBER"],
+        iban=config["BANK_IBAN"].strip(),
+        bic=config["BANK_BIC"].strip(),
     )
 
 

@@ -13,7 +13,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from portal.clock import long_date
 from portal.documents.pdf_text import printable
-from portal.documents.printed import DocumentContent, InvoiceTerms, Section
+from portal.documents.printed import DocumentContent, InvoiceTerms, Section, VatBand, percent
 from portal.money import format_pence
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -50,10 +50,7 @@ def _money(pence: int) -> str:
 
 
 def _rate(basis_points: int | None) -> str:
-    if basis_points is None:
-        return "-"
-    whole, rest = divmod(basis_points, 100)
-    return f"{whole}%" if rest == 0 else f"{basis_points / 100:g}%"
+    return "-" if basis_points is None else percent(basis_points)
 
 
 def draw(content: DocumentContent, compressed: bool = True) -> bytes:
@@ -84,9 +81,11 @@ def draw(content: DocumentContent, compressed: bool = True) -> bytes:
         _lines_table(content),
         Spacer(1, 3 * mm),
         _totals(content),
+        Spacer(1, 4 * mm),
+        _vat_summary(content.vat_bands),
     ]
     if content.payment is not None:
-        story += [Spacer(1, 8 * mm), _payment(content.payment)]
+        story += [Spacer(1, 8 * mm), _payment(content.payment, content.number)]
     for section in content.sections:
         story += [Spacer(1, 6 * mm), _section(section)]
 
@@ -95,10 +94,11 @@ def draw(content: DocumentContent, compressed: bool = True) -> bytes:
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(MUTED)
         supplier = content.supplier
+        company = f" - company number {supplier.company_number}" if supplier.company_number else ""
         canvas.drawString(
             MARGIN + FRAME_PADDING,
             MARGIN,
-            printable(f"{supplier.name} - VAT registration number {supplier.vat_number}"),
+            printable(f"{supplier.name}{company} - VAT registration number {supplier.vat_number}"),
         )
         canvas.drawRightString(
             PAGE_WIDTH - MARGIN - FRAME_PADDING,
@@ -119,6 +119,10 @@ def _header(content: DocumentContent) -> Table:
     left = [_para(supplier.name, _SUPPLIER)]
     left += [_para(line) for line in lines]
     left += [Spacer(1, 2 * mm), _para(f"VAT registration number: {supplier.vat_number}")]
+    if supplier.company_number:
+        left.append(_para(f"Company number: {supplier.company_number}"))
+    if supplier.registered_office:
+        left.append(_para(f"Registered office: {supplier.registered_office}", _SMALL))
 
     facts = [
         ("Number", content.number),
@@ -240,34 +244,62 @@ def _totals(content: DocumentContent) -> Table:
     return table
 
 
-def _payment(terms: InvoiceTerms) -> KeepTogether:
+def _vat_summary(bands: tuple[VatBand, ...]) -> Table:
+    """The net amount and VAT at each rate, naming zero-rated supplies as such."""
+    rows = [["VAT summary", "Net", "VAT"]]
+    rows += [[band.label, _money(band.net_pence), _money(band.vat_pence)] for band in bands]
+    table = Table(rows, colWidths=[45 * mm, 30 * mm, 30 * mm], hAlign="RIGHT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Helvetica", 8.5),
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.4, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _payment(terms: InvoiceTerms, reference: str) -> KeepTogether:
+    """How to pay: the terms, the account (with IBAN and BIC when given), the invoice number as
+    the payment reference, and where to send remittance advice."""
     bank = terms.bank
+    rows = [
+        ("Account name", bank.name),
+        ("Sort code", bank.sort_code),
+        ("Account number", bank.account_number),
+        ("IBAN", bank.iban),
+        ("BIC", bank.bic),
+        ("Payment reference", reference),
+    ]
     details = Table(
-        [
-            [_para("Account name", _SMALL), _para(bank.name, _CELL_BOLD)],
-            [_para("Sort code", _SMALL), _para(bank.sort_code, _CELL_BOLD)],
-            [_para("Account number", _SMALL), _para(bank.account_number, _CELL_BOLD)],
-            [_para("Payment reference", _SMALL), _para(terms.payment_reference, _CELL_BOLD)],
-        ],
+        [[_para(label, _SMALL), _para(value, _CELL_BOLD)] for label, value in rows if value],
         colWidths=[35 * mm, 80 * mm],
         hAlign="LEFT",
     )
     details.setStyle(_tight())
-    return KeepTogether(
-        [
-            _para("How to pay", _HEADING),
-            _para(
-                f"Payment due within {terms.payment_days} days, by {long_date(terms.due_on)}.",
-                _BOLD,
-            ),
-            Spacer(1, 2 * mm),
-            _para("Please pay by bank transfer to:"),
-            Spacer(1, 1 * mm),
-            details,
-            Spacer(1, 2 * mm),
-            _para(f"Use {terms.payment_reference} as the payment reference."),
-        ]
-    )
+    flowables = [
+        _para("How to pay", _HEADING),
+        _para(
+            f"Payment due within {terms.payment_days} days, by {long_date(terms.due_on)}.",
+            _BOLD,
+        ),
+        Spacer(1, 2 * mm),
+        _para("Please pay by bank transfer to:"),
+        Spacer(1, 1 * mm),
+        details,
+        Spacer(1, 2 * mm),
+        _para(f"Use {reference} as the payment reference."),
+    ]
+    if terms.remittance_email:
+        flowables.append(_para(f"Please email remittance advice to {terms.remittance_email}."))
+    return KeepTogether(flowables)
 
 
 def _section(section: Section) -> KeepTogether:

@@ -8,30 +8,45 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 
+def percent(basis_points: int) -> str:
+    """A VAT rate in basis points as printed: ``20%``, ``17.5%``."""
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole}%" if rest == 0 else f"{basis_points / 100:g}%"
+
+
 @dataclass(frozen=True)
 class Supplier:
-    """Who issues the document."""
+    """Who issues the document: the company's name and address, VAT registration, and the
+    company number and registered office a company's invoices must show."""
 
     name: str
     address_lines: tuple[str, ...]
     vat_number: str
+    company_number: str = ""
+    registered_office: str = ""
 
 
 @dataclass(frozen=True)
 class BankAccount:
+    """Where invoices are paid: a UK account, and its IBAN and BIC for payers abroad (each
+    printed only when given)."""
+
     name: str
     sort_code: str
     account_number: str
+    iban: str = ""
+    bic: str = ""
 
 
 @dataclass(frozen=True)
 class InvoiceTerms:
-    """When and how an invoice is to be paid."""
+    """When and how an invoice is to be paid. The payment reference is the invoice's number,
+    and ``remittance_email`` is where payers send their remittance advice."""
 
     payment_days: int
     due_on: date
     bank: BankAccount
-    payment_reference: str
+    remittance_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,26 @@ class Line:
     vat_pence: int
     total_pence: int
     note: str = ""
+
+
+@dataclass(frozen=True)
+class VatBand:
+    """The lines of one VAT rate, added up, for the VAT summary (a rate of None: lines whose
+    rates were mixed, as on a credit note for part of an order of several rates)."""
+
+    rate_basis_points: int | None
+    net_pence: int
+    vat_pence: int
+
+    @property
+    def label(self) -> str:
+        rate = self.rate_basis_points
+        if rate is None:
+            return "Mixed rates"
+        if rate == 0:
+            return "Zero-rated (0%)"
+        name = {2000: "Standard rate", 500: "Reduced rate"}.get(rate)
+        return f"{name} ({percent(rate)})" if name else percent(rate)
 
 
 @dataclass(frozen=True)
@@ -79,6 +114,16 @@ class DocumentContent:
     sections: tuple[Section, ...] = ()
     # A copy drawn again after the document was issued says so: "Copy - PO number added on …".
     marking: str = ""
+
+    @property
+    def vat_bands(self) -> tuple[VatBand, ...]:
+        """The lines' net amounts and VAT by rate, lowest rate first (mixed rates last)."""
+        bands: dict[int | None, tuple[int, int]] = {}
+        for line in self.lines:
+            net, vat = bands.get(line.vat_rate_basis_points, (0, 0))
+            bands[line.vat_rate_basis_points] = (net + line.net_pence, vat + line.vat_pence)
+        order = sorted(bands, key=lambda rate: (rate is None, rate or 0))
+        return tuple(VatBand(rate, *bands[rate]) for rate in order)
 
     def with_payment(self, payment: InvoiceTerms) -> "DocumentContent":
         return replace(self, payment=payment)

@@ -98,7 +98,8 @@ def find_document(order: Order, number: str) -> Document | None:
 
 def issue_invoice(order: Order, issued_on: date) -> Document:
     """The VAT invoice of an order paid on invoice, issued on ``issued_on`` (also its tax point),
-    with the payment terms (``INVOICE_PAYMENT_DAYS``) and the bank details to pay to.
+    with the payment terms (``INVOICE_PAYMENT_DAYS``), the bank details to pay to, the invoice's
+    own number as the payment reference, and where to send remittance advice.
 
     An order has one invoice: asking again returns the one already issued, never a second number.
     Raises DocumentRefused for an order not paid on invoice, or a cancelled one.
@@ -111,7 +112,7 @@ def issue_invoice(order: Order, issued_on: date) -> Document:
         raise DocumentRefused(f"order {order.reference} is not paid on invoice")
     if order.state is OrderState.CANCELLED:
         raise DocumentRefused(f"order {order.reference} is cancelled")
-    terms = _invoice_terms(order, issued_on)
+    terms = _invoice_terms(issued_on)
     supplier = content.supplier_from_config(current_app.config)
     return _issue(
         order,
@@ -122,14 +123,14 @@ def issue_invoice(order: Order, issued_on: date) -> Document:
     )
 
 
-def _invoice_terms(order: Order, issued_on: date) -> InvoiceTerms:
+def _invoice_terms(issued_on: date) -> InvoiceTerms:
     config = current_app.config
     days = config["INVOICE_PAYMENT_DAYS"]
     return InvoiceTerms(
         payment_days=days,
         due_on=issued_on + timedelta(days=days),
         bank=content.bank_from_config(config),
-        payment_reference=order.reference or "",
+        remittance_email=config["REMITTANCE_EMAIL"].strip(),
     )
 
 
@@ -144,7 +145,7 @@ def copy_of_invoice(invoice: Document, made_on: date, marking: str) -> DocumentC
     lock_order(order)
     supplier = content.supplier_from_config(current_app.config)
     drawn = content.invoice_content(
-        order, invoice.number, invoice.issued_on, supplier, _invoice_terms(order, invoice.issued_on)
+        order, invoice.number, invoice.issued_on, supplier, _invoice_terms(invoice.issued_on)
     ).marked(marking)
     copy = DocumentCopy(
         document_id=invoice.id, made_on=made_on, marking=marking, pdf=render_document(drawn)
@@ -247,7 +248,11 @@ def issue_credit_note(
         )
     if lines and sum(line.total_pence for line in lines) != amount_pence:
         raise DocumentRefused("the lines credited do not add up to the amount")
-    vat = sum(line.vat_pence for line in lines) if lines else _vat_share(order, amount_pence)
+    vat = (
+        sum(line.vat_pence for line in lines)
+        if lines
+        else vat_share(amount_pence, order.vat_pence, order.total_pence)
+    )
     supplier = content.supplier_from_config(current_app.config)
     return _issue(
         order,
@@ -321,8 +326,9 @@ def _how_paid(order: Order) -> str:
     return "Nothing to pay for this order."
 
 
-def _vat_share(order: Order, amount_pence: int) -> int:
-    """The VAT in ``amount_pence`` of the order's total, to the nearest penny (halves up)."""
-    if order.total_pence <= 0:
+def vat_share(amount_pence: int, order_vat_pence: int, order_total_pence: int) -> int:
+    """The VAT in ``amount_pence`` of an order's total, to the nearest penny (halves up): what a
+    credit note of that amount takes back."""
+    if order_total_pence <= 0:
         return 0
-    return (2 * amount_pence * order.vat_pence + order.total_pence) // (2 * order.total_pence)
+    return (2 * amount_pence * order_vat_pence + order_total_pence) // (2 * order_total_pence)

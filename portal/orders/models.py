@@ -37,6 +37,11 @@ class PaymentMethod(enum.StrEnum):
     INVOICE = "invoice"
     FREE = "free"  # nothing to pay: Insight subscription, or a free report
 
+    @property
+    def label(self) -> str:
+        """As the administrators' pages and the exports name it."""
+        return {"card": "Card", "invoice": "Invoice", "free": "Nothing to pay"}[self.value]
+
 
 def _trigram(column: str) -> Index:
     """A trigram index, so ``ILIKE '%text%'`` searches on ``column`` need not read every order

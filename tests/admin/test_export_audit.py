@@ -26,6 +26,11 @@ EXPORTS = {
         "export.downloads",
         {"from": "2026-07-01", "to": "2026-07-31"},
     ),
+    "/admin/exports/documents.csv": (
+        "?from=2026-07-01&to=2026-07-31",
+        "export.documents",
+        {"from": "2026-07-01", "to": "2026-07-31"},
+    ),
     "/admin/organisations/export.csv": ("", "export.subscribers", {}),
 }
 

@@ -6,19 +6,24 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from portal.catalogue.models import FormatKind, ReportFormat
+from portal.admin import order_exports as export
+from portal.catalogue.models import ReportFormat
 from portal.csv_safety import csv_rows, safe_cell
 from portal.downloads.models import Download
 from portal.extensions import db
-from portal.orders import export
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
-from portal.pricing import Membership, Person
+from portal.pricing import FormatKind, Membership, Person
 
 #: A buyer whose address is verified: their invoice orders take stock when placed.
 VERIFIED = Person(signed_in=True, email_verified=True)
 
-ROUTES = ["/admin/exports", "/admin/exports/orders.csv", "/admin/exports/downloads.csv"]
+ROUTES = [
+    "/admin/exports",
+    "/admin/exports/orders.csv",
+    "/admin/exports/downloads.csv",
+    "/admin/exports/documents.csv",
+]
 JULY_1 = "?from=2026-07-01&to=2026-07-01"
 
 
@@ -94,8 +99,8 @@ def test_orders_csv_has_one_row_per_line_with_pounds_and_london_times(client, ad
     common = [
         reference,
         "2026-07-01 10:30:00",
-        "awaiting_invoice_payment",
-        "invoice",
+        "Waiting for invoice payment",
+        "Invoice",
         "Jo Evans",
         "jo@eastbridge.gov.uk",
         "Eastbridge Borough Council",
@@ -103,10 +108,11 @@ def test_orders_csv_has_one_row_per_line_with_pounds_and_london_times(client, ad
         "PO-778",
         "Modern public services: challenge of transformation",
     ]
-    assert rows == [
-        [*common, "pdf", "1", "0", "145.00", "145.00", "0.00", "145.00", "499.50", "4.50"],
-        [*common, "print", "2", "0", "175.00", "350.00", "0.00", "350.00", "499.50", "4.50"],
-    ]
+    # Nothing paid, refunded or credited yet, and no document issued.
+    money = ["", "0.00", "0.00", "0.00", "", "", ""]
+    pdf = ["PDF download", "1", "0", "145.00", "145.00", "0.00", "145.00", "499.50", "4.50"]
+    printed = ["Printed copy", "2", "0", "175.00", "350.00", "0.00", "350.00", "499.50", "4.50"]
+    assert rows == [[*common, *pdf, *money], [*common, *printed, *money]]
 
 
 def test_orders_csv_names_the_subscribing_organisation(client, admin, place, create_organisation):
@@ -118,7 +124,7 @@ def test_orders_csv_names_the_subscribing_organisation(client, admin, place, cre
     _, row = _csv(client.get("/admin/exports/orders.csv" + JULY_1))
     named = dict(zip(export.ORDER_HEADER, row, strict=True))
     assert named["Subscriber organisation"] == "Northshire County Council"
-    assert named["State"] == "fulfilled" and named["Payment method"] == "free"
+    assert named["State"] == "Complete" and named["Payment method"] == "Nothing to pay"
     assert (named["Free (subscriber) quantity"], named["Net"], named["Order total"]) == (
         "1",
         "0.00",
@@ -162,6 +168,12 @@ def test_safe_cell_neutralises_formulas(typed, exported):
 
 def test_safe_cell_writes_none_as_empty_and_numbers_as_text():
     assert [safe_cell(None), safe_cell(3), safe_cell("")] == ["", "3", ""]
+
+
+def test_csv_rows_leaves_rows_the_caller_made_safe_as_they_are():
+    rows = [[safe_cell("=x"), None, 3, "12.50"]]
+    assert "".join(csv_rows(rows, made_safe=True)) == "'=x,,3,12.50\r\n"
+    assert "".join(csv_rows([["=x"]], made_safe=True)) == "=x\r\n"  # trusted: not checked again
 
 
 def test_csv_rows_writes_batches_of_rows():
@@ -246,6 +258,7 @@ def test_the_exports_page_offers_this_month(client, admin, monkeypatch):
     assert 'value="2026-07-01"' in page and 'value="2026-07-15"' in page
     assert "/admin/exports/orders.csv?from=2026-07-01&amp;to=2026-07-15" in page
     assert "/admin/exports/downloads.csv?from=2026-07-01&amp;to=2026-07-15" in page
+    assert "/admin/exports/documents.csv?from=2026-07-01&amp;to=2026-07-15" in page
 
 
 def test_the_exports_page_links_to_the_chosen_range(client, admin):

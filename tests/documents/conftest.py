@@ -3,9 +3,10 @@
 import pytest
 
 from portal import pricing
-from portal.catalogue.models import FormatKind
+from portal.catalogue.models import ReportFormat
 from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer
+from portal.pricing import FormatKind
 from tests.documents.helpers import BILLING, TODAY, format_of
 
 
@@ -35,3 +36,15 @@ def place_guest_order(create_report, create_order):
         )
 
     return place
+
+
+@pytest.fixture
+def standard_rate_report(create_report):
+    """A report whose PDF (£100) is at the standard rate of VAT, and whose printed copy (£175,
+    £4.50 postage) is zero-rated."""
+    return create_report(
+        formats=[
+            ReportFormat(kind=FormatKind.PDF, price_pence=10_000, vat_rate_basis_points=2_000),
+            ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=5, postage_pence=450),
+        ]
+    )

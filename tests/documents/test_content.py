@@ -6,9 +6,8 @@ from portal.documents import services
 from portal.documents.content import addressee_lines, line_as_printed
 from portal.documents.pdf import render_document
 from portal.documents.pdf_text import printable
-from portal.documents.printed import DocumentContent, Line, Section, Supplier
 from portal.orders.models import Order, OrderLine
-from tests.documents.helpers import TODAY, pdf_text
+from tests.documents.helpers import TODAY, pdf_text, sample_receipt
 
 ADDRESS_FIELDS = [
     "po_number",
@@ -128,22 +127,7 @@ def test_awkward_text_renders_and_reads_back(ctx, place_guest_order):
 
 def test_the_renderer_needs_nothing_but_its_content():
     """No application, database or configuration: everything printed is passed in."""
-    content = DocumentContent(
-        title="Receipt",
-        number="RCT-000045",
-        issued_on=TODAY,
-        supplier=Supplier("Socitm Limited", ("1 Example Street", "Northampton"), "GB 1"),
-        addressee_heading="Receipt for",
-        addressee_lines=("Jo Evans",),
-        order_reference="INS-2026-000123",
-        po_number="",
-        lines=(Line("Report (PDF download)", 1, 14_500, 14_500, 0, 0, 14_500),),
-        net_pence=14_500,
-        vat_pence=0,
-        total_pence=14_500,
-        total_label="Total paid",
-        sections=(Section("Paid", ("Paid in full by card.",)),),
-    )
+    content = sample_receipt()
     text = pdf_text(render_document(content))
     assert "Receipt RCT-000045" in text
     assert "Report (PDF download) 1 £145.00 £145.00 0% £0.00 £145.00" in text

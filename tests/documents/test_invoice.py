@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import select
 
-from portal.catalogue.models import FormatKind, ReportFormat
 from portal.documents import services
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import PaymentMethod
 from portal.orders.services import cancel_order
+from portal.pricing import FormatKind
 from tests.documents.helpers import TODAY, format_of, pdf_metadata, pdf_text
 
 
@@ -46,7 +46,8 @@ def test_the_invoice_pdf_has_what_a_vat_invoice_needs(ctx, place_guest_order):
         "Account name Socitm Limited",
         "Sort code 00-00-00",
         "Account number 00000000",
-        f"Use {order.reference} as the payment reference",
+        "Payment reference INV-000001",
+        "Use INV-000001 as the payment reference",
     ]:
         assert expected in text
     metadata = pdf_metadata(invoice.pdf)
@@ -65,6 +66,11 @@ def test_the_supplier_and_bank_come_from_the_configuration(
         "BANK_SORT_CODE": "12-34-56",
         "BANK_ACCOUNT_NUMBER": "87654321",
         "INVOICE_PAYMENT_DAYS": 14,
+        "SUPPLIER_COMPANY_NUMBER": "SC123456",
+        "SUPPLIER_REGISTERED_OFFICE": "2 Other Street\\nBedford\\nMK40 1AA",
+        "BANK_IBAN": "GB29 NWBK 6016 1331 9268 19",
+        "BANK_BIC": "NWBKGB2L",
+        "REMITTANCE_EMAIL": "remittances@socitm.example",
     }.items():
         monkeypatch.setitem(app.config, key, value)
     text = pdf_text(services.issue_invoice(place_guest_order(), TODAY).pdf)
@@ -75,17 +81,19 @@ def test_the_supplier_and_bank_come_from_the_configuration(
         "Sort code 12-34-56",
         "Account number 87654321",
         "Payment due within 14 days, by 10 December 2026",
+        "Company number: SC123456",
+        "Registered office: 2 Other Street, Bedford, MK40 1AA",
+        "IBAN GB29 NWBK 6016 1331 9268 19",
+        "BIC NWBKGB2L",
+        "Please email remittance advice to remittances@socitm.example.",
     ]:
         assert expected in text
 
 
-def test_vat_postage_and_free_subscriber_copies_are_shown(ctx, create_report, place_guest_order):
-    report = create_report(
-        formats=[
-            ReportFormat(kind=FormatKind.PDF, price_pence=10_000, vat_rate_basis_points=2_000),
-            ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=5, postage_pence=450),
-        ]
-    )
+def test_vat_postage_and_free_subscriber_copies_are_shown(
+    ctx, standard_rate_report, place_guest_order
+):
+    report = standard_rate_report
     order = place_guest_order(
         [(format_of(report, FormatKind.PDF), 3), (format_of(report, FormatKind.PRINT), 1)]
     )

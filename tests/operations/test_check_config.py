@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from config import DEMO_DOCUMENT_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -20,6 +22,7 @@ GOOD_PRODUCTION = {
     "MAIL_DEFAULT_SENDER": "insight@socitm.example",
     "REDIS_URL": "redis://:redis-password@127.0.0.1:6379/2",
     "PUBLIC_URL": "https://reports.socitm.example",
+    **DEMO_DOCUMENT_SETTINGS,
 }
 SECRETS = (
     "k" * 32,

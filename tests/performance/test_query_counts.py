@@ -8,12 +8,16 @@ whose catalogue is already cached where the page uses the cache.
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal import pricing
-from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat
+from portal.documents import services as documents
 from portal.extensions import db
-from portal.orders.models import PaymentMethod
+from portal.orders import states
+from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import Buyer, Delivery
+from portal.pricing import FormatKind
 from tests.helpers import csrf_token
 
 SUBSCRIBED = (date(2020, 1, 1), date(2040, 12, 31))
@@ -150,6 +154,30 @@ def test_the_admin_order_list_runs_the_same_queries_for_1_or_20_orders(
 
 
 @pytest.mark.parametrize("orders", [1, 20])
+def test_the_finance_exports_run_the_same_queries_for_1_or_20_orders_with_documents(
+    app, client, admin, create_report, orders_for, count_queries, orders
+):
+    orders_for(orders, _report(create_report).id)
+    with app.test_request_context():
+        for order in db.session.scalars(select(Order)):
+            states.mark_paid(order, None, "Paid by card")
+            receipt = documents.issue_receipt(order, date(2026, 3, 2))
+            documents.issue_credit_note(receipt, 100, date(2026, 3, 3), "Part refund")
+        db.session.commit()
+    for export in ("orders", "documents"):
+        path = f"/admin/exports/{export}.csv?from=2026-03-01&to=2026-03-31"
+        text = client.get(path).get_data(as_text=True)
+        # Two rows per order: its two lines, or its receipt and its credit note.
+        assert text.count("INS-2026-") == 2 * orders
+        if export == "documents":
+            assert text.count("\r\nRCT-") == text.count("\r\nCRN-") == orders
+        ran = statements(count_queries, get(client, path))
+        # Who is signed in, the row count, the audit entry, then the rows (in batches); the
+        # orders export reads what became of their money beside its lines.
+        assert len(ran) == (5 if export == "orders" else 4), ran
+
+
+@pytest.mark.parametrize("orders", [1, 20])
 def test_the_orders_export_runs_the_same_queries_for_1_or_20_orders(
     client, admin, create_report, orders_for, count_queries, orders
 ):
@@ -157,7 +185,7 @@ def test_the_orders_export_runs_the_same_queries_for_1_or_20_orders(
     path = "/admin/exports/orders.csv?from=2026-03-01&to=2026-03-31"
     assert client.get(path).get_data(as_text=True).count("INS-2026-") == 2 * orders
     ran = statements(count_queries, get(client, path))
-    # Who is signed in, the row count and the audit entry of the export, then the rows (fetched
-    # in batches).
-    assert len(ran) == 4, ran
+    # Who is signed in, the row count and the audit entry of the export, then the rows and,
+    # beside them, what became of the orders' money (both fetched in batches).
+    assert len(ran) == 5, ran
     assert ran[1].startswith("SELECT count(") and ran[2].startswith("INSERT INTO audit_entries")

@@ -19,6 +19,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 
+from config import DEMO_DOCUMENT_SETTINGS
 from process_group import Processes
 from tests.email.helpers import Inbox
 from tests.scaleout.processes import port_is_free, run, wait_until_answers
@@ -97,6 +98,7 @@ def _production_env(database_url: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "scaleout-access-key",
         "AWS_SECRET_ACCESS_KEY": "scaleout-secret-key",  # moto accepts any
         "AWS_EC2_METADATA_DISABLED": "true",
+        **DEMO_DOCUMENT_SETTINGS,
     }
     return env
 

@@ -1,8 +1,10 @@
-"""Orders and downloads as CSV, streamed a batch of rows at a time.
+"""Orders and downloads as CSV, streamed a batch of rows at a time, read across features (an
+order's lines, its documents and payments, the downloads of its PDFs).
 
 Exports read plain columns (never ORM objects with relationships) through ``yield_per``, which
 fetches from a server-side cursor on PostgreSQL and with ``fetchmany`` on SQLite, so memory stays
-the same whatever the number of rows. Every cell goes through ``portal.csv_safety``.
+the same whatever the number of rows. Every cell goes through ``portal.csv_safety``. States,
+payment methods and formats are written with the labels the administrators' pages show.
 """
 
 from collections.abc import Iterator
@@ -13,12 +15,14 @@ from sqlalchemy import DateTime, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
+from portal.admin.reconciliation import NOTHING, NUMBER_SEPARATOR, money_by_order, money_rows
 from portal.clock import LONDON
-from portal.csv_safety import csv_rows
+from portal.csv_safety import csv_rows, safe_cell, safe_row
 from portal.downloads.models import Download
 from portal.extensions import db
-from portal.orders.models import Order, OrderLine
+from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.organisations.models import Organisation
+from portal.pricing import FormatKind
 
 #: Rows fetched from the database at a time (and written to the response as one chunk).
 BATCH_SIZE = 1000
@@ -43,7 +47,19 @@ ORDER_HEADER = (
     "Line total",
     "Order total",
     "Postage",
+    "Paid on (London)",
+    "Amount paid",
+    "Amount refunded",
+    "Amount credited",
+    "Invoice number",
+    "Receipt number",
+    "Credit note numbers",
 )
+
+#: What the exports write for a stored state, payment method or format: the interface's words.
+STATE_LABELS = {state.value: state.label for state in OrderState}
+METHOD_LABELS = {method.value: method.label for method in PaymentMethod}
+FORMAT_LABELS = {kind.value: kind.label for kind in FormatKind}
 
 DOWNLOAD_HEADER = (
     "When (London)",
@@ -80,6 +96,7 @@ def london_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 def _order_rows(first: date, last: date) -> Iterator[tuple]:
     start, end = london_day_bounds(first, last)
     subscriber = aliased(Organisation)
+    placed = (Order.created_at >= start) & (Order.created_at < end)
     query = (
         select(
             Order.reference,
@@ -93,7 +110,7 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             subscriber.name,
             Order.po_number,
             OrderLine.report_title,
-            OrderLine.format_kind,
+            type_coerce(OrderLine.format_kind, String()),
             OrderLine.quantity,
             OrderLine.subscriber_quantity,
             OrderLine.standard_unit_pence,
@@ -102,24 +119,60 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             OrderLine.total_pence,
             Order.total_pence,
             Order.postage_pence,
+            Order.id,
         )
         .join(Order, Order.id == OrderLine.order_id)
         .outerjoin(subscriber, subscriber.id == Order.subscriber_organisation_id)
-        .where(Order.created_at >= start, Order.created_at < end)
+        .where(placed)
         .order_by(Order.id, OrderLine.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
-    # Core rows (no ORM entities), fetched a batch at a time from a server-side cursor.
-    placed_text = None
-    for row in db.session.connection().execute(query):
-        placed = row[1]
-        if placed != placed_text:  # an order's lines are together: its time is written once
-            placed_text, when = placed, london_text(placed.replace(tzinfo=UTC))
+    connection = db.session.connection()
+    # Core rows (no ORM entities), fetched a batch at a time from server-side cursors: the
+    # lines, and beside them, in the same order, what became of each order's money.
+    money_query = money_rows(select(Order.id).where(placed)).execution_options(yield_per=BATCH_SIZE)
+    money = money_by_order(connection.execute(money_query))
+    next_money = next(money, None)
+    order_id = None
+    for row in connection.execute(query):
+        # An order's lines come together: the cells that are the order's are made (and made
+        # safe for spreadsheets) once, and repeated on each of its lines.
+        if row[19] != order_id:
+            order_id = row[19]
+            while next_money is not None and next_money[0] < order_id:
+                next_money = next(money, None)
+            facts = next_money[1] if next_money and next_money[0] == order_id else NOTHING
+            totals = (pounds(row[17]), pounds(row[18]))
+            paid = (
+                "" if facts.paid_on is None else facts.paid_on.isoformat(),
+                pounds(facts.paid_pence),
+                pounds(facts.refunded_pence),
+                pounds(facts.credited_pence),
+                facts.invoice_number,
+                facts.receipt_number,
+                NUMBER_SEPARATOR.join(facts.credit_note_numbers),
+            )
+            order = safe_row(
+                (
+                    row[0],
+                    london_text(row[1].replace(tzinfo=UTC)),
+                    STATE_LABELS.get(row[2], row[2]),
+                    METHOD_LABELS.get(row[3], row[3]),
+                    *row[4:9],  # who, organisations, PO
+                )
+            )
         yield (
-            row[0],
-            when,
-            *row[2:13],  # state, method, who, organisations, PO, report, format, quantities
-            *map(pounds, row[13:]),
+            *order,
+            safe_cell(row[9]),  # report title
+            FORMAT_LABELS.get(row[10], row[10]),
+            row[11],  # quantity
+            row[12],  # free quantity
+            pounds(row[13]),
+            pounds(row[14]),
+            pounds(row[15]),
+            pounds(row[16]),
+            *totals,
+            *paid,
         )
 
 
@@ -137,7 +190,7 @@ def order_lines_csv(first: date, last: date) -> Iterator[str]:
     """The orders placed on London days ``first`` to ``last``: a header, then one row per order
     line (order fields repeated on each), oldest first; CSV text in chunks of ``BATCH_SIZE``."""
     yield from csv_rows([ORDER_HEADER])
-    yield from csv_rows(_order_rows(first, last), batch_size=BATCH_SIZE)
+    yield from csv_rows(_order_rows(first, last), batch_size=BATCH_SIZE, made_safe=True)
 
 
 def _download_rows(first: date, last: date) -> Iterator[tuple]:
