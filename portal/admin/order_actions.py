@@ -146,7 +146,11 @@ def release_downloads(reference: str):
         payment_actions.release_downloads(order, current_user)
     except PaymentActionRefused as refused:
         return _refused(order, refused)
-    return _done(order, "Downloads released before payment.")
+    return _done(
+        order,
+        f"Credit approved for {order.reference}: its PDFs can be downloaded and its printed "
+        "copies posted before the invoice is paid.",
+    )
 
 
 @bp.route("/orders/<reference>/resend-email", methods=["POST"])
