@@ -49,6 +49,7 @@ from tests.helpers import (
     TEST_PASSWORD,
     TEST_REDIS_URL,
     AuthActions,
+    RedisSpace,
     csrf_token,
     signed_webhook,
 )
@@ -60,7 +61,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and not on_postgres:
             item.add_marker(skip)
-        if "redis_db" in getattr(item, "fixturenames", ()):
+        if "redis_space" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)  # so `-m "not redis"` leaves them out
 
 
@@ -400,8 +401,10 @@ def create_organisation(app):
 
 
 @pytest.fixture
-def redis_db():
-    """A Redis client on the tests' database, emptied before and after the test.
+def redis_space():
+    """This test's own namespace in the tests' Redis (``tests.helpers.RedisSpace``): its keys
+    are removed after the test, and only they, so another test run using the same server and
+    database at the same time is never disturbed.
 
     Skipped when Redis cannot be reached, unless TEST_REDIS_URL is set (CI sets it): then the
     test fails, so a broken Redis is never mistaken for a pass.
@@ -414,20 +417,20 @@ def redis_db():
         if os.environ.get("TEST_REDIS_URL"):
             pytest.fail(f"TEST_REDIS_URL is set but Redis cannot be reached: {error}")
         pytest.skip(f"needs Redis at {TEST_REDIS_URL} ({error}); set TEST_REDIS_URL to require it")
-    client.flushdb()
-    yield client
-    client.flushdb()
+    space = RedisSpace.new(client)
+    yield space
+    space.remove()
     client.close()
 
 
 @pytest.fixture
-def jobs_on_redis(app, monkeypatch, redis_db):
-    """Background jobs go on a queue in the tests' Redis instead of running at once; a failed
-    job is retried three times straight away (no waiting between tries)."""
+def jobs_on_redis(app, monkeypatch, redis_space):
+    """Background jobs go on a queue of this test's own in the tests' Redis instead of running
+    at once; a failed job is retried three times straight away (no waiting between tries)."""
     monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", "portal-tests")
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", redis_space.name)
     monkeypatch.setitem(app.config, "JOB_RETRY_INTERVALS", (0, 0, 0))
-    return redis_db
+    return redis_space
 
 
 @pytest.fixture
