@@ -18,7 +18,6 @@ import pyotp
 import pytest
 import redis
 from flask import has_app_context
-from flask_migrate import upgrade
 from rq import SimpleWorker
 from sqlalchemy import event, make_url, select
 from sqlalchemy.orm import selectinload
@@ -51,6 +50,7 @@ from tests.helpers import (
     AuthActions,
     RedisSpace,
     csrf_token,
+    migrate_test_database,
     signed_webhook,
 )
 
@@ -91,7 +91,7 @@ def app(database_url, tmp_path_factory):
 
     app = create_app(Config)
     with app.app_context():
-        upgrade()
+        migrate_test_database(database_url)
     yield app
     with app.app_context():
         db.engine.dispose()
