@@ -433,6 +433,15 @@ def jobs_on_redis(app, monkeypatch, redis_space):
     return redis_space
 
 
+class _BurstWorker(SimpleWorker):
+    """RQ's worker, without the channel it listens on for commands (stop a job, shut down):
+    nothing sends one in a test, and stopping that listener at the end of a burst could take a
+    minute (its thread can be back waiting, for up to 60 seconds, on a channel just left)."""
+
+    def subscribe(self):
+        pass
+
+
 @pytest.fixture
 def run_jobs(app, jobs_on_redis):
     """Call to run every job waiting on the queue (retries included) with a real RQ worker in
@@ -443,7 +452,7 @@ def run_jobs(app, jobs_on_redis):
         try:
             with app.app_context():
                 connection = redis_connection()
-                worker = SimpleWorker([job_queue(connection)], connection=connection)
+                worker = _BurstWorker([job_queue(connection)], connection=connection)
                 return worker.work(burst=True)
         finally:
             for sig, handler in handlers.items():  # the worker installs its own

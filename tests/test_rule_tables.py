@@ -2,6 +2,7 @@
 (``make mutation`` changes each table by hand to prove it; see docs/testing.md)."""
 
 import uuid
+from datetime import date
 
 import pytest
 
@@ -12,6 +13,7 @@ from portal.payments import gateway, refunds
 from portal.payments import services as payments
 
 S = OrderState
+TODAY = date(2026, 11, 26)
 
 #: Whether the money of an order in each state has arrived (or it cost nothing).
 MONEY_ARRIVED = {
@@ -80,3 +82,59 @@ def test_the_format_kinds_are_named_on_the_catalogue_pages(client, admin, create
     page = client.get(f"/admin/reports/{report.slug}").get_data(as_text=True)
     assert (FormatKind.PDF.label, FormatKind.PRINT.label) == ("PDF download", "Printed copy")
     assert "PDF download" in page and "Printed copy" in page
+
+
+# ------------------------------------------------------------------------------------------------
+# Wording: what a person is told, word for word
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "refunded", "told"),
+    [
+        (
+            FormatKind.PDF,
+            S.PAID,
+            True,
+            "This report was refunded, so it can no longer be downloaded.",
+        ),
+        (
+            FormatKind.PDF,
+            S.CANCELLED,
+            False,
+            "This order was cancelled, so its reports can no longer be downloaded.",
+        ),
+        (
+            FormatKind.PDF,
+            S.AWAITING_INVOICE_PAYMENT,
+            False,
+            "You can download this report once the invoice is paid.",
+        ),
+        (
+            FormatKind.PDF,
+            S.PENDING_PAYMENT,
+            False,
+            "You can download this report once your payment is confirmed.",
+        ),
+        (FormatKind.PDF, S.AWAITING_APPROVAL, False, "This item is not a download."),
+        (FormatKind.PRINT, S.PAID, False, "This item is not a download."),
+    ],
+)
+def test_why_a_download_is_refused_word_for_word(kind, state, refunded, told):
+    decision = pricing.may_download_line(
+        format_kind=kind, order_state=state, is_owner=True, is_admin=False, refunded=refunded
+    )
+    assert (decision.allowed, decision.reason) == (False, told)
+
+
+def test_a_stranger_is_told_only_the_buyer_may_download():
+    decision = pricing.may_download_line(
+        format_kind=FormatKind.PDF, order_state=S.PAID, is_owner=False, is_admin=False
+    )
+    assert decision.reason == "Only the buyer of this order can download its reports."
+
+
+def test_someone_whose_address_names_no_organisation_is_told_so_on_the_account_page():
+    person = pricing.Person(signed_in=True, email_verified=True)
+    assert pricing.describe_subscription(person, TODAY) == (
+        "Your email address is not linked to an organisation that subscribes to Insight."
+    )

@@ -160,3 +160,49 @@ def test_a_long_address_and_browser_name_are_cut_to_fit(line):
     services.admit_response(line, asker, _answer(200))
     [record] = _records(line)
     assert (record.ip_address, record.user_agent) == ("x" * 45, "y" * 300)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The downloads service's clock, stopped at NOW."""
+    monkeypatch.setattr(services, "utcnow", lambda: NOW)
+    return NOW
+
+
+REST = "bytes 100-199/1000"
+
+
+@pytest.mark.parametrize(
+    ("earlier", "counted"),
+    [
+        (NOW - services.RESUME_WINDOW, 0),  # exactly an hour ago: still that download
+        (NOW - services.RESUME_WINDOW - timedelta(seconds=1), 1),
+        (NOW, 0),  # at this very moment
+        (NOW + timedelta(minutes=1), 1),  # recorded as later than now: not one this continues
+    ],
+)
+def test_the_rest_of_a_file_continues_only_a_download_made_within_the_hour_before(
+    line, clock, earlier, counted
+):
+    db.session.add(Download(order_line_id=line.id, via="link", at=earlier, ip_address=HOME))
+    db.session.flush()
+    asker = services.Asker(via=services.LINK, user_id=None, ip_address=HOME)
+
+    assert services.admit_response(line, asker, _answer(206, REST)) is True
+
+    assert len(_records(line)) == 1 + counted
+
+
+def test_a_download_of_another_line_is_not_continued_by_this_one(
+    line, clock, create_order, create_report
+):
+    other = create_order(report=create_report(with_pdf=True), state=OrderState.PAID).lines[0]
+    db.session.add(
+        Download(order_line_id=other.id, via="link", at=NOW - timedelta(minutes=5), ip_address=HOME)
+    )
+    db.session.flush()
+    asker = services.Asker(via=services.LINK, user_id=None, ip_address=HOME)
+
+    services.admit_response(line, asker, _answer(206, REST))
+
+    assert len(_records(line)) == 1

@@ -14,6 +14,7 @@ from portal.clock import london_date, long_date, utcnow
 from portal.downloads import services
 from portal.downloads.models import Download
 from portal.extensions import db
+from portal.orders.access import order_token
 from portal.orders.admin_services import reset_download_count
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
@@ -145,6 +146,16 @@ def test_a_cancelled_invoice_order_is_closed_even_after_an_early_release(
 
     assert status == 410
     assert "This order was cancelled, so its reports can no longer be downloaded." in page
+
+
+def test_the_order_page_opened_by_its_link_counts_each_lines_downloads_left(app, client, two_lines):
+    with app.app_context():
+        order = _line(two_lines[0]).order
+        link = f"/orders/{order.reference}?token={order_token(order)}"
+
+    page = client.get(link).get_data(as_text=True)
+
+    assert "(3 downloads left)" in page and "(1 download left)" in page
 
 
 # ------------------------------------------------------------------------------------------------

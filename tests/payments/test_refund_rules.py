@@ -3,14 +3,17 @@ how much, what each of Stripe's answers does to a refund, what a confirmed refun
 which webhook events name a refund of ours."""
 
 from datetime import date
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.documents import services as documents
-from portal.documents.models import DocumentKind
+from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
+from portal.orders.access import order_link
 from portal.orders.models import OrderEvent, OrderState, PaymentMethod
 from portal.payments import gateway, refunds
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
@@ -236,6 +239,7 @@ def test_a_form_of_another_order_is_refused(card_order, clerk, stripe):
     with pytest.raises(refunds.RefundRefused) as refused:
         _refund(other, 100, clerk)
     assert refused.value.message == "This refund form belongs to another order. Start again."
+    assert str(refused.value) == refused.value.message
     assert len(stripe.asked) == 1
 
 
@@ -246,6 +250,8 @@ def test_a_refund_stripe_never_answered_is_asked_again_with_its_key(card_order, 
         _refund(order, 500, clerk)
     kept = unavailable.value.refund
     assert (kept.status, kept.stripe_refund_id) == (RefundStatus.REQUESTED, None)
+
+    assert str(unavailable.value) == f"refund {kept.id} could not be sent to Stripe"
 
     stripe.error = None
     again = _refund(order, 500, clerk)
@@ -278,6 +284,27 @@ def test_an_order_without_a_recorded_payment_is_not_sent(card_order, clerk, stri
     ).stripe_payment_intent_id = None
     with pytest.raises(refunds.RefundRefused) as refused:
         _refund(order, 500, clerk)
+    assert refused.value.message == "This order has no card payment recorded to refund."
+    assert stripe.asked == []
+
+
+def test_a_refund_asked_again_of_an_order_with_no_card_payment_is_refused(
+    card_order, clerk, stripe
+):
+    order = card_order(OrderState.PAID, paid=False, receipt=False)
+    db.session.add(
+        Refund(
+            order_id=order.id,
+            amount_pence=500,
+            status=RefundStatus.REQUESTED,
+            idempotency_key="key-1",
+        )
+    )
+    db.session.flush()
+
+    with pytest.raises(refunds.RefundRefused) as refused:
+        _refund(order, 500, clerk)
+
     assert refused.value.message == "This order has no card payment recorded to refund."
     assert stripe.asked == []
 
@@ -333,17 +360,24 @@ def test_a_confirmed_refund_gets_a_credit_note_a_history_entry_and_an_email(
     [note] = [d for d in documents.documents_for(order) if d.kind is DocumentKind.CREDIT_NOTE]
     assert refund.credit_note_id == note.id
     assert refunds.credit_note_numbers(order) == {note.id: note.number}
-    assert _notes(order)[-1] == "Refund of £20.00: Ordered twice"
+    entry = db.session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    ).all()[-1]
+    assert (entry.note, entry.actor_user_id) == ("Refund of £20.00: Ordered twice", clerk.id)
     [email] = outbox
     assert email.to == [order.email]
-    assert [a[0] for a in email.attachments] == [note.filename]
+    assert [(a[0], a[2]) for a in email.attachments] == [(note.filename, "application/pdf")]
+    assert order_link(order) in email.body
     assert order.state is OrderState.FULFILLED  # the order keeps its state
 
 
 def test_a_refund_without_a_reason_is_noted_without_one(card_order, clerk, stripe, outbox):
     order = card_order()
-    _refund(order, 2_000, clerk, reason="")
+    refund = _refund(order, 2_000, clerk, reason="")
     assert _notes(order)[-1] == "Refund of £20.00"
+    note = db.session.get(Document, refund.credit_note_id)
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(note.pdf)).pages)
+    assert "Reason: Refund" in text
 
 
 def test_confirming_twice_changes_nothing_more(card_order, clerk, stripe, outbox):
@@ -357,10 +391,16 @@ def test_confirming_twice_changes_nothing_more(card_order, clerk, stripe, outbox
     assert _notes(order).count("Refund of £20.00: Ordered twice") == 1
 
 
-def test_without_a_receipt_the_refund_is_flagged_for_a_person(card_order, clerk, stripe, outbox):
+def test_without_a_receipt_the_refund_is_flagged_for_a_person(
+    card_order, clerk, stripe, outbox, caplog
+):
     order = card_order(receipt=False)
 
     refund = _refund(order, 2_000, clerk)
+
+    assert [r.getMessage() for r in caplog.records if r.name == refunds.log.name] == [
+        f"no credit note for refund {refund.id}: order {order.reference} has no receipt"
+    ]
 
     assert refund.status is RefundStatus.SUCCEEDED and refund.credit_note_id is None
     assert order.attention == (
