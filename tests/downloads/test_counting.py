@@ -206,3 +206,12 @@ def test_a_download_of_another_line_is_not_continued_by_this_one(
     services.admit_response(line, asker, _answer(206, REST))
 
     assert len(_records(line)) == 1
+
+
+def test_a_download_is_recorded_at_the_moment_it_was_admitted_with_what_is_known(line, clock):
+    asker = services.Asker(via=services.LINK, user_id=None, ip_address="", user_agent="")
+
+    services.admit_response(line, asker, _answer(200))
+
+    [record] = _records(line)
+    assert (record.at, record.ip_address, record.user_agent) == (NOW, "", "")
