@@ -66,8 +66,9 @@ def test_only_not_modified_a_failed_precondition_and_a_range_past_the_end_send_n
             (None, HOME, "Reader/2.0"),
         ),
         (None, None, None, (None, "", "")),
+        (SimpleNamespace(id=7), HOME, "R/1", (None, HOME, "R/1")),  # not a signed-in account
     ],
-    ids=["signed-in", "guest", "nothing-known"],
+    ids=["signed-in", "guest", "nothing-known", "no-account"],
 )
 def test_the_asker_is_the_account_when_signed_in_and_the_address_always(
     user, address, agent, expected

@@ -16,8 +16,9 @@ its target or the run itself failed.
 
     python tests/mutation/run.py [--keep] [--max-children N] [--only-tables]
 
-``--keep`` reuses an earlier run's ``mutants/`` (mutmut tests again only functions that changed);
-by default the run starts afresh, as from a new clone.
+``--keep`` reuses an earlier run's ``mutants/``: mutmut tests the functions that changed, and
+the mutants that survived are tried again (against the tests as they are now); by default the
+run starts afresh, as from a new clone.
 """
 
 import argparse
@@ -148,13 +149,25 @@ def mutmut_rows(equivalents: dict[str, Equivalent]) -> tuple[list[Row], list[Sur
     return rows, survivors, used
 
 
-def run_mutmut(max_children: int | None) -> None:
+def run_mutmut(max_children: int | None, names: list[str] = ()) -> None:
     command = [str(Path(sys.executable).with_name("mutmut")), "run"]
     if max_children:
         command += ["--max-children", str(max_children)]
-    print("$", " ".join(command), flush=True)
+    print("$", " ".join(command), f"({len(names)} mutants named)" if names else "", flush=True)
     # mutmut's own progress line is redrawn in place: keep it, the run is long.
-    subprocess.run(command, cwd=ROOT, check=True)  # noqa: S603 (our own venv's mutmut)
+    subprocess.run([*command, *names], cwd=ROOT, check=True)  # noqa: S603 (our own venv's mutmut)
+
+
+def earlier_survivors() -> list[str]:
+    """The mutants an earlier run left alive: mutmut keeps a result once it has one, so after a
+    test is written they are named to be tried again (``--keep``)."""
+    names = []
+    for path in TARGETS:
+        meta = MUTANTS / f"{path}.meta"
+        if meta.exists():
+            codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+            names += [name for name, code in codes.items() if code in SURVIVED | NO_TESTS]
+    return sorted(names)
 
 
 def diff_of(survivor: Survivor) -> str:
@@ -351,9 +364,12 @@ def main() -> int:
     equivalents = read_equivalents()
 
     if not options.only_tables:
+        survivors = earlier_survivors() if options.keep else []
         if not options.keep and MUTANTS.exists():
             shutil.rmtree(MUTANTS)
         run_mutmut(options.max_children)
+        if survivors:
+            run_mutmut(options.max_children, survivors)
     elif not MUTANTS.exists():
         raise SystemExit("no mutants/ yet: run without --only-tables first")
     rows, survivors, used = mutmut_rows(equivalents)

@@ -21,6 +21,11 @@ from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, Refun
 PAID_ON = date(2026, 11, 30)
 
 
+@pytest.fixture(autouse=True)
+def _stripe_is_the_standin():
+    """No stand-in: these tests give Stripe's answers themselves, or never reach it."""
+
+
 class Stripe:
     """What ``gateway`` answers, set by each test; the refunds asked of it are kept."""
 
