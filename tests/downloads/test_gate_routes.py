@@ -4,6 +4,7 @@ count an administrator reset, and what each download records."""
 
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -297,3 +298,9 @@ def test_the_licence_line_dates_the_order_in_london_and_leaves_out_a_missing_org
     assert services.licence_line(order.lines[0]) == (
         f"Licensed to Sam Patel · order {order.reference} · 1 July 2026"
     )
+
+
+@pytest.mark.parametrize("asker", [None, SimpleNamespace(id=1)], ids=["nobody", "no-account"])
+def test_someone_without_a_signed_in_account_link_or_order_here_has_no_claim(ctx, two_lines, asker):
+    access = services.access(_line(two_lines[0]), asker)
+    assert (access.via, access.allowed) == (None, False)
