@@ -248,7 +248,9 @@ def test_a_form_of_another_order_is_refused(card_order, clerk, stripe):
     assert len(stripe.asked) == 1
 
 
-def test_a_refund_stripe_never_answered_is_asked_again_with_its_key(card_order, clerk, stripe):
+def test_a_refund_stripe_never_answered_is_asked_again_with_its_key(
+    card_order, clerk, stripe, caplog
+):
     order = card_order()
     stripe.error = gateway.StripeError("connection reset")
     with pytest.raises(refunds.RefundUnavailable) as unavailable:
@@ -257,6 +259,9 @@ def test_a_refund_stripe_never_answered_is_asked_again_with_its_key(card_order, 
     assert (kept.status, kept.stripe_refund_id) == (RefundStatus.REQUESTED, None)
 
     assert str(unavailable.value) == f"refund {kept.id} could not be sent to Stripe"
+    assert [r.getMessage() for r in caplog.records if r.name == refunds.log.name] == [
+        f"Stripe could not refund {order.reference} (refund {kept.id}): connection reset"
+    ]
 
     stripe.error = None
     again = _refund(order, 500, clerk)
@@ -279,7 +284,10 @@ def test_stripe_saying_too_much_is_an_amount_refused(card_order, clerk, stripe):
     stripe.error = gateway.RefundTooLarge("more than is left")
     with pytest.raises(refunds.AmountRefused) as refused:
         _refund(card_order(), 500, clerk)
-    assert refused.value.message.startswith("Stripe says that is more than is left")
+    assert refused.value.message == (
+        "Stripe says that is more than is left of the card payment. "
+        "Check the payment in Stripe's dashboard."
+    )
 
 
 def test_an_order_without_a_recorded_payment_is_not_sent(card_order, clerk, stripe):
