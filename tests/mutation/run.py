@@ -93,6 +93,7 @@ class Row:
     killed: int = 0
     survived: int = 0
     equivalent: int = 0
+    not_checked: int = 0  # a run stopped before it reached them: out of the scores
     target: int | None = None
 
     @property
@@ -106,7 +107,9 @@ class Row:
 
     @property
     def meets_target(self) -> bool:
-        return self.target is None or self.score_without_equivalents >= self.target
+        return not self.not_checked and (
+            self.target is None or self.score_without_equivalents >= self.target
+        )
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ def mutmut_rows(equivalents: dict[str, Equivalent]) -> tuple[list[Row], list[Sur
         hashes = meta.get("hash_by_function_name", {})
         row = Row(path, target=target)
         for name, code in sorted(meta["exit_code_by_key"].items()):
+            if code is None:
+                row.not_checked += 1
+                continue
             row.mutants += 1
             if code in KILLED or code in TIMEOUT:
                 row.killed += 1
@@ -345,8 +351,10 @@ def markdown(rows: list[Row]) -> str:
     for row in rows:
         listed = f" ({row.equivalent} equivalent)" if row.equivalent else ""
         name = f"`{row.module}`" if row.module.endswith(".py") else row.module
+        unchecked = f" (and {row.not_checked} not checked)" if row.not_checked else ""
         lines.append(
-            f"| {name} | {row.mutants} | {row.killed} | {row.survived}{listed} | {row.score:.0f}%"
+            f"| {name} | {row.mutants}{unchecked} | {row.killed} | {row.survived}{listed}"
+            f" | {row.score:.0f}%"
             f" | {row.score_without_equivalents:.0f}% |"
         )
     return "\n".join(lines)
