@@ -141,3 +141,15 @@ def test_a_note_changes_no_state_and_keeps_who_wrote_it(ctx, create_order, creat
     assert order.state is state
     assert (entry.from_state, entry.to_state) == (state, state)
     assert (entry.actor_user_id, entry.note) == (clerk.id, "Refund of £10.00")
+
+
+def test_an_order_locked_already_in_this_transaction_is_not_locked_or_read_again(
+    ctx, create_order, count_queries
+):
+    order = create_order()
+    with count_queries() as first:
+        assert states.lock_order(order) is order
+    with count_queries() as again:
+        assert states.lock_order(order) is order
+
+    assert len(first) == 1 and again == []
