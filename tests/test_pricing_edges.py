@@ -5,10 +5,21 @@ from datetime import date
 
 import pytest
 
-from portal.pricing import Membership
+from portal.pricing import FormatKind, Membership, Person, quote
 
 APRIL, MARCH = date(2026, 4, 1), date(2027, 3, 31)
 NORTHMERE = Membership(7, "Northmere City Council", ((APRIL, MARCH),))
+SUBSCRIBER = Person(signed_in=True, email_verified=True, membership=NORTHMERE)
+
+
+class PRINT_WITH_ONE_FREE:
+    """The terms of a printed format with one free copy per organisation, as pricing reads them."""
+
+    kind = FormatKind.PRINT
+    price_pence = 17_500
+    subscriber_price_pence = 0
+    vat_rate_basis_points = 0
+    free_copies_per_organisation = 1
 
 
 @pytest.mark.parametrize(
@@ -45,3 +56,14 @@ def test_of_several_periods_the_latest_ended_and_the_soonest_to_start_are_named(
 def test_overlapping_periods_are_active_until_the_later_end():
     member = Membership(7, "Northmere", ((APRIL, MARCH), (date(2026, 10, 1), date(2027, 9, 30))))
     assert member.active_until(date(2026, 12, 1)) == date(2027, 9, 30)
+
+
+@pytest.mark.parametrize("quantity", [0, -3])
+def test_a_quantity_below_one_is_refused_in_words(quantity):
+    with pytest.raises(ValueError, match=r"^quantity must be at least 1$"):
+        quote(SUBSCRIBER, PRINT_WITH_ONE_FREE, quantity, APRIL)
+
+
+def test_without_a_count_of_copies_had_an_organisations_allowance_is_whole():
+    result = quote(SUBSCRIBER, PRINT_WITH_ONE_FREE, 1, APRIL)
+    assert (result.subscriber_quantity, result.total_pence) == (1, 0)
