@@ -11,7 +11,7 @@ PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
-.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout bench wrk
+.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout bench wrk mutation
 
 run: install frontend
 	$(BIN)/flask --app wsgi db upgrade
@@ -100,6 +100,16 @@ bench: install wrk $(VENV)/.bench-installed
 
 $(VENV)/.bench-installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+# Mutation testing of the rule modules (docs/testing.md): mutmut changes each function of them
+# in small ways, one change at a time, runs the tests that reach it, and the table of what the
+# tests noticed is printed (and kept in mutants/table.md). At low CPU priority; not part of CI.
+mutation: install $(VENV)/.mutation-installed
+	nice -n 10 $(BIN)/python tests/mutation/run.py $(MUTATION_ARGS)
+
+$(VENV)/.mutation-installed: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
 	touch $@
 
 wrk:

@@ -18,7 +18,6 @@ import pyotp
 import pytest
 import redis
 from flask import has_app_context
-from flask_migrate import upgrade
 from rq import SimpleWorker
 from sqlalchemy import event, make_url, select
 from sqlalchemy.orm import selectinload
@@ -53,7 +52,9 @@ from tests.helpers import (
     TEST_PASSWORD,
     TEST_REDIS_URL,
     AuthActions,
+    RedisSpace,
     csrf_token,
+    migrate_test_database,
     signed_webhook,
 )
 
@@ -64,7 +65,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords and not on_postgres:
             item.add_marker(skip)
-        if "redis_db" in getattr(item, "fixturenames", ()):
+        if "redis_space" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)  # so `-m "not redis"` leaves them out
 
 
@@ -94,7 +95,7 @@ def app(database_url, tmp_path_factory):
 
     app = create_app(Config)
     with app.app_context():
-        upgrade()
+        migrate_test_database(database_url)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -410,8 +411,10 @@ def create_organisation(app):
 
 
 @pytest.fixture
-def redis_db():
-    """A Redis client on the tests' database, emptied before and after the test.
+def redis_space():
+    """This test's own namespace in the tests' Redis (``tests.helpers.RedisSpace``): its keys
+    are removed after the test, and only they, so another test run using the same server and
+    database at the same time is never disturbed.
 
     Skipped when Redis cannot be reached, unless TEST_REDIS_URL is set (CI sets it): then the
     test fails, so a broken Redis is never mistaken for a pass.
@@ -424,20 +427,29 @@ def redis_db():
         if os.environ.get("TEST_REDIS_URL"):
             pytest.fail(f"TEST_REDIS_URL is set but Redis cannot be reached: {error}")
         pytest.skip(f"needs Redis at {TEST_REDIS_URL} ({error}); set TEST_REDIS_URL to require it")
-    client.flushdb()
-    yield client
-    client.flushdb()
+    space = RedisSpace.new(client)
+    yield space
+    space.remove()
     client.close()
 
 
 @pytest.fixture
-def jobs_on_redis(app, monkeypatch, redis_db):
-    """Background jobs go on a queue in the tests' Redis instead of running at once; a failed
-    job is retried three times straight away (no waiting between tries)."""
+def jobs_on_redis(app, monkeypatch, redis_space):
+    """Background jobs go on a queue of this test's own in the tests' Redis instead of running
+    at once; a failed job is retried three times straight away (no waiting between tries)."""
     monkeypatch.setitem(app.config, "REDIS_URL", TEST_REDIS_URL)
-    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", "portal-tests")
+    monkeypatch.setitem(app.config, "JOB_QUEUE_NAME", redis_space.name)
     monkeypatch.setitem(app.config, "JOB_RETRY_INTERVALS", (0, 0, 0))
-    return redis_db
+    return redis_space
+
+
+class _BurstWorker(SimpleWorker):
+    """RQ's worker, without the channel it listens on for commands (stop a job, shut down):
+    nothing sends one in a test, and stopping that listener at the end of a burst could take a
+    minute (its thread can be back waiting, for up to 60 seconds, on a channel just left)."""
+
+    def subscribe(self):
+        pass
 
 
 @pytest.fixture
@@ -450,7 +462,7 @@ def run_jobs(app, jobs_on_redis):
         try:
             with app.app_context():
                 connection = redis_connection()
-                worker = SimpleWorker([job_queue(connection)], connection=connection)
+                worker = _BurstWorker([job_queue(connection)], connection=connection)
                 return worker.work(burst=True)
         finally:
             for sig, handler in handlers.items():  # the worker installs its own

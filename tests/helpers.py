@@ -3,9 +3,14 @@
 import json
 import os
 import re
+import secrets
+from dataclasses import dataclass
 
 import pyotp
+import redis
 import stripe
+from flask_migrate import upgrade
+from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlalchemy import select
@@ -16,6 +21,32 @@ from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
 
 TEST_PASSWORD = "plum tractor lantern 42"
+
+
+#: The schema the migrations built on in-memory SQLite, kept for the next test session in this
+#: process (here, not in the conftest, which pytest imports afresh for each session). One
+#: session runs the migrations once; mutation testing (``make mutation``) runs a session for each
+#: change it tries, in processes forked from one that ran them already, and running every
+#: migration again took two of the three seconds each of those sessions took.
+_MIGRATED_SQLITE: list[bytes] = []
+
+
+def migrate_test_database(database_url: str) -> None:
+    """Bring the tests' empty database to the migrations' head; on in-memory SQLite, from the
+    copy an earlier session of this process kept, when there is one."""
+    if database_url != "sqlite://":
+        upgrade()
+        return
+    if not _MIGRATED_SQLITE:
+        upgrade()
+    raw = db.engine.raw_connection()  # the one connection of an in-memory database
+    try:
+        if _MIGRATED_SQLITE:
+            raw.driver_connection.deserialize(_MIGRATED_SQLITE[0])
+        else:
+            _MIGRATED_SQLITE.append(raw.driver_connection.serialize())
+    finally:
+        raw.close()
 
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -81,8 +112,70 @@ class AuthActions:
 
 
 # Redis: the job queue and shared rate-limit counts. Tests marked ``redis`` use the server at
-# TEST_REDIS_URL, or the local one's database 1, emptied before and after each test.
+# TEST_REDIS_URL, or the local one's database 1. Each such test works in a namespace of its own
+# (``RedisSpace``) and removes only its own keys, so test runs sharing that server and database
+# (two checkouts on one machine, parallel workers) never disturb each other.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/1"
+
+
+@dataclass(frozen=True)
+class RedisSpace:
+    """One test's part of the tests' Redis: a client, and the name every key it writes carries
+    (the job queue's name, the rate limits' key prefix)."""
+
+    client: redis.Redis
+    name: str
+
+    @classmethod
+    def new(cls, client: redis.Redis) -> "RedisSpace":
+        # The process id tells whose keys they are; the random part keeps forked processes
+        # (which share the parent's random state only until they draw) and repeated runs apart.
+        return cls(client, f"portal-tests-{os.getpid()}-{secrets.token_hex(6)}")
+
+    @property
+    def limits_prefix(self) -> str:
+        """The prefix of the rate-limit counts of app servers built for this test."""
+        return f"LIMITS-{self.name}"
+
+    def keys(self) -> list[str]:
+        """Every key of this namespace (RQ's jobs included), as text."""
+        names = {key.decode() for key in self.client.scan_iter(match=f"*{self.name}*")}
+        return sorted(names | self._job_keys())
+
+    def _job_keys(self) -> set[str]:
+        queue = Queue(self.name, connection=self.client)
+        ids = set(queue.get_job_ids())
+        for registry in (
+            queue.started_job_registry,
+            queue.finished_job_registry,
+            queue.failed_job_registry,
+            queue.scheduled_job_registry,
+            queue.deferred_job_registry,
+            queue.canceled_job_registry,
+        ):
+            ids.update(registry.get_job_ids())
+        keys = set()
+        for job_id in ids:
+            keys.add(f"rq:job:{job_id}")
+            keys.update(
+                key.decode() for key in self.client.scan_iter(match=f"rq:*:{job_id}*", count=1000)
+            )
+        return {key for key in keys if self.client.exists(key)}
+
+    def _worker_keys(self) -> set[str]:
+        # A worker's key names no queue (it expires by itself a little after the worker stops).
+        return {
+            key.decode()
+            for key in self.client.scan_iter(match="rq:worker:*", _type="HASH")
+            if self.client.hget(key, "queues") == self.name.encode()
+        }
+
+    def remove(self) -> None:
+        """Delete this namespace's keys, and nobody else's."""
+        keys = self.keys() + sorted(self._worker_keys())
+        if keys:
+            self.client.delete(*keys)
+        self.client.srem("rq:queues", f"rq:queue:{self.name}")
 
 
 #: A port where no Redis listens: Redis is down.

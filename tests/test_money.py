@@ -22,3 +22,9 @@ def test_pence_are_shown_as_pounds(pence, shown):
 def test_only_integer_pence_are_money(not_pence):
     with pytest.raises(TypeError):
         format_pence(not_pence)
+
+
+@pytest.mark.parametrize(("not_pence", "named"), [(1.5, "float"), ("100", "str"), (True, "bool")])
+def test_what_is_not_money_is_named(not_pence, named):
+    with pytest.raises(TypeError, match=rf"^money is integer pence, not {named}$"):
+        format_pence(not_pence)

@@ -142,22 +142,23 @@ def published_report(slug: str) -> ReportListing | None:
 
 
 class RedisGeneration:
-    """The token in Redis, shared by every app server."""
+    """The token in Redis (at ``key``), shared by every app server."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, key: str = REDIS_KEY):
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._key = key
 
     def current(self) -> str:
-        token = self._redis.get(REDIS_KEY)
+        token = self._redis.get(self._key)
         if token is None:  # first use, or Redis lost its data: start a token nobody has seen
-            self._redis.set(REDIS_KEY, uuid.uuid4().hex, nx=True)
-            token = self._redis.get(REDIS_KEY)
+            self._redis.set(self._key, uuid.uuid4().hex, nx=True)
+            token = self._redis.get(self._key)
         return token.decode() if isinstance(token, bytes) else str(token)
 
     def replace(self) -> None:
-        self._redis.set(REDIS_KEY, uuid.uuid4().hex)
+        self._redis.set(self._key, uuid.uuid4().hex)
 
 
 class FileGeneration:

@@ -122,6 +122,29 @@ class Asker:
     user_agent: str = ""
 
 
+def asker_for(via: str, user, ip_address: str | None, user_agent: str | None) -> Asker:
+    """Who is downloading, as the limit sees them: their account when signed in (None for a
+    guest, whose downloads are told apart by address alone), the client's address and browser."""
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    return Asker(
+        via=via,
+        user_id=user.id if signed_in else None,
+        ip_address=ip_address or "",
+        user_agent=user_agent or "",
+    )
+
+
+def admit_response(line: OrderLine, asker: Asker, response: Response) -> bool:
+    """Whether ``response`` may go to ``asker``: the limit (``admit``) decides on what the
+    response would hand over (``handover``: the whole file, the rest of it, or nothing),
+    whatever the request's Range said, and records the download when it counts. A refused
+    response is closed, as it may hold the file open."""
+    if admit(line, asker, handover(response)):
+        return True
+    response.close()
+    return False
+
+
 def downloads_used(line: OrderLine) -> int:
     """Downloads counted against the line's limit (administrators' own do not count)."""
     query = select(func.count(Download.id)).where(

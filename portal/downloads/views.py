@@ -84,16 +84,10 @@ def download_line(line_id: int):
         mimetype="application/pdf",
         offload=services.offload_mode(),
     )
-    # The limit is decided on what this response would hand over (the whole file, the rest of
-    # it, or nothing), whatever the request's Range said.
-    asker = services.Asker(
-        via=granted.via,
-        user_id=current_user.id if current_user.is_authenticated else None,
-        ip_address=request.remote_addr or "",
-        user_agent=request.user_agent.string,
+    asker = services.asker_for(
+        granted.via, current_user, request.remote_addr, request.user_agent.string
     )
-    if not services.admit(line, asker, services.handover(response)):
-        response.close()
+    if not services.admit_response(line, asker, response):
         db.session.commit()  # nothing was recorded; a copy stamped just now is kept
         return _limit_reached(line)
     db.session.commit()

@@ -409,17 +409,16 @@ def test_dispatching_printed_copies(app, post_form, admin, make_order, outbox):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "twice", "message"),
     [
-        ({"prints": 1}, "Only a paid order"),  # invoice not paid yet
-        ({"method": PaymentMethod.CARD, "paid": True}, "no printed copies"),
-        ({"method": PaymentMethod.CARD, "prints": 1, "paid": True, "twice": True}, "no printed"),
+        ({"prints": 1}, False, "Only a paid order"),  # invoice not paid yet
+        ({"method": PaymentMethod.CARD, "paid": True}, False, "no printed copies"),
+        ({"method": PaymentMethod.CARD, "prints": 1, "paid": True}, True, "no printed"),
     ],
 )
 def test_dispatch_is_refused_from_the_wrong_state(
-    app, client, post_form, admin, make_order, outbox, kwargs, message
+    app, client, post_form, admin, make_order, outbox, kwargs, twice, message
 ):
-    twice = kwargs.pop("twice", False)
     reference = make_order(**kwargs)
     data = {"dispatched_on": "2026-03-01"}
     if twice:

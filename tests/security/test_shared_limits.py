@@ -8,28 +8,43 @@ from sqlalchemy import func, select
 from config import TestingConfig
 from portal import create_app
 from portal.accounts.models import User
+from portal.catalogue.cache import RedisGeneration
 from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.operations.limits import limiter
-from tests.helpers import TEST_PASSWORD, TEST_REDIS_URL, UNREACHABLE_REDIS_URL, csrf_token
+from tests.helpers import (
+    TEST_PASSWORD,
+    TEST_REDIS_URL,
+    UNREACHABLE_REDIS_URL,
+    RedisSpace,
+    csrf_token,
+)
 
 
 @pytest.fixture
 def app_server(tmp_path):
     """Build an app server (``create_app``, as each gunicorn instance does) with limits on,
-    counted in the store at ``redis_url``, on a database shared by all of them."""
+    counted in the store at ``redis_url``, on a database shared by all of them. Given the test's
+    ``RedisSpace``, the servers keep their counts, job queue and catalogue token under its
+    name."""
     database = f"sqlite:///{tmp_path / 'shared.db'}"
     saved = dict(vars(limiter))  # one limiter serves the process: put the suite's back after
     built = []
 
-    def build(redis_url: str):
+    def build(redis_url: str, space: RedisSpace | None = None):
         class Server(TestingConfig):
             SQLALCHEMY_DATABASE_URI = database
             REDIS_URL = redis_url
             RATELIMIT_STORAGE_URI = redis_url
+            RATELIMIT_STORAGE_OPTIONS = {"key_prefix": space.limits_prefix} if space else {}
+            JOB_QUEUE_NAME = space.name if space else "portal"
             RATELIMIT_APPLY = True
 
         server = create_app(Server)
+        if space:
+            server.extensions["catalogue_cache"].generation = RedisGeneration(
+                redis_url, key=f"{space.name}:catalogue-generation"
+            )
         if not built:
             with server.app_context():
                 upgrade()
@@ -55,8 +70,8 @@ def _wrong_password(client):
     )
 
 
-def test_two_app_servers_count_sign_in_attempts_together(app_server, redis_db):
-    first, second = app_server(TEST_REDIS_URL), app_server(TEST_REDIS_URL)
+def test_two_app_servers_count_sign_in_attempts_together(app_server, redis_space):
+    first, second = app_server(TEST_REDIS_URL, redis_space), app_server(TEST_REDIS_URL, redis_space)
     first_client, second_client = first.test_client(), second.test_client()
 
     for client in [first_client, second_client] * 5:  # ten attempts, five at each server
@@ -65,7 +80,7 @@ def test_two_app_servers_count_sign_in_attempts_together(app_server, redis_db):
     assert _wrong_password(first_client).status_code == 429
     assert _wrong_password(second_client).status_code == 429
     # The count lives in Redis, where any other server (another process) reads it.
-    keys = [key.decode() for key in redis_db.keys("LIMITS*")]
+    keys = redis_space.keys()
     assert any("sign_in" in key and "10/1/minute" in key for key in keys), keys
 
 
@@ -110,8 +125,8 @@ def _forgotten_password(client, email: str, n: int):
     )
 
 
-def test_two_app_servers_count_the_emails_to_one_address_together(app_server, redis_db):
-    first, second = app_server(TEST_REDIS_URL), app_server(TEST_REDIS_URL)
+def test_two_app_servers_count_the_emails_to_one_address_together(app_server, redis_space):
+    first, second = app_server(TEST_REDIS_URL, redis_space), app_server(TEST_REDIS_URL, redis_space)
     clients = [first.test_client(), second.test_client()]
     with first.app_context():
         db.session.add(User(email="grace@example.gov.uk", name="Grace Hopper", password_hash="x"))
@@ -122,7 +137,7 @@ def test_two_app_servers_count_the_emails_to_one_address_together(app_server, re
 
     with first.app_context():  # the outbox both servers write to
         assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 5
-    keys = [key.decode() for key in redis_db.keys("LIMITS*")]
+    keys = redis_space.keys()
     assert any("email-to" in key for key in keys), keys
     assert not any("grace" in key for key in keys)  # the address itself is never stored
 
