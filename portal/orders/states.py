@@ -134,9 +134,9 @@ def approve(order: Order, by_user_id: int | None, note: str = "") -> None:
 def to_invoice(order: Order, waits: bool, by_user_id: int | None, note: str = "") -> None:
     """A card order the buyer switched to paying on invoice: it waits for its invoice's payment,
     or (``waits``) for approval first."""
-    if order.state is not OrderState.PENDING_PAYMENT:
-        raise TransitionRefused(order, OrderState.AWAITING_INVOICE_PAYMENT)
     to = OrderState.AWAITING_APPROVAL if waits else OrderState.AWAITING_INVOICE_PAYMENT
+    if order.state is not OrderState.PENDING_PAYMENT:
+        raise TransitionRefused(order, to)
     _move(order, to, by_user_id, note)
 
 

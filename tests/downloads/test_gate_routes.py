@@ -13,10 +13,10 @@ from sqlalchemy import select
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.clock import london_date, long_date, utcnow
 from portal.downloads import services
+from portal.downloads.admin_services import reset_download_count
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.access import order_token
-from portal.orders.admin_services import reset_download_count
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails
 from portal.payments import admin_services as invoice_actions
@@ -29,7 +29,12 @@ INVOICE = InvoiceDetails("PO-5150", "Finance, Town Hall", "", "Eastbridge", "EB1
 
 @pytest.fixture
 def owner(create_user):
-    return create_user(name="Jo Evans", organisation_name="Eastbridge Borough Council")
+    # An address of no known organisation or public-sector domain: no credit terms.
+    return create_user(
+        name="Jo Evans",
+        organisation_name="Eastbridge Borough Council",
+        email="jo@eastbridge.example",
+    )
 
 
 def _pdf(limit: int) -> ReportFormat:

@@ -37,7 +37,7 @@ def test_the_timeline_names_who_created_the_order_and_keeps_each_note(
 
 def test_a_note_keeps_the_state_and_names_the_administrator(client, admin, post_form, create_order):
     order = create_order(
-        buyer=Buyer("bea@leeds.gov.uk", "Bea Buyer", "Leeds City Council"),
+        buyer=Buyer("bea@leeds.example", "Bea Buyer", "Leeds City Council"),  # no credit terms
         person=Person(signed_in=True, email_verified=True),
         method=PaymentMethod.INVOICE,
         invoice=InvoiceDetails("PO-7781", "Civic Hall", "", "Leeds", "LS1 1UR", ""),
@@ -51,6 +51,6 @@ def test_a_note_keeps_the_state_and_names_the_administrator(client, admin, post_
         [
             "Waiting for invoice payment",
             admin.email,
-            "Downloads released before the invoice was paid",
+            "Credit approved: released before the invoice is paid",
         ],
     ]
