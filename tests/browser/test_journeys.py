@@ -156,7 +156,8 @@ def test_administrator_settles_dispatches_and_refunds(journey_factory, shared, m
 
     journey.goto(f"/admin/orders/{card}", "card order")
     journey.goto(f"/admin/orders/{card}/refund", "refund")
-    page.get_by_label(re.compile(r"1 printed copy$")).check()
+    # The accessible name (whitespace collapsed), not the label's raw text, ends with the kind.
+    page.get_by_role("checkbox", name=re.compile(r"1 printed copy$")).check()
     page.get_by_label("Reason for the refund").fill("The printed copy is not needed")
     journey.click("Continue")
     expect(page.locator("h1")).to_contain_text("Check the refund")
