@@ -74,6 +74,24 @@ def test_a_council_officer_is_released_at_once_with_po_to_follow(
     assert order.reference in queue
 
 
+def test_what_is_owed_and_delivered_show_as_tags_to_the_buyer_and_the_administrator(
+    client, auth, create_user, admin_client, order_on_invoice, stored
+):
+    auth.sign_in(create_user(email="lee.oddie@leeds.gov.uk").email)
+    order_on_invoice()
+    order = stored.order()
+    pages = {
+        "buyer": client.get(f"/orders/{order.reference}").get_data(as_text=True),
+        "administrator": admin_client.get(f"/admin/orders/{order.reference}").get_data(
+            as_text=True
+        ),
+    }
+    for who, page in pages.items():
+        assert '<strong class="govuk-tag govuk-tag--yellow">Invoiced</strong>' in page, who
+        assert '<strong class="govuk-tag govuk-tag--blue">Downloadable</strong>' in page, who
+        assert "&lt;strong" not in page, who
+
+
 def test_a_known_organisation_off_the_public_sector_list_is_released(
     client, auth, create_user, create_organisation, order_on_invoice, stored
 ):
