@@ -95,7 +95,8 @@ def test_the_format_kinds_are_named_on_the_catalogue_pages(client, admin, create
             FormatKind.PDF,
             S.PAID,
             True,
-            "This report was refunded, so it can no longer be downloaded.",
+            "This report was refunded (or credited against the invoice), so it can no longer be "
+            "downloaded.",
         ),
         (
             FormatKind.PDF,
@@ -115,7 +116,12 @@ def test_the_format_kinds_are_named_on_the_catalogue_pages(client, admin, create
             False,
             "You can download this report once your payment is confirmed.",
         ),
-        (FormatKind.PDF, S.AWAITING_APPROVAL, False, "This item is not a download."),
+        (
+            FormatKind.PDF,
+            S.AWAITING_APPROVAL,
+            False,
+            "You can download this report once we have approved your order.",
+        ),
         (FormatKind.PRINT, S.PAID, False, "This item is not a download."),
     ],
 )
