@@ -19,7 +19,7 @@ from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
-from portal.organisations.models import NamedMember, Organisation
+from portal.organisations.models import NamedMember, Organisation, PublicSectorDomain
 from portal.pricing import FormatKind, Person
 from portal.storage import get_storage
 from tests.helpers import AuthActions, csrf_token
@@ -40,6 +40,7 @@ class World:
     organisation_id: int
     subscription_id: int
     domain_id: int
+    public_sector_domain_id: int
     member_id: int
     emails: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
@@ -57,7 +58,9 @@ class World:
             "number": self.document_number,
             "organisation_id": self.organisation_id,
             "subscription_id": self.subscription_id,
-            "domain_id": self.domain_id,
+            "domain_id": (
+                self.public_sector_domain_id if "public_sector" in endpoint else self.domain_id
+            ),
             "member_id": self.member_id,
             "user_id": self.user_ids["another"],
             "kind": "pdf",
@@ -70,7 +73,9 @@ class World:
 
 
 @pytest.fixture
-def world(app, create_user, create_report, create_organisation, create_order) -> World:
+def world(
+    app, create_user, create_report, create_organisation, create_order, public_sector_domains
+) -> World:
     """A published report; a subscribing organisation with a member; a non-subscribing customer
     with an order on invoice (a PDF and a printed line, its VAT invoice issued) and a basket
     line; another customer who owns nothing; an administrator."""
@@ -124,6 +129,9 @@ def world(app, create_user, create_report, create_organisation, create_order) ->
             organisation_id=org.id,
             subscription_id=org.subscriptions[0].id,
             domain_id=org.domains[0].id,
+            public_sector_domain_id=db.session.scalar(
+                select(PublicSectorDomain.id).order_by(PublicSectorDomain.id).limit(1)
+            ),
             member_id=member.id,
             emails={
                 "customer": customer.email,
