@@ -82,7 +82,7 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by_user_id: i
         )
     )
     settlement.settle(
-        order, f"Invoice paid on {paid_on:%d/%m/%Y}, reference {reference}", by_user_id, paid_on
+        order, f"Invoice paid on {long_date(paid_on)}, reference {reference}", by_user_id, paid_on
     )
 
 

@@ -134,7 +134,7 @@ def test_marking_paid_releases_downloads_and_sends_the_receipt(
     invoices.mark_invoice_paid(order, date(2026, 11, 20), "BACS 99812", admin.id)
     db.session.commit()
     assert order.state is OrderState.FULFILLED
-    assert order.events[-2].note == "Invoice paid on 20/11/2026, reference BACS 99812"
+    assert order.events[-2].note == "Invoice paid on 20 November 2026, reference BACS 99812"
     assert order.events[-2].actor_user_id == admin.id
     assert any(m.subject.startswith("Receipt RCT-") for m in outbox)
     with pytest.raises(invoices.AlreadyPaid):
