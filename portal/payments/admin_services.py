@@ -179,9 +179,4 @@ def cancel_order(order: Order, note: str, by: User, today: date) -> None:
         credit_note = cancellation.cancel_order(order, by.id, note, today)
     except cancellation.CancelRefused as refused:
         raise PaymentActionRefused(refused.message) from refused
-    after = audit.snapshot(order, "state")
-    if credit_note is not None:
-        after["credit_note"] = credit_note.number
-    audit.record(
-        by, "order.cancel", "order", order.reference, before=before, after=after, note=note
-    )
+    cancellation.record_cancel(by, "order.cancel", order, before, credit_note, note)

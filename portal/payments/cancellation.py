@@ -11,7 +11,8 @@ Services flush; the caller commits once (and rolls back when one of these refuse
 
 from datetime import date
 
-from portal import pricing
+from portal import audit, pricing
+from portal.accounts.models import User
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.downloads import services as downloads
@@ -109,12 +110,32 @@ def cancel_order(order: Order, by_user_id: int | None, note: str, today: date) -
     return credit_note
 
 
-def cancel_by_buyer(order: Order, by_user_id: int | None, today: date) -> Document | None:
-    """The buyer cancels their own unpaid order (see ``buyer_refusal``, ``cancel_order``)."""
+BUYER_CANCELLED = "Cancelled by the buyer"
+
+
+def cancel_by_buyer(order: Order, by: User | None, today: date) -> Document | None:
+    """The buyer cancels their own unpaid order (see ``buyer_refusal``, ``cancel_order``), signed
+    in as ``by`` or, as a guest, with the order's link. The audit log records it, by the account
+    or else by the order's email address."""
     states.lock_order(order)
     if refused := buyer_refusal(order):
         raise CancelRefused(refused)
-    return cancel_order(order, by_user_id, "Cancelled by the buyer", today)
+    before = audit.snapshot(order, "state")
+    credit_note = cancel_order(order, by.id if by else None, BUYER_CANCELLED, today)
+    buyer = by or audit.Actor(order.email)
+    record_cancel(buyer, "order.cancel_by_buyer", order, before, credit_note, BUYER_CANCELLED)
+    return credit_note
+
+
+def record_cancel(
+    by, action: str, order: Order, before: dict, credit_note: Document | None, note: str = ""
+) -> None:
+    """The audit entry of a cancellation just made: the state before and after, and the credit
+    note it issued."""
+    after = audit.snapshot(order, "state")
+    if credit_note is not None:
+        after["credit_note"] = credit_note.number
+    audit.record(by, action, "order", order.reference, before=before, after=after, note=note)
 
 
 def credit_whole_invoice(

@@ -23,6 +23,13 @@ def _credit_note_emails(outbox) -> list:
     return [m for m in outbox if m.subject.startswith("Credit note CRN-")]
 
 
+def _audit(app, action: str) -> list[AuditEntry]:
+    with app.app_context():
+        entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        db.session.expunge_all()
+        return entries
+
+
 def test_an_administrator_cancelling_an_invoiced_order_credits_the_whole_invoice(
     app, post_form, admin, invoice_order, outbox
 ):
@@ -51,10 +58,8 @@ def test_an_administrator_cancelling_an_invoiced_order_credits_the_whole_invoice
         )
         assert placed.invoice in email.body and "£495.00" in email.body
         assert email.attachments[0][0] == f"{note.number}.pdf"
-    with app.app_context():
-        (entry,) = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "order.cancel")
-        ).all()
+    (entry,) = _audit(app, "order.cancel")
+    assert (entry.actor_user_id, entry.actor_email) == (admin.id, admin.email)
     assert entry.after == {"state": "cancelled", "credit_note": note.number}
 
     again = post_form(
@@ -167,6 +172,12 @@ def test_the_buyer_cancels_an_unpaid_invoice_order_after_confirming(
         (event,) = [e for e in events if e.to_state != e.from_state == "awaiting_invoice_payment"]
         assert (event.to_state, event.note) == ("cancelled", "Cancelled by the buyer")
         assert events[-1].note.startswith(f"Credit note {note.number} for £495.00 cancels")
+    (entry,) = _audit(app, "order.cancel_by_buyer")  # a guest, known by the order's address
+    assert (entry.actor_user_id, entry.actor_email) == (None, BUYER)
+    assert (entry.target_type, entry.target_id) == ("order", placed.reference)
+    assert entry.before == {"state": "awaiting_invoice_payment"}
+    assert entry.after == {"state": "cancelled", "credit_note": note.number}
+    assert entry.note == "Cancelled by the buyer"
 
 
 def _downloaded(app, placed):
@@ -217,6 +228,7 @@ def test_the_buyer_cannot_cancel_once_anything_is_downloaded_posted_or_paid(
     assert reason in client.get(refused.headers["Location"]).get_data(as_text=True)
     assert order_now(app, placed.id).state is state
     assert credit_notes(app) == [] and _credit_note_emails(outbox) == []
+    assert _audit(app, "order.cancel_by_buyer") == []
 
 
 def test_someone_else_cannot_cancel_the_order(app, client, post_form, invoice_order):
@@ -244,6 +256,22 @@ def test_a_card_payment_page_still_open_is_expired_before_cancelling(
     assert stored.order().state is OrderState.CANCELLED
     assert standin.client().v1.checkout.sessions.retrieve(session_id).status == "expired"
     assert [a.status for a in stored.attempts()] == [AttemptStatus.EXPIRED]
+
+
+@pytest.mark.usefixtures("stripe_is_the_standin")
+def test_a_signed_in_buyer_s_cancel_is_in_the_audit_log_under_their_account(
+    app, client, post_form, auth, create_user, checkout, stored
+):
+    buyer = create_user(email="sam.reid@westshire.gov.uk")
+    auth.sign_in(buyer.email)
+    checkout(pdf=True, printed=0)
+    order = stored.order()
+    assert order.user_id == buyer.id
+    assert post_form(f"/orders/{order.reference}/cancel", {}, form_page="/").status_code == 303
+    (entry,) = _audit(app, "order.cancel_by_buyer")
+    assert (entry.actor_user_id, entry.actor_email) == (buyer.id, buyer.email)
+    assert entry.target_id == order.reference
+    assert (entry.before, entry.after) == ({"state": "pending_payment"}, {"state": "cancelled"})
 
 
 @pytest.mark.usefixtures("stripe_is_the_standin")
