@@ -32,6 +32,19 @@ UNPAID_STATES = (
 )
 
 
+#: Why an order waiting for a card payment cannot be cancelled, as the person is told.
+_CARD_NOT_STOPPED = {
+    services.StopReason.UNREACHABLE: (
+        "The card payment page could not be closed, because our card processor could "
+        "not be reached. Nothing has changed: try again in a few minutes."
+    ),
+    services.StopReason.PAID: "This order has just been paid, so it cannot be cancelled.",
+    services.StopReason.PROCESSING: (
+        "A payment for this order is being processed, so it cannot be cancelled now."
+    ),
+}
+
+
 class CancelRefused(Exception):
     """The order cannot be cancelled now; ``message`` says why. Nothing was changed."""
 
@@ -86,18 +99,9 @@ def cancel_order(order: Order, by_user_id: int | None, note: str, today: date) -
         raise CancelRefused(refused)
     if order.payment_method is PaymentMethod.CARD and order.state is OrderState.PENDING_PAYMENT:
         try:
-            services.close_open_sessions(order)
-        except services.PaymentUnavailable as error:
-            raise CancelRefused(
-                "The card payment page could not be closed, because our card processor could "
-                "not be reached. Nothing has changed: try again in a few minutes."
-            ) from error
-        if order.state is not OrderState.PENDING_PAYMENT:
-            raise CancelRefused("This order has just been paid, so it cannot be cancelled.")
-        if services.payment_processing(order):
-            raise CancelRefused(
-                "A payment for this order is being processed, so it cannot be cancelled now."
-            )
+            services.stop_card_payment(order)
+        except services.CardPaymentNotStopped as stopped:
+            raise CancelRefused(_CARD_NOT_STOPPED[stopped.reason]) from stopped
     was_paid = order.state in pricing.PAID_STATES
     orders.cancel_order(order, by_user_id, note)
     credit_note = credit_whole_invoice(order, by_user_id, today, f"Order cancelled: {note}")

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.orders import states
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments import cancellation, invoices
-from portal.payments.models import AttemptStatus, CheckoutAttempt, RefundMethod
+from portal.payments.models import AttemptStatus, RefundMethod
 from tests.documents.helpers import pdf_text
 from tests.payments.helpers import BUYER, FINANCE, credit_notes, order_now, refunds_made, stock_of
 
@@ -286,29 +286,6 @@ def test_a_card_payment_made_just_before_cancelling_wins(
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert "has just been paid" in page
     assert stored.order().state is not OrderState.CANCELLED
-
-
-def test_cancelling_is_refused_when_stripe_cannot_close_the_payment_page(
-    app, create_order, monkeypatch
-):
-    with app.test_request_context():
-        order = create_order(method=PaymentMethod.CARD)
-        db.session.add(
-            CheckoutAttempt(
-                order_id=order.id,
-                number=1,
-                stripe_session_id="cs_test_unreachable",
-                status=AttemptStatus.OPEN,
-                amount_pence=order.total_pence,
-                currency="gbp",
-            )
-        )
-        db.session.flush()
-        monkeypatch.setitem(app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")
-        with pytest.raises(cancellation.CancelRefused, match="could not be reached"):
-            cancellation.cancel_order(order, None, "x", today_in_london())
-        assert order.state is OrderState.PENDING_PAYMENT
-        assert order.events[-1].to_state is OrderState.PENDING_PAYMENT
 
 
 def test_states_that_allow_no_cancel(app, create_order):
