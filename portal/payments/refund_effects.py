@@ -1,12 +1,14 @@
-"""What a refund does once it is made: its copies counted on their lines (and printed ones
-never posted back in stock), the order complete when nothing is left to post, the line in its
-history, and its credit note.
+"""What a refund does once it is made: its copies counted on their lines (printed ones never
+posted back in stock, and those free with a subscription back in the organisation's allowance),
+the order complete when nothing is left to post, the line in its history, and its credit note
+(none for free copies given back, which moved no money).
 
 Services flush; the caller commits once.
 """
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from portal.clock import today_in_london
 from portal.documents import services as documents
@@ -34,7 +36,7 @@ def give_back_lines(order: Order, refund: Refund) -> None:
             _not_posted(order, line, before, refunded.quantity)
 
 
-def close_every_line(order: Order, when) -> None:
+def close_every_line(order: Order, when: datetime | None) -> None:
     """Everything paid has gone back: every line still open closes (losing access), and the
     printed copies of those never posted are given back like refunded ones, free copies
     included."""

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal.admin.refunds import _outcome as refund_outcome
 from portal.catalogue.models import ReportFormat
 from portal.checkout import services as checkout
 from portal.extensions import db
@@ -105,6 +106,7 @@ def test_a_free_line_not_yet_posted_is_given_back_for_nothing(council, outbox, p
     assert _used(organisation, printed) == 0 and _stock(printed) == stock + 1
     assert mixed.refunded_at is None and order.attention == ""
     assert order.events[-1].note == "Free printed copies given back before posting: Not wanted"
+    assert refund_outcome(refund).startswith("The free printed copies will not be posted")
     db.session.commit()  # emails go once the change is committed
     (email,) = [m for m in outbox if m.to == [ana.email]]
     assert (
