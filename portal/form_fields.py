@@ -4,9 +4,9 @@ import re
 from contextlib import suppress
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field
-from wtforms.validators import StopValidation
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.clock import today_in_london
 
@@ -16,6 +16,31 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 def strip(value):
     """A WTForms filter: surrounding spaces are never part of what someone meant."""
     return value.strip() if isinstance(value, str) else value
+
+
+def text_field(
+    label: str,
+    required: str | None,
+    max_length: int,
+    *,
+    too_long: str | None = None,
+    area: bool = False,
+    **kwargs,
+) -> StringField:
+    """A text box (``area``: a text area for a longer reason or note), its surrounding spaces
+    stripped. ``required`` is the message when it is left empty (None: it may be); it holds at
+    most ``max_length`` characters, ``too_long`` being the message beyond that (by default
+    "<label> must be <max_length> characters or fewer"). Other arguments go to the field.
+    """
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    validators.append(
+        Length(
+            max=max_length,
+            message=too_long or f"{label} must be {max_length:,} characters or fewer",
+        )
+    )
+    field, widget = (TextAreaField, GovTextArea()) if area else (StringField, GovTextInput())
+    return field(label, validators=validators, filters=[strip], widget=widget, **kwargs)
 
 
 class DateBoxesField(Field):

@@ -408,3 +408,45 @@ def test_order_lines_keep_their_format_kind_and_take_no_other(migrations_app):
             connection.execute(text("UPDATE order_lines SET format_kind = 'fax' WHERE id = 2"))
         db.engine.dispose()
     assert _differences(migrations_app) == ""
+
+
+def test_free_copies_refunded_before_posting_are_counted_back_by_the_upgrade(migrations_app):
+    _migrate(migrations_app, "0020_line_refunds")
+    with migrations_app.app_context(), db.engine.begin() as connection:
+        for statement in _ROWS_AT_0003:
+            connection.execute(text(statement))
+        # Printed lines of 3 copies, 2 of them free: (id, refunded copies, closed, posted).
+        for id_, refunded, closed, posted in (
+            (2, 1, False, False),  # the paid copy only: nothing free given back
+            (3, 2, False, False),  # the paid copy and one free
+            (4, 1, True, False),  # closed by a refund of everything paid: both free ones
+            (5, 3, True, True),  # refunded after posting: nothing given back
+            (6, 0, False, False),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO order_lines (id, order_id, report_format_id, report_title,"
+                    " format_kind, quantity, subscriber_quantity, subscriber_unit_pence,"
+                    " standard_unit_pence, net_pence, vat_rate_basis_points, vat_pence,"
+                    " total_pence, reason, refunded_quantity, refunded_at, dispatched_at)"
+                    " VALUES (:id, 1, 1, 'A report', 'print', 3, 2, 0, 1000, 1000, 0, 0, 1000,"
+                    " '', :refunded, :closed, :posted)"
+                ),
+                {
+                    "id": id_,
+                    "refunded": refunded,
+                    "closed": "2026-03-01 10:00:00" if closed else None,
+                    "posted": "2026-02-01 10:00:00" if posted else None,
+                },
+            )
+    _migrate(migrations_app)
+    with migrations_app.app_context(), db.engine.connect() as connection:
+        returned = connection.execute(
+            text("SELECT id, free_copies_returned FROM order_lines ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in returned] == [(1, 0), (2, 0), (3, 1), (4, 2), (5, 0), (6, 0)]
+    with migrations_app.app_context():
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(text("UPDATE order_lines SET free_copies_returned = 3 WHERE id = 2"))
+        db.engine.dispose()
+    assert _differences(migrations_app) == ""

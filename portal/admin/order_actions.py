@@ -56,11 +56,10 @@ def _render_order(order, failed: tuple[str, object] | None = None):
         forms=forms,
         failed=failed[1] if failed else None,
         may={
-            "approve": payment_actions.may_approve(order),
+            "approve": payment_actions.may_approve_credit(order),
             "paid": payment_actions.may_mark_invoice_paid(order),
             "dispatch": admin_services.may_dispatch(order),
             "cancel": payment_actions.may_cancel(order),
-            "release": payment_actions.may_release_downloads(order),
             "resend": payment_actions.may_resend_email(order),
             "refund": refunds.may_refund(order),
             "po": payment_actions.may_add_po_number(order),
@@ -101,14 +100,19 @@ def mark_invoice_paid(reference: str):
     return _done(order, f"Invoice for {order.reference} marked paid.")
 
 
-@bp.route("/orders/<reference>/approve", methods=["POST"])
-def approve_order(reference: str):
+@bp.route("/orders/<reference>/approve-credit", methods=["POST"])
+def approve_credit(reference: str):
     order = _order_or_404(reference)
     try:
-        payment_actions.approve_order(order, current_user, today_in_london())
+        invoiced = payment_actions.approve_credit(order, current_user, today_in_london())
     except PaymentActionRefused as refused:
         return _refused(order, refused)
-    return _done(order, f"Order {order.reference} approved; its invoice has been emailed.")
+    return _done(
+        order,
+        f"Credit approved for {order.reference}: its PDFs can be downloaded and its printed "
+        "copies posted before the invoice is paid."
+        + (" Its VAT invoice has been emailed." if invoiced else ""),
+    )
 
 
 @bp.route("/orders/<reference>/dispatch", methods=["POST"])
@@ -137,20 +141,6 @@ def cancel_order(reference: str):
     except PaymentActionRefused as refused:
         return _refused(order, refused)
     return _done(order, f"Order {order.reference} cancelled.")
-
-
-@bp.route("/orders/<reference>/release-downloads", methods=["POST"])
-def release_downloads(reference: str):
-    order = _order_or_404(reference)
-    try:
-        payment_actions.release_downloads(order, current_user)
-    except PaymentActionRefused as refused:
-        return _refused(order, refused)
-    return _done(
-        order,
-        f"Credit approved for {order.reference}: its PDFs can be downloaded and its printed "
-        "copies posted before the invoice is paid.",
-    )
 
 
 @bp.route("/orders/<reference>/resend-email", methods=["POST"])

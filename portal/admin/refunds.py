@@ -196,6 +196,11 @@ def _outcome(made) -> str:
             f"Stripe is making the refund of {amount}. It is recorded here, and the buyer "
             "emailed, when Stripe confirms it."
         )
+    if made.amount_pence == 0:
+        return (
+            "The free printed copies will not be posted: they are back in stock and in the "
+            "organisation's free copies. The buyer has been emailed."
+        )
     if made.method is RefundMethod.CREDIT:
         return f"Credited {amount} against the invoice. The buyer has been emailed."
     return f"Refunded {amount}. The buyer has been emailed."

@@ -4,6 +4,6 @@ Foundation, not a feature of its own: every feature's services write to it in th
 transaction as their change (``audit.record``), and the administration's audit page reads it.
 """
 
-from portal.audit.services import actions, entries, record, record_export, snapshot
+from portal.audit.services import Actor, actions, entries, record, record_export, snapshot
 
-__all__ = ["actions", "entries", "record", "record_export", "snapshot"]
+__all__ = ["Actor", "actions", "entries", "record", "record_export", "snapshot"]

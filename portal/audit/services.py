@@ -1,7 +1,8 @@
 """Writing and reading the audit log. Every service that changes something on an administrator's
-(or the system's) behalf calls ``record`` in the same transaction as the change, so the log and
-the data never disagree."""
+(or the system's) behalf, and a buyer cancelling their own order, calls ``record`` in the same
+transaction as the change, so the log and the data never disagree."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -24,6 +25,15 @@ def _plain(value):
     return value
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Someone who changes something without an account of their own, known by their email
+    address: a guest buyer, who proved who they are with their order's signed link."""
+
+    email: str
+    id: None = None
+
+
 def record(
     actor,
     action: str,
@@ -34,7 +44,8 @@ def record(
     after: dict | None = None,
     note: str = "",
 ) -> AuditEntry:
-    """Add an audit entry for a change ``actor`` (a User) made; flushed with the change."""
+    """Add an audit entry for a change ``actor`` (a User, or an ``Actor``) made; flushed with the
+    change."""
     entry = AuditEntry(
         actor_user_id=getattr(actor, "id", None),
         actor_email=getattr(actor, "email", "") or "",

@@ -15,10 +15,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, FileField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.catalogue.services import SLUG
-from portal.form_fields import DateBoxesField, strip
+from portal.form_fields import DateBoxesField, strip, text_field
 
 # Pounds with optional pence; thousands may be grouped with commas ("1,234.50").
 _POUNDS = re.compile(r"£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
@@ -66,24 +66,16 @@ def percent_text(basis_points: int) -> str:
     return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
 
 
-def _text(label: str, required: str | None, length: int, **kwargs) -> StringField:
-    validators = [DataRequired(message=required)] if required else [Optional()]
-    validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
-    return StringField(
-        label, validators=validators, filters=[strip], widget=GovTextInput(), **kwargs
-    )
-
-
 class ReportForm(FlaskForm):
-    title = _text("Title", "Enter the report's title", 300)
-    slug = _text(
+    title = text_field("Title", "Enter the report's title", 300)
+    slug = text_field(
         "Web address name",
         "Enter the web address name",
         120,
         description="Lower-case letters, numbers and hyphens, like modern-public-services. "
         "It is the last part of the report's web address.",
     )
-    series = _text("Series (optional)", None, 200)
+    series = text_field("Series (optional)", None, 200)
     summary = TextAreaField(
         "Summary",
         validators=[DataRequired(message="Enter a summary"), Length(max=20_000)],
@@ -144,25 +136,27 @@ class FormatForm(FlaskForm):
     vat_rate = _amount(
         "VAT rate", description="A percentage; printed and electronic publications are 0"
     )
-    free_copies = _text(
+    free_copies = text_field(
         "Free printed copies per organisation", None, 9, description="Per subscribing organisation"
     )
-    stock = _text(
+    stock = text_field(
         "Copies in stock",
         None,
         9,
         description="Free to order now: copies held by unpaid orders are not counted",
     )
-    postage = _text("Postage", None, 20, description="In pounds, per order with printed copies")
-    max_copies = _text(
+    postage = text_field(
+        "Postage", None, 20, description="In pounds, per order with printed copies"
+    )
+    max_copies = text_field(
         "Most printed copies per order",
         None,
         9,
         description="Also the most one email address may order in a day; larger orders by "
         "arrangement",
     )
-    download_limit = _text("Downloads allowed per order line", None, 9)
-    page_limit = _text(
+    download_limit = text_field("Downloads allowed per order line", None, 9)
+    page_limit = text_field(
         "Pages allowed in the report PDF",
         None,
         9,

@@ -14,13 +14,12 @@ from wtforms import (
     EmailField,
     HiddenField,
     RadioField,
-    StringField,
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from portal.form_fields import strip
+from portal.form_fields import strip, text_field
 
 # UK postcodes: outward code, then inward code (digit and two letters); GIR 0AA is Girobank's.
 _POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
@@ -32,16 +31,8 @@ def normalise_postcode(value: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
-def _text(label: str, required: str | None, length: int, **kwargs) -> StringField:
-    validators = [DataRequired(message=required)] if required else [Optional()]
-    validators.append(Length(max=length, message=f"{label} must be {length} characters or fewer"))
-    return StringField(
-        label, validators=validators, filters=[strip], widget=GovTextInput(), **kwargs
-    )
-
-
 class ContactForm(FlaskForm):
-    name = _text("Full name", "Enter your full name", 200)
+    name = text_field("Full name", "Enter your full name", 200)
     email = EmailField(
         "Email address",
         validators=[
@@ -53,7 +44,7 @@ class ContactForm(FlaskForm):
         widget=GovTextInput(),
         description="We send your order confirmation, receipt and download links here.",
     )
-    organisation = _text(
+    organisation = text_field(
         "Organisation", None, 200, description="For example, the council you are ordering for."
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
@@ -62,10 +53,10 @@ class ContactForm(FlaskForm):
 class DeliveryForm(ContactForm):
     """Contact details plus a UK postal address, for orders with printed copies."""
 
-    address_line1 = _text("Address line 1", "Enter the first line of the address", 200)
-    address_line2 = _text("Address line 2 (optional)", None, 200)
-    town = _text("Town or city", "Enter the town or city", 100)
-    postcode = _text("Postcode", "Enter a postcode", 10)
+    address_line1 = text_field("Address line 1", "Enter the first line of the address", 200)
+    address_line2 = text_field("Address line 2 (optional)", None, 200)
+    town = text_field("Town or city", "Enter the town or city", 100)
+    postcode = text_field("Postcode", "Enter a postcode", 10)
 
     def validate_postcode(self, field) -> None:
         value = normalise_postcode(field.data or "")
@@ -86,7 +77,7 @@ class InvoiceDetailsForm(FlaskForm):
     """What paying on invoice needs: a purchase-order number (or "PO to follow"), a billing
     address and a finance contact. Checked by ``invoice_details_valid``."""
 
-    po_number = _text(
+    po_number = text_field(
         "Purchase order number",
         None,
         64,
@@ -95,10 +86,10 @@ class InvoiceDetailsForm(FlaskForm):
     po_to_follow = BooleanField(
         "PO to follow: I will send the PO number later", widget=GovCheckboxInput()
     )
-    billing_line1 = _text("Billing address line 1", None, 200)
-    billing_line2 = _text("Billing address line 2 (optional)", None, 200)
-    billing_town = _text("Town or city", None, 100)
-    billing_postcode = _text("Postcode", None, 10)
+    billing_line1 = text_field("Billing address line 1", None, 200)
+    billing_line2 = text_field("Billing address line 2 (optional)", None, 200)
+    billing_town = text_field("Town or city", None, 100)
+    billing_postcode = text_field("Postcode", None, 10)
     finance_email = EmailField(
         "Finance contact email address",
         validators=[
@@ -162,7 +153,7 @@ class PaymentForm(InvoiceDetailsForm):
 class SwitchToInvoiceForm(InvoiceDetailsForm):
     """An unpaid card order switched to paying on invoice."""
 
-    organisation = _text(
+    organisation = text_field(
         "Organisation",
         "Enter the organisation you are ordering for",
         200,

@@ -59,10 +59,26 @@ def invoice_content(
 
 
 def receipt_content(
-    order: Order, number: str, issued_on: date, supplier: Supplier, how_paid: str
+    order: Order,
+    number: str,
+    issued_on: date,
+    supplier: Supplier,
+    how_paid: str,
+    credited: tuple[Line, ...] = (),
 ) -> DocumentContent:
-    return _order_content(
+    """The receipt of what was paid: the order's lines, less the ``credited`` lines (positive
+    amounts, printed negative) of credit notes issued against its invoice before it was paid,
+    so that its total is the money received."""
+    ordered = _order_content(
         order, number, issued_on, supplier, DocumentKind.RECEIPT, "Receipt for", "Total paid"
+    )
+    less = tuple(_negated(line) for line in credited)
+    return replace(
+        ordered,
+        lines=ordered.lines + less,
+        net_pence=ordered.net_pence + sum(line.net_pence for line in less),
+        vat_pence=ordered.vat_pence + sum(line.vat_pence for line in less),
+        total_pence=ordered.total_pence + sum(line.total_pence for line in less),
     ).with_sections(Section("Paid", (how_paid,)))
 
 

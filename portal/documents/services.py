@@ -184,9 +184,11 @@ def find_copy(order: Order, name: str) -> DocumentCopy | None:
     )
 
 
-def issue_receipt(order: Order, issued_on: date) -> Document:
+def issue_receipt(order: Order, issued_on: date, credited: tuple[Line, ...] = ()) -> Document:
     """The receipt of a paid order (by card, on invoice, or with nothing to pay), saying how it
-    was paid.
+    was paid. A receipt is for the money received: ``credited`` are the lines (positive amounts)
+    of credit notes issued against the invoice before it was paid, which it shows taken off, and
+    its total is what is left, as paid.
 
     An order has one receipt: asking again returns the one already issued, never a second number.
     Raises DocumentRefused for an order that is not paid.
@@ -197,14 +199,17 @@ def issue_receipt(order: Order, issued_on: date) -> Document:
         return existing
     if order.state not in pricing.PAID_STATES:
         raise DocumentRefused(f"order {order.reference} is not paid")
-    how_paid = _how_paid(order)
+    paid = order.total_pence - sum(line.total_pence for line in credited)
+    how_paid = _how_paid(order, paid)
     supplier = content.supplier_from_config(current_app.config)
     return _issue(
         order,
         DocumentKind.RECEIPT,
         issued_on,
-        order.total_pence,
-        lambda number: content.receipt_content(order, number, issued_on, supplier, how_paid),
+        paid,
+        lambda number: content.receipt_content(
+            order, number, issued_on, supplier, how_paid, credited
+        ),
     )
 
 
@@ -315,8 +320,8 @@ def _issue(
     return document
 
 
-def _how_paid(order: Order) -> str:
-    total = format_pence(order.total_pence)
+def _how_paid(order: Order, paid_pence: int) -> str:
+    total = format_pence(paid_pence)
     if order.payment_method is PaymentMethod.CARD:
         return f"Paid in full by card: {total}. Thank you."
     if order.payment_method is PaymentMethod.INVOICE:

@@ -5,12 +5,11 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import SubmitField
 
 from portal.clock import today_in_london
-from portal.form_fields import DateBoxesField, strip
+from portal.form_fields import DateBoxesField, text_field
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -23,14 +22,10 @@ class MarkInvoicePaidForm(FlaskForm):
         not_after_today=True,
         description="For example, 27 3 2026",
     )
-    payment_reference = StringField(
+    payment_reference = text_field(
         "Payment reference",
-        validators=[
-            DataRequired(message="Enter the payment reference"),
-            Length(max=100, message="Payment reference must be 100 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        "Enter the payment reference",
+        100,
         description="For example, the bank transfer's reference.",
     )
     submit = SubmitField("Mark invoice paid", widget=GovSubmitInput())
@@ -43,53 +38,40 @@ class DispatchForm(FlaskForm):
         invalid="Date posted must be a real date",
         not_after_today=True,
     )
-    dispatch_note = StringField(
+    dispatch_note = text_field(
         "Note or tracking number (optional)",
-        validators=[
-            Optional(),
-            Length(max=200, message="Note must be 200 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        None,
+        200,
+        too_long="Note must be 200 characters or fewer",
     )
     submit = SubmitField("Mark printed copies dispatched", widget=GovSubmitInput())
 
 
 class CancelForm(FlaskForm):
-    cancel_note = StringField(
+    cancel_note = text_field(
         "Why is the order being cancelled?",
-        validators=[
-            DataRequired(message="Enter why the order is being cancelled"),
-            Length(max=500, message="Reason must be 500 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        "Enter why the order is being cancelled",
+        500,
+        too_long="Reason must be 500 characters or fewer",
     )
     submit = SubmitField("Cancel order", widget=GovSubmitInput())
 
 
 class ClearAttentionForm(FlaskForm):
-    attention_note = StringField(
+    attention_note = text_field(
         "What was done?",
-        validators=[
-            DataRequired(message="Enter what was done about it"),
-            Length(max=500, message="Note must be 500 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        "Enter what was done about it",
+        500,
+        too_long="Note must be 500 characters or fewer",
     )
     submit = SubmitField("Clear the flag", widget=GovSubmitInput())
 
 
 class AddPoNumberForm(FlaskForm):
-    po_number = StringField(
+    po_number = text_field(
         "Purchase order number",
-        validators=[
-            DataRequired(message="Enter the purchase order number"),
-            Length(max=64, message="Purchase order number must be 64 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        "Enter the purchase order number",
+        64,
         description="A copy of the invoice showing it, marked as a copy, is emailed to the "
         "buyer and the finance contact.",
     )

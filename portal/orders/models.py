@@ -174,6 +174,10 @@ class OrderLine(db.Model):
         ),
         CheckConstraint("net_pence >= 0 AND vat_pence >= 0", name="amounts_not_negative"),
         CheckConstraint("total_pence = net_pence + vat_pence", name="total_adds_up"),
+        CheckConstraint(
+            "free_copies_returned >= 0 AND free_copies_returned <= subscriber_quantity",
+            name="free_copies_returned_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,6 +205,9 @@ class OrderLine(db.Model):
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Copies refunded or credited so far (a printed line may be refunded a few copies at a time).
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Copies at the subscriber price given back before they were posted (refunded, or closed by
+    # a refund of everything paid): the organisation has them in its allowance again.
+    free_copies_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Printed copies posted: when, and the note or tracking number the administrator gave.
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatch_note: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -85,11 +85,14 @@ class NotEntitled(Exception):
 
 def _free_copies_used_by(organisation_id: int):
     """Printed copies given to this organisation at the subscriber price, per format, across
-    all its members' orders that were not cancelled (a query: format id, copies)."""
+    all its members' orders that were not cancelled, less those given back before they were
+    posted (a query: format id, copies)."""
     return (
         select(
             OrderLine.report_format_id.label("report_format_id"),
-            func.sum(OrderLine.subscriber_quantity).label("copies"),
+            func.sum(OrderLine.subscriber_quantity - OrderLine.free_copies_returned).label(
+                "copies"
+            ),
         )
         .join(Order, Order.id == OrderLine.order_id)
         .where(
@@ -103,7 +106,8 @@ def _free_copies_used_by(organisation_id: int):
 
 def free_copies_used(organisation_id: int, format_ids: list[int]) -> dict[int, int]:
     """Printed copies each format has given this organisation at the subscriber price, across all
-    its members' orders that were not cancelled."""
+    its members' orders that were not cancelled, less those given back before they were posted
+    (see ``_free_copies_used_by``)."""
     if not format_ids:
         return {}
     rows = db.session.execute(

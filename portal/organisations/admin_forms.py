@@ -9,27 +9,18 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
     GovSelect,
-    GovTextArea,
     GovTextInput,
 )
-from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import InputRequired, Length
 
-from portal.form_fields import DateBoxesField, strip
+from portal.form_fields import DateBoxesField, strip, text_field
 from portal.organisations.models import OrganisationKind
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(
-        "Name",
-        validators=[
-            DataRequired(message="Enter the name of the organisation"),
-            Length(max=200, message="Name must be 200 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
-    )
+    name = text_field("Name", "Enter the name of the organisation", 200)
     kind = SelectField(
         "Kind",
         choices=[SelectChoice(kind.value, kind.label) for kind in OrganisationKind],
@@ -43,14 +34,11 @@ class OrganisationForm(FlaskForm):
 
 
 class DomainForm(FlaskForm):
-    domain = StringField(
+    domain = text_field(
         "Email domain",
-        validators=[
-            DataRequired(message="Enter an email domain like leeds.gov.uk"),
-            Length(max=253, message="A domain is 253 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        "Enter an email domain like leeds.gov.uk",
+        253,
+        too_long="A domain is 253 characters or fewer",
         description="Addresses at this domain and its subdomains belong to the organisation.",
     )
 
@@ -66,11 +54,12 @@ class SubscriptionForm(FlaskForm):
         required="Enter the end date",
         invalid="The end date must be a real date, like 1 4 2026",
     )
-    notes = TextAreaField(
+    notes = text_field(
         "Notes (optional)",
-        validators=[Length(max=2000, message="Notes must be 2,000 characters or fewer")],
-        filters=[strip],
-        widget=GovTextArea(),
+        None,
+        2000,
+        too_long="Notes must be 2,000 characters or fewer",
+        area=True,
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -109,27 +98,22 @@ class ImportApplyForm(FlaskForm):
 
 
 class OnStopForm(FlaskForm):
-    stop_reason = TextAreaField(
+    stop_reason = text_field(
         "Why is the organisation going on stop?",
-        validators=[
-            DataRequired(message="Enter why the organisation is going on stop"),
-            Length(max=500, message="Reason must be 500 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextArea(),
+        "Enter why the organisation is going on stop",
+        500,
+        too_long="Reason must be 500 characters or fewer",
+        area=True,
         description="For administrators only: the organisation's people are told only that "
         "its account is on hold.",
     )
 
 
 class PublicSectorDomainForm(FlaskForm):
-    public_domain = StringField(
+    public_domain = text_field(
         "Public-sector email domain",
-        validators=[
-            DataRequired(message="Enter an email domain like gov.uk"),
-            Length(max=253, message="A domain is 253 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextInput(),
+        "Enter an email domain like gov.uk",
+        253,
+        too_long="A domain is 253 characters or fewer",
         description="Verified addresses at this domain and its subdomains buy on credit terms.",
     )

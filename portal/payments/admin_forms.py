@@ -2,11 +2,11 @@
 the money went back, and the request key that makes a repeated submission refund once."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextArea, GovTextInput
-from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextInput
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from portal.form_fields import DateBoxesField, strip
+from portal.form_fields import DateBoxesField, strip, text_field
 from portal.payments.models import RefundMethod
 
 #: Copies typed for a printed line: a few digits, never a number too large to mean anything.
@@ -32,14 +32,12 @@ class RefundForm(FlaskForm):
         filters=[strip],
         widget=GovTextInput(),
     )
-    reason = TextAreaField(
+    reason = text_field(
         "Reason for the refund",
-        validators=[
-            DataRequired(message="Enter the reason for the refund"),
-            Length(max=300, message="Reason must be 300 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextArea(),
+        "Enter the reason for the refund",
+        300,
+        too_long="Reason must be 300 characters or fewer",
+        area=True,
         description="The buyer sees this on their credit note.",
     )
     # Made when the form is shown: a repeated submission reuses it, so the refund happens once.

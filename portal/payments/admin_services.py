@@ -1,8 +1,9 @@
 """What administrators do about an order's invoice and the emails that carry its documents:
-approve credit (an order that waits for approval is released before it is paid, its invoice
-issued), record the bank transfer that pays it, add a purchase-order number that was to follow,
-send its invoice or confirmation again, cancel the order (crediting its invoice in full); and which
-of those the order's state allows.
+approve credit (an invoice order that waits is released before it is paid; one that waited for
+approval takes its printed copies and has its invoice issued first), record the bank transfer
+that pays it, add a purchase-order number that was to follow, send its invoice or confirmation
+again, cancel the order (crediting its invoice in full); and which of those the order's state
+allows.
 
 Each action locks the order and checks its state first, raising PaymentActionRefused before
 changing anything; each writes an audit entry in the same transaction. Services flush; the view
@@ -27,8 +28,12 @@ class PaymentActionRefused(Exception):
     """The action does not make sense in the order's current state; nothing was changed."""
 
 
-def may_approve(order: Order) -> bool:
-    return approval.is_waiting(order)
+def may_approve_credit(order: Order) -> bool:
+    """An invoice order that waits: for approval before it takes printed copies, or for its
+    invoice's payment and not yet released."""
+    return approval.is_waiting(order) or (
+        order.state is OrderState.AWAITING_INVOICE_PAYMENT and order.downloads_released_at is None
+    )
 
 
 def may_resend_email(order: Order) -> bool:
@@ -44,12 +49,6 @@ def may_mark_invoice_paid(order: Order) -> bool:
     return (
         order.payment_method is PaymentMethod.INVOICE
         and order.state is OrderState.AWAITING_INVOICE_PAYMENT
-    )
-
-
-def may_release_downloads(order: Order) -> bool:
-    return (
-        order.state is OrderState.AWAITING_INVOICE_PAYMENT and order.downloads_released_at is None
     )
 
 
@@ -73,51 +72,44 @@ def mark_invoice_paid(order: Order, paid_on: date, reference: str, by: User) -> 
     )
 
 
-def release_downloads(order: Order, by: User) -> None:
-    """Approve credit: release an unpaid invoice order before payment (its PDFs may be
-    downloaded, its printed copies posted)."""
+def approve_credit(order: Order, by: User, today: date) -> bool:
+    """Approve credit for an invoice order that waits (``may_approve_credit``): it is released
+    before its invoice is paid (its PDFs may be downloaded, its printed copies posted). An order
+    still waiting for approval first takes its printed copies out of stock and has its VAT
+    invoice issued and emailed (see ``approval.approve``); returns whether it did.
+
+    Refused, changing nothing, when the order does not wait or there are not enough copies (the
+    view rolls back).
+    """
     states.lock_order(order)
-    if not may_release_downloads(order):
+    if not may_approve_credit(order):
         raise PaymentActionRefused(
             "Credit can be approved only for an unpaid invoice order not yet released."
         )
-    invoices.release_downloads_early(order, by.id)
-    audit.record(
-        by,
-        "order.release_downloads",
-        "order",
-        order.reference,
-        before={"downloads_released_at": None},
-        after=audit.snapshot(order, "downloads_released_at"),
-    )
-
-
-def approve_order(order: Order, by: User, today: date) -> None:
-    """Approve an invoice order that waits for approval: take its printed copies out of stock,
-    issue its VAT invoice and email it (see ``approval.approve``). Refused, changing nothing,
-    when the order is not waiting or there are not enough copies (the view rolls back)."""
-    states.lock_order(order)
-    if not may_approve(order):
-        raise PaymentActionRefused("Only an order waiting for approval can be approved.")
-    before = audit.snapshot(order, "state")
-    try:
-        approval.approve(order, by.id)
-    except OutOfStock as out:
-        raise PaymentActionRefused(
-            f"Not enough printed copies of “{out.report_format.report.title}” are in stock to "
-            "approve this order. Add stock in the catalogue, or cancel the order."
-        ) from out
-    invoices.issue_invoice_for(order, today)
-    download_jobs.stamp_copies_after_commit(order)
+    before = audit.snapshot(order, "state", "downloads_released_at")
+    invoiced = approval.is_waiting(order)
+    if invoiced:
+        try:
+            approval.approve(order, by.id)
+        except OutOfStock as out:
+            raise PaymentActionRefused(
+                f"Not enough printed copies of “{out.report_format.report.title}” are in stock "
+                "to approve this order. Add stock in the catalogue, or cancel the order."
+            ) from out
+        invoices.issue_invoice_for(order, today)
+        download_jobs.stamp_copies_after_commit(order)
+    else:
+        invoices.release_downloads_early(order, by.id)
     db.session.flush()
     audit.record(
         by,
-        "order.approve",
+        "order.approve_credit",
         "order",
         order.reference,
         before=before,
-        after={**audit.snapshot(order, "state"), "released": True},
+        after={**audit.snapshot(order, "state", "downloads_released_at"), "invoiced": invoiced},
     )
+    return invoiced
 
 
 def resend_email(order: Order, by: User, today: date) -> str:
@@ -179,9 +171,4 @@ def cancel_order(order: Order, note: str, by: User, today: date) -> None:
         credit_note = cancellation.cancel_order(order, by.id, note, today)
     except cancellation.CancelRefused as refused:
         raise PaymentActionRefused(refused.message) from refused
-    after = audit.snapshot(order, "state")
-    if credit_note is not None:
-        after["credit_note"] = credit_note.number
-    audit.record(
-        by, "order.cancel", "order", order.reference, before=before, after=after, note=note
-    )
+    cancellation.record_cancel(by, "order.cancel", order, before, credit_note, note)

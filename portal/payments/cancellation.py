@@ -11,7 +11,8 @@ Services flush; the caller commits once (and rolls back when one of these refuse
 
 from datetime import date
 
-from portal import pricing
+from portal import audit, pricing
+from portal.accounts.models import User
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.downloads import services as downloads
@@ -29,6 +30,19 @@ UNPAID_STATES = (
     OrderState.AWAITING_APPROVAL,
     OrderState.AWAITING_INVOICE_PAYMENT,
 )
+
+
+#: Why an order waiting for a card payment cannot be cancelled, as the person is told.
+_CARD_NOT_STOPPED = {
+    services.StopReason.UNREACHABLE: (
+        "The card payment page could not be closed, because our card processor could "
+        "not be reached. Nothing has changed: try again in a few minutes."
+    ),
+    services.StopReason.PAID: "This order has just been paid, so it cannot be cancelled.",
+    services.StopReason.PROCESSING: (
+        "A payment for this order is being processed, so it cannot be cancelled now."
+    ),
+}
 
 
 class CancelRefused(Exception):
@@ -85,18 +99,9 @@ def cancel_order(order: Order, by_user_id: int | None, note: str, today: date) -
         raise CancelRefused(refused)
     if order.payment_method is PaymentMethod.CARD and order.state is OrderState.PENDING_PAYMENT:
         try:
-            services.close_open_sessions(order)
-        except services.PaymentUnavailable as error:
-            raise CancelRefused(
-                "The card payment page could not be closed, because our card processor could "
-                "not be reached. Nothing has changed: try again in a few minutes."
-            ) from error
-        if order.state is not OrderState.PENDING_PAYMENT:
-            raise CancelRefused("This order has just been paid, so it cannot be cancelled.")
-        if services.payment_processing(order):
-            raise CancelRefused(
-                "A payment for this order is being processed, so it cannot be cancelled now."
-            )
+            services.stop_card_payment(order)
+        except services.CardPaymentNotStopped as stopped:
+            raise CancelRefused(_CARD_NOT_STOPPED[stopped.reason]) from stopped
     was_paid = order.state in pricing.PAID_STATES
     orders.cancel_order(order, by_user_id, note)
     credit_note = credit_whole_invoice(order, by_user_id, today, f"Order cancelled: {note}")
@@ -109,12 +114,32 @@ def cancel_order(order: Order, by_user_id: int | None, note: str, today: date) -
     return credit_note
 
 
-def cancel_by_buyer(order: Order, by_user_id: int | None, today: date) -> Document | None:
-    """The buyer cancels their own unpaid order (see ``buyer_refusal``, ``cancel_order``)."""
+BUYER_CANCELLED = "Cancelled by the buyer"
+
+
+def cancel_by_buyer(order: Order, by: User | None, today: date) -> Document | None:
+    """The buyer cancels their own unpaid order (see ``buyer_refusal``, ``cancel_order``), signed
+    in as ``by`` or, as a guest, with the order's link. The audit log records it, by the account
+    or else by the order's email address."""
     states.lock_order(order)
     if refused := buyer_refusal(order):
         raise CancelRefused(refused)
-    return cancel_order(order, by_user_id, "Cancelled by the buyer", today)
+    before = audit.snapshot(order, "state")
+    credit_note = cancel_order(order, by.id if by else None, BUYER_CANCELLED, today)
+    buyer = by or audit.Actor(order.email)
+    record_cancel(buyer, "order.cancel_by_buyer", order, before, credit_note, BUYER_CANCELLED)
+    return credit_note
+
+
+def record_cancel(
+    by, action: str, order: Order, before: dict, credit_note: Document | None, note: str = ""
+) -> None:
+    """The audit entry of a cancellation just made: the state before and after, and the credit
+    note it issued."""
+    after = audit.snapshot(order, "state")
+    if credit_note is not None:
+        after["credit_note"] = credit_note.number
+    audit.record(by, action, "order", order.reference, before=before, after=after, note=note)
 
 
 def credit_whole_invoice(

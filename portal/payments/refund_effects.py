@@ -1,19 +1,21 @@
-"""What a refund does once it is made: its copies counted on their lines (and printed ones
-never posted back in stock), the order complete when nothing is left to post, the line in its
-history, and its credit note.
+"""What a refund does once it is made: its copies counted on their lines (printed ones never
+posted back in stock, and those free with a subscription back in the organisation's allowance),
+the order complete when nothing is left to post, the line in its history, and its credit note
+(none for free copies given back, which moved no money).
 
 Services flush; the caller commits once.
 """
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from portal.clock import today_in_london
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.money import format_pence
 from portal.orders import states, stock
-from portal.orders.models import Order, OrderState
+from portal.orders.models import Order, OrderLine, OrderState
 from portal.payments import refund_lines
 from portal.payments.models import Refund, RefundMethod
 from portal.pricing import FormatKind
@@ -22,14 +24,45 @@ log = logging.getLogger(__name__)
 
 
 def give_back_lines(order: Order, refund: Refund) -> None:
-    """Count the refund's copies on their lines; printed ones never posted go back in stock."""
+    """Count the refund's copies on their lines; printed ones never posted go back in stock,
+    and those of them that were free with a subscription back in the organisation's allowance."""
     for refunded in refund.lines:
         line = refunded.order_line
-        line.refunded_quantity = min(line.refunded_quantity + refunded.quantity, line.quantity)
+        before = line.refunded_quantity
+        line.refunded_quantity = min(before + refunded.quantity, line.quantity)
         if line.refunded_quantity >= line.quantity and line.refunded_at is None:
             line.refunded_at = refund.confirmed_at
-        if line.dispatched_at is None and stock.has_taken_stock(order):
-            stock.give_back_copies(line, refunded.quantity)
+        if line.dispatched_at is None:
+            _not_posted(order, line, before, refunded.quantity)
+
+
+def close_every_line(order: Order, when: datetime | None) -> None:
+    """Everything paid has gone back: every line still open closes (losing access), and the
+    printed copies of those never posted are given back like refunded ones, free copies
+    included."""
+    for line in order.lines:
+        if line.refunded_at is not None:
+            continue
+        line.refunded_at = when
+        if line.format_kind == FormatKind.PRINT and line.dispatched_at is None:
+            before = line.refunded_quantity
+            line.refunded_quantity = line.quantity
+            _not_posted(order, line, before, line.quantity - before)
+
+
+def _not_posted(order: Order, line: OrderLine, already: int, copies: int) -> None:
+    """``copies`` copies of ``line`` after the first ``already`` (in the order refunds take
+    them) are given back before being posted: back in stock while the order holds its copies,
+    and those that came from the organisation's free copies back in its allowance."""
+    if stock.has_taken_stock(order):
+        stock.give_back_copies(line, copies)
+    if line.format_kind == FormatKind.PRINT:
+        line.free_copies_returned = min(
+            refund_lines.subscriber_copies_of_first(line, already + copies)
+            - refund_lines.subscriber_copies_of_first(line, already)
+            + line.free_copies_returned,
+            line.subscriber_quantity,
+        )
 
 
 def complete_when_nothing_is_left_to_post(order: Order, refund: Refund) -> None:
@@ -50,7 +83,9 @@ def complete_when_nothing_is_left_to_post(order: Order, refund: Refund) -> None:
 
 def history_note(refund: Refund) -> str:
     amount = format_pence(refund.amount_pence)
-    if refund.method is RefundMethod.CREDIT:
+    if refund.amount_pence == 0:
+        note = "Free printed copies given back before posting"
+    elif refund.method is RefundMethod.CREDIT:
         note = f"Credit of {amount} against the invoice"
     elif refund.method is RefundMethod.BANK_TRANSFER:
         note = (
@@ -68,6 +103,8 @@ def credit_note(
     """The credit note of a refund just made, naming its lines, against the order's invoice
     (or else its receipt); None when there is nothing to correct. When it cannot be issued the
     order is flagged for an administrator: the money has gone back all the same."""
+    if refund.amount_pence == 0:
+        return None  # free copies given back: no money, nothing on any document to correct
     document = documents.first_of_kind(order, DocumentKind.INVOICE) or documents.first_of_kind(
         order, DocumentKind.RECEIPT
     )

@@ -16,6 +16,7 @@ from portal.documents.printed import Line
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine
 from portal.payments.models import Refund, RefundLine, RefundStatus
+from portal.pricing import FormatKind
 
 
 class LineRefused(Exception):
@@ -79,23 +80,47 @@ def postage_taken(order: Order) -> int:
 
 def copies_left(line: OrderLine, already: int) -> int:
     """Copies of ``line`` that may still be refunded, ``already`` being refunded or asked for;
-    none of a line that cost nothing."""
-    if line.total_pence <= 0 or line.refunded_at is not None:
-        return 0  # free, or closed (by a refund of everything paid, counted by amount)
+    none of a line that cost nothing, unless it is of printed copies not yet posted (free with
+    a subscription: refunding them, for nothing, gives them back to the organisation)."""
+    if line.refunded_at is not None:
+        return 0  # closed (by a refund of everything paid, counted by amount)
+    if line.total_pence <= 0 and not (
+        line.format_kind == FormatKind.PRINT and line.dispatched_at is None
+    ):
+        return 0
     return max(line.quantity - max(already, line.refunded_quantity), 0)
+
+
+def _dearest_first(line: OrderLine) -> list[tuple[int, int, bool]]:
+    """The line's copies in the order refunds take them, as two groups of ``(copies, unit
+    price, at the subscriber price)``: the dearer first (at equal prices, those beyond the
+    subscription's free copies)."""
+    paid = line.quantity - line.subscriber_quantity
+    return sorted(
+        (
+            (paid, line.standard_unit_pence, False),
+            (line.subscriber_quantity, line.subscriber_unit_pence, True),
+        ),
+        key=lambda group: -group[1],
+    )
 
 
 def _net_of_first(line: OrderLine, copies: int) -> int:
     """The net price of the ``copies`` dearest copies of ``line``."""
     if copies >= line.quantity:
         return line.net_pence
-    paid = line.quantity - line.subscriber_quantity
-    dearer, cheaper = sorted(
-        ((paid, line.standard_unit_pence), (line.subscriber_quantity, line.subscriber_unit_pence)),
-        key=lambda group: -group[1],
-    )
+    dearer, cheaper = _dearest_first(line)
     first = min(copies, dearer[0])
     return min(first * dearer[1] + (copies - first) * cheaper[1], line.net_pence)
+
+
+def subscriber_copies_of_first(line: OrderLine, copies: int) -> int:
+    """How many of the first ``copies`` copies of ``line`` that refunds take were at the
+    subscriber price, that is from the organisation's allowance of free copies."""
+    dearer, cheaper = _dearest_first(line)
+    first = min(max(copies, 0), dearer[0])
+    rest = min(max(copies, 0), line.quantity) - first
+    return (first if dearer[2] else 0) + (rest if cheaper[2] else 0)
 
 
 def _vat_of(line: OrderLine, net_pence: int) -> int:
@@ -128,7 +153,7 @@ def plan(order: Order, chosen: dict[int, int], postage: bool) -> RefundPlan:
         if line is None:
             raise LineRefused("That line is not part of this order. Start again.")
         left = copies_left(line, already.get(line_id, 0))
-        if line.total_pence <= 0:
+        if left <= 0 and line.total_pence <= 0 and line.refunded_quantity == 0:
             raise LineRefused(f"“{line.report_title}” cost nothing, so there is nothing to refund.")
         if left <= 0:
             raise LineRefused(f"“{line.report_title}” has already been refunded.")

@@ -328,9 +328,9 @@ def request_refund(
         },
         note=reason,
     )
-    if method is RefundMethod.CARD:
+    if method is RefundMethod.CARD and amount > 0:
         _send(order, refund)
-    else:
+    else:  # no money moves by card: free copies given back are given back at once
         confirm_refund(refund)
     return refund
 
@@ -393,11 +393,12 @@ def confirm_refund(refund: Refund) -> Refund:
     """Record that ``refund`` is made. Idempotent: a confirmed refund is left alone.
 
     Marks it succeeded; counts its copies refunded on their lines (a line refunded in full
-    loses access at once) and puts printed copies never posted back in stock; issues a credit
-    note naming them against the order's invoice (or else its receipt); notes it in the order's
-    history; and emails the buyer (and an invoice's finance contact), credit note attached. When
-    everything paid is refunded every line closes; when no printed copy is left to post, a paid
-    order is complete. The order keeps its state otherwise.
+    loses access at once) and puts printed copies never posted back in stock (and free ones
+    back in the organisation's allowance); issues a credit note naming them against the order's
+    invoice (or else its receipt); notes it in the order's history; and emails the buyer (and
+    an invoice's finance contact), credit note attached. When everything paid is refunded every
+    line closes (its copies never posted given back too); when no printed copy is left to post,
+    a paid order is complete. The order keeps its state otherwise.
     """
     order = states.lock_order(db.session.get(Order, refund.order_id))
     db.session.refresh(refund)
@@ -409,9 +410,7 @@ def confirm_refund(refund: Refund) -> Refund:
     credit_note = effects.credit_note(order, refund, refundable_pence)
     totals = summary(order)
     if refund.method is not RefundMethod.CREDIT and totals.refunded_pence >= totals.paid_pence:
-        for line in order.lines:
-            if line.refunded_at is None:
-                line.refunded_at = refund.confirmed_at
+        effects.close_every_line(order, refund.confirmed_at)
     effects.complete_when_nothing_is_left_to_post(order, refund)
     states.add_note(order, refund.requested_by_user_id, effects.history_note(refund))
     finance_contacts.email_buyer_and_finance(

@@ -7,6 +7,7 @@ and moves the order along its state machine once, however often and in whatever 
 Services flush; the caller commits.
 """
 
+import enum
 import logging
 from datetime import datetime, timedelta
 
@@ -146,23 +147,40 @@ def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:
     return list(db.session.scalars(query.order_by(CheckoutAttempt.id)))
 
 
-def close_open_sessions(order: Order) -> None:
-    """Expire every payment page of ``order`` still open, so that nobody can pay an order that
-    is being cancelled or paid another way. A page paid meanwhile is recorded instead (the order
-    is then paid), and a delayed payment already under way stays processing: the caller looks at
-    the order and its attempts afterwards. Raises PaymentUnavailable when Stripe cannot be
-    reached (nothing is lost: the pages stay as they were)."""
+class StopReason(enum.Enum):
+    """Why a card payment could not be stopped."""
+
+    UNREACHABLE = "unreachable"  # Stripe could not be reached: the pages stay as they were
+    PAID = "paid"  # a page was paid meanwhile: the payment is recorded (commit it)
+    PROCESSING = "processing"  # a delayed payment is under way: it will settle by itself
+
+
+class CardPaymentNotStopped(Exception):
+    """The order's card payment could not be stopped; ``reason`` says why."""
+
+    def __init__(self, reason: StopReason):
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+def stop_card_payment(order: Order) -> None:
+    """Stop ``order``, waiting for a card payment, from being paid by card: expire every payment
+    page still open, so that nobody pays an order that is being cancelled or paid another way.
+
+    Raises CardPaymentNotStopped when it cannot: Stripe cannot be reached (nothing is lost), a
+    page turns out to have been paid (the payment is recorded and the order is paid), or a
+    delayed payment is already under way.
+    """
     try:
         for attempt in _attempts(order, AttemptStatus.OPEN, AttemptStatus.PROCESSING):
             _close(attempt)
     except gateway.StripeError as error:
         log.warning("could not close the payment pages of %s: %s", order.reference, error)
-        raise PaymentUnavailable() from error
-
-
-def payment_processing(order: Order) -> bool:
-    """Whether a delayed card payment of ``order`` is under way (completed, not yet settled)."""
-    return bool(_attempts(order, AttemptStatus.PROCESSING))
+        raise CardPaymentNotStopped(StopReason.UNREACHABLE) from error
+    if order.state is not OrderState.PENDING_PAYMENT:
+        raise CardPaymentNotStopped(StopReason.PAID)
+    if _attempts(order, AttemptStatus.PROCESSING):
+        raise CardPaymentNotStopped(StopReason.PROCESSING)
 
 
 def _close(attempt: CheckoutAttempt) -> None:

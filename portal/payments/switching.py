@@ -37,6 +37,20 @@ class PaidMeanwhile(SwitchRefused):
     order stays a card order."""
 
 
+#: Why an order waiting for a card payment cannot switch to invoice, as the buyer is told.
+_CARD_NOT_STOPPED = {
+    card.StopReason.UNREACHABLE: (
+        "We could not reach our card processor to close your payment page, so nothing "
+        "has changed. Try again in a few minutes."
+    ),
+    card.StopReason.PAID: "Your card payment for this order has arrived, so it is paid.",
+    card.StopReason.PROCESSING: (
+        "A card payment for this order is still being processed, so how it is paid "
+        "cannot change. Its page will show the payment once it arrives."
+    ),
+}
+
+
 def _refusal(order: Order) -> str | None:
     if order.state is OrderState.CANCELLED:
         return "This order is cancelled, so how it is paid cannot change."
@@ -90,22 +104,13 @@ def switch_to_invoice(
 
 
 def _close_card_sessions(order: Order) -> None:
-    """Expire every Checkout Session of the order still open. Raises SwitchRefused when Stripe
-    cannot be reached, a payment is still being processed, or one was made (PaidMeanwhile)."""
+    """Stop the order's card payment (``card.stop_card_payment``). Raises SwitchRefused when it
+    cannot, PaidMeanwhile when the payment was made."""
     try:
-        card.close_open_sessions(order)
-    except card.PaymentUnavailable as error:
-        raise SwitchRefused(
-            "We could not reach our card processor to close your payment page, so nothing "
-            "has changed. Try again in a few minutes."
-        ) from error
-    if order.state is not OrderState.PENDING_PAYMENT:
-        raise PaidMeanwhile("Your card payment for this order has arrived, so it is paid.")
-    if card.payment_processing(order):
-        raise SwitchRefused(
-            "A card payment for this order is still being processed, so how it is paid "
-            "cannot change. Its page will show the payment once it arrives."
-        )
+        card.stop_card_payment(order)
+    except card.CardPaymentNotStopped as stopped:
+        refused = PaidMeanwhile if stopped.reason is card.StopReason.PAID else SwitchRefused
+        raise refused(_CARD_NOT_STOPPED[stopped.reason]) from stopped
 
 
 def switch_to_card(order: Order, by_user_id: int | None) -> None:

@@ -129,7 +129,7 @@ def cancel_order(reference: str):
             refused=cancellation.buyer_refusal(order),
             order_page=order_page,
         )
-    by = current_user.id if current_user.is_authenticated else None
+    by = current_user if current_user.is_authenticated else None
     try:
         credit_note = cancellation.cancel_by_buyer(order, by, today_in_london())
     except cancellation.CancelRefused as refused:

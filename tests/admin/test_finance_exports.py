@@ -146,26 +146,56 @@ def test_the_orders_export_says_what_became_of_each_orders_money(client, admin, 
     assert len(rows) == 4  # one line each: the joins repeat no order
 
 
-def test_the_orders_export_uses_the_words_of_the_order_pages(client, admin, ledger):
+def _listed(page: str, reference: str) -> str:
+    """The row of the administrators' order list that shows ``reference``."""
+    (row,) = [r for r in page.split("<tr")[1:] if f">{reference}</a>" in r]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "method"),
+    [
+        ("a", "Complete", "Invoice"),
+        ("b", "Paid", "Card"),
+        ("c", "Complete", "Invoice"),
+        ("d", "Cancelled", "Invoice"),
+    ],
+)
+def test_the_orders_export_and_the_order_list_use_the_words_of_the_order_pages(
+    client, admin, ledger, name, state, method
+):
     rows = {row["Reference"]: row for row in _csv(client.get("/admin/exports/orders.csv" + JULY))}
-    assert [
-        (rows[ledger[name]]["State"], rows[ledger[name]]["Payment method"]) for name in "abcd"
-    ] == [
-        ("Complete", "Invoice"),
-        ("Paid", "Card"),
-        ("Complete", "Invoice"),
-        ("Cancelled", "Invoice"),
-    ]
-    assert {row["Format"] for row in rows.values()} == {"PDF download"}
-    assert set(export.STATE_LABELS.values()) >= {"Complete", "Waiting for invoice payment"}
-    assert export.METHOD_LABELS == {"card": "Card", "invoice": "Invoice", "free": "Nothing to pay"}
-    assert export.FORMAT_LABELS == {"pdf": "PDF download", "print": "Printed copy"}
+    exported = rows[ledger[name]]
+    assert (exported["State"], exported["Payment method"], exported["Format"]) == (
+        state,
+        method,
+        "PDF download",
+    )
+    listed = _listed(client.get("/admin/orders").get_data(as_text=True), ledger[name])
+    assert state in listed and method in listed
 
 
-def test_the_admin_order_list_uses_the_same_words(client, admin, ledger):
-    page = client.get("/admin/orders").get_data(as_text=True)
-    for label in ("Complete", "Cancelled", "Card", "Invoice", "Nothing to pay"):
-        assert label in page
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (export.METHOD_LABELS, {"card": "Card", "invoice": "Invoice", "free": "Nothing to pay"}),
+        (export.FORMAT_LABELS, {"pdf": "PDF download", "print": "Printed copy"}),
+        (
+            {
+                s: export.STATE_LABELS[s]
+                for s in ("fulfilled", "cancelled", "awaiting_invoice_payment")
+            },
+            {
+                "fulfilled": "Complete",
+                "cancelled": "Cancelled",
+                "awaiting_invoice_payment": "Waiting for invoice payment",
+            },
+        ),
+    ],
+    ids=["methods", "formats", "states"],
+)
+def test_the_exports_name_each_value_as_the_pages_do(labels, expected):
+    assert labels == expected
 
 
 REGISTER = [

@@ -65,7 +65,7 @@ def _stock(app, report) -> int:
 
 def _approve(post_form, reference):
     return post_form(
-        f"/admin/orders/{reference}/approve", {}, form_page=f"/admin/orders/{reference}"
+        f"/admin/orders/{reference}/approve-credit", {}, form_page=f"/admin/orders/{reference}"
     )
 
 
@@ -79,6 +79,8 @@ def test_an_administrator_approves_an_order_and_its_stock_is_taken(
 
     response = _approve(post_form, reference)
     assert response.status_code == 302
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Its VAT invoice has been emailed." in flashed
     approved = _order(app, reference)
     assert approved.state is OrderState.AWAITING_INVOICE_PAYMENT
     assert approved.downloads_released_at is not None  # credit approved: released at once
@@ -88,10 +90,12 @@ def test_an_administrator_approves_an_order_and_its_stock_is_taken(
     assert all(m.attachments[0][0].startswith("INV-") for m in outbox)
     with app.app_context():
         [entry] = db.session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "order.approve")
+            select(AuditEntry).where(AuditEntry.action == "order.approve_credit")
         ).all()
         assert entry.target_id == reference and entry.actor_user_id == admin.id
-        assert entry.after["released"] is True
+        assert entry.before == {"state": "awaiting_approval", "downloads_released_at": None}
+        assert entry.after["state"] == "awaiting_invoice_payment"
+        assert entry.after["downloads_released_at"] and entry.after["invoiced"] is True
 
     again = _approve(post_form, reference)  # a second click changes nothing
     assert again.status_code == 302

@@ -101,11 +101,10 @@ ROUTES = [
     ("GET", "/admin/orders/{ref}"),
     ("GET", "/admin/dispatch"),
     ("GET", "/admin/orders/{ref}/packing-slip"),
-    ("POST", "/admin/orders/{ref}/approve"),
+    ("POST", "/admin/orders/{ref}/approve-credit"),
     ("POST", "/admin/orders/{ref}/mark-paid"),
     ("POST", "/admin/orders/{ref}/dispatch"),
     ("POST", "/admin/orders/{ref}/cancel"),
-    ("POST", "/admin/orders/{ref}/release-downloads"),
     ("POST", "/admin/orders/{ref}/resend-email"),
     ("POST", "/admin/orders/{ref}/lines/{line}/reset-downloads"),
     ("POST", "/admin/orders/{ref}/clear-attention"),
@@ -512,28 +511,40 @@ def test_cancelling_needs_a_reason(app, post_form, admin, make_order):
 # Releasing downloads, emails, download counts, attention
 
 
-def test_releasing_downloads_early(app, post_form, admin, make_order):
+def test_approving_credit_releases_an_invoice_order_before_payment(
+    app, client, post_form, admin, make_order
+):
     reference = make_order()
-    assert act(post_form, reference, "release-downloads").status_code == 302
+    page = client.get(f"/admin/orders/{reference}").get_data(as_text=True)
+    assert page.count("Approve credit</button>") == 1  # one action, one button
+    response = act(post_form, reference, "approve-credit")
+    assert response.status_code == 302
     assert load(app, reference).downloads_released_at is not None
-    (entry,) = audit_entries(app, "order.release_downloads")
-    assert entry.before == {"downloads_released_at": None} and entry.after["downloads_released_at"]
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Credit approved for {reference}" in flashed
+    assert "Its VAT invoice has been emailed" not in flashed
+    (entry,) = audit_entries(app, "order.approve_credit")
+    assert entry.before == {"state": "awaiting_invoice_payment", "downloads_released_at": None}
+    assert entry.after["downloads_released_at"] and entry.after["invoiced"] is False
+    assert "Approve credit</button>" not in client.get(f"/admin/orders/{reference}").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("situation", ["card", "already_released", "paid"])
-def test_releasing_downloads_is_refused_from_the_wrong_state(
+def test_approving_credit_is_refused_from_the_wrong_state(
     app, post_form, admin, make_order, situation
 ):
     reference = make_order(PaymentMethod.CARD if situation == "card" else PaymentMethod.INVOICE)
     if situation == "already_released":
-        act(post_form, reference, "release-downloads")
+        act(post_form, reference, "approve-credit")
     elif situation == "paid":
         act(post_form, reference, "mark-paid", {"paid_on": "2026-03-01", "payment_reference": "x"})
     released = load(app, reference).downloads_released_at
-    act(post_form, reference, "release-downloads")
+    act(post_form, reference, "approve-credit")
     assert load(app, reference).downloads_released_at == released
     expected = 1 if situation == "already_released" else 0
-    assert len(audit_entries(app, "order.release_downloads")) == expected
+    assert len(audit_entries(app, "order.approve_credit")) == expected
 
 
 def test_resending_the_confirmation(app, post_form, admin, make_order, outbox):

@@ -141,7 +141,7 @@ def test_a_guest_waits_then_an_administrator_approves_credit(
     admin_page = admin_client.get(f"/admin/orders/{order.reference}").get_data(as_text=True)
     assert "Approve credit" in admin_page
     token = csrf_token(admin_client, f"/admin/orders/{order.reference}")
-    admin_client.post(f"/admin/orders/{order.reference}/approve", data={"csrf_token": token})
+    admin_client.post(f"/admin/orders/{order.reference}/approve-credit", data={"csrf_token": token})
     order = stored.order()
     assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
     assert order.downloads_released_at is not None
@@ -160,9 +160,7 @@ def test_approving_credit_for_an_invoice_order_waiting_for_payment(
     assert order.downloads_released_at is None
     path = f"/admin/orders/{order.reference}"
     assert "Approve credit" in admin_client.get(path).get_data(as_text=True)
-    admin_client.post(
-        f"{path}/release-downloads", data={"csrf_token": csrf_token(admin_client, path)}
-    )
+    admin_client.post(f"{path}/approve-credit", data={"csrf_token": csrf_token(admin_client, path)})
     assert stored.order().downloads_released_at is not None
     assert "Approve credit" not in admin_client.get(path).get_data(as_text=True)
 

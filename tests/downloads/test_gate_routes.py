@@ -2,7 +2,7 @@
 before and after its downloads are released, the limit of each line counted on its own, a
 count an administrator reset, and what each download records."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -116,7 +116,7 @@ def test_once_an_administrator_releases_its_downloads_the_owner_may_download(
 ):
     with app.app_context():
         order = _line(invoice_line).order
-        invoice_actions.release_downloads(order, create_user(is_admin=True))
+        invoice_actions.approve_credit(order, create_user(is_admin=True), date(2026, 11, 26))
         db.session.commit()
     auth.sign_in(owner.email)
 
@@ -131,7 +131,7 @@ def test_released_downloads_do_not_open_the_order_to_anyone_else(
 ):
     with app.app_context():
         order = _line(invoice_line).order
-        invoice_actions.release_downloads(order, create_user(is_admin=True))
+        invoice_actions.approve_credit(order, create_user(is_admin=True), date(2026, 11, 26))
         db.session.commit()
     auth.sign_in(create_user().email)
 
@@ -143,7 +143,7 @@ def test_a_cancelled_invoice_order_is_closed_even_after_an_early_release(
 ):
     with app.app_context():
         order = _line(invoice_line).order
-        invoice_actions.release_downloads(order, create_user(is_admin=True))
+        invoice_actions.approve_credit(order, create_user(is_admin=True), date(2026, 11, 26))
         order.state = OrderState.CANCELLED
         db.session.commit()
     auth.sign_in(owner.email)

@@ -44,7 +44,7 @@ def test_a_note_keeps_the_state_and_names_the_administrator(client, admin, post_
     )
     path = f"/admin/orders/{order.reference}"
 
-    post_form(f"{path}/release-downloads", {}, form_page=path)
+    post_form(f"{path}/approve-credit", {}, form_page=path)
 
     assert _timeline(client.get(path).get_data(as_text=True)) == [
         ["Waiting for invoice payment", "The portal", ""],

@@ -142,12 +142,25 @@ def test_an_unpaid_invoice_is_credited_by_line_and_less_is_owed(
     assert "cancel the order instead" in everything.get_data(as_text=True)
     assert len(refunds_made(app)) == 1
 
+    outbox.clear()
     with app.test_request_context():
         stored = db.session.get(Order, placed.id)
         invoices.mark_invoice_paid(stored, today_in_london(), "BACS-IN-2", None)
         db.session.commit()
         paid = db.session.scalar(select(InvoicePayment).where(InvoicePayment.order_id == placed.id))
         assert paid.amount_pence == 32_000  # what was still owed
+        receipt = documents.first_of_kind(stored, DocumentKind.RECEIPT)
+        assert receipt.total_pence == 32_000  # a receipt is for the money received
+        text = pdf_text(receipt.pdf)
+    assert f"Credit note {note.number}: {placed.title} (printed copy)" in text
+    assert "-£175.00" in text and "£320.00" in text and "£495.00" not in text.split("Total paid")[1]
+    assert "Paid in full by bank transfer against VAT invoice" in text
+    emails = _emails(outbox, f"Receipt {receipt.number}")
+    assert sorted(m.to[0] for m in emails) == sorted([BUYER, FINANCE])
+    for email in emails:
+        assert "We have received your payment of £320.00" in email.body
+        assert "Credited before payment: £175.00" in email.body and "Paid: £320.00" in email.body
+        assert "£495.00" in email.body  # the order's total, before the credit
 
 
 def test_a_credited_pdf_loses_access(app, client, office, invoice_order):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.payments.refund_lines import copies_left, worth
+from portal.payments.refund_lines import copies_left, subscriber_copies_of_first, worth
 
 
 def _line(quantity, subscriber_quantity, standard, subscriber, vat_rate=0, **extra):
@@ -21,6 +21,8 @@ def _line(quantity, subscriber_quantity, standard, subscriber, vat_rate=0, **ext
         total_pence=net + vat,
         refunded_quantity=extra.get("refunded_quantity", 0),
         refunded_at=extra.get("refunded_at"),
+        format_kind=extra.get("format_kind", "print"),
+        dispatched_at=extra.get("dispatched_at"),
     )
 
 
@@ -64,9 +66,33 @@ def test_a_line_refunded_in_steps_adds_up_to_the_line(line, steps):
         (_line(3, 0, 17_500, 0), 0, 3),
         (_line(3, 0, 17_500, 0), 2, 1),
         (_line(3, 0, 17_500, 0, refunded_quantity=3), 0, 0),
-        (_line(1, 1, 14_500, 0), 0, 0),  # free: nothing to give back
+        (_line(1, 1, 14_500, 0, format_kind="pdf"), 0, 0),  # a free PDF: nothing to give back
+        # Free printed copies not yet posted go back (for nothing) to the allowance.
+        (_line(2, 2, 17_500, 0), 0, 2),
+        (_line(2, 2, 17_500, 0), 1, 1),
+        (_line(2, 2, 17_500, 0, dispatched_at="posted"), 0, 0),
         (_line(1, 0, 14_500, 0, refunded_at="closed"), 0, 0),
+        (_line(1, 1, 17_500, 0, refunded_at="closed"), 0, 0),
     ],
 )
 def test_copies_left_to_refund(line, already, left):
     assert copies_left(line, already) == left
+
+
+@pytest.mark.parametrize(
+    ("line", "copies", "free"),
+    [
+        (_line(3, 1, 17_500, 0), 0, 0),
+        (_line(3, 1, 17_500, 0), 2, 0),  # the two paid for go first
+        (_line(3, 1, 17_500, 0), 3, 1),
+        (_line(3, 1, 17_500, 0), 9, 1),  # never more than the line has
+        (_line(3, 2, 17_500, 0), 2, 1),
+        (_line(2, 2, 17_500, 0), 1, 1),
+        (_line(2, 0, 17_500, 0), 2, 0),
+        (_line(2, 1, 17_500, 17_500), 1, 0),  # at one price, those paid for still go first
+        (_line(3, 1, 2_000, 5_000), 1, 1),  # a subscriber price above the standard one
+        (_line(3, 1, 2_000, 5_000), 3, 1),
+    ],
+)
+def test_free_copies_among_those_refunds_take_first(line, copies, free):
+    assert subscriber_copies_of_first(line, copies) == free
