@@ -1,6 +1,6 @@
 """free printed copies given back to the organisation's allowance
 
-Revision ID: 0024_fin2
+Revision ID: 0021_free_copies_returned
 Revises: 0020_line_refunds
 Create Date: 2026-12-04 21:00:00
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0024_fin2'
+revision = '0021_free_copies_returned'
 down_revision = '0020_line_refunds'
 branch_labels = None
 depends_on = None
