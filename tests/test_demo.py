@@ -29,7 +29,7 @@ def test_seed_is_idempotent(ctx, tmp_path):
     counts = _counts()
     second = seed_demo(storage, TODAY)
     assert first and second == []
-    assert counts == [2, 2, 4]
+    assert counts == [2, 3, 4]
     assert _counts() == counts
 
 

@@ -100,6 +100,15 @@ class ReminderKind(enum.StrEnum):
     DAYS_7 = "7_days"
     ENDED = "ended"
 
+    @property
+    def label(self) -> str:
+        return {
+            "90_days": "90 days before it ends",
+            "30_days": "30 days before it ends",
+            "7_days": "7 days before it ends",
+            "ended": "After it ended",
+        }[self.value]
+
 
 class SubscriptionReminder(db.Model):
     """A reminder sent for one subscription period: one row per period and kind, written in the
