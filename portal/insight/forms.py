@@ -92,7 +92,6 @@ class RequestStepForm(FlaskForm):
         "Change the state to",
         choices=[SelectChoice("", "Keep as it is")]
         + [SelectChoice(state.value, state.label) for state in RequestState],
-        validators=[Optional()],
         widget=GovSelect(),
     )
 

@@ -73,13 +73,14 @@ def reminders_due(today: date) -> list[tuple[InsightSubscription, ReminderKind]]
         )
         .order_by(InsightSubscription.ends_on, InsightSubscription.id)
     ).all()
-    sent = set(
-        db.session.execute(
+    sent = {
+        (subscription_id, kind)
+        for subscription_id, kind in db.session.execute(
             select(SubscriptionReminder.subscription_id, SubscriptionReminder.kind).where(
                 SubscriptionReminder.subscription_id.in_([c.id for c in candidates])
             )
-        ).tuples()
-    )
+        )
+    }
     due = []
     for subscription in candidates:
         kind = reminder_due(subscription.ends_on, today)

@@ -3,7 +3,6 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import pricing
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.insight import requests as insight_requests
@@ -64,16 +63,3 @@ def _fill_in(form: InsightRequestForm) -> None:
 @bp.route("/insight/request-sent")
 def request_sent():
     return render_template("insight/request_sent.html")
-
-
-def renew_link(lapsed: pricing.Lapsed) -> str:
-    """Where "Renew your subscription" goes: the request form, set to renew, with the
-    organisation filled in."""
-    return url_for(
-        "insight.about", topic="renew", organisation=lapsed.organisation_name, _anchor="request"
-    )
-
-
-@bp.app_context_processor
-def _insight_links():
-    return {"renew_link": renew_link}
