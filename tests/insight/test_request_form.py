@@ -51,7 +51,7 @@ def test_the_page_says_what_insight_gives_and_offers_the_form(client):
     response = client.get("/insight")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1 class=\"govuk-heading-xl\">What Insight is</h1>" in page
+    assert '<h1 class="govuk-heading-xl">What Insight is</h1>' in page
     assert "free to download for anyone at your organisation" in page
     for topic in RequestTopic:
         assert topic.label in page
@@ -121,9 +121,7 @@ def test_two_forms_make_two_requests(app, client):
         ({"request_key": "<script>"}, "This form has expired"),
     ],
 )
-def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(
-    app, client, changes, message
-):
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(app, client, changes, message):
     response = send(client, {**FILLED_IN, **changes})
 
     page = response.get_data(as_text=True)
@@ -155,9 +153,9 @@ def test_a_question_needs_a_message_but_joining_does_not(app, client):
 
 
 def test_a_link_fills_in_the_topic_and_organisation(client):
-    page = client.get(
-        "/insight?topic=renew&organisation=Southvale+District+Council"
-    ).get_data(as_text=True)
+    page = client.get("/insight?topic=renew&organisation=Southvale+District+Council").get_data(
+        as_text=True
+    )
     assert 'value="renew" checked' in page
     assert 'value="Southvale District Council"' in page
 
