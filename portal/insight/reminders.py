@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.insight.models import ReminderKind, SubscriptionReminder
 from portal.organisations.contacts import contacts_of
 from portal.organisations.models import InsightSubscription, SubscriptionContact
+from portal.public_url import external_url
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,10 @@ def send_reminder(subscription: InsightSubscription, kind: ReminderKind, today: 
             )
     except IntegrityError:
         return 0  # another run sent it meanwhile
+    # The whole name, as the request form will show it (the email itself shows it shortened).
+    renew_url = external_url(
+        "insight.about", topic="renew", organisation=subscription.organisation.name
+    )
     for contact in contacts:
         send_email(
             "subscription_reminder",
@@ -114,6 +119,7 @@ def send_reminder(subscription: InsightSubscription, kind: ReminderKind, today: 
             subscription=subscription,
             ended=kind is ReminderKind.ENDED,
             days_left=(subscription.ends_on - today).days,
+            renew_url=f"{renew_url}#request",
         )
     db.session.flush()
     return len(contacts)
