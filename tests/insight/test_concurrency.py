@@ -1,7 +1,6 @@
 """At once, for real, on PostgreSQL: two reminder runs remind each contact once, and the same
 request form posted twice makes one request and one email."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,33 +12,10 @@ from portal.extensions import db
 from portal.insight.cli import send_subscription_reminders
 from portal.insight.models import InsightRequest, SubscriptionReminder
 from portal.organisations.models import SubscriptionContact
+from tests.helpers import run_together
 from tests.insight.helpers import FILLED_IN, SUBSCRIPTIONS
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.real_transactions]
-
-
-def _together(app, *actions) -> list:
-    """Run each action in its own thread and application context, released at one moment."""
-    start = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            with app.app_context():
-                start.wait()
-                results[index] = action()
-        except BaseException as error:  # reported by the test, not lost in the thread
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 def _count(app, query) -> int:
@@ -62,7 +38,7 @@ def test_two_reminder_runs_at_once_remind_each_contact_once(app, create_organisa
             )
         db.session.commit()
 
-    done = _together(app, *[lambda: send_subscription_reminders(today)] * 2)
+    done = run_together(app, *[lambda: send_subscription_reminders(today)] * 2)
 
     assert sum(len(lines) for lines in done) == 3
     for n in range(3):
@@ -78,7 +54,7 @@ def test_the_same_form_posted_twice_at_once_makes_one_request(app, monkeypatch):
     def post():
         return app.test_client().post("/insight", data=form).status_code
 
-    answers = _together(app, post, post)
+    answers = run_together(app, post, post)
 
     assert answers == [302, 302]
     assert _count(app, select(func.count()).select_from(InsightRequest)) == 1
