@@ -231,6 +231,10 @@ class Config:
     SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 
     SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "insight@socitm.example")
+    # Where requests to join, renew or ask about Insight are emailed (Socitm's subscriptions team).
+    INSIGHT_SUBSCRIPTIONS_EMAIL = os.environ.get(
+        "INSIGHT_SUBSCRIPTIONS_EMAIL", "subscriptions@socitm.example"
+    )
 
     # Environment values that could not be read (see ``settings_problems``).
     UNREADABLE_SETTINGS = UNREADABLE_SETTINGS

@@ -68,6 +68,7 @@ def create_app(config_class) -> Flask:
     from portal.catalogue import bp as catalogue_bp
     from portal.checkout import bp as checkout_bp
     from portal.downloads import bp as downloads_bp
+    from portal.insight import bp as insight_bp
     from portal.main import bp as main_bp
     from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
@@ -75,6 +76,7 @@ def create_app(config_class) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(insight_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(downloads_bp)
     app.register_blueprint(basket_bp)

@@ -7,6 +7,11 @@ from portal.catalogue.models import Report, ReportFormat
 from portal.documents.models import Document, DocumentCopy, DocumentSequence
 from portal.downloads.models import Download
 from portal.email.models import OutboxAttachment, OutboxEmail
+from portal.insight.models import (
+    InsightRequest,
+    InsightRequestEvent,
+    SubscriptionReminder,
+)
 from portal.orders.models import Order, OrderEvent, OrderLine
 from portal.organisations.models import (
     InsightSubscription,
@@ -14,6 +19,7 @@ from portal.organisations.models import (
     Organisation,
     OrganisationDomain,
     PublicSectorDomain,
+    SubscriptionContact,
 )
 from portal.payments.models import (
     CheckoutAttempt,
@@ -32,6 +38,8 @@ __all__ = [
     "DocumentCopy",
     "DocumentSequence",
     "Download",
+    "InsightRequest",
+    "InsightRequestEvent",
     "InsightSubscription",
     "InvoicePayment",
     "NamedMember",
@@ -50,5 +58,7 @@ __all__ = [
     "ReportFormat",
     "SignedInSession",
     "StripeEvent",
+    "SubscriptionContact",
+    "SubscriptionReminder",
     "User",
 ]

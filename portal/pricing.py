@@ -136,12 +136,30 @@ def subscription_reason(person: Person, today: date) -> str | None:
             f"Your organisation's Insight subscription ({membership.organisation_name}) "
             f"starts on {long_date(starts)}"
         )
-    if ended := membership.last_ended(today):
+    if lapsed := lapsed_membership(person, today):
         return (
-            f"Your organisation's Insight subscription ({membership.organisation_name}) "
-            f"ended on {long_date(ended)}"
+            f"Your organisation's Insight subscription ({lapsed.organisation_name}) "
+            f"ended on {long_date(lapsed.ended_on)}"
         )
     return "Standard price"
+
+
+@dataclass(frozen=True)
+class Lapsed:
+    """A verified person's organisation whose Insight subscription has ended and not restarted."""
+
+    organisation_name: str
+    ended_on: date
+
+
+def lapsed_membership(person: Person, today: date) -> Lapsed | None:
+    """The person's organisation, when its subscription ended before ``today`` and no period is
+    active today or starts later: the time to renew. None for anyone else."""
+    membership = person.membership if person.signed_in and person.email_verified else None
+    if membership is None or membership.active_on(today) or membership.next_starts(today):
+        return None
+    ended = membership.last_ended(today)
+    return Lapsed(membership.organisation_name, ended) if ended else None
 
 
 def describe_subscription(person: Person, today: date) -> str:

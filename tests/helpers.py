@@ -4,6 +4,7 @@ import json
 import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 import pyotp
@@ -220,3 +221,28 @@ def signed_webhook(payload: dict, secret: str) -> tuple[str, dict[str, str]]:
     body = json.dumps(payload)
     signature = stripe.WebhookSignature.generate_signature_header(body, secret)
     return body, {"Stripe-Signature": signature, "Content-Type": "application/json"}
+
+
+def run_together(app, *actions) -> list:
+    """Run each action in its own thread (own application context, own connections), all
+    released at the same moment; return what each returned, or raise what one raised."""
+    start = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            with app.app_context():
+                start.wait()
+                results[index] = action()
+        except BaseException as error:  # reported by the test, not lost in the thread
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results

@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 
 from portal.accounts.passwords import password_problem
 from portal.catalogue.models import Report
-from portal.demo.seed import SIGN_INS, financial_year_start, seed_demo
+from portal.demo.seed import (
+    ENDING_SOON,
+    ENDING_SOON_CONTACT,
+    SIGN_INS,
+    financial_year_start,
+    seed_demo,
+)
+from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.storage import LocalStorage
@@ -29,7 +36,7 @@ def test_seed_is_idempotent(ctx, tmp_path):
     counts = _counts()
     second = seed_demo(storage, TODAY)
     assert first and second == []
-    assert counts == [2, 2, 4]
+    assert counts == [2, 3, 4]
     assert _counts() == counts
 
 
@@ -122,3 +129,23 @@ def test_demo_sign_ins_command_lists_every_sign_in(runner):
     output = runner.invoke(args=["demo-sign-ins"]).output
     for sign_in in SIGN_INS:
         assert f"{sign_in.email} / {sign_in.password}" in output
+
+
+def test_the_demo_contact_is_reminded_once_by_send_reminders(app, runner, tmp_path):
+    today = date(2026, 12, 4)
+    with app.app_context():
+        seed_demo(LocalStorage(tmp_path), today)
+        db.session.commit()
+
+    first = runner.invoke(args=["send-reminders", "--today", today.isoformat()])
+    again = runner.invoke(args=["send-reminders", "--today", today.isoformat()])
+
+    name, email, _ = ENDING_SOON_CONTACT
+    assert first.exit_code == 0, first.output
+    assert f"{ENDING_SOON} (ends 25/12/2026, 30 days before it ends: 1 contact(s))" in first.output
+    assert "Subscription reminders sent for 0 period(s)." in again.output
+    with app.app_context():
+        sent = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == email))
+        [reminder] = sent.all()
+    assert reminder.subject == f"Your Insight subscription ({ENDING_SOON}) ends on 25 December 2026"
+    assert f"Dear {name}" in reminder.body_text

@@ -7,9 +7,11 @@ import pytest
 
 from portal.pricing import (
     GUEST,
+    Lapsed,
     Membership,
     Person,
     describe_subscription,
+    lapsed_membership,
     may_download_line,
     may_take_free_pdf,
     quote,
@@ -310,3 +312,29 @@ def test_an_allowed_download_gives_no_reason():
         format_kind="pdf", order_state="paid", is_owner=True, is_admin=False
     )
     assert decision.allowed is True and decision.reason == ""
+
+
+LAST_YEAR = (date(2025, 4, 1), date(2026, 3, 31))
+NEXT_YEAR = (date(2027, 4, 1), date(2028, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("person", "today", "lapsed"),
+    [
+        (subscriber(LAST_YEAR), TODAY, Lapsed("Northmere City Council", date(2026, 3, 31))),
+        # The day after the last day is the first day it has lapsed; the last day is not.
+        (subscriber(YEAR), date(2027, 4, 1), Lapsed("Northmere City Council", date(2027, 3, 31))),
+        (subscriber(YEAR), date(2027, 3, 31), None),
+        # Active today, or renewed for a period that starts later: nothing to renew.
+        (subscriber(LAST_YEAR, YEAR), TODAY, None),
+        (subscriber(LAST_YEAR, NEXT_YEAR), TODAY, None),
+        # Never subscribed, no organisation, not verified, not signed in.
+        (Person(True, True, member()), TODAY, None),
+        (NO_ORGANISATION, TODAY, None),
+        (Person(True, False, member(LAST_YEAR)), TODAY, None),
+        (Person(False, True, member(LAST_YEAR)), TODAY, None),
+        (GUEST, TODAY, None),
+    ],
+)
+def test_who_is_asked_to_renew(person, today, lapsed):
+    assert lapsed_membership(person, today) == lapsed

@@ -9,6 +9,7 @@ from portal.admin import (
     dashboard,  # noqa: F401
     emails,  # noqa: F401
     exports,  # noqa: F401
+    insight,  # noqa: F401
     jobs,  # noqa: F401
     orders,  # noqa: F401
     refunds,  # noqa: F401

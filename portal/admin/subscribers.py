@@ -32,6 +32,8 @@ from portal.organisations.admin_forms import (
     PublicSectorDomainForm,
     SubscriptionForm,
 )
+from portal.organisations.contact_forms import ContactForm
+from portal.organisations.contacts import contacts_of
 from portal.organisations.export import subscriber_row_count, subscribers_csv
 from portal.organisations.importer import ImportRejected, apply_import, plan_import
 from portal.organisations.models import (
@@ -99,6 +101,7 @@ def _organisation_page(organisation: Organisation, failed=None):
         "subscription_form": SubscriptionForm(formdata=None),
         "member_form": MemberForm(formdata=None),
         "stop_form": OnStopForm(formdata=None),
+        "contact_form": ContactForm(formdata=None),
     }
     forms["details_form"].kind.data = organisation.kind.value
     for name, form in forms.items():
@@ -114,6 +117,7 @@ def _organisation_page(organisation: Organisation, failed=None):
         status=services.subscription_status(organisation, today_in_london()),
         overlaps=overlaps,
         users=services.users_belonging_to(organisation),
+        contacts=contacts_of(organisation),
         failed=failed,
         **forms,
     )

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal import pricing
 from portal.basket import services
 from portal.basket.current import current_basket
 from portal.basket.forms import QuantityForm
@@ -19,10 +20,16 @@ def render_basket(errors: dict[int, str] | None = None, status: int = 200):
     withdrawn = services.remove_withdrawn(basket)
     if withdrawn:
         db.session.commit()
-    priced = services.priced(basket, person_for(current_user, today), today)
+    person = person_for(current_user, today)
+    priced = services.priced(basket, person, today)
     lines = basket.lines if basket else []
     return render_template(
-        "basket/basket.html", lines=lines, priced=priced, errors=errors or {}, withdrawn=withdrawn
+        "basket/basket.html",
+        lines=lines,
+        priced=priced,
+        errors=errors or {},
+        withdrawn=withdrawn,
+        lapsed=pricing.lapsed_membership(person, today),
     ), status
 
 

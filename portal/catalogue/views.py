@@ -62,6 +62,7 @@ def report_detail(slug: str):
             person=person,
             quotes=quotes,
             why_not_subscriber=pricing.subscription_reason(person, today),
+            lapsed=pricing.lapsed_membership(person, today),
             one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
             error=error,
             entered_quantity=entered[0] if entered else None,

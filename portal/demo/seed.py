@@ -1,10 +1,12 @@
-"""Demo data for a laptop: the first two reports of the transformation series, three councils and
-four people to sign in as. Loading it twice changes nothing; rows are matched by their natural keys
-(report slug, organisation name, email address), and existing rows are left as they are.
+"""Demo data for a laptop: the first two reports of the transformation series, three subscribing
+organisations (one whose subscription ends within 30 days, with a subscription contact who gets
+a reminder from ``flask send-reminders``) and four people to sign in as. Loading it twice changes
+nothing; rows are matched by their natural keys (report slug, organisation name, email address),
+and existing rows are left as they are.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -20,6 +22,7 @@ from portal.organisations.models import (
     OrganisationDomain,
     OrganisationKind,
     PublicSectorDomain,
+    SubscriptionContact,
 )
 from portal.pricing import PUBLIC_SECTOR_DOMAINS, FormatKind
 from portal.storage import Storage
@@ -155,7 +158,19 @@ def _organisations(today: date) -> list[tuple[str, OrganisationKind, str, list[t
             "southvale.gov.uk",
             [(last_year, this_year.replace(day=31, month=3))],
         ),
+        # A year's subscription ending in three weeks: its contact is due the 30-day reminder.
+        (
+            ENDING_SOON,
+            OrganisationKind.FIRE_AND_RESCUE,
+            "westbrookfire.gov.uk",
+            [(today + timedelta(days=21 - 364), today + timedelta(days=21))],
+        ),
     ]
+
+
+ENDING_SOON = "Westbrook Fire and Rescue Service"
+#: The subscription contact of the organisation whose subscription ends soon: (name, email, role).
+ENDING_SOON_CONTACT = ("Robin Hale", "robin.hale@westbrookfire.gov.uk", "Head of ICT")
 
 
 def seed_demo(storage: Storage, today: date) -> list[str]:
@@ -193,6 +208,13 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
                 InsightSubscription(starts_on=start, ends_on=end, notes="Demo subscription")
                 for start, end in periods
             ]
+            if name == ENDING_SOON:
+                contact_name, email, role = ENDING_SOON_CONTACT
+                db.session.add(
+                    SubscriptionContact(
+                        organisation=organisation, name=contact_name, email=email, role=role
+                    )
+                )
             db.session.add(organisation)
             added.append(f"organisation {name}")
 

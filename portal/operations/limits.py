@@ -35,6 +35,7 @@ REGISTER = "5 per minute;20 per hour"
 FORGOTTEN_PASSWORD = "5 per minute;20 per hour"  # noqa: S105 (a rate, not a password)
 RESEND_VERIFICATION = "3 per minute;10 per hour"
 SEND_ORDER_LINK = "3 per minute;10 per hour"
+INSIGHT_REQUEST = "5 per minute;20 per hour"  # each emails Socitm's subscriptions team
 # Each of these asks Stripe for a payment page: the limits blunt card-testing and runaway clients.
 PLACE_ORDER = "10 per minute;50 per hour"
 PAY = "10 per minute;50 per hour"

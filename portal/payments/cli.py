@@ -1,4 +1,5 @@
-"""``flask --app wsgi send-reminders``: remind late payers of their invoices (run daily);
+"""``flask --app wsgi send-reminders``: remind late payers of their invoices and subscription
+contacts of subscriptions ending (run daily);
 ``expire-card-orders``: cancel card orders whose payment time ran out (run every few minutes)."""
 
 from datetime import UTC, date
@@ -8,6 +9,7 @@ from flask.cli import with_appcontext
 
 from portal.clock import today_in_london, utcnow
 from portal.extensions import db
+from portal.insight.cli import send_subscription_reminders
 from portal.payments.invoices import send_reminders
 from portal.payments.services import expire_unpaid_card_orders
 
@@ -21,7 +23,8 @@ from portal.payments.services import expire_unpaid_card_orders
 )
 @with_appcontext
 def send_reminders_command(today) -> None:
-    """Email a reminder for each unpaid invoice that is due one today."""
+    """Email a reminder for each unpaid invoice that is due one today, and the contacts of each
+    Insight subscription ending in 90, 30 or 7 days or that ended yesterday."""
     day: date = today.date() if today else today_in_london()
     reminded = send_reminders(day)
     db.session.commit()
@@ -29,6 +32,7 @@ def send_reminders_command(today) -> None:
         f"Reminders sent for {len(reminded)} order(s)"
         + (f": {', '.join(reminded)}" if reminded else ".")
     )
+    send_subscription_reminders(day)
 
 
 @click.command("expire-card-orders")

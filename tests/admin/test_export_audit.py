@@ -32,6 +32,7 @@ EXPORTS = {
         {"from": "2026-07-01", "to": "2026-07-31"},
     ),
     "/admin/organisations/export.csv": ("", "export.subscribers", {}),
+    "/admin/renewals.csv": ("", "export.renewals", {}),
 }
 
 

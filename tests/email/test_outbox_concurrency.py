@@ -1,15 +1,15 @@
 """Two senders at once, for real, on PostgreSQL: every email is delivered exactly once."""
 
-import threading
 from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
 from portal.email.models import OutboxEmail, OutboxStatus
-from portal.email.sending import SendCounts, send_due
+from portal.email.sending import send_due
 from portal.extensions import db
 from tests.email.helpers import Inbox
+from tests.helpers import run_together
 
 EMAILS = 30
 
@@ -18,31 +18,6 @@ EMAILS = 30
 def smtp_inbox():
     # Each delivery takes a moment, so the two senders really are at work at the same time.
     return Inbox(delay=0.01)
-
-
-def _run_together(app, *passes) -> list[SendCounts]:
-    """Run each pass in its own thread (own application context, own connections), all released
-    at the same moment; return what each did."""
-    start = threading.Barrier(len(passes))
-    results: list[SendCounts | BaseException | None] = [None] * len(passes)
-
-    def run(index, send):
-        try:
-            with app.app_context():
-                start.wait()
-                results[index] = send()
-        except BaseException as error:  # reported by the test, not lost in the thread
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, send)) for i, send in enumerate(passes)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
 
 
 @pytest.mark.postgres_only
@@ -60,7 +35,7 @@ def test_two_senders_at_once_deliver_each_email_once(
     def second():
         return send_due(only_ids=ids) if second_sender == "an after-commit send" else send_due()
 
-    first_counts, second_counts = _run_together(app, worker, second)
+    first_counts, second_counts = run_together(app, worker, second)
 
     assert first_counts.sent + second_counts.sent == EMAILS
     assert Counter(smtp_inbox.subjects) == Counter(

@@ -17,9 +17,16 @@ from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london, utcnow
 from portal.documents.services import issue_invoice
 from portal.extensions import db
+from portal.insight.models import RequestTopic
+from portal.insight.requests import RequestDetails, submit_request
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
-from portal.organisations.models import NamedMember, Organisation, PublicSectorDomain
+from portal.organisations.models import (
+    NamedMember,
+    Organisation,
+    PublicSectorDomain,
+    SubscriptionContact,
+)
 from portal.pricing import FormatKind, Person
 from portal.storage import get_storage
 from tests.helpers import AuthActions, csrf_token
@@ -42,6 +49,8 @@ class World:
     domain_id: int
     public_sector_domain_id: int
     member_id: int
+    contact_id: int
+    insight_request_id: int
     emails: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
     verify_token: str = ""
@@ -62,6 +71,8 @@ class World:
                 self.public_sector_domain_id if "public_sector" in endpoint else self.domain_id
             ),
             "member_id": self.member_id,
+            "contact_id": self.contact_id,
+            "request_id": self.insight_request_id,
             "user_id": self.user_ids["another"],
             "kind": "pdf",
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
@@ -116,8 +127,17 @@ def world(
         basket = baskets.basket_for_user(customer.id)
         basket_line = baskets.add(basket, formats[FormatKind.PDF], 1)
         member = NamedMember(organisation_id=organisation.id, email="named@elsewhere.org.uk")
-        db.session.add(member)
+        contact = SubscriptionContact(
+            organisation_id=organisation.id, name="Kim Lee", email="kim@subscribing.gov.uk"
+        )
+        db.session.add_all([member, contact])
         db.session.flush()
+        insight_request = submit_request(
+            RequestDetails(
+                RequestTopic.RENEW, "Sam Patel", "Subscribing", subscriber.email, "", ""
+            ),
+            "matrix-request-key-0001",
+        )
         org = db.session.get(Organisation, organisation.id)
         user = db.session.merge(customer)
         found = World(
@@ -133,6 +153,8 @@ def world(
                 select(PublicSectorDomain.id).order_by(PublicSectorDomain.id).limit(1)
             ),
             member_id=member.id,
+            contact_id=contact.id,
+            insight_request_id=insight_request.id,
             emails={
                 "customer": customer.email,
                 "subscriber": subscriber.email,

@@ -67,6 +67,8 @@ EXPECTED = {
     "main.accessibility": PUBLIC,
     "catalogue.report_list": PUBLIC,
     "catalogue.report_detail": PUBLIC,
+    "insight.about": PUBLIC,
+    "insight.request_sent": PUBLIC,
     "accounts.register": PUBLIC,
     "accounts.check_email": PUBLIC,
     "accounts.verify_email": PUBLIC,  # the signed token is the permission

@@ -86,6 +86,10 @@ POST_ROUTES = {
     "admin.add_po_number": "a copy of the invoice to the order's own addresses, once per order",
     "checkout.switch_to_invoice": "the invoice to the order's own addresses, once per order",
     "checkout.switch_to_card": "starts a card payment; sends no email",
+    "insight.about": "emails only Socitm's subscriptions address, once per form (limited per POST)",
+    "admin.insight_request": "records an administrator's step; sends no email",
+    "admin.add_contact": "sends no email",
+    "admin.remove_contact": "sends no email",
 }
 EMAILING = sorted(endpoint for endpoint, reason in POST_ROUTES.items() if reason is None)
 
