@@ -1,7 +1,7 @@
 """insight requests, subscription contacts and reminders
 
 Revision ID: 0022_insight_requests
-Revises: 0020_line_refunds
+Revises: 0021_free_copies_returned
 Create Date: 2026-12-04 20:33:15
 
 Requests to join, renew or ask about Insight, sent from the public "What Insight is" page, with
@@ -16,7 +16,7 @@ import portal.db_types
 
 # revision identifiers, used by Alembic.
 revision = '0022_insight_requests'
-down_revision = '0020_line_refunds'
+down_revision = '0021_free_copies_returned'
 branch_labels = None
 depends_on = None
 
