@@ -66,6 +66,18 @@ _TAG_CLASSES = {
     "th": {"govuk-table__header"},
     "td": {"govuk-table__cell"},
 }
+#: Where a link may lead: the web, an email address or telephone number, or a page of this site.
+_SAFE_LINK = re.compile(r"(https?://|mailto:|tel:|/(?!/)|#)", re.IGNORECASE)
+
+
+def _only_safe_links(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: a link anywhere else (a relative oddity such as
+    ``java%09script:``, or ``//other.example``) loses its address and stays as text."""
+    if attribute == "href" and not _SAFE_LINK.match(value):
+        return None
+    return value
+
+
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,
     clean_content_tags={"script", "style"},
@@ -73,6 +85,7 @@ _CLEANER = nh3.Cleaner(
     tag_attribute_values={"th": {"scope": {"col"}}},
     allowed_classes=_TAG_CLASSES,
     url_schemes={"http", "https", "mailto", "tel"},
+    attribute_filter=_only_safe_links,
 )
 
 

@@ -156,13 +156,12 @@ def publish(actor, page: ContentPage, draft: Draft) -> ContentVersion:
         note=draft.note.strip(),
         author_user_id=getattr(actor, "id", None),
     )
-    db.session.add(new)
     try:
+        # The savepoint first: opening it flushes what is pending, which must not be the row.
         with db.session.begin_nested():
+            db.session.add(new)
             db.session.flush()
     except IntegrityError:
-        if new in db.session:
-            db.session.expunge(new)
         raise EditConflict(page, current_version(page)) from None
     audit.record(
         actor,
