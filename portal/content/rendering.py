@@ -146,7 +146,7 @@ def cookies_set(settings: Settings) -> list[Cookie]:
     strictly necessary: the portal sets no analytics or advertising cookies."""
     session_life = _duration(settings["PERMANENT_SESSION_LIFETIME"])
     csrf_life = settings.get("WTF_CSRF_TIME_LIMIT")
-    csrf = f" A form's security token in it stops for {_duration(csrf_life)}." if csrf_life else ""
+    csrf = f" A form's security token lasts {_duration(csrf_life)}." if csrf_life else ""
     return [
         Cookie(
             name=str(settings.get("SESSION_COOKIE_NAME") or "session"),
