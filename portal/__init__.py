@@ -67,6 +67,8 @@ def create_app(config_class) -> Flask:
     from portal.basket import bp as basket_bp
     from portal.catalogue import bp as catalogue_bp
     from portal.checkout import bp as checkout_bp
+    from portal.content.pages import FOOTER
+    from portal.content.views import bp as content_bp
     from portal.downloads import bp as downloads_bp
     from portal.insight import bp as insight_bp
     from portal.main import bp as main_bp
@@ -75,6 +77,8 @@ def create_app(config_class) -> Flask:
     from portal.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(content_bp)
+    app.jinja_env.globals["content_footer_pages"] = FOOTER
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(insight_bp)
     app.register_blueprint(accounts_bp)

@@ -4,6 +4,7 @@ from portal.accounts.models import RecoveryCode, SignedInSession, User
 from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
+from portal.content.models import ContentVersion, OrderAgreement
 from portal.documents.models import Document, DocumentCopy, DocumentSequence
 from portal.downloads.models import Download
 from portal.email.models import OutboxAttachment, OutboxEmail
@@ -34,6 +35,7 @@ __all__ = [
     "Basket",
     "BasketLine",
     "CheckoutAttempt",
+    "ContentVersion",
     "Document",
     "DocumentCopy",
     "DocumentSequence",
@@ -44,6 +46,7 @@ __all__ = [
     "InvoicePayment",
     "NamedMember",
     "Order",
+    "OrderAgreement",
     "OrderEvent",
     "OrderLine",
     "Organisation",

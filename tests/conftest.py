@@ -31,6 +31,9 @@ from portal.catalogue.cache import catalogue_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.checkout.services import place_order
 from portal.clock import utcnow
+from portal.content import services as content
+from portal.content.models import ContentVersion
+from portal.content.pages import ContentPage
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
@@ -408,6 +411,30 @@ def create_organisation(app):
         return persist(app, organisation, "domains", "subscriptions")
 
     return create
+
+
+@pytest.fixture
+def publish_page(app):
+    """Publish the next version of a content page (``body`` in Markdown) and make it visible to
+    the test's requests; returns the version."""
+
+    def publish(
+        page: ContentPage, body: str = "Some words.", title: str | None = None, author=None
+    ) -> ContentVersion:
+        def add() -> ContentVersion:
+            current = content.current_version(page)
+            draft = content.Draft(title or page.label, body, "", current.id if current else None)
+            return content.publish(author, page, draft)
+
+        if has_app_context():
+            return add()
+        with app.app_context():
+            version = add()
+            db.session.commit()
+            db.session.refresh(version)
+            return version
+
+    return publish
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
-"""Administration: orders, catalogue, subscribers, exports, emails, the dashboard, background jobs
-that failed and the audit log.
+"""Administration: orders, catalogue, subscribers, content pages, exports, emails, the dashboard,
+background jobs that failed and the audit log.
 
 Each area's pages are a module of routes on the one blueprint; importing them here registers them.
 """
 
 from portal.admin import (
     catalogue,  # noqa: F401
+    content,  # noqa: F401
     dashboard,  # noqa: F401
     emails,  # noqa: F401
     exports,  # noqa: F401

@@ -14,6 +14,8 @@ from sqlalchemy.orm import defer, selectinload
 from portal.accounts.models import User
 from portal.catalogue.models import Report, ReportFormat
 from portal.clock import LONDON
+from portal.content import services as content
+from portal.content.models import OrderAgreement
 from portal.documents.models import Document
 from portal.downloads import services as downloads
 from portal.downloads.models import Download
@@ -161,6 +163,7 @@ class OrderRecord:
     downloads: dict[int, LineDownloads] = field(default_factory=dict)
     emails: list[OutboxEmail] = field(default_factory=list)
     actors: dict[int, str] = field(default_factory=dict)  # user id → email, for the timeline
+    agreements: list[OrderAgreement] = field(default_factory=list)  # terms and licence accepted
 
 
 def order_record(order: Order) -> OrderRecord:
@@ -168,6 +171,7 @@ def order_record(order: Order) -> OrderRecord:
     (loaded by ``find_order``), in a fixed number of queries."""
     oid = order.id
     record = OrderRecord(order)
+    record.agreements = content.agreements_of(oid)
     record.attempts = list(
         db.session.scalars(
             select(CheckoutAttempt)

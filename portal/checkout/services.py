@@ -9,6 +9,7 @@ Services flush; the caller commits once.
 """
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,9 @@ from portal import pricing
 from portal.basket import services as baskets
 from portal.basket.models import Basket
 from portal.catalogue.models import ReportFormat
+from portal.content import services as content
+from portal.content.models import ContentVersion
+from portal.content.pages import ContentPage
 from portal.downloads import jobs as download_jobs
 from portal.email import send_email
 from portal.orders import approval
@@ -67,7 +71,8 @@ def take_free_pdf(
     """The order line a subscriber downloads a PDF through, in one click.
 
     A PDF line this person already holds is reused; otherwise a free order is recorded so that
-    administrators can see who took what. Raises ``orders.NotEntitled`` when the PDF is not
+    administrators can see who took what, with the version of the PDF licence in force (the
+    report page names it beside the button). Raises ``orders.NotEntitled`` when the PDF is not
     free to them.
     """
     if not pricing.may_take_free_pdf(person, report_format, today):
@@ -76,7 +81,9 @@ def take_free_pdf(
     if held is not None:
         return held
     item = orders.Item(report_format, 1)
-    return place_order(orders.Buyer.from_user(user), person, [item], today).lines[0]
+    order = place_order(orders.Buyer.from_user(user), person, [item], today)
+    content.record_agreement(order, content.current_versions([ContentPage.LICENCE]).values())
+    return order.lines[0]
 
 
 def place_basket(
@@ -87,11 +94,13 @@ def place_basket(
     payment_method: PaymentMethod,
     delivery: orders.Delivery | None = None,
     invoice: orders.InvoiceDetails | None = None,
+    accepted: Iterable[ContentVersion] = (),
 ) -> Placed:
-    """Place the basket's items as an order (``place_order``), empty the basket, and send what
-    the order's payment calls for: the order confirmation for an order that waits for approval
-    or is paid by card, the VAT invoice (which confirms the order) for an invoice order, the
-    receipt for an order that cost nothing.
+    """Place the basket's items as an order (``place_order``), record with it the versions of
+    the terms and licence the buyer ``accepted``, empty the basket, and send what the order's
+    payment calls for: the order confirmation for an order that waits for approval or is paid
+    by card, the VAT invoice (which confirms the order) for an invoice order, the receipt for an
+    order that cost nothing.
     """
     order = place_order(
         buyer,
@@ -102,6 +111,7 @@ def place_basket(
         delivery=delivery,
         invoice=invoice,
     )
+    content.record_agreement(order, accepted)
     baskets.empty(basket)
     if approval.is_waiting(order):
         send_email("order_confirmation", order.email, order=order, link=order_link(order))

@@ -1,7 +1,16 @@
 """Checkout: contact details (and a delivery address for printed copies), a review, then the
 order is placed and paid (by card through Stripe, or at once when it costs nothing)."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -10,6 +19,7 @@ from portal.basket.current import current_basket
 from portal.checkout import services as checkout
 from portal.checkout.forms import ContactForm, DeliveryForm, PaymentForm
 from portal.clock import today_in_london
+from portal.content import services as content
 from portal.extensions import db
 from portal.operations.limits import (
     PLACE_ORDER,
@@ -131,7 +141,7 @@ def review():
     if (paying["method"] == "free") != (priced.totals.total_pence == 0):
         return redirect(url_for("checkout.payment"))  # the basket's price changed meanwhile
     form = FlaskForm()
-    problem = None
+    problem = problem_href = None
     if form.validate_on_submit() and (problem := _too_many_emails(details)) is None:
         on_invoice = paying["method"] == "invoice"
         try:
@@ -143,7 +153,11 @@ def review():
                 PaymentMethod.INVOICE if on_invoice else PaymentMethod.CARD,
                 delivery=_delivery(details) if needs_address else None,
                 invoice=_invoice_details(paying) if on_invoice else None,
+                accepted=content.accepted_at_checkout(request.form),
             )
+        except content.TermsChanged as changed:
+            db.session.rollback()
+            problem, problem_href = str(changed), "#agreement"
         except orders.OutOfStock as out:
             db.session.rollback()
             problem = (
@@ -177,6 +191,9 @@ def review():
         payment_minutes=payments.CHECKOUT_LIFETIME.seconds // 60,
         form=form,
         problem=problem,
+        problem_href=problem_href or url_for("basket.show"),
+        agreement=content.versions_to_accept(),
+        agreement_field=content.form_field,
     ), (409 if problem else 200)
 
 

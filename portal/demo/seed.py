@@ -7,6 +7,7 @@ and existing rows are left as they are.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.models import Report, ReportFormat
 from portal.clock import utcnow
+from portal.content import services as content
+from portal.content.pages import ContentPage
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.organisations.models import (
@@ -28,6 +31,16 @@ from portal.pricing import PUBLIC_SECTOR_DOMAINS, FormatKind
 from portal.storage import Storage
 
 SERIES = "Modern public services"
+
+#: The first version of each content page: its title, and its Markdown in ``pages/<page>.md``.
+PAGE_TITLES = {
+    ContentPage.PRIVACY: "Privacy notice",
+    ContentPage.TERMS: "Terms of sale",
+    ContentPage.LICENCE: "PDF licence",
+    ContentPage.COOKIES: "Cookies",
+    ContentPage.ACCESSIBILITY: "Accessibility statement",
+}
+PAGES_FOLDER = Path(__file__).parent / "pages"
 
 REPORTS = [
     {
@@ -241,4 +254,18 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
             )
             added.append(f"user {sign_in.email}")
     db.session.flush()
+    added.extend(_first_page_versions())
+    return added
+
+
+def _first_page_versions() -> list[str]:
+    """Publish the first version of each content page that has none, as the demo administrator."""
+    email = next(sign_in.email for sign_in in SIGN_INS if sign_in.is_admin)
+    admin = db.session.scalar(select(User).where(User.email == email))
+    added = []
+    for page, title in PAGE_TITLES.items():
+        if content.current_version(page) is None:
+            body = (PAGES_FOLDER / f"{page.value}.md").read_text(encoding="utf-8")
+            content.publish(admin, page, content.Draft(title, body, "First version", None))
+            added.append(f"page {page.path}")
     return added

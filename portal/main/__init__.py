@@ -1,4 +1,4 @@
-"""Pages that belong to no one feature: the home page and the accessibility statement."""
+"""Pages that belong to no one feature: the home page."""
 
 from portal.main.views import bp
 

@@ -1,4 +1,4 @@
-"""The home page and the accessibility statement."""
+"""The home page."""
 
 from flask import Blueprint, render_template
 
@@ -12,10 +12,3 @@ bp = Blueprint("main", __name__)
 @public_page
 def index():
     return render_template("main/index.html", reports=catalogue.published_reports()[:3])
-
-
-@bp.route("/accessibility")
-@public_page
-def accessibility():
-    """The accessibility statement: what we aim for, how it is tested, how to report a problem."""
-    return render_template("main/accessibility.html")

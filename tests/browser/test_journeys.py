@@ -6,7 +6,8 @@ journeys run in file order and share the demo database: the administrator's jour
 invoice and refunds the printed copy of the card order that the earlier journeys placed in the
 same mode, after checking the amount and line on the confirmation page; the line refund journey
 marks paid the invoice of the council order released on credit terms, refunds its printed
-copies by bank transfer and reads the credit note.
+copies by bank transfer and reads the credit note. The content pages journey follows the footer
+to each page and publishes a new version of the terms of sale.
 """
 
 import io
@@ -305,6 +306,50 @@ def test_administrator_refunds_one_line_by_bank_transfer(journey_factory, shared
     for wanted in (number, "Amount credited: £350.00", "challenge of transformation"):
         assert wanted in text, f"{wanted!r} is not on the credit note: {text}"
     journey.assert_accessible()
+
+
+#: The footer's links to the content pages, and each page's heading in the demo data.
+CONTENT_PAGES = {
+    "Privacy notice": "Privacy notice",
+    "Terms of sale": "Terms of sale",
+    "PDF licence": "PDF licence",
+    "Cookies": "Cookies",
+    "Accessibility statement": "Accessibility statement",
+}
+
+
+def test_content_pages_from_the_footer_and_a_new_version_published(journey_factory, shared, mode):
+    """A visitor reaches each content page from the footer; the administrator previews and
+    publishes a new version of the terms of sale, which the public page then shows."""
+    journey = journey_factory("content-pages")
+    page = journey.page
+    journey.goto("/", "home")
+    for link, heading in CONTENT_PAGES.items():
+        page.locator(".govuk-footer").get_by_role("link", name=link, exact=True).click()
+        page.wait_for_load_state()
+        expect(page.locator("h1")).to_have_text(heading)
+        journey.step(link.lower())
+    expect(page.locator("main")).to_contain_text("We aim to meet the Web Content Accessibility")
+
+    admin = _administrator_signs_in(journey_factory("content-admin"), shared)
+    admin_page = admin.page
+    admin.goto("/admin/pages", "pages")
+    admin.click("Edit the terms of sale", role="link")
+    admin.step("edit the terms")
+    added = f"Orders placed in the {mode} journey are covered too."
+    body = admin_page.get_by_label("Text", exact=True)
+    body.fill(body.input_value() + "\n\n" + added)
+    admin_page.get_by_label("What changed (optional)").fill("A sentence added")
+    admin.click("Preview")
+    expect(admin_page.locator("main")).to_contain_text("Preview (not published)")
+    admin.step("preview")
+    admin.click("Publish")
+    expect(admin_page.locator("main")).to_contain_text("of the terms of sale is published")
+    admin.step("versions")
+    admin.goto("/terms", "terms, new version")
+    expect(admin_page.locator("main")).to_contain_text(added)
+    journey.assert_accessible()
+    admin.assert_accessible()
 
 
 def test_the_accessibility_check_finds_violations(journey_factory, portal_url):

@@ -101,4 +101,4 @@ def test_probes_are_never_rate_limited(limited_app):
         assert client.get("/healthz").status_code == 200
         assert client.get("/readyz").status_code == 200
     # The same limit does apply to a page.
-    assert [client.get("/accessibility").status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get("/sign-in").status_code for _ in range(3)] == [200, 200, 429]

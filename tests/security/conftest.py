@@ -15,6 +15,8 @@ from portal.accounts.services import email_verification_token, password_reset_to
 from portal.basket import services as baskets
 from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london, utcnow
+from portal.content import services as content
+from portal.content.pages import ContentPage
 from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.insight.models import RequestTopic
@@ -80,6 +82,8 @@ class World:
             "job_id": "no-such-job",  # a failed background job (none exists: a clear message)
             "session_id": self.signed_in_session_id,
             "email_id": 999_999,  # a held email (none exists: a clear message)
+            "page": "terms",  # a content page, with its first version
+            "version_number": 1,
         }
 
 
@@ -137,6 +141,9 @@ def world(
                 RequestTopic.RENEW, "Sam Patel", "Subscribing", subscriber.email, "", ""
             ),
             "matrix-request-key-0001",
+        )
+        content.publish(
+            db.session.merge(admin), ContentPage.TERMS, content.Draft("Terms", "Terms.", "", None)
         )
         org = db.session.get(Organisation, organisation.id)
         user = db.session.merge(customer)

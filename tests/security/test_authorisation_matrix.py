@@ -64,7 +64,7 @@ EXPECTED = {
     "main.index": PUBLIC,
     "operations.healthz": PUBLIC,
     "operations.readyz": PUBLIC,
-    "main.accessibility": PUBLIC,
+    "content.*": PUBLIC,  # the privacy notice, terms, licence, cookies and accessibility pages
     "catalogue.report_list": PUBLIC,
     "catalogue.report_detail": PUBLIC,
     "insight.about": PUBLIC,

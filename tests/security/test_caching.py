@@ -15,7 +15,11 @@ from tests.security.helpers import session_csrf
 from tests.security.test_authorisation_matrix import _cases, _path
 
 #: The pages every visitor without a session is shown alike (the catalogue cache's pages).
-PUBLIC_PAGES = ("main.index", "main.accessibility", "catalogue.report_list")
+PUBLIC_PAGES = (
+    "main.index",
+    "catalogue.report_list",
+    *(f"content.{page}" for page in ("privacy", "terms", "licence", "cookies", "accessibility")),
+)
 
 
 def pytest_generate_tests(metafunc):

@@ -82,6 +82,7 @@ POST_ROUTES = {
     "admin.put_on_stop": "sends no email",
     "admin.take_off_stop": "sends no email",
     "admin.public_sector_domains": "sends no email",
+    "admin.content_page_edit": "previews or publishes a content page; sends no email",
     "admin.remove_public_sector_domain": "sends no email",
     "admin.add_po_number": "a copy of the invoice to the order's own addresses, once per order",
     "checkout.switch_to_invoice": "the invoice to the order's own addresses, once per order",
