@@ -194,6 +194,7 @@ def account():
         user=current_user,
         resend_form=ResendVerificationForm(),
         subscription=describe_subscription(person, today),
+        membership=person.membership,
         orders=orders_of(current_user),
         is_subscriber=subscription_reason(person, today) is None,
         sessions=[

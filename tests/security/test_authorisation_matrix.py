@@ -78,6 +78,9 @@ EXPECTED = {
     "accounts.reset_password": PUBLIC,  # the signed token is the permission
     "accounts.account": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
+    "accounts.change_details": SIGNED_IN,
+    "accounts.change_email": SIGNED_IN,
+    "accounts.confirm_email_change": PUBLIC,  # the signed token is the permission
     "accounts.resend_verification": SIGNED_IN,
     "accounts.sign_in_two_factor": PUBLIC,  # the pending sign-in in the session is the permission
     "accounts.two_factor_setup": SIGNED_IN,

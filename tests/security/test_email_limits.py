@@ -26,6 +26,8 @@ POST_ROUTES = {
     "accounts.register": None,
     "accounts.forgotten_password": None,
     "accounts.resend_verification": None,
+    "accounts.change_email": None,  # the new address the person typed
+    "accounts.change_details": "sends no email",
     "orders.send_link": None,
     "checkout.review": None,  # a guest's address, typed at checkout
     "admin.resend_email": None,
@@ -194,6 +196,10 @@ def attempt_at(app, client, post_form, auth, create_user, guest_invoice_order):
             return lambda n: post_form(
                 "/account/verify-email", {}, form_page="/account", **client_address(n)
             )
+        if endpoint == "accounts.change_email":
+            auth.sign_in(create_user().email)
+            change = {"email": TARGET, "password": TEST_PASSWORD}
+            return lambda n: post_form("/account/email", change, **client_address(n))
         if endpoint == "checkout.review":
             return guest_invoice_order
         guest_invoice_order(100)  # emails TARGET once
@@ -252,6 +258,7 @@ def test_where_it_would_tell_who_has_an_account_a_refusal_looks_like_a_success(
     ("endpoint", "message"),
     [
         ("accounts.resend_verification", "We have sent several emails to"),
+        ("accounts.change_email", "We have sent several emails to"),
         ("orders.send_link", "We have sent several emails to"),
         ("admin.resend_email", "that address has had several emails from us recently"),
     ],
