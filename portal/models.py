@@ -13,6 +13,7 @@ from portal.organisations.models import (
     NamedMember,
     Organisation,
     OrganisationDomain,
+    OrganisationManager,
     PublicSectorDomain,
 )
 from portal.payments.models import (
@@ -40,6 +41,7 @@ __all__ = [
     "OrderLine",
     "Organisation",
     "OrganisationDomain",
+    "OrganisationManager",
     "OutboxAttachment",
     "OutboxEmail",
     "PublicSectorDomain",

@@ -12,6 +12,8 @@ from portal.catalogue.models import Report
 from portal.demo.seed import SIGN_INS, financial_year_start, seed_demo
 from portal.extensions import db
 from portal.models import Organisation, User
+from portal.organisation_accounts.services import free_copies_taken, organisation_orders
+from portal.organisations.managers import managed_organisations
 from portal.storage import LocalStorage
 
 TODAY = date(2026, 11, 26)
@@ -29,7 +31,7 @@ def test_seed_is_idempotent(ctx, tmp_path):
     counts = _counts()
     second = seed_demo(storage, TODAY)
     assert first and second == []
-    assert counts == [2, 2, 4]
+    assert counts == [2, 2, 5]
     assert _counts() == counts
 
 
@@ -122,3 +124,20 @@ def test_demo_sign_ins_command_lists_every_sign_in(runner):
     output = runner.invoke(args=["demo-sign-ins"]).output
     for sign_in in SIGN_INS:
         assert f"{sign_in.email} / {sign_in.password}" in output
+
+
+def test_the_demo_manager_sees_a_colleagues_orders_and_the_free_copies_taken(ctx, tmp_path):
+    seed_demo(LocalStorage(tmp_path), TODAY)
+    manager = db.session.scalar(select(User).where(User.email == "morgan.reid@northmere.gov.uk"))
+
+    [organisation] = managed_organisations(manager)
+
+    assert organisation.name == "Northmere City Council"
+    orders = organisation_orders(organisation)
+    assert [o.email for o in orders] == ["sam.patel@northmere.gov.uk"] * 2
+    assert sorted(o.state.value for o in orders) == ["awaiting_invoice_payment", "paid"]
+    taken = sorted((t.report_title, t.name, t.copies) for t in free_copies_taken(organisation))
+    assert taken == [
+        ("Modern public services: challenge of transformation", "Sam Patel", 1),
+        ("Modern public services: transformation in practice", "Sam Patel", 1),
+    ]

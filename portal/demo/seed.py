@@ -1,6 +1,7 @@
 """Demo data for a laptop: the first two reports of the transformation series, three councils and
-four people to sign in as. Loading it twice changes nothing; rows are matched by their natural keys
-(report slug, organisation name, email address), and existing rows are left as they are.
+five people to sign in as (one manages Northmere, where a colleague has orders). Loading it twice
+changes nothing; rows are matched by their natural keys (report slug, organisation name, email
+address), and existing rows are left as they are.
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.models import Report, ReportFormat
 from portal.clock import utcnow
+from portal.demo.organisation_orders import seed_organisation_orders
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.organisations.models import (
@@ -116,6 +118,13 @@ SIGN_INS = [
         "Insight subscriber (Northmere City Council)",
     ),
     DemoSignIn(
+        "morgan.reid@northmere.gov.uk",
+        "northmere-manager-demo",
+        "Morgan Reid",
+        "Northmere City Council",
+        "organisation manager (Northmere City Council)",
+    ),
+    DemoSignIn(
         "jo.evans@eastbridge.gov.uk",
         "eastbridge-buyer-demo",
         "Jo Evans",
@@ -218,5 +227,7 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
                 )
             )
             added.append(f"user {sign_in.email}")
+    db.session.flush()
+    added.extend(seed_organisation_orders(today))
     db.session.flush()
     return added

@@ -19,7 +19,12 @@ from portal.documents.services import issue_invoice
 from portal.extensions import db
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails
-from portal.organisations.models import NamedMember, Organisation, PublicSectorDomain
+from portal.organisations.models import (
+    NamedMember,
+    Organisation,
+    OrganisationManager,
+    PublicSectorDomain,
+)
 from portal.pricing import FormatKind, Person
 from portal.storage import get_storage
 from tests.helpers import AuthActions, csrf_token
@@ -42,6 +47,7 @@ class World:
     domain_id: int
     public_sector_domain_id: int
     member_id: int
+    manager_id: int
     emails: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
     verify_token: str = ""
@@ -62,6 +68,7 @@ class World:
                 self.public_sector_domain_id if "public_sector" in endpoint else self.domain_id
             ),
             "member_id": self.member_id,
+            "manager_id": self.manager_id,
             "user_id": self.user_ids["another"],
             "kind": "pdf",
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
@@ -76,7 +83,8 @@ class World:
 def world(
     app, create_user, create_report, create_organisation, create_order, public_sector_domains
 ) -> World:
-    """A published report; a subscribing organisation with a member; a non-subscribing customer
+    """A published report; a subscribing organisation with a member, managed by the subscriber; a
+    non-subscribing customer
     with an order on invoice (a PDF and a printed line, its VAT invoice issued) and a basket
     line; another customer who owns nothing; an administrator."""
     today = today_in_london()
@@ -117,6 +125,9 @@ def world(
         basket_line = baskets.add(basket, formats[FormatKind.PDF], 1)
         member = NamedMember(organisation_id=organisation.id, email="named@elsewhere.org.uk")
         db.session.add(member)
+        # The subscriber manages the subscribing organisation (the customer's order is not its).
+        manager = OrganisationManager(organisation_id=organisation.id, user_id=subscriber.id)
+        db.session.add(manager)
         db.session.flush()
         org = db.session.get(Organisation, organisation.id)
         user = db.session.merge(customer)
@@ -133,6 +144,7 @@ def world(
                 select(PublicSectorDomain.id).order_by(PublicSectorDomain.id).limit(1)
             ),
             member_id=member.id,
+            manager_id=manager.id,
             emails={
                 "customer": customer.email,
                 "subscriber": subscriber.email,

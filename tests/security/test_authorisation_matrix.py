@@ -51,6 +51,10 @@ OWNER_SIGN_IN = {**OWNER, "anonymous": SIGN_IN}
 OWN_SESSION = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN, "customer": ALLOW}
 # Acts only on the asker's own basket, whatever line id the URL names (see test_object_access).
 OWN_BASKET = PUBLIC
+# The subscribing organisation's own pages: only its manager (the subscriber) reaches them.
+MANAGER = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN, "subscriber": ALLOW}
+# The customer's order is not the subscribing organisation's: its manager gets 404 as well.
+NOBODY_SIGNED_IN = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN}
 NEEDS_STRIPE_SESSION = dict.fromkeys(PERSONAS, NOT_FOUND)
 STATIC_FILE = dict.fromkeys(PERSONAS, ALLOW_OR_ABSENT)
 
@@ -107,6 +111,12 @@ EXPECTED = {
     "payments.webhook": PUBLIC,  # its signature is the permission (tests/payments)
     "downloads.download_line": OWNER_SIGN_IN,
     "downloads.take_free_pdf": SIGNED_IN,
+    "organisation_accounts.organisation": MANAGER,
+    "organisation_accounts.order_document": NOBODY_SIGNED_IN,
+    "organisation_accounts.add_member": MANAGER,
+    "organisation_accounts.remove_member": MANAGER,
+    "organisation_accounts.appoint_manager": MANAGER,
+    "organisation_accounts.remove_manager": MANAGER,
     "admin.emails": ADMIN_ONLY,
     "admin.send_held_email": ADMIN_ONLY,
     "admin.*": ADMIN_ONLY,
