@@ -1,6 +1,7 @@
 """Every feature's models, imported together so the metadata (and so migrations) sees each table."""
 
 from portal.accounts.models import RecoveryCode, SignedInSession, User
+from portal.addresses.models import SavedAddress
 from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
@@ -50,6 +51,7 @@ __all__ = [
     "RefundLine",
     "Report",
     "ReportFormat",
+    "SavedAddress",
     "SignedInSession",
     "StripeEvent",
     "User",

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.accounts import signed_in, two_factor
 from portal.accounts.models import SignedInSession, User
 from portal.accounts.services import email_verification_token, password_reset_token
+from portal.addresses.models import SavedAddress
 from portal.basket import services as baskets
 from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london, utcnow
@@ -48,6 +49,7 @@ class World:
     public_sector_domain_id: int
     member_id: int
     manager_id: int
+    address_id: int
     emails: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
     verify_token: str = ""
@@ -69,6 +71,7 @@ class World:
             ),
             "member_id": self.member_id,
             "manager_id": self.manager_id,
+            "address_id": self.address_id,
             "user_id": self.user_ids["another"],
             "kind": "pdf",
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
@@ -128,6 +131,10 @@ def world(
         # The subscriber manages the subscribing organisation (the customer's order is not its).
         manager = OrganisationManager(organisation_id=organisation.id, user_id=subscriber.id)
         db.session.add(manager)
+        address = SavedAddress(
+            user_id=customer.id, line1="Town Hall", town="Eastbridge", postcode="EB1 2CD"
+        )
+        db.session.add(address)
         db.session.flush()
         org = db.session.get(Organisation, organisation.id)
         user = db.session.merge(customer)
@@ -145,6 +152,7 @@ def world(
             ),
             member_id=member.id,
             manager_id=manager.id,
+            address_id=address.id,
             emails={
                 "customer": customer.email,
                 "subscriber": subscriber.email,

@@ -49,6 +49,8 @@ OWNER = {
 OWNER_SIGN_IN = {**OWNER, "anonymous": SIGN_IN}
 # The customer's own signed-in sessions: administrators included, nobody else may end them.
 OWN_SESSION = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN, "customer": ALLOW}
+# The customer's own saved addresses: like sessions, nobody else finds them.
+OWN_ADDRESS = OWN_SESSION
 # Acts only on the asker's own basket, whatever line id the URL names (see test_object_access).
 OWN_BASKET = PUBLIC
 # The subscribing organisation's own pages: only its manager (the subscriber) reaches them.
@@ -99,6 +101,8 @@ EXPECTED = {
     "checkout.details": PUBLIC,  # guests may check out
     "checkout.payment": PUBLIC,
     "checkout.review": PUBLIC,
+    "checkout.saved_addresses": SIGNED_IN,
+    "checkout.remove_saved_address": OWN_ADDRESS,
     "orders.show": OWNER,
     "orders.document": OWNER,
     "orders.send_link": OWNER,

@@ -95,6 +95,8 @@ POST_ROUTES = {
     "admin.add_po_number": "a copy of the invoice to the order's own addresses, once per order",
     "checkout.switch_to_invoice": "the invoice to the order's own addresses, once per order",
     "checkout.switch_to_card": "starts a card payment; sends no email",
+    "checkout.saved_addresses": "sends no email",
+    "checkout.remove_saved_address": "sends no email",
 }
 EMAILING = sorted(endpoint for endpoint, reason in POST_ROUTES.items() if reason is None)
 
