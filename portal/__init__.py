@@ -74,6 +74,7 @@ def create_app(config_class) -> Flask:
     from portal.main import bp as main_bp
     from portal.operations import bp as operations_bp
     from portal.orders import bp as orders_bp
+    from portal.organisation_accounts import bp as organisation_accounts_bp
     from portal.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
@@ -86,6 +87,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(basket_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(organisation_accounts_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(operations_bp)

@@ -1,6 +1,7 @@
 """Every feature's models, imported together so the metadata (and so migrations) sees each table."""
 
 from portal.accounts.models import RecoveryCode, SignedInSession, User
+from portal.addresses.models import SavedAddress
 from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
 from portal.catalogue.models import Report, ReportFormat
@@ -19,6 +20,7 @@ from portal.organisations.models import (
     NamedMember,
     Organisation,
     OrganisationDomain,
+    OrganisationManager,
     PublicSectorDomain,
     SubscriptionContact,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "OrderLine",
     "Organisation",
     "OrganisationDomain",
+    "OrganisationManager",
     "OutboxAttachment",
     "OutboxEmail",
     "PublicSectorDomain",
@@ -59,6 +62,7 @@ __all__ = [
     "RefundLine",
     "Report",
     "ReportFormat",
+    "SavedAddress",
     "SignedInSession",
     "StripeEvent",
     "SubscriptionContact",

@@ -19,6 +19,8 @@ from portal.demo.seed import (
 from portal.email.models import OutboxEmail
 from portal.extensions import db
 from portal.models import Organisation, User
+from portal.organisation_accounts.services import free_copies_taken, organisation_orders
+from portal.organisations.managers import managed_organisations
 from portal.storage import LocalStorage
 
 TODAY = date(2026, 11, 26)
@@ -36,7 +38,7 @@ def test_seed_is_idempotent(ctx, tmp_path):
     counts = _counts()
     second = seed_demo(storage, TODAY)
     assert first and second == []
-    assert counts == [2, 3, 4]
+    assert counts == [2, 3, 5]
     assert _counts() == counts
 
 
@@ -149,3 +151,20 @@ def test_the_demo_contact_is_reminded_once_by_send_reminders(app, runner, tmp_pa
         [reminder] = sent.all()
     assert reminder.subject == f"Your Insight subscription ({ENDING_SOON}) ends on 25 December 2026"
     assert f"Dear {name}" in reminder.body_text
+
+
+def test_the_demo_manager_sees_a_colleagues_orders_and_the_free_copies_taken(ctx, tmp_path):
+    seed_demo(LocalStorage(tmp_path), TODAY)
+    manager = db.session.scalar(select(User).where(User.email == "morgan.reid@northmere.gov.uk"))
+
+    [organisation] = managed_organisations(manager)
+
+    assert organisation.name == "Northmere City Council"
+    orders = organisation_orders(organisation)
+    assert [o.email for o in orders] == ["sam.patel@northmere.gov.uk"] * 2
+    assert sorted(o.state.value for o in orders) == ["awaiting_invoice_payment", "paid"]
+    taken = sorted((t.report_title, t.name, t.copies) for t in free_copies_taken(organisation))
+    assert taken == [
+        ("Modern public services: challenge of transformation", "Sam Patel", 1),
+        ("Modern public services: transformation in practice", "Sam Patel", 1),
+    ]

@@ -37,6 +37,20 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
+def _password_field(label: str, wrong: str, description: str | None = None) -> PasswordField:
+    """The account's own password, to prove who is asking (``wrong``: what an over-long one gets,
+    as it can never be right)."""
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=MAX_LENGTH, message=wrong),
+        ],
+        widget=GovPasswordInput(),
+        description=description,
+    )
+
+
 def _new_password_field(label: str) -> PasswordField:
     return PasswordField(
         label,
@@ -71,8 +85,8 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class RegisterForm(NewPasswordMixin, FlaskForm):
-    name = StringField(
+def _name_field() -> StringField:
+    return StringField(
         "Full name",
         # DataRequired, not InputRequired: a name of only spaces is no name.
         validators=[
@@ -82,8 +96,10 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         filters=[strip],
         widget=GovTextInput(),
     )
-    email = _email_field()
-    organisation = StringField(
+
+
+def _organisation_field() -> StringField:
+    return StringField(
         "Organisation",
         validators=[Length(max=200, message="Organisation must be 200 characters or fewer")],
         filters=[strip],
@@ -92,6 +108,12 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         ),
         widget=GovTextInput(),
     )
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = _name_field()
+    email = _email_field()
+    organisation = _organisation_field()
     password = _new_password_field("Create a password")
     password_confirm = _confirm_password_field("Confirm password", "Confirm your password")
     submit = SubmitField("Create account", widget=GovSubmitInput())
@@ -102,14 +124,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
 
 class SignInForm(FlaskForm):
     email = _email_field()
-    password = PasswordField(
-        "Password",
-        validators=[
-            InputRequired(message="Enter your password"),
-            Length(max=MAX_LENGTH, message="Enter a correct email address and password"),
-        ],
-        widget=GovPasswordInput(),
-    )
+    password = _password_field("Password", "Enter a correct email address and password")
     remember = BooleanField(
         "Keep me signed in on this device for 30 days", widget=GovCheckboxInput()
     )
@@ -155,6 +170,22 @@ class ChangePasswordForm(ResetPasswordForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
+class DetailsForm(FlaskForm):
+    name = _name_field()
+    organisation = _organisation_field()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field("New email address")
+    password = _password_field(
+        "Your password",
+        "Password is not correct",
+        "So that only you can move your account to another address.",
+    )
+    submit = SubmitField("Send a link to the new address", widget=GovSubmitInput())
+
+
 class ResendVerificationForm(FlaskForm):
     submit = SubmitField("Send the link again", widget=GovSubmitInput())
 
@@ -194,13 +225,6 @@ class RecoveryCodesForm(FlaskForm):
 
 
 class TurnOffTwoFactorForm(FlaskForm):
-    password = PasswordField(
-        "Password",
-        validators=[
-            InputRequired(message="Enter your password"),
-            Length(max=MAX_LENGTH, message="Password is not correct"),
-        ],
-        widget=GovPasswordInput(),
-    )
+    password = _password_field("Password", "Password is not correct")
     code = _code_field("Code from your app", _APP_CODE_HINT)
     submit = SubmitField("Turn off two-factor sign-in", widget=GovSubmitInput())

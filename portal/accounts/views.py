@@ -36,6 +36,7 @@ from portal.operations.limits import (
     withheld,
 )
 from portal.orders.access import orders_of
+from portal.organisations.managers import managed_organisations
 from portal.organisations.services import person_for
 from portal.pricing import describe_subscription, subscription_reason
 
@@ -194,6 +195,8 @@ def account():
         user=current_user,
         resend_form=ResendVerificationForm(),
         subscription=describe_subscription(person, today),
+        membership=person.membership,
+        managed=managed_organisations(current_user),
         orders=orders_of(current_user),
         is_subscriber=subscription_reason(person, today) is None,
         sessions=[

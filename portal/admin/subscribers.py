@@ -22,10 +22,12 @@ from portal.admin.params import page_number, text_arg
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.organisations import admin_services as services
+from portal.organisations import managers
 from portal.organisations.admin_forms import (
     DomainForm,
     ImportApplyForm,
     ImportUploadForm,
+    ManagerForm,
     MemberForm,
     OnStopForm,
     OrganisationForm,
@@ -41,6 +43,7 @@ from portal.organisations.models import (
     NamedMember,
     Organisation,
     OrganisationDomain,
+    OrganisationManager,
     PublicSectorDomain,
 )
 from portal.organisations.subscriber_csv import MAX_FILE_BYTES
@@ -100,6 +103,7 @@ def _organisation_page(organisation: Organisation, failed=None):
         "domain_form": DomainForm(formdata=None),
         "subscription_form": SubscriptionForm(formdata=None),
         "member_form": MemberForm(formdata=None),
+        "manager_form": ManagerForm(formdata=None),
         "stop_form": OnStopForm(formdata=None),
         "contact_form": ContactForm(formdata=None),
     }
@@ -118,6 +122,7 @@ def _organisation_page(organisation: Organisation, failed=None):
         overlaps=overlaps,
         users=services.users_belonging_to(organisation),
         contacts=contacts_of(organisation),
+        appointments=managers.managers_of(organisation),
         failed=failed,
         **forms,
     )
@@ -247,6 +252,29 @@ def remove_member(organisation_id: int, member_id: int):
     email = member.email
     services.remove_member(current_user, member)
     return _done(organisation, f"Removed the named member {email}.")
+
+
+@bp.route("/organisations/<int:organisation_id>/managers", methods=["POST"])
+def appoint_manager(organisation_id: int):
+    organisation = _organisation(organisation_id)
+    form = ManagerForm()
+    if not form.validate_on_submit():
+        return _organisation_page(organisation, failed=form)
+    try:
+        appointment = managers.appoint_manager(current_user, organisation, form.manager_email.data)
+    except services.SubscriberRuleBroken as broken:
+        return _refused(organisation, form, broken)
+    return _done(organisation, f"{appointment.user.email} is now a manager.")
+
+
+@bp.route("/organisations/<int:organisation_id>/managers/<int:manager_id>/remove", methods=["POST"])
+def remove_manager(organisation_id: int, manager_id: int):
+    """Administrators may remove any manager, the last one included."""
+    organisation = _organisation(organisation_id)
+    appointment = _part(OrganisationManager, manager_id, organisation)
+    email = appointment.user.email
+    managers.remove_manager(current_user, appointment, by_administrator=True)
+    return _done(organisation, f"{email} is no longer a manager.")
 
 
 @bp.route("/organisations/<int:organisation_id>/on-stop", methods=["POST"])

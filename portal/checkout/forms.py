@@ -25,10 +25,23 @@ from portal.form_fields import strip, text_field
 _POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
 
 
+# A UK or international phone number as people write them: digits, spaces, brackets, hyphens.
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*$")
+PHONE_PROBLEM = "Enter a phone number, like 01632 960 001 or +44 1632 960 001"
+
+
 def normalise_postcode(value: str) -> str:
     """``sw1a1aa`` → ``SW1A 1AA``."""
     compact = re.sub(r"\s+", "", value.upper())
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def phone_problem(value: str) -> str | None:
+    """Why ``value`` is not a phone number (None when it is one, or is empty)."""
+    digits = sum(character.isdigit() for character in value)
+    if value and (not _PHONE.match(value) or not 7 <= digits <= 15):
+        return PHONE_PROBLEM
+    return None
 
 
 class ContactForm(FlaskForm):
@@ -50,19 +63,44 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class DeliveryForm(ContactForm):
-    """Contact details plus a UK postal address, for orders with printed copies."""
+class AddressFields:
+    """A UK postal address with its organisation line and an optional phone number."""
 
+    address_organisation = text_field(
+        "Organisation (optional)",
+        None,
+        200,
+        description="The organisation line of the address, as a council's post room needs it.",
+    )
     address_line1 = text_field("Address line 1", "Enter the first line of the address", 200)
     address_line2 = text_field("Address line 2 (optional)", None, 200)
     town = text_field("Town or city", "Enter the town or city", 100)
     postcode = text_field("Postcode", "Enter a postcode", 10)
+    phone = text_field(
+        "Phone (optional)", None, 30, description="In case the courier needs to call."
+    )
 
     def validate_postcode(self, field) -> None:
         value = normalise_postcode(field.data or "")
         if not _POSTCODE.match(value):
             raise ValidationError("Enter a real postcode, like SW1A 1AA")
         field.data = value
+
+    def validate_phone(self, field) -> None:
+        if problem := phone_problem(field.data or ""):
+            raise ValidationError(problem)
+
+
+class DeliveryForm(AddressFields, ContactForm):
+    """Contact details plus a UK postal address, for orders with printed copies."""
+
+    save_address = BooleanField("Save this address to choose next time", widget=GovCheckboxInput())
+
+
+class SavedAddressForm(AddressFields, FlaskForm):
+    """An address kept in a person's account, to choose at checkout."""
+
+    submit = SubmitField("Save address", widget=GovSubmitInput())
 
 
 _INVOICE_REQUIRED = {
@@ -86,10 +124,12 @@ class InvoiceDetailsForm(FlaskForm):
     po_to_follow = BooleanField(
         "PO to follow: I will send the PO number later", widget=GovCheckboxInput()
     )
+    billing_organisation = text_field("Organisation on the billing address (optional)", None, 200)
     billing_line1 = text_field("Billing address line 1", None, 200)
     billing_line2 = text_field("Billing address line 2 (optional)", None, 200)
     billing_town = text_field("Town or city", None, 100)
     billing_postcode = text_field("Postcode", None, 10)
+    billing_phone = text_field("Phone for invoice queries (optional)", None, 30)
     finance_email = EmailField(
         "Finance contact email address",
         validators=[
@@ -118,6 +158,11 @@ class InvoiceDetailsForm(FlaskForm):
             if not field.data and not field.errors:
                 field.errors.append(message)
                 valid = False
+        if (
+            problem := phone_problem(self.billing_phone.data or "")
+        ) and not self.billing_phone.errors:
+            self.billing_phone.errors.append(problem)
+            valid = False
         postcode = self.billing_postcode
         if postcode.data and not postcode.errors:
             value = normalise_postcode(postcode.data)
@@ -127,6 +172,17 @@ class InvoiceDetailsForm(FlaskForm):
                 postcode.errors.append("Enter a real postcode, like SW1A 1AA")
                 valid = False
         return valid
+
+
+#: The billing fields "same as delivery" fills, and the delivery fields they come from.
+_BILLING_FROM_DELIVERY = {
+    "billing_organisation": "address_organisation",
+    "billing_line1": "address_line1",
+    "billing_line2": "address_line2",
+    "billing_town": "town",
+    "billing_postcode": "postcode",
+    "billing_phone": "phone",
+}
 
 
 class PaymentForm(InvoiceDetailsForm):
@@ -141,9 +197,21 @@ class PaymentForm(InvoiceDetailsForm):
         validators=[InputRequired(message="Choose how you would like to pay")],
         widget=GovRadioInput(),
     )
+    billing_same_as_delivery = BooleanField(
+        "The billing address is the same as the delivery address", widget=GovCheckboxInput()
+    )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
+    def __init__(self, *args, delivery: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._delivery = delivery if delivery and delivery.get("postcode") else None
+        if self._delivery is None:
+            del self.billing_same_as_delivery
+
     def validate(self, extra_validators=None) -> bool:
+        if self._delivery is not None and self.billing_same_as_delivery.data:
+            for billing, delivery in _BILLING_FROM_DELIVERY.items():
+                self[billing].data = self._delivery.get(delivery, "")
         valid = super().validate(extra_validators)
         if self.method.data != "invoice":
             return valid

@@ -57,6 +57,8 @@ def switch_to_invoice(reference: str):
             town=form.billing_town.data,
             postcode=form.billing_postcode.data,
             finance_email=form.finance_email.data,
+            organisation=form.billing_organisation.data or "",
+            phone=form.billing_phone.data or "",
         )
         order.organisation_name = form.organisation.data
         try:

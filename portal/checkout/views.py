@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from portal.addresses import services as addresses
 from portal.basket import services as baskets
 from portal.basket.current import current_basket
 from portal.checkout import services as checkout
@@ -42,14 +43,37 @@ _PAYMENT_FIELDS = (
     "method",
     "po_number",
     "po_to_follow",
+    "billing_organisation",
     "billing_line1",
     "billing_line2",
     "billing_town",
     "billing_postcode",
+    "billing_phone",
     "finance_email",
+    "billing_same_as_delivery",
 )
 PLACED_KEY = "placed_orders"
-_ADDRESS_FIELDS = ("address_line1", "address_line2", "town", "postcode")
+_ADDRESS_FIELDS = (
+    "address_organisation",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "phone",
+)
+
+
+def _chosen_address():
+    """The signed-in person's saved address named by ``?address=`` (None for none, or for
+    anyone else's)."""
+    chosen = request.args.get("address", type=int)
+    if chosen is None or not current_user.is_authenticated or not 0 < chosen < 2**63:
+        return None
+    return addresses.saved_address(current_user.id, chosen)
+
+
+def _saved_addresses() -> list:
+    return addresses.saved_addresses(current_user.id) if current_user.is_authenticated else []
 
 
 def _basket_or_redirect():
@@ -82,14 +106,54 @@ def details():
         if not form.is_submitted() and not session.get(DETAILS_KEY):
             form.name.data = current_user.name
             form.organisation.data = current_user.organisation_name
+    elif needs_address:
+        del form.save_address  # only an account keeps addresses
+    chosen = _chosen_address() if needs_address else None
+    if chosen is not None and not form.is_submitted():
+        form.address_organisation.data = chosen.organisation
+        form.address_line1.data, form.address_line2.data = chosen.line1, chosen.line2
+        form.town.data, form.postcode.data, form.phone.data = (
+            chosen.town,
+            chosen.postcode,
+            chosen.phone,
+        )
     if form.validate_on_submit():
         session[DETAILS_KEY] = {
             name: getattr(form, name).data or ""
             for name in ("name", "email", "organisation", *_ADDRESS_FIELDS)
             if name in form
         }
+        if "save_address" in form and form.save_address.data:
+            _save_address(session[DETAILS_KEY])
         return redirect(url_for("checkout.payment"))
-    return render_template("checkout/details.html", form=form, needs_address=needs_address)
+    return render_template(
+        "checkout/details.html",
+        form=form,
+        needs_address=needs_address,
+        saved=_saved_addresses() if needs_address else [],
+    )
+
+
+def _address(fields: dict, prefix: str = "") -> addresses.Address:
+    """The address in a checkout step's fields (delivery's, or billing's with ``billing_``)."""
+    names = ("organisation", "line1", "line2", "town", "postcode", "phone")
+    if prefix:
+        return addresses.Address(*(fields.get(f"{prefix}{name}", "") for name in names))
+    delivery = ("address_organisation", "address_line1", "address_line2", "town", "postcode")
+    return addresses.Address(*(fields.get(name, "") for name in (*delivery, "phone")))
+
+
+def _save_address(details: dict) -> None:
+    try:
+        addresses.save_address(current_user.id, _address(details))
+    except addresses.TooManyAddresses:
+        flash(
+            f"You keep {addresses.MAX_SAVED} addresses already, so this one was not saved. "
+            "Remove one from your account to make room.",
+            "info",
+        )
+        return
+    db.session.commit()
 
 
 @bp.route("/checkout/payment", methods=["GET", "POST"])
@@ -105,19 +169,34 @@ def payment():
     if priced.totals.total_pence == 0:
         session[PAYMENT_KEY] = {"method": "free"}
         return redirect(url_for("checkout.review"))
-    form = PaymentForm(data=session.get(PAYMENT_KEY))
+    form = PaymentForm(
+        data=session.get(PAYMENT_KEY), delivery=details if _needs_address(basket) else None
+    )
+    chosen = _chosen_address()
+    if chosen is not None and not form.is_submitted():
+        form.method.data = "invoice"
+        form.billing_organisation.data = chosen.organisation
+        form.billing_line1.data, form.billing_line2.data = chosen.line1, chosen.line2
+        form.billing_town.data, form.billing_postcode.data = chosen.town, chosen.postcode
+        form.billing_phone.data = chosen.phone
     if form.validate_on_submit():
         if form.method.data == "invoice" and not details.get("organisation"):
             form.method.errors.append(
                 "To pay by invoice, give the organisation you are ordering for in your details"
             )
         else:
-            session[PAYMENT_KEY] = {name: form[name].data or "" for name in _PAYMENT_FIELDS}
+            session[PAYMENT_KEY] = {
+                name: form[name].data or "" for name in _PAYMENT_FIELDS if name in form
+            }
             if form.method.data != "invoice" or form.po_to_follow.data:
                 session[PAYMENT_KEY]["po_number"] = ""
             return redirect(url_for("checkout.review"))
     return render_template(
-        "checkout/payment.html", form=form, total=priced.totals.total_pence, details=details
+        "checkout/payment.html",
+        form=form,
+        total=priced.totals.total_pence,
+        details=details,
+        saved=_saved_addresses(),
     )
 
 
@@ -219,23 +298,29 @@ def _buyer(details: dict) -> orders.Buyer:
 
 
 def _delivery(details: dict) -> orders.Delivery:
+    address = _address(details)
     return orders.Delivery(
         name=details["name"],
-        line1=details["address_line1"],
-        line2=details.get("address_line2", ""),
-        town=details["town"],
-        postcode=details["postcode"],
+        line1=address.line1,
+        line2=address.line2,
+        town=address.town,
+        postcode=address.postcode,
+        organisation=address.organisation,
+        phone=address.phone,
     )
 
 
 def _invoice_details(paying: dict) -> orders.InvoiceDetails:
+    address = _address(paying, "billing_")
     return orders.InvoiceDetails(
         po_number=paying["po_number"],
-        line1=paying["billing_line1"],
-        line2=paying.get("billing_line2", ""),
-        town=paying["billing_town"],
-        postcode=paying["billing_postcode"],
+        line1=address.line1,
+        line2=address.line2,
+        town=address.town,
+        postcode=address.postcode,
         finance_email=paying["finance_email"],
+        organisation=address.organisation,
+        phone=address.phone,
     )
 
 

@@ -1,8 +1,8 @@
 """Demo data for a laptop: the first two reports of the transformation series, three subscribing
 organisations (one whose subscription ends within 30 days, with a subscription contact who gets
-a reminder from ``flask send-reminders``) and four people to sign in as. Loading it twice changes
-nothing; rows are matched by their natural keys (report slug, organisation name, email address),
-and existing rows are left as they are.
+a reminder from ``flask send-reminders``) and five people to sign in as (one manages Northmere,
+where a colleague has orders). Loading it twice changes nothing; rows are matched by their natural
+keys (report slug, organisation name, email address), and existing rows are left as they are.
 """
 
 from dataclasses import dataclass
@@ -17,6 +17,7 @@ from portal.catalogue.models import Report, ReportFormat
 from portal.clock import utcnow
 from portal.content import services as content
 from portal.content.pages import ContentPage
+from portal.demo.organisation_orders import seed_organisation_orders
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.extensions import db
 from portal.organisations.models import (
@@ -130,6 +131,13 @@ SIGN_INS = [
         "Sam Patel",
         "Northmere City Council",
         "Insight subscriber (Northmere City Council)",
+    ),
+    DemoSignIn(
+        "morgan.reid@northmere.gov.uk",
+        "northmere-manager-demo",
+        "Morgan Reid",
+        "Northmere City Council",
+        "organisation manager (Northmere City Council)",
     ),
     DemoSignIn(
         "jo.evans@eastbridge.gov.uk",
@@ -253,6 +261,8 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
                 )
             )
             added.append(f"user {sign_in.email}")
+    db.session.flush()
+    added.extend(seed_organisation_orders(today))
     db.session.flush()
     added.extend(_first_page_versions())
     return added

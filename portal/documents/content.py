@@ -152,8 +152,21 @@ def addressee_lines(order: Order) -> tuple[str, ...]:
     """Who a document is for: name and organisation, then the billing address, or else the
     delivery address, then the email address (and the finance contact's, when different)."""
     lines = [order.name, order.organisation_name]
-    billing = [order.billing_line1, order.billing_line2, order.billing_town, order.billing_postcode]
+
+    def organisation_line(text: str | None) -> list[str]:
+        # The address's own organisation line, when it adds to the buyer's organisation.
+        text, buyers = (text or "").strip(), (order.organisation_name or "").strip()
+        return [text] if text and text.lower() != buyers.lower() else []
+
+    billing = [
+        *organisation_line(order.billing_organisation),
+        order.billing_line1,
+        order.billing_line2,
+        order.billing_town,
+        order.billing_postcode,
+    ]
     delivery = [
+        *organisation_line(order.delivery_organisation),
         order.delivery_line1,
         order.delivery_line2,
         order.delivery_town,

@@ -117,12 +117,17 @@ class Order(db.Model):
     delivery_line2: Mapped[str] = mapped_column(String(200), default="", server_default="")
     delivery_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
     delivery_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # The organisation line a council's post room needs, and a phone number for the courier.
+    delivery_organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delivery_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     # Paying on invoice: the buyer's purchase-order number, where the invoice goes, and who pays.
     po_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
     billing_line1: Mapped[str] = mapped_column(String(200), default="", server_default="")
     billing_line2: Mapped[str] = mapped_column(String(200), default="", server_default="")
     billing_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
     billing_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    billing_organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    billing_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     finance_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     # When an invoice order was released before payment (on credit terms when placed, or an
     # administrator approving credit): its PDFs may be downloaded and its printed copies posted.

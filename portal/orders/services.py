@@ -42,6 +42,8 @@ class Delivery:
     line2: str
     town: str
     postcode: str
+    organisation: str = ""
+    phone: str = ""
 
     def as_order_fields(self) -> dict[str, str]:
         return {
@@ -50,6 +52,8 @@ class Delivery:
             "delivery_line2": self.line2,
             "delivery_town": self.town,
             "delivery_postcode": self.postcode,
+            "delivery_organisation": self.organisation,
+            "delivery_phone": self.phone,
         }
 
 
@@ -63,6 +67,8 @@ class InvoiceDetails:
     town: str
     postcode: str
     finance_email: str
+    organisation: str = ""
+    phone: str = ""
 
     #: The order's columns these fill.
     FIELDS = (
@@ -72,11 +78,14 @@ class InvoiceDetails:
         "billing_town",
         "billing_postcode",
         "finance_email",
+        "billing_organisation",
+        "billing_phone",
     )
 
     def as_order_fields(self) -> dict[str, str]:
         values = (self.po_number, self.line1, self.line2, self.town, self.postcode)
-        return dict(zip(self.FIELDS, (*values, self.finance_email), strict=True))
+        extra = (self.finance_email, self.organisation, self.phone)
+        return dict(zip(self.FIELDS, (*values, *extra), strict=True))
 
 
 class NotEntitled(Exception):

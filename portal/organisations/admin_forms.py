@@ -117,3 +117,16 @@ class PublicSectorDomainForm(FlaskForm):
         too_long="A domain is 253 characters or fewer",
         description="Verified addresses at this domain and its subdomains buy on credit terms.",
     )
+
+
+class ManagerForm(FlaskForm):
+    manager_email = EmailField(
+        "Email address of the new manager",
+        validators=[
+            InputRequired(message="Enter the email address of the new manager"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+        filters=[strip],
+        widget=GovTextInput(),
+        description="They need an account with a confirmed address of the organisation.",
+    )

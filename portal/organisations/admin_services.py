@@ -24,7 +24,8 @@ from portal.organisations.models import (
     OrganisationKind,
     PublicSectorDomain,
 )
-from portal.organisations.services import normalise_domain
+from portal.organisations.services import normalise_domain, public_sector_domains
+from portal.organisations.shared_domains import why_domain_cannot_be_registered
 from portal.organisations.subscriber_csv import organisation_key
 
 
@@ -92,10 +93,13 @@ def update_organisation(
 
 
 def add_domain(actor, organisation: Organisation, text: str) -> OrganisationDomain:
-    """Register an email domain (subdomains then match too); one domain has one organisation."""
+    """Register an email domain (subdomains then match too); one domain has one organisation,
+    and never a domain many share (``shared_domains``)."""
     domain = normalise_domain(text)
     if domain is None:
         raise SubscriberRuleBroken("domain", "Enter an email domain like leeds.gov.uk")
+    if reason := why_domain_cannot_be_registered(domain, public_sector_domains()):
+        raise SubscriberRuleBroken("domain", reason)
     owner = db.session.scalar(
         select(Organisation)
         .join(OrganisationDomain, OrganisationDomain.organisation_id == Organisation.id)

@@ -24,6 +24,8 @@ from portal.organisations.models import (
     OrganisationDomain,
     OrganisationKind,
 )
+from portal.organisations.services import public_sector_domains
+from portal.organisations.shared_domains import why_domain_cannot_be_registered
 from portal.organisations.subscriber_csv import (
     SubscriberRow,
     decode,
@@ -191,6 +193,7 @@ class _Reconciliation:
         self.domain_owners = _owners(
             OrganisationDomain, OrganisationDomain.domain, {d for r in self.rows for d in r.domains}
         )
+        self.shared_domains = public_sector_domains()
         self.member_owners = _owners(
             NamedMember, NamedMember.email, {e for r in self.rows for e in r.member_emails}
         )
@@ -206,7 +209,10 @@ class _Reconciliation:
                 continue
             self._kind(row, organisation)
             for domain in row.domains:
-                self._claim(row, organisation, Action.ADD_DOMAIN, domain)
+                if reason := why_domain_cannot_be_registered(domain, self.shared_domains):
+                    self.conflicts.append((row.line, f"domain {reason}"))
+                else:
+                    self._claim(row, organisation, Action.ADD_DOMAIN, domain)
             if row.period and row.period not in organisation.periods:
                 organisation.periods.add(row.period)
                 self._step(Action.ADD_SUBSCRIPTION, organisation, row.period)

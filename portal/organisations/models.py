@@ -137,3 +137,25 @@ class SubscriptionContact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class OrganisationManager(db.Model):
+    """A person who sees their organisation's orders, free copies used and people, and keeps its
+    named members: appointed by an administrator or another manager. They act as one only while
+    their verified address still belongs to the organisation (``portal.organisations.managers``)."""
+
+    __tablename__ = "organisation_managers"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    appointed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    appointed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    user = relationship("User", foreign_keys=[user_id])

@@ -247,10 +247,23 @@ def test_an_administrator_adds_a_domain(app, client, admin, leeds, post_form):
         ("", "Enter an email domain like leeds.gov.uk"),
         ("york.gov.uk", "The domain york.gov.uk is already registered to York Council"),
         ("LEEDS.gov.uk", "The domain leeds.gov.uk is already registered to this organisation"),
+        ("gov.uk", "gov.uk is a public suffix shared by many organisations"),
+        ("co.uk", "co.uk is a public suffix shared by many organisations"),
+        ("gmail.com", "gmail.com is a free email provider"),
+        ("outlook.com", "outlook.com is a free email provider"),
+        ("nhs.net", "nhs.net is a public-sector domain shared by many organisations"),
     ],
 )
-def test_a_bad_or_taken_domain_is_refused(
-    app, client, admin, leeds, create_organisation, post_form, domain, message
+def test_a_bad_taken_or_shared_domain_is_refused(
+    app,
+    client,
+    admin,
+    leeds,
+    create_organisation,
+    post_form,
+    public_sector_domains,
+    domain,
+    message,
 ):
     create_organisation(name="York Council", domain="york.gov.uk")
     before = _counts(app)

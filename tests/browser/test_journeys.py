@@ -53,7 +53,7 @@ def _fill_delivery(page, *, name: str, email: str | None, organisation: str) -> 
     page.get_by_label("Full name").fill(name)
     if email is not None:
         page.get_by_label("Email address").fill(email)
-    page.get_by_label("Organisation").fill(organisation)
+    page.get_by_label("Organisation", exact=True).fill(organisation)
     page.get_by_label("Address line 1").fill("Town Hall")
     page.get_by_label("Town or city").fill("Eastbridge")
     page.get_by_label("Postcode").fill("EB1 2CD")

@@ -24,6 +24,8 @@ SWITCH = {
     "organisation": "Leeds City Council",
     "po_number": "PO-5521",
     "po_to_follow": "",
+    "billing_organisation": "Leeds City Council, Exchequer Services",
+    "billing_phone": "0113 222 4444",
 }
 
 
@@ -68,6 +70,10 @@ def test_after_a_cancelled_card_payment_the_buyer_switches_to_invoice(
     assert order.payment_method is PaymentMethod.INVOICE
     assert order.state is OrderState.AWAITING_INVOICE_PAYMENT
     assert (order.po_number, order.credit_terms) == ("PO-5521", "public_sector")
+    assert (order.billing_organisation, order.billing_phone) == (
+        "Leeds City Council, Exchequer Services",
+        "0113 222 4444",
+    )
     assert order.downloads_released_at is not None  # credit terms applied
     assert _stock(app, report) == stock_before  # the copies it held are still its own
     # The card session can no longer be paid.

@@ -59,8 +59,34 @@ def _order(**fields) -> Order:
                 "Finance contact: pay@e.gov.uk",
             ),
         ),
+        (
+            {"billing_organisation": "Finance Service Centre", "billing_line1": "Civic Centre"},
+            (
+                "Jo Evans",
+                "Eastbridge Council",
+                "Finance Service Centre",
+                "Civic Centre",
+                "jo@e.gov.uk",
+            ),
+        ),
+        (
+            {"billing_organisation": "EASTBRIDGE council", "billing_line1": "Civic Centre"},
+            ("Jo Evans", "Eastbridge Council", "Civic Centre", "jo@e.gov.uk"),
+        ),
+        (
+            {"delivery_organisation": "Adult Social Care", "delivery_line1": "Town Hall"},
+            ("Jo Evans", "Eastbridge Council", "Adult Social Care", "Town Hall", "jo@e.gov.uk"),
+        ),
     ],
-    ids=["billing-first", "delivery-otherwise", "name-and-email-only", "finance-contact"],
+    ids=[
+        "billing-first",
+        "delivery-otherwise",
+        "name-and-email-only",
+        "finance-contact",
+        "billing-organisation-line",
+        "billing-organisation-same-as-buyers",
+        "delivery-organisation-line",
+    ],
 )
 def test_the_addressee_is_the_billing_address_or_else_the_delivery_address(fields, expected):
     assert addressee_lines(_order(**fields)) == expected

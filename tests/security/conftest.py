@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.accounts import signed_in, two_factor
 from portal.accounts.models import SignedInSession, User
 from portal.accounts.services import email_verification_token, password_reset_token
+from portal.addresses.models import SavedAddress
 from portal.basket import services as baskets
 from portal.catalogue.models import ReportFormat
 from portal.clock import today_in_london, utcnow
@@ -26,6 +27,7 @@ from portal.orders.services import Buyer, Delivery, InvoiceDetails
 from portal.organisations.models import (
     NamedMember,
     Organisation,
+    OrganisationManager,
     PublicSectorDomain,
     SubscriptionContact,
 )
@@ -53,6 +55,8 @@ class World:
     member_id: int
     contact_id: int
     insight_request_id: int
+    manager_id: int
+    address_id: int
     emails: dict[str, str] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
     verify_token: str = ""
@@ -75,6 +79,8 @@ class World:
             "member_id": self.member_id,
             "contact_id": self.contact_id,
             "request_id": self.insight_request_id,
+            "manager_id": self.manager_id,
+            "address_id": self.address_id,
             "user_id": self.user_ids["another"],
             "kind": "pdf",
             "token": self.reset_token if "reset" in endpoint else self.verify_token,
@@ -91,7 +97,8 @@ class World:
 def world(
     app, create_user, create_report, create_organisation, create_order, public_sector_domains
 ) -> World:
-    """A published report; a subscribing organisation with a member; a non-subscribing customer
+    """A published report; a subscribing organisation with a member, managed by the subscriber; a
+    non-subscribing customer
     with an order on invoice (a PDF and a printed line, its VAT invoice issued) and a basket
     line; another customer who owns nothing; an administrator."""
     today = today_in_london()
@@ -135,6 +142,13 @@ def world(
             organisation_id=organisation.id, name="Kim Lee", email="kim@subscribing.gov.uk"
         )
         db.session.add_all([member, contact])
+        # The subscriber manages the subscribing organisation (the customer's order is not its).
+        manager = OrganisationManager(organisation_id=organisation.id, user_id=subscriber.id)
+        db.session.add(manager)
+        address = SavedAddress(
+            user_id=customer.id, line1="Town Hall", town="Eastbridge", postcode="EB1 2CD"
+        )
+        db.session.add(address)
         db.session.flush()
         insight_request = submit_request(
             RequestDetails(
@@ -162,6 +176,8 @@ def world(
             member_id=member.id,
             contact_id=contact.id,
             insight_request_id=insight_request.id,
+            manager_id=manager.id,
+            address_id=address.id,
             emails={
                 "customer": customer.email,
                 "subscriber": subscriber.email,

@@ -25,6 +25,8 @@ WATCHED_TABLES = (
     "organisation_domains",
     "insight_subscriptions",
     "named_members",
+    "organisation_managers",
+    "saved_addresses",
     "documents",
     "downloads",
     "outbox_emails",

@@ -49,8 +49,14 @@ OWNER = {
 OWNER_SIGN_IN = {**OWNER, "anonymous": SIGN_IN}
 # The customer's own signed-in sessions: administrators included, nobody else may end them.
 OWN_SESSION = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN, "customer": ALLOW}
+# The customer's own saved addresses: like sessions, nobody else finds them.
+OWN_ADDRESS = OWN_SESSION
 # Acts only on the asker's own basket, whatever line id the URL names (see test_object_access).
 OWN_BASKET = PUBLIC
+# The subscribing organisation's own pages: only its manager (the subscriber) reaches them.
+MANAGER = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN, "subscriber": ALLOW}
+# The customer's order is not the subscribing organisation's: its manager gets 404 as well.
+NOBODY_SIGNED_IN = {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": SIGN_IN}
 NEEDS_STRIPE_SESSION = dict.fromkeys(PERSONAS, NOT_FOUND)
 STATIC_FILE = dict.fromkeys(PERSONAS, ALLOW_OR_ABSENT)
 
@@ -80,6 +86,9 @@ EXPECTED = {
     "accounts.reset_password": PUBLIC,  # the signed token is the permission
     "accounts.account": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
+    "accounts.change_details": SIGNED_IN,
+    "accounts.change_email": SIGNED_IN,
+    "accounts.confirm_email_change": PUBLIC,  # the signed token is the permission
     "accounts.resend_verification": SIGNED_IN,
     "accounts.sign_in_two_factor": PUBLIC,  # the pending sign-in in the session is the permission
     "accounts.two_factor_setup": SIGNED_IN,
@@ -94,6 +103,8 @@ EXPECTED = {
     "checkout.details": PUBLIC,  # guests may check out
     "checkout.payment": PUBLIC,
     "checkout.review": PUBLIC,
+    "checkout.saved_addresses": SIGNED_IN,
+    "checkout.remove_saved_address": OWN_ADDRESS,
     "orders.show": OWNER,
     "orders.document": OWNER,
     "orders.send_link": OWNER,
@@ -106,6 +117,12 @@ EXPECTED = {
     "payments.webhook": PUBLIC,  # its signature is the permission (tests/payments)
     "downloads.download_line": OWNER_SIGN_IN,
     "downloads.take_free_pdf": SIGNED_IN,
+    "organisation_accounts.organisation": MANAGER,
+    "organisation_accounts.order_document": NOBODY_SIGNED_IN,
+    "organisation_accounts.add_member": MANAGER,
+    "organisation_accounts.remove_member": MANAGER,
+    "organisation_accounts.appoint_manager": MANAGER,
+    "organisation_accounts.remove_manager": MANAGER,
     "admin.emails": ADMIN_ONLY,
     "admin.send_held_email": ADMIN_ONLY,
     "admin.*": ADMIN_ONLY,

@@ -26,6 +26,8 @@ POST_ROUTES = {
     "accounts.register": None,
     "accounts.forgotten_password": None,
     "accounts.resend_verification": None,
+    "accounts.change_email": None,  # the new address the person typed
+    "accounts.change_details": "sends no email",
     "orders.send_link": None,
     "checkout.review": None,  # a guest's address, typed at checkout
     "admin.resend_email": None,
@@ -79,6 +81,12 @@ POST_ROUTES = {
     "admin.report_new": "sends no email",
     "admin.make_admin": "sends no email",
     "admin.remove_admin": "sends no email",
+    "admin.appoint_manager": "sends no email",
+    "admin.remove_manager": "sends no email",
+    "organisation_accounts.add_member": "sends no email",
+    "organisation_accounts.remove_member": "sends no email",
+    "organisation_accounts.appoint_manager": "sends no email",
+    "organisation_accounts.remove_manager": "sends no email",
     "admin.put_on_stop": "sends no email",
     "admin.take_off_stop": "sends no email",
     "admin.public_sector_domains": "sends no email",
@@ -91,6 +99,8 @@ POST_ROUTES = {
     "admin.insight_request": "records an administrator's step; sends no email",
     "admin.add_contact": "sends no email",
     "admin.remove_contact": "sends no email",
+    "checkout.saved_addresses": "sends no email",
+    "checkout.remove_saved_address": "sends no email",
 }
 EMAILING = sorted(endpoint for endpoint, reason in POST_ROUTES.items() if reason is None)
 
@@ -198,6 +208,10 @@ def attempt_at(app, client, post_form, auth, create_user, guest_invoice_order):
             return lambda n: post_form(
                 "/account/verify-email", {}, form_page="/account", **client_address(n)
             )
+        if endpoint == "accounts.change_email":
+            auth.sign_in(create_user().email)
+            change = {"email": TARGET, "password": TEST_PASSWORD}
+            return lambda n: post_form("/account/email", change, **client_address(n))
         if endpoint == "checkout.review":
             return guest_invoice_order
         guest_invoice_order(100)  # emails TARGET once
@@ -256,6 +270,7 @@ def test_where_it_would_tell_who_has_an_account_a_refusal_looks_like_a_success(
     ("endpoint", "message"),
     [
         ("accounts.resend_verification", "We have sent several emails to"),
+        ("accounts.change_email", "We have sent several emails to"),
         ("orders.send_link", "We have sent several emails to"),
         ("admin.resend_email", "that address has had several emails from us recently"),
     ],
