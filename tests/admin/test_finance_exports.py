@@ -7,6 +7,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from portal.admin import documents_register as register
 from portal.admin import order_exports as export
@@ -14,13 +15,14 @@ from portal.catalogue.models import ReportFormat
 from portal.documents import services as documents
 from portal.extensions import db
 from portal.orders import states
-from portal.orders.models import PaymentMethod
+from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import InvoiceDetails, cancel_order
-from portal.payments import invoices
+from portal.payments import invoices, owed
 from portal.payments.models import (
     AttemptStatus,
     CheckoutAttempt,
     Refund,
+    RefundMethod,
     RefundStatus,
 )
 from portal.pricing import FormatKind, Person
@@ -144,6 +146,84 @@ def test_the_orders_export_says_what_became_of_each_orders_money(client, admin, 
         ledger["d"]: ("", "0.00", "0.00", "145.00", "INV-000003", "", "CRN-000001"),
     }
     assert len(rows) == 4  # one line each: the joins repeat no order
+
+
+def test_the_order_pages_read_the_money_the_export_writes(app, client, admin, ledger):
+    """One definition: the money one order's page reads is what the export wrote for it."""
+    rows = {row["Reference"]: row for row in _csv(client.get("/admin/exports/orders.csv" + JULY))}
+    with app.app_context():
+        for reference in ledger.values():
+            order = db.session.scalar(select(Order).where(Order.reference == reference))
+            money = owed.money_of(order)
+            assert (
+                "" if money.paid_on is None else money.paid_on.isoformat(),
+                export.pounds(money.paid_pence),
+                export.pounds(money.refunded_pence),
+                export.pounds(money.credited_pence),
+                money.invoice_number,
+                money.receipt_number,
+                "; ".join(money.credit_note_numbers),
+            ) == tuple(rows[reference][column] for column in MONEY)
+            assert money.invoiced is bool(money.invoice_number)
+
+
+def test_a_credit_against_the_invoice_gives_no_money_back(app, client, admin, create_order):
+    with app.test_request_context():
+        order = create_order(
+            on=date(2026, 7, 1),
+            created_at=datetime(2026, 7, 1, 9, tzinfo=UTC),
+            person=VERIFIED,
+            method=PaymentMethod.INVOICE,
+            invoice=TOWN_HALL,
+        )
+        invoice = documents.issue_invoice(order, date(2026, 7, 1))
+        note = documents.issue_credit_note(invoice, 4_000, date(2026, 7, 2), "Goodwill")
+        db.session.add(
+            Refund(
+                order_id=order.id,
+                method=RefundMethod.CREDIT,
+                amount_pence=4_000,
+                status=RefundStatus.SUCCEEDED,
+                idempotency_key="credit-1",
+                credit_note_id=note.id,
+            )
+        )
+        db.session.commit()
+        money = owed.money_of(order)
+        assert (money.paid_pence, money.refunded_pence, money.credited_pence) == (0, 0, 4_000)
+        owed_now = owed.standing_of(order)
+        assert (owed_now.owed, owed_now.outstanding_pence) == ("Part-credited", 10_500)
+    [row] = _csv(client.get("/admin/exports/orders.csv" + JULY))
+    assert (row["Amount refunded"], row["Amount credited"]) == ("0.00", "40.00")
+
+
+def test_an_order_placed_outside_the_range_lends_the_export_nothing(
+    app, client, admin, create_order
+):
+    """The money is read for the range of ids the orders placed span; an order among them
+    placed on another day is passed over."""
+    with app.test_request_context():
+
+        def place(moment: datetime):
+            order = create_order(
+                on=moment.date(),
+                created_at=moment,
+                person=VERIFIED,
+                method=PaymentMethod.INVOICE,
+                invoice=TOWN_HALL,
+            )
+            documents.issue_invoice(order, moment.date())
+            return order.reference
+
+        first = place(datetime(2026, 7, 1, 9, tzinfo=UTC))
+        place(datetime(2026, 8, 3, 9, tzinfo=UTC))  # INV-000002, between them
+        last = place(datetime(2026, 7, 2, 9, tzinfo=UTC))
+        db.session.commit()
+    rows = _csv(client.get("/admin/exports/orders.csv" + JULY))
+    assert [(row["Reference"], row["Invoice number"]) for row in rows] == [
+        (first, "INV-000001"),
+        (last, "INV-000003"),
+    ]
 
 
 def test_the_orders_export_uses_the_words_of_the_order_pages(client, admin, ledger):
