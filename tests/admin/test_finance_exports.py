@@ -13,6 +13,7 @@ from portal.admin import documents_register as register
 from portal.admin import order_exports as export
 from portal.catalogue.models import ReportFormat
 from portal.documents import services as documents
+from portal.documents.printed import Line
 from portal.extensions import db
 from portal.orders import states
 from portal.orders.models import Order, PaymentMethod
@@ -307,6 +308,30 @@ def test_the_documents_register_lists_every_document_issued_in_the_range(client,
         "Eastbridge Council",
         "PO-778",
     )
+
+
+def test_a_credit_note_keeps_and_the_register_reads_its_own_figures(
+    app, client, admin, create_order, create_report
+):
+    """Crediting postage (no VAT) on an order with 20% VAT: the credit note's VAT is that of
+    what it credits, kept on it when issued, not a share of the order's."""
+    standard_rate = create_report(
+        formats=[ReportFormat(kind=FormatKind.PDF, price_pence=10_000, vat_rate_basis_points=2_000)]
+    )
+    with app.test_request_context():
+        order = create_order(report=standard_rate, method=PaymentMethod.CARD, person=VERIFIED)
+        states.mark_paid(order, None, "Paid by card")
+        receipt = documents.issue_receipt(order, date(2026, 7, 20))
+        postage = Line("Postage and packing", None, None, 1_000, 0, 0, 1_000)
+        note = documents.issue_credit_note(receipt, 1_000, date(2026, 7, 21), "Refund", (postage,))
+        db.session.commit()
+        assert (note.net_pence, note.vat_pence, note.total_pence) == (-1_000, 0, -1_000)
+        receipt_figures = (receipt.net_pence, receipt.vat_pence, receipt.total_pence)
+        assert receipt_figures == (10_000, 2_000, 12_000)
+    rows = _csv(client.get("/admin/exports/documents.csv?from=2026-07-21&to=2026-07-21"))
+    assert [(row["Number"], row["Net"], row["VAT"], row["Total"]) for row in rows] == [
+        (note.number, "10.00", "0.00", "10.00")
+    ]
 
 
 def test_the_register_range_is_by_date_of_issue_both_days_included(client, admin, ledger):
