@@ -126,6 +126,13 @@ def _migrate(app, revision: str = "head", *, down: bool = False) -> None:
         db.engine.dispose()  # no connection stays open on the migrated database
 
 
+def _upgraded_rows(app, query: str) -> list[tuple]:
+    """Upgrade to the newest revision, then read ``query``'s rows."""
+    _migrate(app)
+    with app.app_context(), db.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(query))]
+
+
 def test_upgrade_from_an_empty_database(migrations_app):
     assert _current_revision(migrations_app) is None
     _migrate(migrations_app)
@@ -398,12 +405,8 @@ def test_order_lines_keep_their_format_kind_and_take_no_other(migrations_app):
                 " 2000, 0, 0, 2000, '')"
             )
         )
-    _migrate(migrations_app)
-    with migrations_app.app_context(), db.engine.connect() as connection:
-        kinds = connection.execute(
-            text("SELECT id, format_kind FROM order_lines ORDER BY id")
-        ).all()
-    assert [tuple(row) for row in kinds] == [(1, "pdf"), (2, "print")]
+    kinds = _upgraded_rows(migrations_app, "SELECT id, format_kind FROM order_lines ORDER BY id")
+    assert kinds == [(1, "pdf"), (2, "print")]
     with migrations_app.app_context():
         with pytest.raises(IntegrityError), db.engine.begin() as connection:
             connection.execute(text("UPDATE order_lines SET format_kind = 'fax' WHERE id = 2"))
@@ -480,14 +483,12 @@ def test_documents_issued_before_0021_keep_the_figures_printed_on_them(migration
                 " vat_pence) VALUES (1, 1, 3, 1, 5000, 1000)"
             )
         )
-    _migrate(migrations_app)
-    with migrations_app.app_context(), db.engine.connect() as connection:
-        figures = connection.execute(
-            text("SELECT id, net_pence, vat_pence, total_pence FROM documents ORDER BY id")
-        ).all()
+    figures = _upgraded_rows(
+        migrations_app, "SELECT id, net_pence, vat_pence, total_pence FROM documents ORDER BY id"
+    )
     share = vat_share(3000, 1000, 11450)
     assert share == 262  # and not a line's VAT
-    assert [tuple(row) for row in figures] == [
+    assert figures == [
         (1, 10450, 1000, 11450),  # postage in the net
         (2, -(3000 - share), -share, -3000),
         (3, -5000, -1000, -6000),
