@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import chain
 
-from sqlalchemy import DateTime, Select, String, func, select, type_coerce
+from sqlalchemy import DateTime, Result, Select, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
@@ -21,15 +21,15 @@ from portal.csv_safety import RowText, csv_rows, safe_cell, safe_row
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
+from portal.orders.standing import Money
 from portal.organisations.models import Organisation
 from portal.payments import owed
 from portal.pricing import FormatKind
 
-#: Rows written to the response as one chunk.
+#: Rows fetched from the database at a time (and written to the response as one chunk).
 BATCH_SIZE = 1000
-#: Rows fetched from a server-side cursor at a time: each fetch is a round trip to the
-#: database, and on a busy machine every round trip also waits its turn for a CPU.
-FETCH_SIZE = 5000
+#: How many report titles, and sets of a line's figures, the orders export keeps written.
+_REMEMBERED = 4096
 
 ORDER_HEADER = (
     "Reference",
@@ -150,16 +150,28 @@ def _order_line_texts(first: date, last: date) -> Iterator[str]:
     once, and that text repeated on each of its lines; a line's own cells are numbers and words
     the portal wrote, and its report title (made safe and written once per title)."""
     connection = db.session.connection()
-    streaming = {"yield_per": FETCH_SIZE}
+    streaming = {"yield_per": BATCH_SIZE}
     lines = connection.execute(_order_lines_query(first, last).execution_options(**streaming))
     money_query = owed.money_rows(*_placed_id_range(first, last)).execution_options(**streaming)
-    money = owed.money_by_order(chain.from_iterable(connection.execute(money_query).partitions()))
+    money_rows = connection.execute(money_query)
+    try:
+        yield from _line_texts(
+            lines, owed.money_by_order(chain.from_iterable(money_rows.partitions()))
+        )
+    finally:
+        # The last orders' money may be left unread: close both cursors on the server.
+        money_rows.close()
+        lines.close()
+
+
+def _line_texts(lines: Result, money: Iterator[tuple[int, Money]]) -> Iterator[str]:
+    """The CSV text of ``lines``, a batch at a time, with each order's ``money`` beside it."""
     next_money = next(money, None)
     row_text, london = RowText(), LondonClock()
     titles: dict[str, str] = {}
     line_figures: dict[tuple, str] = {}
     order_id, before, after = None, "", ""
-    for batch in lines.partitions(BATCH_SIZE):
+    for batch in lines.partitions():
         texts = []
         for (
             line_order_id,
@@ -204,10 +216,14 @@ def _order_line_texts(first: date, last: date) -> Iterator[str]:
                 )
             title_text = titles.get(title)
             if title_text is None:
+                if len(titles) >= _REMEMBERED:
+                    titles.clear()
                 title_text = titles[title] = row_text((safe_cell(title),))
             figures = (kind, quantity, free, unit, net, vat, line_total)
             figures_text = line_figures.get(figures)
             if figures_text is None:  # the same few prices and quantities recur on most lines
+                if len(line_figures) >= _REMEMBERED:  # memory stays flat whatever the orders
+                    line_figures.clear()
                 figures_text = line_figures[figures] = (
                     f"{FORMAT_LABELS.get(kind, kind)},{quantity},{free},"
                     f"{pounds(unit)},{pounds(net)},{pounds(vat)},{pounds(line_total)}"
