@@ -185,14 +185,21 @@ REFUND_EVERY = 20
 
 
 def insert_documents(
-    session, first: int, last: int, state: Callable[[int], str], total_pence: int
+    session,
+    first: int,
+    last: int,
+    state: Callable[[int], str],
+    total_pence: int,
+    vat_pence: int = 0,
 ) -> None:
-    """Give orders ``first``..``last`` (all of ``total_pence``, in the state ``state(n)``) the
+    """Give orders ``first``..``last`` (all of ``total_pence``, of which ``vat_pence`` VAT, in
+    the state ``state(n)``) the
     documents and payments their state implies, numbered and dated as the portal would: a
     receipt and the card payment for a paid order (a twentieth of them partly refunded, with a
     credit note), an invoice for one awaiting payment, an invoice and the credit note that
     cancels it for a cancelled one. One transaction per ``INSERT_BATCH`` orders."""
     from portal.documents.models import Document
+    from portal.documents.services import vat_share
     from portal.payments.models import CheckoutAttempt, Refund
 
     numbers = {"invoice": 0, "receipt": 0, "credit_note": 0}
@@ -204,6 +211,8 @@ def insert_documents(
         document_id += 1
         numbers[kind] += 1
         placed = START + timedelta(minutes=order)
+        # The VAT printed on it: the order's, or a credit note's share of it (negative).
+        vat = vat_share(abs(total), vat_pence, total_pence) * (-1 if total < 0 else 1)
         return {
             "id": document_id,
             "order_id": order,
@@ -211,6 +220,8 @@ def insert_documents(
             "sequence_number": numbers[kind],
             "number": f"{prefixes[kind]}-{numbers[kind]:06d}",
             "issued_on": placed.date(),
+            "net_pence": total - vat,
+            "vat_pence": vat,
             "total_pence": total,
             "credits_document_id": credits,
             "pdf": BENCH_PDF,
@@ -421,8 +432,9 @@ def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
         organisation=lambda n: organisations[n % SUBSCRIBERS],
     )
     insert_orders(session, 1, history_last, history)
-    order_total = sum((line.unit_pence + line.vat_pence) * line.quantity for line in history.lines)
-    insert_documents(session, 1, history_last, history.state, order_total)
+    order_vat = sum(line.vat_pence * line.quantity for line in history.lines)
+    order_total = sum(line.unit_pence * line.quantity for line in history.lines) + order_vat
+    insert_documents(session, 1, history_last, history.state, order_total, order_vat)
     pending = OrderShape(
         lines=[LineShape(pdf.id, "pdf", 1, PDF_NET, PDF_VAT, report.title)],
         state=lambda n: "pending_payment",

@@ -39,6 +39,23 @@ def safe_cell(value) -> str:
     return safe_row((value,))[0]
 
 
+class RowText:
+    """One row's cells as CSV text without the line end, exactly as ``csv_rows`` writes them
+    (quoted only where a cell needs it): for an export that writes once the cells several rows
+    share and repeats the text. Cells must be made safe first."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        # The writer quotes a cell holding any character of its line end: keep CRLF, then cut it.
+        self._writer = csv.writer(self._buffer)
+
+    def __call__(self, cells: Iterable) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        return self._buffer.getvalue()[:-2]
+
+
 def csv_rows(
     rows: Iterable[Iterable], *, batch_size: int = 500, made_safe: bool = False
 ) -> Iterator[str]:

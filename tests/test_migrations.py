@@ -48,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from config import TestingConfig
 from portal import create_app
 from portal.db_types import compared_on
+from portal.documents.services import vat_share
 from portal.extensions import db, migrate
 from portal.secret_box import unseal
 from tests.scratch_database import scratch_database
@@ -123,6 +124,13 @@ def _migrate(app, revision: str = "head", *, down: bool = False) -> None:
         (downgrade if down else upgrade)(revision=revision)
         db.session.remove()
         db.engine.dispose()  # no connection stays open on the migrated database
+
+
+def _upgraded_rows(app, query: str) -> list[tuple]:
+    """Upgrade to the newest revision, then read ``query``'s rows."""
+    _migrate(app)
+    with app.app_context(), db.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(query))]
 
 
 def test_upgrade_from_an_empty_database(migrations_app):
@@ -397,12 +405,8 @@ def test_order_lines_keep_their_format_kind_and_take_no_other(migrations_app):
                 " 2000, 0, 0, 2000, '')"
             )
         )
-    _migrate(migrations_app)
-    with migrations_app.app_context(), db.engine.connect() as connection:
-        kinds = connection.execute(
-            text("SELECT id, format_kind FROM order_lines ORDER BY id")
-        ).all()
-    assert [tuple(row) for row in kinds] == [(1, "pdf"), (2, "print")]
+    kinds = _upgraded_rows(migrations_app, "SELECT id, format_kind FROM order_lines ORDER BY id")
+    assert kinds == [(1, "pdf"), (2, "print")]
     with migrations_app.app_context():
         with pytest.raises(IntegrityError), db.engine.begin() as connection:
             connection.execute(text("UPDATE order_lines SET format_kind = 'fax' WHERE id = 2"))
@@ -450,3 +454,99 @@ def test_free_copies_refunded_before_posting_are_counted_back_by_the_upgrade(mig
             connection.execute(text("UPDATE order_lines SET free_copies_returned = 3 WHERE id = 2"))
         db.engine.dispose()
     assert _differences(migrations_app) == ""
+
+
+_ORDER_WITH_VAT_AT_0024 = [
+    # Order 2: a PDF at 20% VAT and a printed copy at 0%, with postage.
+    "INSERT INTO orders (id, reference, user_id, email, name, organisation_name, state,"
+    " payment_method, net_pence, vat_pence, postage_pence, total_pence, created_at)"
+    " VALUES (2, 'INS-0002', 1, 'jo@eastbridge.gov.uk', 'Jo Evans',"
+    " 'Eastbridge Borough Council', 'paid', 'card', 10000, 1000, 450, 11450,"
+    " '2026-01-06 10:05:00')",
+    "INSERT INTO order_lines (id, order_id, report_format_id, report_title, format_kind,"
+    " quantity, subscriber_quantity, subscriber_unit_pence, standard_unit_pence, net_pence,"
+    " vat_rate_basis_points, vat_pence, total_pence, reason) VALUES"
+    " (3, 2, 1, 'A report', 'pdf', 1, 0, 0, 5000, 5000, 2000, 1000, 6000, ''),"
+    " (4, 2, 1, 'A report', 'print', 1, 0, 0, 5000, 5000, 0, 0, 5000, '')",
+]
+_DOCUMENTS_AT_0024 = [
+    # id, order, kind, number, total, corrects
+    (1, 2, "receipt", 1, 11450, None),
+    (2, 2, "credit_note", 1, -3000, 1),  # an amount: its share of the order's VAT
+    (3, 2, "credit_note", 2, -6000, 1),  # the PDF line refunded: that line's VAT
+    (4, 2, "credit_note", 3, -450, 1),  # postage refunded: no VAT
+    (5, 1, "invoice", 1, 14500, None),  # no VAT on the order
+]
+
+
+def test_documents_issued_before_0025_keep_the_figures_printed_on_them(migrations_app):
+    _migrate(migrations_app, "0024_org_managers")
+    with migrations_app.app_context(), db.engine.begin() as connection:
+        for statement in [*_ROWS_AT_0003, *_ORDER_WITH_VAT_AT_0024]:
+            connection.execute(text(statement))
+        for id_, order_id, kind, sequence, total, corrects in _DOCUMENTS_AT_0024:
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, order_id, kind, sequence_number, number,"
+                    " issued_on, total_pence, credits_document_id, pdf, created_at) VALUES"
+                    " (:id, :order, :kind, :sequence, :number, '2026-01-07', :total, :corrects,"
+                    " :pdf, '2026-01-07 10:00:00')"
+                ),
+                {
+                    "id": id_,
+                    "order": order_id,
+                    "kind": kind,
+                    "sequence": sequence,
+                    "number": f"{kind[:3].upper()}-{sequence:06d}",
+                    "total": total,
+                    "corrects": corrects,
+                    "pdf": b"%PDF",
+                },
+            )
+        for id_, note, postage in ((1, 3, 0), (2, 4, 450)):
+            connection.execute(
+                text(
+                    "INSERT INTO refunds (id, order_id, method, amount_pence, postage_pence,"
+                    " bank_reference, reason, status, idempotency_key, requested_at,"
+                    " credit_note_id) VALUES (:id, 2, 'card', :amount, :postage, '', '',"
+                    " 'succeeded', :key, '2026-01-07 10:00:00', :note)"
+                ),
+                {
+                    "id": id_,
+                    "amount": 6000 if note == 3 else 450,
+                    "postage": postage,
+                    "key": f"refund-{id_}",
+                    "note": note,
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO refund_lines (id, refund_id, order_line_id, quantity, net_pence,"
+                " vat_pence) VALUES (1, 1, 3, 1, 5000, 1000)"
+            )
+        )
+    figures = _upgraded_rows(
+        migrations_app, "SELECT id, net_pence, vat_pence, total_pence FROM documents ORDER BY id"
+    )
+    share = vat_share(3000, 1000, 11450)
+    assert share == 262  # and not a line's VAT
+    assert figures == [
+        (1, 10450, 1000, 11450),  # postage in the net
+        (2, -(3000 - share), -share, -3000),
+        (3, -5000, -1000, -6000),
+        (4, -450, 0, -450),
+        (5, 14500, 0, 14500),
+    ]
+    if migrations_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        with migrations_app.app_context():
+            with pytest.raises(IntegrityError), db.engine.begin() as connection:
+                connection.execute(text("UPDATE documents SET vat_pence = NULL WHERE id = 5"))
+            with pytest.raises(IntegrityError), db.engine.begin() as connection:
+                connection.execute(text("UPDATE documents SET net_pence = 1 WHERE id = 5"))
+            db.engine.dispose()
+    assert _differences(migrations_app) == ""
+    _migrate(migrations_app, "0024_org_managers", down=True)
+    with migrations_app.app_context(), db.engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("documents")}
+        assert connection.execute(text("SELECT COUNT(*) FROM documents")).scalar() == 5
+    assert {"net_pence", "vat_pence"}.isdisjoint(columns)

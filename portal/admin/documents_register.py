@@ -23,7 +23,6 @@ from portal.admin.order_exports import BATCH_SIZE, pounds
 from portal.csv_safety import csv_rows, safe_row
 from portal.documents.models import Document, DocumentKind
 from portal.documents.printed import percent
-from portal.documents.services import vat_share
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
 from portal.payments.models import InvoicePayment, Refund, RefundStatus
@@ -138,10 +137,9 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
             Order.email,
             Order.organisation_name,
             type_coerce(Order.payment_method, String()),
+            Document.net_pence,
+            Document.vat_pence,
             Document.total_pence,
-            Order.net_pence + Order.postage_pence,
-            Order.vat_pence,
-            Order.total_pence,
             type_coerce(Order.state, String()),
             InvoicePayment.id.is_not(None),
             func.coalesce(credited.c.pence, 0),
@@ -165,18 +163,18 @@ def _rows(first: date, last: date) -> Iterator[tuple]:
     cancelled = OrderState.CANCELLED.value
     for row in db.session.connection().execute(query):
         (number, issued_on, kind, reference, po, name, email, organisation, method) = row[:9]
-        (total, order_net, order_vat, order_total, state, paid, credited_pence) = row[9:16]
-        (rank, corrects, lowest, highest, postage) = row[16:]
+        (net, vat, total, state, paid, credited_pence) = row[9:15]
+        (rank, corrects, lowest, highest, postage) = row[15:]
         if kind == DocumentKind.CREDIT_NOTE:
-            amount = -total
-            vat = vat_share(amount, order_vat, order_total)
-            net, status, due = amount - vat, credit_note_status(rank), ""
+            # Entered as a credit, its amounts positive.
+            net, vat, amount = -net, -vat, -total
+            status, due = credit_note_status(rank), ""
         elif kind == DocumentKind.INVOICE:
-            amount, net, vat = total, order_net, order_vat
+            amount = total
             status = document_status(total, credited_pence, paid, state == cancelled)
             due = uk_date(issued_on + payment_days)
         else:
-            amount, net, vat = total, order_net, order_vat
+            amount = total
             status, due = document_status(total, credited_pence, paid=True), ""
         yield (
             number,

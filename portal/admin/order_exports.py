@@ -8,24 +8,28 @@ payment methods and formats are written with the labels the administrators' page
 """
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 
-from sqlalchemy import DateTime, String, func, select, type_coerce
+from sqlalchemy import DateTime, Result, Select, String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import User
-from portal.admin.reconciliation import NOTHING, NUMBER_SEPARATOR, money_by_order, money_rows
-from portal.clock import LONDON
-from portal.csv_safety import csv_rows, safe_cell, safe_row
+from portal.clock import LONDON, LondonClock
+from portal.csv_safety import RowText, csv_rows, safe_cell, safe_row
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import Order, OrderLine, OrderState, PaymentMethod
+from portal.orders.standing import Money
 from portal.organisations.models import Organisation
+from portal.payments import owed
 from portal.pricing import FormatKind
 
 #: Rows fetched from the database at a time (and written to the response as one chunk).
 BATCH_SIZE = 1000
+#: How many report titles, and sets of a line's figures, the orders export keeps written.
+_REMEMBERED = 4096
 
 ORDER_HEADER = (
     "Reference",
@@ -93,12 +97,12 @@ def london_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _order_rows(first: date, last: date) -> Iterator[tuple]:
+def _order_lines_query(first: date, last: date) -> Select:
     start, end = london_day_bounds(first, last)
     subscriber = aliased(Organisation)
-    placed = (Order.created_at >= start) & (Order.created_at < end)
-    query = (
+    return (
         select(
+            Order.id,
             Order.reference,
             # Read as stored (naive UTC, plain text): one conversion less per row.
             type_coerce(Order.created_at, DateTime()),
@@ -109,6 +113,8 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             Order.organisation_name,
             subscriber.name,
             Order.po_number,
+            Order.total_pence,
+            Order.postage_pence,
             OrderLine.report_title,
             type_coerce(OrderLine.format_kind, String()),
             OrderLine.quantity,
@@ -117,63 +123,113 @@ def _order_rows(first: date, last: date) -> Iterator[tuple]:
             OrderLine.net_pence,
             OrderLine.vat_pence,
             OrderLine.total_pence,
-            Order.total_pence,
-            Order.postage_pence,
-            Order.id,
         )
         .join(Order, Order.id == OrderLine.order_id)
         .outerjoin(subscriber, subscriber.id == Order.subscriber_organisation_id)
-        .where(placed)
+        .where(Order.created_at >= start, Order.created_at < end)
         .order_by(Order.id, OrderLine.id)
-        .execution_options(yield_per=BATCH_SIZE)
     )
+
+
+def _placed_id_range(first: date, last: date):
+    """The lowest and highest ids of the orders placed on those days (scalar subqueries)."""
+    start, end = london_day_bounds(first, last)
+    placed = (Order.created_at >= start) & (Order.created_at < end)
+    return (
+        select(func.min(Order.id)).where(placed).scalar_subquery(),
+        select(func.max(Order.id)).where(placed).scalar_subquery(),
+    )
+
+
+def _order_line_texts(first: date, last: date) -> Iterator[str]:
+    """The CSV text of the order lines, a batch of ``BATCH_SIZE`` lines at a time.
+
+    Two queries of plain rows (no ORM objects) stream side by side from server-side cursors, in
+    order-id order: the lines with their orders, and what became of each order's money
+    (``portal.payments.owed``). The cells that are an order's are made safe and written as CSV
+    once, and that text repeated on each of its lines; a line's own cells are numbers and words
+    the portal wrote, and its report title (made safe and written once per title)."""
     connection = db.session.connection()
-    # Core rows (no ORM entities), fetched a batch at a time from server-side cursors: the
-    # lines, and beside them, in the same order, what became of each order's money.
-    money_query = money_rows(select(Order.id).where(placed)).execution_options(yield_per=BATCH_SIZE)
-    money = money_by_order(connection.execute(money_query))
-    next_money = next(money, None)
-    order_id = None
-    for row in connection.execute(query):
-        # An order's lines come together: the cells that are the order's are made (and made
-        # safe for spreadsheets) once, and repeated on each of its lines.
-        if row[19] != order_id:
-            order_id = row[19]
-            while next_money is not None and next_money[0] < order_id:
-                next_money = next(money, None)
-            facts = next_money[1] if next_money and next_money[0] == order_id else NOTHING
-            totals = (pounds(row[17]), pounds(row[18]))
-            paid = (
-                "" if facts.paid_on is None else facts.paid_on.isoformat(),
-                pounds(facts.paid_pence),
-                pounds(facts.refunded_pence),
-                pounds(facts.credited_pence),
-                facts.invoice_number,
-                facts.receipt_number,
-                NUMBER_SEPARATOR.join(facts.credit_note_numbers),
-            )
-            order = safe_row(
-                (
-                    row[0],
-                    london_text(row[1].replace(tzinfo=UTC)),
-                    STATE_LABELS.get(row[2], row[2]),
-                    METHOD_LABELS.get(row[3], row[3]),
-                    *row[4:9],  # who, organisations, PO
-                )
-            )
-        yield (
-            *order,
-            safe_cell(row[9]),  # report title
-            FORMAT_LABELS.get(row[10], row[10]),
-            row[11],  # quantity
-            row[12],  # free quantity
-            pounds(row[13]),
-            pounds(row[14]),
-            pounds(row[15]),
-            pounds(row[16]),
-            *totals,
-            *paid,
+    streaming = {"yield_per": BATCH_SIZE}
+    lines = connection.execute(_order_lines_query(first, last).execution_options(**streaming))
+    money_query = owed.money_rows(*_placed_id_range(first, last)).execution_options(**streaming)
+    money_rows = connection.execute(money_query)
+    try:
+        yield from _line_texts(
+            lines, owed.money_by_order(chain.from_iterable(money_rows.partitions()))
         )
+    finally:
+        # The last orders' money may be left unread: close both cursors on the server.
+        money_rows.close()
+        lines.close()
+
+
+def _line_texts(lines: Result, money: Iterator[tuple[int, Money]]) -> Iterator[str]:
+    """The CSV text of ``lines``, a batch at a time, with each order's ``money`` beside it."""
+    next_money = next(money, None)
+    row_text, london = RowText(), LondonClock()
+    titles: dict[str, str] = {}
+    line_figures: dict[tuple, str] = {}
+    order_id, before, after = None, "", ""
+    for batch in lines.partitions():
+        texts = []
+        for (
+            line_order_id,
+            reference,
+            placed,
+            state,
+            method,
+            name,
+            email,
+            organisation,
+            subscriber,
+            po_number,
+            order_total,
+            postage,
+            title,
+            kind,
+            quantity,
+            free,
+            unit,
+            net,
+            vat,
+            line_total,
+        ) in batch:
+            if line_order_id != order_id:
+                order_id = line_order_id
+                while next_money is not None and next_money[0] < order_id:
+                    next_money = next(money, None)
+                facts = next_money[1] if next_money and next_money[0] == order_id else owed.NOTHING
+                # What people typed is made safe and quoted as CSV needs; the rest is the
+                # portal's own words, numbers and dates, which never need either.
+                typed = row_text(safe_row((name, email, organisation, subscriber, po_number)))
+                before = (
+                    f"{reference or ''},{london(placed).isoformat(' ', 'seconds')},"
+                    f"{STATE_LABELS.get(state, state)},{METHOD_LABELS.get(method, method)},{typed}"
+                )
+                paid_on = "" if facts.paid_on is None else facts.paid_on.isoformat()
+                after = (
+                    f"{pounds(order_total)},{pounds(postage)},{paid_on},"
+                    f"{pounds(facts.paid_pence)},{pounds(facts.refunded_pence)},"
+                    f"{pounds(facts.credited_pence)},{facts.invoice_number},"
+                    f"{facts.receipt_number},{owed.NUMBER_SEPARATOR.join(facts.credit_note_numbers)}"
+                )
+            title_text = titles.get(title)
+            if title_text is None:
+                if len(titles) >= _REMEMBERED:
+                    titles.clear()
+                title_text = titles[title] = row_text((safe_cell(title),))
+            figures = (kind, quantity, free, unit, net, vat, line_total)
+            figures_text = line_figures.get(figures)
+            if figures_text is None:  # the same few prices and quantities recur on most lines
+                if len(line_figures) >= _REMEMBERED:  # memory stays flat whatever the orders
+                    line_figures.clear()
+                figures_text = line_figures[figures] = (
+                    f"{FORMAT_LABELS.get(kind, kind)},{quantity},{free},"
+                    f"{pounds(unit)},{pounds(net)},{pounds(vat)},{pounds(line_total)}"
+                )
+            texts.append(f"{before},{title_text},{figures_text},{after}\r\n")
+        yield "".join(texts)
 
 
 def order_line_count(first: date, last: date) -> int:
@@ -190,7 +246,7 @@ def order_lines_csv(first: date, last: date) -> Iterator[str]:
     """The orders placed on London days ``first`` to ``last``: a header, then one row per order
     line (order fields repeated on each), oldest first; CSV text in chunks of ``BATCH_SIZE``."""
     yield from csv_rows([ORDER_HEADER])
-    yield from csv_rows(_order_rows(first, last), batch_size=BATCH_SIZE, made_safe=True)
+    yield from _order_line_texts(first, last)
 
 
 def _download_rows(first: date, last: date) -> Iterator[tuple]:

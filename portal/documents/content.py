@@ -84,18 +84,17 @@ def receipt_content(
 
 def credit_note_content(
     original: Document,
-    number: str,
-    issued_on: date,
+    note: Document,
     supplier: Supplier,
-    amount_pence: int,
-    vat_pence: int,
     reason: str,
     credited_lines: tuple[Line, ...] = (),
 ) -> DocumentContent:
-    """A credit of ``amount_pence`` (of which ``vat_pence`` is VAT) against ``original``: of the
-    ``credited_lines`` named (positive amounts, printed negative), or else one line for it all."""
+    """The credit note ``note`` against ``original``, printed from the figures kept on it
+    (negative): of the ``credited_lines`` named (positive amounts, printed negative), or else
+    one line for it all."""
     order = original.order
     corrected = f"{original.kind.label} {original.number}"
+    amount_pence = -note.total_pence
     if credited_lines:
         lines = tuple(_negated(line) for line in credited_lines)
     else:
@@ -104,10 +103,10 @@ def credit_note_content(
                 description=f"Credit against {corrected} (order {order.reference})",
                 quantity=None,
                 unit_pence=None,
-                net_pence=-(amount_pence - vat_pence),
+                net_pence=note.net_pence,
                 vat_rate_basis_points=_single_vat_rate(order),
-                vat_pence=-vat_pence,
-                total_pence=-amount_pence,
+                vat_pence=note.vat_pence,
+                total_pence=note.total_pence,
                 note=reason,
             ),
         )
@@ -122,17 +121,17 @@ def credit_note_content(
     )
     return DocumentContent(
         title=DocumentKind.CREDIT_NOTE.label,
-        number=number,
-        issued_on=issued_on,
+        number=note.number,
+        issued_on=note.issued_on,
         supplier=supplier,
         addressee_heading="Credit note to",
         addressee_lines=addressee_lines(order),
         order_reference=order.reference or "",
         po_number=order.po_number,
         lines=lines,
-        net_pence=-(amount_pence - vat_pence),
-        vat_pence=-vat_pence,
-        total_pence=-amount_pence,
+        net_pence=note.net_pence,
+        vat_pence=note.vat_pence,
+        total_pence=note.total_pence,
         total_label="Total credited",
         corrects_number=original.number,
         sections=(corrects,),

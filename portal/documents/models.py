@@ -4,7 +4,15 @@ changes; a correction is a new credit note."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -43,7 +51,14 @@ class DocumentSequence(db.Model):
 
 class Document(db.Model):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("kind", "sequence_number"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "sequence_number"),
+        CheckConstraint(
+            "net_pence IS NOT NULL AND vat_pence IS NOT NULL"
+            " AND net_pence + vat_pence = total_pence",
+            name="amounts_add_up",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
@@ -52,7 +67,11 @@ class Document(db.Model):
     # As printed on the document: INV-000123.
     number: Mapped[str] = mapped_column(String(20), unique=True)
     issued_on: Mapped[date] = mapped_column(Date)  # Europe/London
-    total_pence: Mapped[int] = mapped_column(Integer)  # negative for a credit note
+    # The figures printed on it, fixed when issued (a credit note's are negative); net and VAT
+    # are held present by the check above (added to documents already issued, not as NOT NULL).
+    net_pence: Mapped[int] = mapped_column(Integer, nullable=True)  # postage included
+    vat_pence: Mapped[int] = mapped_column(Integer, nullable=True)
+    total_pence: Mapped[int] = mapped_column(Integer)
     # The document a credit note corrects.
     credits_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     # The rendered PDF, kept exactly as issued.

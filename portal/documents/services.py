@@ -12,6 +12,7 @@ Services flush; the caller commits once (and only then sends the PDF anywhere).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
@@ -118,8 +119,8 @@ def issue_invoice(order: Order, issued_on: date) -> Document:
         order,
         DocumentKind.INVOICE,
         issued_on,
-        order.total_pence,
-        lambda number: content.invoice_content(order, number, issued_on, supplier, terms),
+        _order_amounts(order),
+        lambda invoice: content.invoice_content(order, invoice.number, issued_on, supplier, terms),
     )
 
 
@@ -206,9 +207,9 @@ def issue_receipt(order: Order, issued_on: date, credited: tuple[Line, ...] = ()
         order,
         DocumentKind.RECEIPT,
         issued_on,
-        paid,
-        lambda number: content.receipt_content(
-            order, number, issued_on, supplier, how_paid, credited
+        _amounts_received(order, credited),
+        lambda receipt: content.receipt_content(
+            order, receipt.number, issued_on, supplier, how_paid, credited
         ),
     )
 
@@ -263,10 +264,8 @@ def issue_credit_note(
         order,
         DocumentKind.CREDIT_NOTE,
         issued_on,
-        -amount_pence,
-        lambda number: content.credit_note_content(
-            document, number, issued_on, supplier, amount_pence, vat, reason, lines
-        ),
+        Amounts(net_pence=-(amount_pence - vat), vat_pence=-vat),
+        lambda note: content.credit_note_content(document, note, supplier, reason, lines),
         credits=document,
     )
 
@@ -285,15 +284,42 @@ def _existing(order: Order, kind: DocumentKind) -> Document | None:
     )
 
 
+@dataclass(frozen=True)
+class Amounts:
+    """What a document is for, in pence (negative on a credit note): its net (postage
+    included) and its VAT, which add up to its total."""
+
+    net_pence: int
+    vat_pence: int
+
+    @property
+    def total_pence(self) -> int:
+        return self.net_pence + self.vat_pence
+
+
+def _order_amounts(order: Order) -> Amounts:
+    return Amounts(net_pence=order.net_pence + order.postage_pence, vat_pence=order.vat_pence)
+
+
+def _amounts_received(order: Order, credited: tuple[Line, ...]) -> Amounts:
+    """The order's amounts less the lines credited before it was paid: what a receipt is for."""
+    whole = _order_amounts(order)
+    return Amounts(
+        net_pence=whole.net_pence - sum(line.net_pence for line in credited),
+        vat_pence=whole.vat_pence - sum(line.vat_pence for line in credited),
+    )
+
+
 def _issue(
     order: Order,
     kind: DocumentKind,
     issued_on: date,
-    total_pence: int,
-    content_for: Callable[[str], DocumentContent],
+    amounts: Amounts,
+    content_for: Callable[[Document], DocumentContent],
     credits: Document | None = None,
 ) -> Document:
-    """Draw the PDF, take the next number, print it on the PDF and keep both on a new row.
+    """Keep ``amounts`` on a new document, draw its PDF from it, take the next number, print it
+    on the PDF and keep that on the row too.
 
     The number's row lock is held until the commit, so the PDF is drawn before the number is
     taken, with a stand-in of the same width (number 0, never issued), which the number then
@@ -301,20 +327,21 @@ def _issue(
     transaction. Should that not be possible, the PDF is drawn again with the number.
     """
     stand_in = document_number(kind, 0)
-    drawn = render_with_stand_in(content_for(stand_in), stand_in)
-    sequence_number = take_number(kind)
-    number = document_number(kind, sequence_number)
-    pdf = numbered(drawn, stand_in, number) if drawn is not None else None
     document = Document(
         order_id=order.id,
         kind=kind,
-        sequence_number=sequence_number,
-        number=number,
+        number=stand_in,
         issued_on=issued_on,
-        total_pence=total_pence,
+        net_pence=amounts.net_pence,
+        vat_pence=amounts.vat_pence,
+        total_pence=amounts.total_pence,
         credits_document_id=credits.id if credits is not None else None,
-        pdf=pdf if pdf is not None else render_document(content_for(number)),
     )
+    drawn = render_with_stand_in(content_for(document), stand_in)
+    document.sequence_number = take_number(kind)
+    document.number = document_number(kind, document.sequence_number)
+    pdf = numbered(drawn, stand_in, document.number) if drawn is not None else None
+    document.pdf = pdf if pdf is not None else render_document(content_for(document))
     db.session.add(document)
     db.session.flush()
     return document

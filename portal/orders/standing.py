@@ -4,11 +4,12 @@ An invoice order released on credit terms can be delivered in full and still owe
 invoice; a paid order can be owed nothing and still have copies to post. This module derives
 both from the order and the money recorded against it, in the words the pages use. It is pure:
 the money facts (``Money``) are gathered by the caller, so the order page, the administrators'
-page and the exports all read the same answer (the payments feature's ``money_of`` gathers
-them for one order).
+page and the exports all read the same answer (``portal.payments.owed`` gathers them, for one
+order or for many at once, by one definition).
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import and_, or_
 
@@ -21,12 +22,17 @@ from portal.pricing import FormatKind
 
 @dataclass(frozen=True)
 class Money:
-    """The money recorded against an order, all in pence."""
+    """The money recorded against an order, all in pence, and the documents issued for it
+    (``portal.payments.owed`` says how each figure is gathered)."""
 
     invoiced: bool = False  # a VAT invoice has been issued
     paid_pence: int = 0  # received, by card or bank transfer
     refunded_pence: int = 0  # paid back to the buyer
-    credited_pence: int = 0  # credit notes issued, whether or not money went back
+    credited_pence: int = 0  # credit notes that gave no money back
+    paid_on: date | None = None  # the London day money first arrived
+    invoice_number: str = ""
+    receipt_number: str = ""
+    credit_note_numbers: tuple[str, ...] = ()  # in the order they were issued
 
 
 # What is owed

@@ -8,7 +8,7 @@ import pytest
 
 from portal.admin import order_exports as export
 from portal.catalogue.models import ReportFormat
-from portal.csv_safety import csv_rows, safe_cell
+from portal.csv_safety import RowText, csv_rows, safe_cell, safe_row
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import Order, OrderState, PaymentMethod
@@ -174,6 +174,30 @@ def test_csv_rows_leaves_rows_the_caller_made_safe_as_they_are():
     rows = [[safe_cell("=x"), None, 3, "12.50"]]
     assert "".join(csv_rows(rows, made_safe=True)) == "'=x,,3,12.50\r\n"
     assert "".join(csv_rows([["=x"]], made_safe=True)) == "=x\r\n"  # trusted: not checked again
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ("Jo Evans", "12.50", "INV-000001"),
+        ('Say "hello"', "a,b", "line\nbreak", "carriage\rreturn", ""),
+        ("'=1+1", " leading space", "trailing space ", "semi;colon", "tab\there"),
+        ("",),
+        ("only",),
+    ],
+)
+def test_row_text_writes_cells_as_csv_rows_does(cells):
+    row_text = RowText()
+    assert row_text(cells) + "\r\n" == "".join(csv_rows([cells], made_safe=True))
+    # Used again, it writes the next row alone.
+    assert row_text(("x", "y")) == "x,y"
+
+
+def test_the_words_the_orders_export_writes_as_they_are_need_no_quoting():
+    # States, payment methods and formats are written without the CSV writer.
+    words = [*export.STATE_LABELS.values(), *export.METHOD_LABELS.values()]
+    for word in [*words, *export.FORMAT_LABELS.values()]:
+        assert RowText()(safe_row((word,))) == word
 
 
 def test_csv_rows_writes_batches_of_rows():

@@ -7,20 +7,23 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from portal.admin import documents_register as register
 from portal.admin import order_exports as export
 from portal.catalogue.models import ReportFormat
 from portal.documents import services as documents
+from portal.documents.printed import Line
 from portal.extensions import db
 from portal.orders import states
-from portal.orders.models import PaymentMethod
+from portal.orders.models import Order, PaymentMethod
 from portal.orders.services import InvoiceDetails, cancel_order
-from portal.payments import invoices
+from portal.payments import invoices, owed
 from portal.payments.models import (
     AttemptStatus,
     CheckoutAttempt,
     Refund,
+    RefundMethod,
     RefundStatus,
 )
 from portal.pricing import FormatKind, Person
@@ -146,6 +149,84 @@ def test_the_orders_export_says_what_became_of_each_orders_money(client, admin, 
     assert len(rows) == 4  # one line each: the joins repeat no order
 
 
+def test_the_order_pages_read_the_money_the_export_writes(app, client, admin, ledger):
+    """One definition: the money one order's page reads is what the export wrote for it."""
+    rows = {row["Reference"]: row for row in _csv(client.get("/admin/exports/orders.csv" + JULY))}
+    with app.app_context():
+        for reference in ledger.values():
+            order = db.session.scalar(select(Order).where(Order.reference == reference))
+            money = owed.money_of(order)
+            assert (
+                "" if money.paid_on is None else money.paid_on.isoformat(),
+                export.pounds(money.paid_pence),
+                export.pounds(money.refunded_pence),
+                export.pounds(money.credited_pence),
+                money.invoice_number,
+                money.receipt_number,
+                "; ".join(money.credit_note_numbers),
+            ) == tuple(rows[reference][column] for column in MONEY)
+            assert money.invoiced is bool(money.invoice_number)
+
+
+def test_a_credit_against_the_invoice_gives_no_money_back(app, client, admin, create_order):
+    with app.test_request_context():
+        order = create_order(
+            on=date(2026, 7, 1),
+            created_at=datetime(2026, 7, 1, 9, tzinfo=UTC),
+            person=VERIFIED,
+            method=PaymentMethod.INVOICE,
+            invoice=TOWN_HALL,
+        )
+        invoice = documents.issue_invoice(order, date(2026, 7, 1))
+        note = documents.issue_credit_note(invoice, 4_000, date(2026, 7, 2), "Goodwill")
+        db.session.add(
+            Refund(
+                order_id=order.id,
+                method=RefundMethod.CREDIT,
+                amount_pence=4_000,
+                status=RefundStatus.SUCCEEDED,
+                idempotency_key="credit-1",
+                credit_note_id=note.id,
+            )
+        )
+        db.session.commit()
+        money = owed.money_of(order)
+        assert (money.paid_pence, money.refunded_pence, money.credited_pence) == (0, 0, 4_000)
+        owed_now = owed.standing_of(order)
+        assert (owed_now.owed, owed_now.outstanding_pence) == ("Part-credited", 10_500)
+    [row] = _csv(client.get("/admin/exports/orders.csv" + JULY))
+    assert (row["Amount refunded"], row["Amount credited"]) == ("0.00", "40.00")
+
+
+def test_an_order_placed_outside_the_range_lends_the_export_nothing(
+    app, client, admin, create_order
+):
+    """The money is read for the range of ids the orders placed span; an order among them
+    placed on another day is passed over."""
+    with app.test_request_context():
+
+        def place(moment: datetime):
+            order = create_order(
+                on=moment.date(),
+                created_at=moment,
+                person=VERIFIED,
+                method=PaymentMethod.INVOICE,
+                invoice=TOWN_HALL,
+            )
+            documents.issue_invoice(order, moment.date())
+            return order.reference
+
+        first = place(datetime(2026, 7, 1, 9, tzinfo=UTC))
+        place(datetime(2026, 8, 3, 9, tzinfo=UTC))  # INV-000002, between them
+        last = place(datetime(2026, 7, 2, 9, tzinfo=UTC))
+        db.session.commit()
+    rows = _csv(client.get("/admin/exports/orders.csv" + JULY))
+    assert [(row["Reference"], row["Invoice number"]) for row in rows] == [
+        (first, "INV-000001"),
+        (last, "INV-000003"),
+    ]
+
+
 def _listed(page: str, reference: str) -> str:
     """The row of the administrators' order list that shows ``reference``."""
     (row,) = [r for r in page.split("<tr")[1:] if f">{reference}</a>" in r]
@@ -257,6 +338,30 @@ def test_the_documents_register_lists_every_document_issued_in_the_range(client,
         "Eastbridge Council",
         "PO-778",
     )
+
+
+def test_a_credit_note_keeps_and_the_register_reads_its_own_figures(
+    app, client, admin, create_order, create_report
+):
+    """Crediting postage (no VAT) on an order with 20% VAT: the credit note's VAT is that of
+    what it credits, kept on it when issued, not a share of the order's."""
+    standard_rate = create_report(
+        formats=[ReportFormat(kind=FormatKind.PDF, price_pence=10_000, vat_rate_basis_points=2_000)]
+    )
+    with app.test_request_context():
+        order = create_order(report=standard_rate, method=PaymentMethod.CARD, person=VERIFIED)
+        states.mark_paid(order, None, "Paid by card")
+        receipt = documents.issue_receipt(order, date(2026, 7, 20))
+        postage = Line("Postage and packing", None, None, 1_000, 0, 0, 1_000)
+        note = documents.issue_credit_note(receipt, 1_000, date(2026, 7, 21), "Refund", (postage,))
+        db.session.commit()
+        assert (note.net_pence, note.vat_pence, note.total_pence) == (-1_000, 0, -1_000)
+        receipt_figures = (receipt.net_pence, receipt.vat_pence, receipt.total_pence)
+        assert receipt_figures == (10_000, 2_000, 12_000)
+    rows = _csv(client.get("/admin/exports/documents.csv?from=2026-07-21&to=2026-07-21"))
+    assert [(row["Number"], row["Net"], row["VAT"], row["Total"]) for row in rows] == [
+        (note.number, "10.00", "0.00", "10.00")
+    ]
 
 
 def test_the_register_range_is_by_date_of_issue_both_days_included(client, admin, ledger):
