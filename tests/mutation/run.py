@@ -46,6 +46,8 @@ TARGETS = {
     "portal/downloads/services.py": 95,
     "portal/payments/settlement.py": 95,
     "portal/payments/refunds.py": 95,
+    "portal/payments/refund_lines.py": 95,
+    "portal/payments/refund_effects.py": 95,
 }
 
 # mutmut's exit codes of a mutant's test run (mutmut.stats.status_by_exit_code).

@@ -209,3 +209,13 @@ def test_postage_is_credited_when_chosen_and_printed_on_the_credit_note(
         assert "Postage and packing" in pdf_text(note.pdf)
         with pytest.raises(refunds.RefundRefused, match="postage has already been refunded"):
             refunds.check_choice(order, {}, True)
+
+
+def test_only_the_orders_own_bank_transfer_makes_it_refunded_by_bank_transfer(app, invoice_order):
+    paid = invoice_order(paid=True)
+    unpaid = invoice_order()
+    with app.app_context():
+        owed = refunds.summary(db.session.get(Order, unpaid.id))
+        assert (owed.method, owed.paid_pence, owed.left_pence) == (RefundMethod.CREDIT, 0, 49_500)
+        received = refunds.summary(db.session.get(Order, paid.id))
+        assert (received.method, received.paid_pence) == (RefundMethod.BANK_TRANSFER, 49_500)

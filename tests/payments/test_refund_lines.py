@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.payments.refund_lines import copies_left, worth
+from portal.payments.refund_lines import LineRefused, copies_left, worth
 
 
 def _line(quantity, subscriber_quantity, standard, subscriber, vat_rate=0, **extra):
@@ -70,3 +70,8 @@ def test_a_line_refunded_in_steps_adds_up_to_the_line(line, steps):
 )
 def test_copies_left_to_refund(line, already, left):
     assert copies_left(line, already) == left
+
+
+def test_a_refusal_says_why_in_its_message_and_its_text():
+    refused = LineRefused("Choose at least one line to refund.")
+    assert refused.message == str(refused) == "Choose at least one line to refund."

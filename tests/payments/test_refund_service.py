@@ -1,0 +1,297 @@
+"""The refund service's dealings with Stripe, with Stripe's answers given: a refund sent again
+after Stripe never answered, and the webhook events that confirm (or fail) refunds of ours,
+found by their Stripe id or, when Stripe's first answer never arrived, by their metadata."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.documents import services as documents
+from portal.extensions import db
+from portal.orders.models import OrderEvent, OrderState, PaymentMethod
+from portal.payments import gateway, refunds
+from portal.payments.models import AttemptStatus, CheckoutAttempt, RefundStatus
+from portal.pricing import FormatKind
+
+PAID_ON = date(2026, 11, 30)
+
+
+@pytest.fixture(autouse=True)
+def _stripe_is_the_standin():
+    """No stand-in: these tests give Stripe's answers themselves."""
+
+
+class Stripe:
+    """What ``gateway`` answers, set by each test; the refunds asked of it are kept."""
+
+    def __init__(self):
+        self.asked: list[dict] = []
+        self.status = "succeeded"
+        self.error: Exception | None = None
+        self.retrieved: dict[str, gateway.RefundResult] = {}
+        self.of_charge: dict[str, list[gateway.RefundResult]] = {}
+
+    def create_refund(self, **kwargs) -> gateway.RefundResult:
+        self.asked.append(kwargs)
+        if self.error:
+            raise self.error
+        return gateway.RefundResult(
+            id=f"re_{len(self.asked)}", status=self.status, amount=kwargs["amount_pence"]
+        )
+
+    def retrieve_refund(self, refund_id: str) -> gateway.RefundResult:
+        return self.retrieved[refund_id]
+
+    def refunds_of_charge(self, charge_id: str) -> list[gateway.RefundResult]:
+        return self.of_charge[charge_id]
+
+
+@pytest.fixture
+def stripe(monkeypatch):
+    answers = Stripe()
+    monkeypatch.setattr(gateway, "create_refund", answers.create_refund)
+    monkeypatch.setattr(gateway, "retrieve_refund", answers.retrieve_refund)
+    monkeypatch.setattr(gateway, "refunds_of_charge", answers.refunds_of_charge)
+    return answers
+
+
+@pytest.fixture
+def card_order(ctx, create_order):
+    """A PDF (£145) and two printed copies (£175 each) paid by card through Stripe's payment
+    ``pi_paid_<id>``, receipted and complete."""
+
+    def make():
+        order = create_order(pdf=1, prints=2, method=PaymentMethod.CARD, state=OrderState.FULFILLED)
+        db.session.add(
+            CheckoutAttempt(
+                order_id=order.id,
+                number=1,
+                stripe_session_id=f"cs_{order.id}",
+                stripe_payment_intent_id=f"pi_paid_{order.id}",
+                status=AttemptStatus.PAID,
+                amount_pence=order.total_pence,
+                amount_paid_pence=order.total_pence,
+                currency="gbp",
+            )
+        )
+        db.session.flush()
+        documents.issue_receipt(order, PAID_ON)
+        return order
+
+    return make
+
+
+@pytest.fixture
+def clerk(create_user):
+    return create_user(name="Kim Clerk", is_admin=True)
+
+
+def _line(order, kind: str) -> int:
+    return next(line.id for line in order.lines if line.format_kind == kind)
+
+
+def _refund_pdf(order, by, key="key-1"):
+    return refunds.request_refund(
+        order, {_line(order, FormatKind.PDF): 1}, "Ordered twice", by, request_key=key
+    )
+
+
+def _refund_a_copy(order, by, key="key-2"):
+    return refunds.request_refund(
+        order, {_line(order, FormatKind.PRINT): 1}, "Ordered twice", by, request_key=key
+    )
+
+
+def _notes(order) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(OrderEvent.note).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+        )
+    )
+
+
+def _event(object_type: str, object_id: str | None) -> gateway.Event:
+    return gateway.Event(
+        id="evt_1", type="refund.updated", object_type=object_type, object_id=object_id
+    )
+
+
+def _unanswered(order, clerk, stripe):
+    """A refund of the PDF line that Stripe never answered: kept as requested."""
+    stripe.error = gateway.StripeError("timed out")
+    with pytest.raises(refunds.RefundUnavailable) as unavailable:
+        _refund_pdf(order, clerk)
+    stripe.error = None
+    return unavailable.value.refund
+
+
+# ------------------------------------------------------------------------------------------------
+# Sending again
+
+
+def test_a_refund_stripe_never_answered_says_so_and_is_kept(card_order, clerk, stripe):
+    order = card_order()
+    refund = _unanswered(order, clerk, stripe)
+    assert (refund.status, refund.stripe_refund_id) == (RefundStatus.REQUESTED, None)
+    assert str(refunds.RefundUnavailable(refund)) == (
+        f"refund {refund.id} could not be sent to Stripe"
+    )
+    assert refunds.RefundUnavailable(refund).refund is refund
+
+
+def test_a_refund_sent_again_that_stripe_now_refuses_is_marked_failed_and_noted(
+    card_order, clerk, stripe
+):
+    order = card_order()
+    refund = _unanswered(order, clerk, stripe)
+    stripe.error = gateway.RefundDeclined("This charge is disputed.")
+
+    with pytest.raises(refunds.StripeRefused) as refused:
+        _refund_pdf(order, clerk)
+
+    assert refused.value.recorded is True
+    assert refused.value.message == (
+        "Stripe refused the refund: This charge is disputed. Nothing has been refunded."
+    )
+    assert refund.status is RefundStatus.FAILED
+    assert _notes(order)[-1] == "Refund of £145.00 refused by Stripe"
+    assert [asked["idempotency_key"] for asked in stripe.asked] == ["key-1", "key-1"]
+    # The failed refund holds nothing: the line can be refunded again, with a new form.
+    assert refunds.refundable_pence(order) == order.total_pence
+    stripe.error = None
+    assert _refund_pdf(order, clerk, key="key-3").status is RefundStatus.SUCCEEDED
+
+
+def test_stripe_refusing_a_first_request_records_nothing(card_order, clerk, stripe):
+    stripe.error = gateway.RefundDeclined("This charge is disputed.")
+    with pytest.raises(refunds.StripeRefused) as refused:
+        _refund_pdf(card_order(), clerk)
+    assert refused.value.recorded is False
+
+
+def test_once_everything_paid_is_refunded_nothing_more_is_taken(card_order, clerk, stripe):
+    order = card_order()
+    everything = {line.id: line.quantity for line in order.lines}
+    postage = order.postage_pence > 0
+    refunds.request_refund(
+        order, everything, "Ordered twice", clerk, request_key="key-1", postage=postage
+    )
+    assert refunds.refundable_pence(order) == 0
+
+    with pytest.raises(refunds.AmountRefused) as refused:
+        refunds.check_choice(order, {_line(order, FormatKind.PDF): 1}, False)
+
+    assert refused.value.message == "Everything paid on this order has been refunded or asked for"
+
+
+# ------------------------------------------------------------------------------------------------
+# Webhook events about refunds
+
+
+def test_a_refund_event_confirms_the_refund_it_names(card_order, clerk, stripe):
+    order = card_order()
+    stripe.status = "pending"
+    refund = _refund_pdf(order, clerk)
+    stripe.retrieved["re_1"] = gateway.RefundResult(id="re_1", status="succeeded", amount=14_500)
+
+    refunds.handle_refund_event(_event("refund", "re_1"))
+
+    assert refund.status is RefundStatus.SUCCEEDED
+    assert _notes(order)[-1] == "Refund of £145.00: Ordered twice"
+
+
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_a_charge_event_records_each_refund_of_the_charge(card_order, clerk, stripe, status):
+    order = card_order()
+    stripe.status = "pending"
+    first = _refund_pdf(order, clerk)
+    second = _refund_a_copy(order, clerk)
+    stripe.of_charge["ch_1"] = [
+        gateway.RefundResult(id="re_1", status="succeeded", amount=14_500),
+        gateway.RefundResult(id="re_2", status=status, amount=17_500),
+    ]
+
+    refunds.handle_refund_event(_event("charge", "ch_1"))
+
+    assert (first.status, second.status) == (RefundStatus.SUCCEEDED, RefundStatus.FAILED)
+    assert _notes(order)[-2:] == [
+        "Refund of £145.00: Ordered twice",
+        "Refund of £175.00 failed at Stripe",
+    ]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [_event("refund", None), _event("charge", None), _event("payment_intent", "re_1")],
+    ids=["refund-without-id", "charge-without-id", "another-object"],
+)
+def test_events_that_name_no_refund_or_charge_are_ignored(card_order, clerk, stripe, event):
+    order = card_order()
+    stripe.status = "pending"
+    refund = _refund_pdf(order, clerk)
+    stripe.retrieved["re_1"] = gateway.RefundResult(id="re_1", status="succeeded", amount=14_500)
+    stripe.of_charge["ch_1"] = [stripe.retrieved["re_1"]]
+
+    refunds.handle_refund_event(event)
+
+    assert refund.status is RefundStatus.REQUESTED
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"), [("succeeded", RefundStatus.SUCCEEDED), ("failed", RefundStatus.FAILED)]
+)
+def test_a_refund_whose_answer_never_arrived_is_found_by_its_metadata(
+    card_order, clerk, stripe, answer, status
+):
+    order = card_order()
+    refund = _unanswered(order, clerk, stripe)
+    made = {"portal": gateway.PORTAL_MARKER, "refund_id": str(refund.id)}
+    stripe.retrieved["re_9"] = gateway.RefundResult("re_9", answer, 14_500, metadata=made)
+
+    refunds.handle_refund_event(_event("refund", "re_9"))
+
+    assert (refund.stripe_refund_id, refund.status) == ("re_9", status)
+    # Found once, it is found by its Stripe id from then on, and recorded only once.
+    notes = _notes(order)
+    stripe.retrieved["re_9"] = gateway.RefundResult("re_9", answer, 14_500)
+    refunds.handle_refund_event(_event("refund", "re_9"))
+    assert _notes(order) == notes
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        None,
+        {},
+        {"refund_id": "OURS"},  # not made by the portal
+        {"portal": "another-shop", "refund_id": "OURS"},
+        {"portal": gateway.PORTAL_MARKER.upper(), "refund_id": "OURS"},
+        {"portal": gateway.PORTAL_MARKER, "refund_id": "one"},
+        {"portal": gateway.PORTAL_MARKER, "refund_id": ""},
+        {"portal": gateway.PORTAL_MARKER},
+        {"portal": gateway.PORTAL_MARKER, "refund_id": "999999"},  # no such refund
+    ],
+)
+def test_refunds_that_are_not_ours_are_left_alone(card_order, clerk, stripe, metadata):
+    order = card_order()
+    refund = _unanswered(order, clerk, stripe)
+    if metadata and metadata.get("refund_id") == "OURS":
+        metadata = {**metadata, "refund_id": str(refund.id)}
+    stripe.retrieved["re_9"] = gateway.RefundResult("re_9", "succeeded", 14_500, metadata=metadata)
+
+    refunds.handle_refund_event(_event("refund", "re_9"))
+
+    assert (refund.stripe_refund_id, refund.status) == (None, RefundStatus.REQUESTED)
+
+
+def test_metadata_naming_a_refund_stripe_made_otherwise_is_left_alone(card_order, clerk, stripe):
+    order = card_order()
+    stripe.status = "pending"
+    refund = _refund_pdf(order, clerk)  # Stripe's re_1
+    made = {"portal": gateway.PORTAL_MARKER, "refund_id": str(refund.id)}
+    stripe.retrieved["re_9"] = gateway.RefundResult("re_9", "succeeded", 14_500, metadata=made)
+
+    refunds.handle_refund_event(_event("refund", "re_9"))
+
+    assert (refund.stripe_refund_id, refund.status) == ("re_1", RefundStatus.REQUESTED)
