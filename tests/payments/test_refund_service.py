@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from portal.documents import services as documents
+from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import OrderEvent, OrderState, PaymentMethod
 from portal.payments import gateway, refunds
+from portal.payments import refund_effects as effects
 from portal.payments.models import AttemptStatus, CheckoutAttempt, RefundStatus
 from portal.pricing import FormatKind
+from tests.documents.helpers import pdf_text
 
 PAID_ON = date(2026, 11, 30)
 
@@ -61,7 +64,7 @@ def card_order(ctx, create_order):
     """A PDF (£145) and two printed copies (£175 each) paid by card through Stripe's payment
     ``pi_paid_<id>``, receipted and complete."""
 
-    def make():
+    def make(*, receipt: bool = True):
         order = create_order(pdf=1, prints=2, method=PaymentMethod.CARD, state=OrderState.FULFILLED)
         db.session.add(
             CheckoutAttempt(
@@ -76,7 +79,8 @@ def card_order(ctx, create_order):
             )
         )
         db.session.flush()
-        documents.issue_receipt(order, PAID_ON)
+        if receipt:
+            documents.issue_receipt(order, PAID_ON)
         return order
 
     return make
@@ -91,9 +95,9 @@ def _line(order, kind: str) -> int:
     return next(line.id for line in order.lines if line.format_kind == kind)
 
 
-def _refund_pdf(order, by, key="key-1"):
+def _refund_pdf(order, by, key="key-1", reason="Ordered twice"):
     return refunds.request_refund(
-        order, {_line(order, FormatKind.PDF): 1}, "Ordered twice", by, request_key=key
+        order, {_line(order, FormatKind.PDF): 1}, reason, by, request_key=key
     )
 
 
@@ -183,6 +187,70 @@ def test_once_everything_paid_is_refunded_nothing_more_is_taken(card_order, cler
         refunds.check_choice(order, {_line(order, FormatKind.PDF): 1}, False)
 
     assert refused.value.message == "Everything paid on this order has been refunded or asked for"
+
+
+def test_a_refund_stripe_has_not_confirmed_holds_its_line_and_records_nothing_yet(
+    card_order, clerk, stripe
+):
+    order = card_order()
+    stripe.status = "pending"
+
+    refund = _refund_pdf(order, clerk)
+
+    assert (refund.status, refund.confirmed_at, refund.credit_note_id) == (
+        RefundStatus.REQUESTED,
+        None,
+        None,
+    )
+    assert refunds.summary(order).pending_pence == 14_500
+    assert not any(note.startswith("Refund of") for note in _notes(order))
+    with pytest.raises(refunds.RefundRefused) as refused:
+        _refund_pdf(order, clerk, key="key-2")
+    assert refused.value.message.endswith("has already been refunded.")
+
+
+def test_a_confirmed_refund_is_noted_credited_and_emailed_once(card_order, clerk, stripe, outbox):
+    order = card_order()
+
+    refund = _refund_pdf(order, clerk)
+    db.session.commit()  # the email goes once the refund is committed
+    confirmed_at = refund.confirmed_at
+
+    [note] = [d for d in documents.documents_for(order) if d.kind is DocumentKind.CREDIT_NOTE]
+    assert refund.credit_note_id == note.id
+    assert refunds.credit_note_numbers(order) == {note.id: note.number}
+    assert _notes(order)[-1] == "Refund of £145.00: Ordered twice"
+    [email] = outbox
+    assert [(a[0], a[2]) for a in email.attachments] == [(note.filename, "application/pdf")]
+    assert order.state is OrderState.FULFILLED  # the order keeps its state
+
+    assert refunds.confirm_refund(refund) is refund  # a repeated confirmation
+    assert refund.confirmed_at == confirmed_at
+    db.session.commit()
+    assert _notes(order).count("Refund of £145.00: Ordered twice") == 1
+    assert len(outbox) == 1
+
+
+def test_a_refund_without_a_reason_is_noted_without_one(card_order, clerk, stripe):
+    order = card_order()
+    refund = _refund_pdf(order, clerk, reason="")
+    assert _notes(order)[-1] == "Refund of £145.00"
+    assert "Reason: Refund" in pdf_text(db.session.get(Document, refund.credit_note_id).pdf)
+
+
+def test_without_a_receipt_the_refund_is_flagged_for_a_person(card_order, clerk, stripe, caplog):
+    order = card_order(receipt=False)
+
+    refund = _refund_pdf(order, clerk)
+
+    assert [r.getMessage() for r in caplog.records if r.name == effects.log.name] == [
+        f"no credit note for refund {refund.id}: order {order.reference} has no receipt"
+    ]
+    assert refund.status is RefundStatus.SUCCEEDED and refund.credit_note_id is None
+    assert order.attention == (
+        "Refund of £145.00 (Stripe re_1) was made but no credit note could be issued: "
+        f"order {order.reference} has no receipt."
+    )
 
 
 # ------------------------------------------------------------------------------------------------
