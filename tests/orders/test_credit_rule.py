@@ -32,6 +32,7 @@ UNVERIFIED = Person(signed_in=True, email_verified=False)
         ("x@leeds-gov.uk", False),
         ("x@example.com", False),
         ("not-an-address", False),
+        ("gov.uk", False),  # a domain alone is no address
         ("x@", False),
     ],
 )

@@ -13,7 +13,7 @@ from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
 from portal.orders.services import Delivery, InvoiceDetails
-from portal.payments import invoices, refunds
+from portal.payments import cancellation, invoices, refunds
 from portal.payments.models import InvoicePayment, RefundMethod, RefundStatus
 from portal.pricing import FormatKind
 from tests.documents.helpers import pdf_text
@@ -214,8 +214,12 @@ def test_postage_is_credited_when_chosen_and_printed_on_the_credit_note(
 def test_only_the_orders_own_bank_transfer_makes_it_refunded_by_bank_transfer(app, invoice_order):
     paid = invoice_order(paid=True)
     unpaid = invoice_order()
-    with app.app_context():
+    with app.test_request_context():
         owed = refunds.summary(db.session.get(Order, unpaid.id))
         assert (owed.method, owed.paid_pence, owed.left_pence) == (RefundMethod.CREDIT, 0, 49_500)
-        received = refunds.summary(db.session.get(Order, paid.id))
+        # Paid, then cancelled: the transfer received is what is refunded, in full.
+        order = db.session.get(Order, paid.id)
+        cancellation.cancel_order(order, None, "No longer needed", today_in_london())
+        received = refunds.summary(order)
         assert (received.method, received.paid_pence) == (RefundMethod.BANK_TRANSFER, 49_500)
+        assert refunds.refusal(order) is None
