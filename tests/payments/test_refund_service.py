@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.orders.models import OrderEvent, OrderState, PaymentMethod
 from portal.payments import gateway, refunds
 from portal.payments import refund_effects as effects
-from portal.payments.models import AttemptStatus, CheckoutAttempt, RefundStatus
+from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 from portal.pricing import FormatKind
 from tests.documents.helpers import pdf_text
 
@@ -115,6 +115,10 @@ def _notes(order) -> list[str]:
     )
 
 
+def _logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == refunds.log.name]
+
+
 def _event(object_type: str, object_id: str | None) -> gateway.Event:
     return gateway.Event(
         id="evt_1", type="refund.updated", object_type=object_type, object_id=object_id
@@ -134,10 +138,25 @@ def _unanswered(order, clerk, stripe):
 # Sending again
 
 
-def test_a_refund_stripe_never_answered_says_so_and_is_kept(card_order, clerk, stripe):
+def test_stripe_is_asked_for_the_refund_naming_the_order_and_the_refund(card_order, clerk, stripe):
+    order = card_order()
+    refund = _refund_pdf(order, clerk)
+    [asked] = stripe.asked
+    assert asked == {
+        "payment_intent": f"pi_paid_{order.id}",
+        "amount_pence": 14_500,
+        "idempotency_key": "key-1",
+        "metadata": {"order_id": str(order.id), "refund_id": str(refund.id)},
+    }
+
+
+def test_a_refund_stripe_never_answered_says_so_and_is_kept(card_order, clerk, stripe, caplog):
     order = card_order()
     refund = _unanswered(order, clerk, stripe)
     assert (refund.status, refund.stripe_refund_id) == (RefundStatus.REQUESTED, None)
+    assert _logged(caplog) == [
+        f"Stripe could not refund {order.reference} (refund {refund.id}): timed out"
+    ]
     assert str(refunds.RefundUnavailable(refund)) == (
         f"refund {refund.id} could not be sent to Stripe"
     )
@@ -167,11 +186,50 @@ def test_a_refund_sent_again_that_stripe_now_refuses_is_marked_failed_and_noted(
     assert _refund_pdf(order, clerk, key="key-3").status is RefundStatus.SUCCEEDED
 
 
-def test_stripe_refusing_a_first_request_records_nothing(card_order, clerk, stripe):
+def test_stripe_refusing_a_first_request_records_nothing(card_order, clerk, stripe, caplog):
+    order = card_order()
     stripe.error = gateway.RefundDeclined("This charge is disputed.")
     with pytest.raises(refunds.StripeRefused) as refused:
-        _refund_pdf(card_order(), clerk)
+        _refund_pdf(order, clerk)
     assert refused.value.recorded is False
+    [refund] = db.session.scalars(select(Refund).where(Refund.order_id == order.id))
+    assert _logged(caplog) == [
+        f"Stripe refused refund {refund.id} of {order.reference}: This charge is disputed."
+    ]
+
+
+def test_stripe_saying_too_much_is_an_amount_refused(card_order, clerk, stripe):
+    stripe.error = gateway.RefundTooLarge("more than is left")
+    with pytest.raises(refunds.AmountRefused) as refused:
+        _refund_pdf(card_order(), clerk)
+    assert refused.value.message == (
+        "Stripe says that is more than is left of the card payment. "
+        "Check the payment in Stripe's dashboard."
+    )
+
+
+def test_an_order_without_a_recorded_payment_intent_is_not_sent(card_order, clerk, stripe):
+    order = card_order()
+    db.session.scalar(
+        select(CheckoutAttempt).where(CheckoutAttempt.order_id == order.id)
+    ).stripe_payment_intent_id = None
+    with pytest.raises(refunds.RefundRefused) as refused:
+        _refund_pdf(order, clerk)
+    assert refused.value.message == "This order has no card payment recorded to refund."
+    assert stripe.asked == []
+
+
+def test_a_refund_sent_again_of_an_order_with_no_card_payment_left_is_refused(
+    card_order, clerk, stripe
+):
+    order = card_order()
+    refund = _unanswered(order, clerk, stripe)
+    attempt = db.session.scalar(select(CheckoutAttempt).where(CheckoutAttempt.order_id == order.id))
+    attempt.status = AttemptStatus.EXPIRED
+    with pytest.raises(refunds.RefundRefused) as refused:
+        _refund_pdf(order, clerk)
+    assert refused.value.message == "This order has no card payment recorded to refund."
+    assert refund.status is RefundStatus.REQUESTED and len(stripe.asked) == 1
 
 
 def test_once_everything_paid_is_refunded_nothing_more_is_taken(card_order, clerk, stripe):
