@@ -321,6 +321,9 @@ def table_rows() -> tuple[list[Row], list[str]]:
     """A row per module-level table, and the changes no test noticed."""
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
+    # Each change is a test session of this one process: they share the application the first
+    # builds (tests/conftest.py keeps it, as it does for mutmut's sessions).
+    os.environ.setdefault("MUTANT_UNDER_TEST", "")
     importlib.import_module("portal.models")  # every feature, in the order the app loads them
     rows, survivors = [], []
     for table in TABLES:
