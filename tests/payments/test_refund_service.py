@@ -62,10 +62,10 @@ def stripe(monkeypatch):
 @pytest.fixture
 def card_order(ctx, create_order):
     """A PDF (£145) and two printed copies (£175 each) paid by card through Stripe's payment
-    ``pi_paid_<id>``, receipted and complete."""
+    ``pi_paid_<id>``, receipted and complete (or in ``state``)."""
 
-    def make(*, receipt: bool = True):
-        order = create_order(pdf=1, prints=2, method=PaymentMethod.CARD, state=OrderState.FULFILLED)
+    def make(*, receipt: bool = True, state: OrderState = OrderState.FULFILLED):
+        order = create_order(pdf=1, prints=2, method=PaymentMethod.CARD, state=state)
         db.session.add(
             CheckoutAttempt(
                 order_id=order.id,
@@ -309,6 +309,51 @@ def test_without_a_receipt_the_refund_is_flagged_for_a_person(card_order, clerk,
         "Refund of £145.00 (Stripe re_1) was made but no credit note could be issued: "
         f"order {order.reference} has no receipt."
     )
+
+
+def _stock(order) -> int:
+    line = next(line for line in order.lines if line.format_kind == FormatKind.PRINT)
+    db.session.expire(line.report_format, ["stock"])
+    return line.report_format.stock
+
+
+def test_copies_never_posted_go_back_in_stock_and_the_last_completes_the_order(
+    card_order, clerk, stripe
+):
+    order = card_order(state=OrderState.PAID)  # two printed copies still to post
+    printed = next(line for line in order.lines if line.format_kind == FormatKind.PRINT)
+    stock = _stock(order)
+
+    first = _refund_a_copy(order, clerk, key="key-1")
+    assert (printed.refunded_quantity, printed.refunded_at) == (1, None)
+    assert _stock(order) == stock + 1
+    assert order.state is OrderState.PAID  # one copy is still to post
+
+    last = _refund_a_copy(order, clerk, key="key-2")
+    assert (printed.refunded_quantity, printed.refunded_at) == (2, last.confirmed_at)
+    assert first.confirmed_at is not None
+    assert _stock(order) == stock + 2
+    assert order.state is OrderState.FULFILLED
+    assert "Nothing left to post: the copies were refunded" in _notes(order)
+    assert _line(order, FormatKind.PDF) in {line.id for line in order.lines if not line.refunded_at}
+
+
+def test_copies_already_posted_do_not_go_back_in_stock(card_order, clerk, stripe):
+    order = card_order(state=OrderState.PAID)
+    printed = next(line for line in order.lines if line.format_kind == FormatKind.PRINT)
+    printed.dispatched_at = order.created_at
+    stock = _stock(order)
+
+    _refund_a_copy(order, clerk)
+
+    assert _stock(order) == stock and printed.refunded_quantity == 1
+    assert order.state is OrderState.FULFILLED  # every copy left was posted already
+
+
+def test_a_refund_of_the_pdf_alone_leaves_copies_to_post_waiting(card_order, clerk, stripe):
+    order = card_order(state=OrderState.PAID)
+    _refund_pdf(order, clerk)
+    assert order.state is OrderState.PAID
 
 
 # ------------------------------------------------------------------------------------------------
