@@ -198,6 +198,20 @@ def test_stripe_refusing_a_first_request_records_nothing(card_order, clerk, stri
     ]
 
 
+@pytest.mark.parametrize("status", ["failed", "canceled"])
+def test_a_refund_stripe_fails_at_once_is_marked_failed_and_noted(
+    card_order, clerk, stripe, status
+):
+    order = card_order()
+    stripe.status = status
+
+    refund = _refund_pdf(order, clerk)
+
+    assert (refund.status, refund.stripe_refund_id) == (RefundStatus.FAILED, "re_1")
+    assert _notes(order)[-1] == "Refund of £145.00 failed at Stripe"
+    assert refunds.refundable_pence(order) == order.total_pence
+
+
 def test_stripe_saying_too_much_is_an_amount_refused(card_order, clerk, stripe):
     stripe.error = gateway.RefundTooLarge("more than is left")
     with pytest.raises(refunds.AmountRefused) as refused:
@@ -334,7 +348,17 @@ def test_copies_never_posted_go_back_in_stock_and_the_last_completes_the_order(
     assert first.confirmed_at is not None
     assert _stock(order) == stock + 2
     assert order.state is OrderState.FULFILLED
-    assert "Nothing left to post: the copies were refunded" in _notes(order)
+    completed = db.session.scalars(
+        select(OrderEvent).where(
+            OrderEvent.order_id == order.id,
+            OrderEvent.from_state == OrderState.PAID,
+            OrderEvent.to_state == OrderState.FULFILLED,
+        )
+    ).one()
+    assert (completed.note, completed.actor_user_id) == (
+        "Nothing left to post: the copies were refunded",
+        clerk.id,
+    )
     assert _line(order, FormatKind.PDF) in {line.id for line in order.lines if not line.refunded_at}
 
 
