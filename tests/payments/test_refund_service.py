@@ -10,8 +10,8 @@ from sqlalchemy import select
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
-from portal.orders.models import OrderEvent, OrderState, PaymentMethod
-from portal.payments import gateway, refunds
+from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
+from portal.payments import cancellation, gateway, refunds
 from portal.payments import refund_effects as effects
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 from portal.pricing import FormatKind
@@ -490,3 +490,45 @@ def test_metadata_naming_a_refund_stripe_made_otherwise_is_left_alone(card_order
     refunds.handle_refund_event(_event("refund", "re_9"))
 
     assert (refund.stripe_refund_id, refund.status) == ("re_1", RefundStatus.REQUESTED)
+
+
+# ------------------------------------------------------------------------------------------------
+# Cancelled orders
+
+
+def test_a_cancelled_card_order_refunded_in_full_gets_its_credit_note_and_is_settled(
+    card_order, clerk, stripe
+):
+    order = card_order(state=OrderState.PAID)
+    cancellation.cancel_order(order, clerk.id, "No longer needed", PAID_ON)
+    assert "Refund it" in order.attention
+
+    refund = refunds.request_refund(order, {}, "Cancelled", clerk, request_key="key-1")
+
+    assert refund.amount_pence == order.total_pence
+    note = db.session.get(Document, refund.credit_note_id)
+    assert (note.kind, note.total_pence) == (DocumentKind.CREDIT_NOTE, -order.total_pence)
+    assert order.attention == ""
+
+
+def test_a_cancelled_order_whose_invoice_was_credited_in_full_gets_no_more_paperwork(
+    app, invoice_order, clerk
+):
+    placed = invoice_order(paid=True)
+    with app.test_request_context():
+        order = db.session.get(Order, placed.id)
+        cancellation.cancel_order(order, clerk.id, "No longer needed", PAID_ON)
+        notes = refunds.credit_note_numbers(order)
+
+        refund = refunds.request_refund(
+            order,
+            {},
+            "Cancelled",
+            clerk,
+            request_key="key-1",
+            refunded_on=PAID_ON,
+            bank_reference="REFUND-1",
+        )
+
+        assert refund.credit_note_id is None and refunds.credit_note_numbers(order) == notes
+        assert order.attention == ""  # everything paid has gone back
