@@ -532,3 +532,17 @@ def test_a_cancelled_order_whose_invoice_was_credited_in_full_gets_no_more_paper
 
         assert refund.credit_note_id is None and refunds.credit_note_numbers(order) == notes
         assert order.attention == ""  # everything paid has gone back
+
+
+def test_a_cancelled_order_whose_receipt_has_a_penny_left_to_credit_is_flagged_for_a_person(
+    card_order, clerk, stripe
+):
+    order = card_order(state=OrderState.PAID)
+    receipt = documents.first_of_kind(order, DocumentKind.RECEIPT)
+    documents.issue_credit_note(receipt, order.total_pence - 1, PAID_ON, "Corrected by hand")
+    cancellation.cancel_order(order, clerk.id, "No longer needed", PAID_ON)
+
+    refund = refunds.request_refund(order, {}, "Cancelled", clerk, request_key="key-1")
+
+    assert refund.credit_note_id is None
+    assert order.attention.endswith(f"{receipt.number} has £0.01 left to credit, not £495.00.")
