@@ -546,3 +546,38 @@ def test_a_cancelled_order_whose_receipt_has_a_penny_left_to_credit_is_flagged_f
 
     assert refund.credit_note_id is None
     assert order.attention.endswith(f"{receipt.number} has £0.01 left to credit, not £495.00.")
+
+
+def test_a_bank_transfer_without_a_document_to_credit_is_flagged_without_a_stripe_id(
+    ctx, create_order, clerk, stripe
+):
+    order = create_order(pdf=1, method=PaymentMethod.INVOICE, state=OrderState.PAID)
+
+    refund = refunds.request_refund(
+        order,
+        {_line(order, FormatKind.PDF): 1},
+        "Ordered twice",
+        clerk,
+        request_key="key-1",
+        refunded_on=PAID_ON,
+        bank_reference="REFUND-1",
+    )
+
+    assert refund.credit_note_id is None
+    assert order.attention == (
+        "Refund of £145.00 was made but no credit note could be issued: "
+        f"order {order.reference} has no receipt."
+    )
+
+
+def test_an_order_that_is_not_cancelled_keeps_its_flag_when_refunded_in_full(
+    card_order, clerk, stripe
+):
+    order = card_order()
+    order.attention = "The buyer asked for the copies to go to another address."
+    everything = {line.id: line.quantity for line in order.lines}
+
+    refunds.request_refund(order, everything, "Ordered twice", clerk, request_key="key-1")
+
+    assert refunds.refundable_pence(order) == 0
+    assert order.attention == "The buyer asked for the copies to go to another address."
