@@ -291,7 +291,10 @@ def test_a_confirmed_refund_is_noted_credited_and_emailed_once(card_order, clerk
     [note] = [d for d in documents.documents_for(order) if d.kind is DocumentKind.CREDIT_NOTE]
     assert refund.credit_note_id == note.id
     assert refunds.credit_note_numbers(order) == {note.id: note.number}
-    assert _notes(order)[-1] == "Refund of £145.00: Ordered twice"
+    entry = db.session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    ).all()[-1]
+    assert (entry.note, entry.actor_user_id) == ("Refund of £145.00: Ordered twice", clerk.id)
     [email] = outbox
     assert [(a[0], a[2]) for a in email.attachments] == [(note.filename, "application/pdf")]
     assert order.state is OrderState.FULFILLED  # the order keeps its state
@@ -506,6 +509,7 @@ def test_a_cancelled_card_order_refunded_in_full_gets_its_credit_note_and_is_set
     refund = refunds.request_refund(order, {}, "Cancelled", clerk, request_key="key-1")
 
     assert refund.amount_pence == order.total_pence
+    assert [line.refunded_at for line in order.lines] == [refund.confirmed_at] * 2  # all closed
     note = db.session.get(Document, refund.credit_note_id)
     assert (note.kind, note.total_pence) == (DocumentKind.CREDIT_NOTE, -order.total_pence)
     assert order.attention == ""
@@ -581,3 +585,41 @@ def test_an_order_that_is_not_cancelled_keeps_its_flag_when_refunded_in_full(
 
     assert refunds.refundable_pence(order) == 0
     assert order.attention == "The buyer asked for the copies to go to another address."
+
+
+def test_a_form_of_another_order_is_refused(card_order, clerk, stripe):
+    _refund_pdf(card_order(), clerk)
+    with pytest.raises(refunds.RefundRefused) as refused:
+        _refund_pdf(card_order(), clerk)
+    assert refused.value.message == "This refund form belongs to another order. Start again."
+    assert len(stripe.asked) == 1
+
+
+def _transfer(order, by, **bank):
+    line = {_line(order, FormatKind.PDF): 1}
+    return refunds.request_refund(order, line, "Ordered twice", by, request_key="key-1", **bank)
+
+
+@pytest.mark.parametrize(
+    "bank",
+    [
+        {},
+        {"refunded_on": PAID_ON},
+        {"bank_reference": "REFUND-1"},
+        {"refunded_on": PAID_ON, "bank_reference": "  "},
+    ],
+    ids=["neither", "no-reference", "no-date", "blank-reference"],
+)
+def test_a_bank_transfer_needs_its_date_and_reference(ctx, create_order, clerk, bank):
+    order = create_order(pdf=1, method=PaymentMethod.INVOICE, state=OrderState.PAID)
+    with pytest.raises(refunds.RefundRefused) as refused:
+        _transfer(order, clerk, **bank)
+    assert refused.value.message == "Enter the date and the reference of the bank transfer."
+
+
+def test_a_bank_transfer_sent_again_with_its_form_is_the_same_refund(ctx, create_order, clerk):
+    order = create_order(pdf=1, method=PaymentMethod.INVOICE, state=OrderState.PAID)
+    bank = {"refunded_on": PAID_ON, "bank_reference": "REFUND-1"}
+    first = _transfer(order, clerk, **bank)
+    assert (first.status, first.bank_reference) == (RefundStatus.SUCCEEDED, "REFUND-1")
+    assert _transfer(order, clerk, **bank) is first
