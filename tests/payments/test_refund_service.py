@@ -623,3 +623,24 @@ def test_a_bank_transfer_sent_again_with_its_form_is_the_same_refund(ctx, create
     first = _transfer(order, clerk, **bank)
     assert (first.status, first.bank_reference) == (RefundStatus.SUCCEEDED, "REFUND-1")
     assert _transfer(order, clerk, **bank) is first
+
+
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        ({}, "Choose at least one line to refund."),
+        ({999_999: 1}, "That line is not part of this order. Start again."),
+        ({"print": 3}, "Choose between 1 and 2 copies of “{title}” to refund."),
+        ({"print": 0}, "Choose between 1 and 2 copies of “{title}” to refund."),
+    ],
+    ids=["nothing", "another-orders-line", "too-many", "none"],
+)
+def test_a_choice_that_cannot_be_refunded_says_why(card_order, chosen, message):
+    order = card_order()
+    lines = {
+        _line(order, line) if isinstance(line, str) else line: copies
+        for line, copies in chosen.items()
+    }
+    with pytest.raises(refunds.RefundRefused) as refused:
+        refunds.check_choice(order, lines, False)
+    assert refused.value.message == message.format(title=order.lines[0].report_title)
