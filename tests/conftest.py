@@ -52,6 +52,7 @@ from stripe_standin.testing import start
 from tests.helpers import (
     ADDRESS,
     GUEST,
+    KEPT_APPS,
     TEST_PASSWORD,
     TEST_REDIS_URL,
     AuthActions,
@@ -92,13 +93,28 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    storage = str(tmp_path_factory.mktemp("storage"))
+    # Mutation testing runs a session for each change it tries, in processes forked from one
+    # that ran the tests already: the application that one built is used again, its database
+    # as every test's rollback left it, with this session's storage folder.
+    keep = "MUTANT_UNDER_TEST" in os.environ
+    if keep and database_url in KEPT_APPS:
+        kept = KEPT_APPS[database_url]
+        kept.config["STORAGE_ROOT"] = storage
+        yield kept
+        return
+
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = database_url
-        STORAGE_ROOT = str(tmp_path_factory.mktemp("storage"))
+        STORAGE_ROOT = storage
 
     app = create_app(Config)
     with app.app_context():
         migrate_test_database(database_url)
+    if keep:
+        KEPT_APPS[database_url] = app
+        yield app
+        return
     yield app
     with app.app_context():
         db.engine.dispose()

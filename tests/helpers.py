@@ -31,6 +31,12 @@ TEST_PASSWORD = "plum tractor lantern 42"
 #: migration again took two of the three seconds each of those sessions took.
 _MIGRATED_SQLITE: list[bytes] = []
 
+#: The application an earlier test session of this process built, by database URL, when it may
+#: be used again: under mutation testing (``MUTANT_UNDER_TEST`` set), whose session for each
+#: change it tries would otherwise build the whole application again (every blueprint's routes
+#: compiled), which cost more than most of those sessions' tests.
+KEPT_APPS: dict[str, object] = {}
+
 
 def migrate_test_database(database_url: str) -> None:
     """Bring the tests' empty database to the migrations' head; on in-memory SQLite, from the

@@ -108,14 +108,15 @@ def credit_note(
     document = documents.first_of_kind(order, DocumentKind.INVOICE) or documents.first_of_kind(
         order, DocumentKind.RECEIPT
     )
+    if order.state is OrderState.CANCELLED and refundable_pence(order) == 0:
+        # Everything that reached a cancelled order has gone back: the flag asking for the
+        # refund is settled (a credit note that cannot be issued below flags the order again).
+        order.attention = ""
     if order.state is OrderState.CANCELLED and (
         document is None or documents.left_to_credit(document) <= 0
     ):
         # A late payment on a cancelled order was never receipted, and cancelling credited the
-        # invoice in full already: there is nothing more to correct, and once it is all given
-        # back the flag asking for the refund is settled.
-        if refundable_pence(order) == 0:
-            order.attention = ""
+        # invoice in full already: there is nothing more to correct.
         return None
     try:
         if document is None:

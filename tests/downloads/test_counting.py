@@ -216,3 +216,25 @@ def test_a_download_is_recorded_at_the_moment_it_was_admitted_with_what_is_known
 
     [record] = _records(line)
     assert (record.at, record.ip_address, record.user_agent) == (NOW, "", "")
+
+
+@pytest.mark.parametrize(
+    ("downloads", "downloaded"),
+    [
+        ((), False),
+        (("link",), True),
+        (("account",), True),
+        (("admin",), False),  # an administrator looking at it is no download of the buyer's
+        (("admin", "browser"), True),
+    ],
+)
+def test_an_order_is_downloaded_once_anyone_but_an_administrator_downloaded_it(
+    line, create_order, create_report, downloads, downloaded
+):
+    other = create_order(report=create_report(with_pdf=True), state=OrderState.PAID).lines[0]
+    db.session.add(Download(order_line_id=other.id, via="link", at=NOW))  # another order's
+    for via in downloads:
+        db.session.add(Download(order_line_id=line.id, via=via, at=NOW))
+    db.session.flush()
+
+    assert services.was_downloaded(line.order) is downloaded

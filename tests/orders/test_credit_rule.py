@@ -24,16 +24,25 @@ UNVERIFIED = Person(signed_in=True, email_verified=False)
         ("x@trust.nhs.uk", True),
         ("x@school.sch.uk", True),
         ("x@gov.scot", True),
+        ("x@leeds.gov.uk.", True),  # the root's dot written out
+        ('"jo@home"@gov.uk', True),  # the domain follows the last @
+        ('"jo@gov.uk"@example.com', False),
         ("x@gov.uk.evil.com", False),
         ("x@notgov.uk", False),
         ("x@leeds-gov.uk", False),
         ("x@example.com", False),
         ("not-an-address", False),
+        ("gov.uk", False),  # a domain alone is no address
         ("x@", False),
     ],
 )
 def test_public_sector_domains_match_by_suffix_at_label_boundaries(email, listed):
     assert pricing.on_domain(email, LIST) is listed
+
+
+def test_the_list_of_domains_is_read_whatever_its_case_and_spacing():
+    assert pricing.on_domain("x@leeds.gov.uk", [" Gov.UK "]) is True
+    assert pricing.on_domain("x@leeds.gov.uk", ["nhs.net"]) is False
 
 
 @pytest.mark.parametrize(

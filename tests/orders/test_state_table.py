@@ -21,11 +21,11 @@ TRANSITIONS = {
     "mark_fulfilled": (states.mark_fulfilled, S.FULFILLED),
     "cancel": (states.cancel, S.CANCELLED),
     "to_invoice": (
-        lambda order, by, note="": states.to_invoice(order, False, by, note),
+        lambda order, by, *note: states.to_invoice(order, False, by, *note),
         S.AWAITING_INVOICE_PAYMENT,
     ),
     "to_invoice_waiting": (
-        lambda order, by, note="": states.to_invoice(order, True, by, note),
+        lambda order, by, *note: states.to_invoice(order, True, by, *note),
         S.AWAITING_APPROVAL,
     ),
     "to_card": (states.to_card, S.PENDING_PAYMENT),

@@ -13,8 +13,8 @@ from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
 from portal.orders.services import Delivery, InvoiceDetails
-from portal.payments import invoices, refunds
-from portal.payments.models import InvoicePayment, RefundMethod, RefundStatus
+from portal.payments import cancellation, invoices, refunds
+from portal.payments.models import FinanceContact, InvoicePayment, RefundMethod, RefundStatus
 from portal.pricing import FormatKind
 from tests.documents.helpers import pdf_text
 from tests.payments.helpers import (
@@ -222,3 +222,37 @@ def test_postage_is_credited_when_chosen_and_printed_on_the_credit_note(
         assert "Postage and packing" in pdf_text(note.pdf)
         with pytest.raises(refunds.RefundRefused, match="postage has already been refunded"):
             refunds.check_choice(order, {}, True)
+
+
+def test_only_the_orders_own_bank_transfer_makes_it_refunded_by_bank_transfer(app, invoice_order):
+    paid = invoice_order(paid=True)
+    unpaid = invoice_order()
+    with app.test_request_context():
+        owed = refunds.summary(db.session.get(Order, unpaid.id))
+        assert (owed.method, owed.paid_pence, owed.left_pence) == (RefundMethod.CREDIT, 0, 49_500)
+        # Paid, then cancelled: the transfer received is what is refunded, in full.
+        order = db.session.get(Order, paid.id)
+        cancellation.cancel_order(order, None, "No longer needed", today_in_london())
+        received = refunds.summary(order)
+        assert (received.method, received.paid_pence) == (RefundMethod.BANK_TRANSFER, 49_500)
+        assert refunds.refusal(order) is None
+
+
+def test_the_refund_email_to_an_unconfirmed_finance_contact_counts_against_todays_emails(
+    app, invoice_order, create_user
+):
+    placed = invoice_order(paid=True)
+    clerk = create_user(is_admin=True)
+    with app.test_request_context():
+        contact = db.session.scalar(select(FinanceContact).where(FinanceContact.email == FINANCE))
+        contact.emails_on, contact.emails_that_day = None, 0  # nothing sent to it yet today
+        refunds.request_refund(
+            db.session.get(Order, placed.id),
+            {placed.pdf: 1},
+            "Wrong report",
+            clerk,
+            request_key="key-1",
+            refunded_on=today_in_london(),
+            bank_reference="REFUND-1",
+        )
+        assert (contact.emails_on, contact.emails_that_day) == (today_in_london(), 1)

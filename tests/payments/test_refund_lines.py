@@ -1,11 +1,22 @@
 """What chosen copies of a line are worth: the dearest copies first, VAT in proportion, and a
-line refunded a few copies at a time adding up exactly to the line."""
+line refunded a few copies at a time adding up exactly to the line; and how a refund's lines are
+printed on its credit note and written in the order's history."""
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
-from portal.payments.refund_lines import copies_left, subscriber_copies_of_first, worth
+from portal.documents.printed import Line
+from portal.payments.models import RefundMethod
+from portal.payments.refund_effects import history_note
+from portal.payments.refund_lines import (
+    LineRefused,
+    copies_left,
+    printed_lines,
+    subscriber_copies_of_first,
+    worth,
+)
 
 
 def _line(quantity, subscriber_quantity, standard, subscriber, vat_rate=0, **extra):
@@ -96,3 +107,58 @@ def test_copies_left_to_refund(line, already, left):
 )
 def test_free_copies_among_those_refunds_take_first(line, copies, free):
     assert subscriber_copies_of_first(line, copies) == free
+
+
+def test_a_refusal_says_why_in_its_message_and_its_text():
+    refused = LineRefused("Choose at least one line to refund.")
+    assert refused.message == str(refused) == "Choose at least one line to refund."
+
+
+def _refunded(title, kind, quantity, net, vat, rate=2_000):
+    ordered = SimpleNamespace(report_title=title, format_kind=kind, vat_rate_basis_points=rate)
+    return SimpleNamespace(
+        order_line=ordered, quantity=quantity, net_pence=net, vat_pence=vat, total_pence=net + vat
+    )
+
+
+def test_the_credit_note_prints_each_line_given_back_and_the_postage():
+    lines = [
+        _refunded("Channel shift", "pdf", 1, 14_500, 2_900),
+        _refunded("Channel shift", "print", 2, 35_000, 0, rate=0),
+        _refunded("Old stock", "microfiche", 1, 100, 20),  # a format with no name of its own
+    ]
+    assert printed_lines(lines, 450) == (
+        Line("Channel shift (PDF download)", 1, None, 14_500, 2_000, 2_900, 17_400),
+        Line("Channel shift (printed copy)", 2, None, 35_000, 0, 0, 35_000),
+        Line("Old stock (microfiche)", 1, None, 100, 2_000, 20, 120),
+        Line("Postage and packing", None, None, 450, 0, 0, 450),
+    )
+    assert printed_lines(lines[:1], 0) == printed_lines(lines, 450)[:1]  # no postage, no line
+
+
+@pytest.mark.parametrize(
+    ("method", "reason", "note"),
+    [
+        (RefundMethod.CARD, "Ordered twice", "Refund of £175.50: Ordered twice"),
+        (RefundMethod.CARD, "", "Refund of £175.50"),
+        (
+            RefundMethod.CREDIT,
+            "One copy too many",
+            "Credit of £175.50 against the invoice: One copy too many",
+        ),
+        (
+            RefundMethod.BANK_TRANSFER,
+            "",
+            "Refund of £175.50 by bank transfer on 03/12/2026, reference REFUND-77",
+        ),
+    ],
+)
+def test_the_history_says_how_much_went_back_how_and_why(method, reason, note):
+    refund = SimpleNamespace(
+        amount_pence=17_550,
+        method=method,
+        reason=reason,
+        refunded_on=date(2026, 12, 3),
+        bank_reference="REFUND-77",
+    )
+    assert history_note(refund) == note

@@ -170,7 +170,13 @@ def test_the_credit_note_names_the_lines_and_is_emailed(app, office, paid_order,
 
 def test_the_refund_is_audited(app, office, admin, paid_order):
     order = paid_order()
-    office.refund(order.reference, {_line(order, "pdf").id: None}, "Charged the wrong price")
+    office.refund(
+        order.reference,
+        {_line(order, "pdf").id: None},
+        "Charged the wrong price",
+        refunded_on="2026-12-03",
+        bank_reference="NOT-A-TRANSFER",
+    )
     with app.app_context():
         (entry,) = db.session.scalars(
             select(AuditEntry).where(AuditEntry.action == "order.refund")
@@ -178,8 +184,17 @@ def test_the_refund_is_audited(app, office, admin, paid_order):
     assert (entry.target_type, entry.target_id) == ("order", order.reference)
     assert (entry.actor_user_id, entry.actor_email) == (admin.id, admin.email)
     assert entry.before == {"refunded_pence": 0, "left_pence": 14_500}
-    assert entry.after["amount_pence"] == 14_500 and entry.after["left_pence"] == 0
-    assert entry.after["lines"] == {str(_line(order, "pdf").id): 1}
+    (refund,) = refunds_made(app)
+    assert entry.after == {
+        "refund_id": refund.id,
+        "method": "card",
+        "amount_pence": 14_500,
+        "left_pence": 0,
+        "lines": {str(_line(order, "pdf").id): 1},
+        "postage_pence": 0,
+    }
+    # A card refund keeps no bank transfer's date or reference, whatever the form sent.
+    assert (refund.refunded_on, refund.bank_reference) == (None, "")
     assert entry.note == "Charged the wrong price"
 
 
