@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from portal.clock import today_in_london
+from portal.clock import long_date, today_in_london
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.money import format_pence
@@ -89,7 +89,7 @@ def history_note(refund: Refund) -> str:
         note = f"Credit of {amount} against the invoice"
     elif refund.method is RefundMethod.BANK_TRANSFER:
         note = (
-            f"Refund of {amount} by bank transfer on {refund.refunded_on:%d/%m/%Y}, "
+            f"Refund of {amount} by bank transfer on {long_date(refund.refunded_on)}, "
             f"reference {refund.bank_reference}"
         )
     else:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.catalogue.models import ReportFormat
-from portal.clock import today_in_london
+from portal.clock import long_date, today_in_london
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
@@ -94,7 +94,7 @@ def test_an_invoice_paid_by_bank_transfer_is_refunded_by_line(
                 OrderEvent.order_id == placed.id, OrderEvent.note.startswith("Refund of")
             )
         ).all()
-    transfer = f"by bank transfer on {sent_on:%d/%m/%Y}, reference REFUND-77"
+    transfer = f"by bank transfer on {long_date(sent_on)}, reference REFUND-77"
     assert notes == [f"Refund of £145.00 {transfer}: Wrong report"]
     assert order_now(app, placed.id).state is OrderState.PAID  # the printed copies still go
 

@@ -149,7 +149,7 @@ def test_the_credit_note_prints_each_line_given_back_and_the_postage():
         (
             RefundMethod.BANK_TRANSFER,
             "",
-            "Refund of £175.50 by bank transfer on 03/12/2026, reference REFUND-77",
+            "Refund of £175.50 by bank transfer on 3 December 2026, reference REFUND-77",
         ),
     ],
 )
