@@ -81,6 +81,10 @@ class ReportListing(ReportText):
     summary: str
     contents: str
     formats: tuple[FormatListing, ...]
+    cover_image_key: str | None = None
+    sample_file_key: str | None = None
+    page_count: int | None = None
+    pdf_size_bytes: int | None = None
 
 
 def _listing(report: Report) -> ReportListing:
@@ -105,6 +109,10 @@ def _listing(report: Report) -> ReportListing:
             )
             for f in report.formats
         ),
+        cover_image_key=report.cover_image_key,
+        sample_file_key=report.sample_file_key,
+        page_count=report.page_count,
+        pdf_size_bytes=report.pdf_size_bytes,
     )
 
 

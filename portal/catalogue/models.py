@@ -1,5 +1,6 @@
 """The catalogue: reports and the formats each is sold in. Prices are data, in integer pence."""
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -27,6 +28,10 @@ from portal.pricing import FormatKind
 DEFAULT_MAX_COPIES_PER_ORDER = 20
 
 
+#: Pages of a report's PDF offered free as its sample, unless an administrator sets another number.
+DEFAULT_SAMPLE_PAGES = 5
+
+
 #: Pages a report PDF may have unless an administrator sets another limit on its PDF format.
 DEFAULT_PAGE_LIMIT = 2000
 
@@ -36,6 +41,19 @@ class ReportText:
 
     summary: str
     contents: str
+    page_count: int | None
+    pdf_size_bytes: int | None
+
+    @property
+    def pdf_facts(self) -> str:
+        """The PDF's length and size as the report page gives them: "48 pages, 1.2 MB" (""
+        before a PDF is uploaded)."""
+        facts = []
+        if self.page_count:
+            facts.append(f"{self.page_count:,} page{'' if self.page_count == 1 else 's'}")
+        if self.pdf_size_bytes:
+            facts.append(file_size(self.pdf_size_bytes))
+        return ", ".join(facts)
 
     @property
     def contents_items(self) -> list[str]:
@@ -43,7 +61,22 @@ class ReportText:
 
     @property
     def summary_paragraphs(self) -> list[str]:
-        return [p.strip() for p in self.summary.split("\n\n") if p.strip()]
+        return paragraphs(self.summary)
+
+
+def file_size(size: int) -> str:
+    """A file's size as people read it: "850 KB", "1.2 MB" (1 KB is 1,000 bytes, as file
+    managers and browsers now count)."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000)):,} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of typed text: blank lines separate them, whatever line endings a browser
+    sent (CRLF, CR or LF), and a blank line may hold spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip() for p in re.split(r"\n[ \t]*\n", lines) if p.strip()]
 
 
 class SaleTerms:
@@ -65,6 +98,7 @@ class SaleTerms:
 
 class Report(ReportText, db.Model):
     __tablename__ = "reports"
+    __table_args__ = (CheckConstraint("sample_pages >= 1", name="sample_pages_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -79,6 +113,15 @@ class Report(ReportText, db.Model):
     pdf_file_key: Mapped[str | None] = mapped_column(String(200))
     # Storage key of the cover image (PNG or JPEG); None until uploaded.
     cover_image_key: Mapped[str | None] = mapped_column(String(200))
+    # Pages the PDF has and its size in bytes, read from the file when it is stored.
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    pdf_size_bytes: Mapped[int | None] = mapped_column(Integer)
+    # The first pages offered free as a sample, and the storage key of the sample cut from the
+    # PDF (None when there is no PDF, or its pages could not be cut).
+    sample_pages: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_SAMPLE_PAGES, server_default=str(DEFAULT_SAMPLE_PAGES)
+    )
+    sample_file_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

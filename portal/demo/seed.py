@@ -5,14 +5,19 @@ four people to sign in as. Loading it twice changes nothing; rows are matched by
 
 from dataclasses import dataclass
 from datetime import date
+from io import BytesIO
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
+from portal.catalogue.covers import save_cover
 from portal.catalogue.models import Report, ReportFormat
 from portal.clock import utcnow
+from portal.demo.covers import demo_cover_png
 from portal.demo.sample_pdf import sample_report_pdf
+from portal.downloads.samples import refresh_sample
 from portal.extensions import db
 from portal.organisations.models import (
     InsightSubscription,
@@ -161,7 +166,7 @@ def _organisations(today: date) -> list[tuple[str, OrganisationKind, str, list[t
 def seed_demo(storage: Storage, today: date) -> list[str]:
     """Add whatever demo rows and files are missing; returns a line for each thing added."""
     added: list[str] = []
-    for data in REPORTS:
+    for number, data in enumerate(REPORTS):
         report = db.session.scalar(select(Report).where(Report.slug == data["slug"]))
         if report is None:
             report = Report(series=SERIES, is_published=True, **data)
@@ -176,14 +181,23 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
                 ),
             ]
             db.session.add(report)
+            db.session.flush()  # its defaults (the number of sample pages) are needed below
             added.append(f"report {report.slug}")
         if report.pdf_file_key is None or not storage.exists(report.pdf_file_key):
+            pdf = sample_report_pdf(report.title, report.series, report.contents_items)
             report.pdf_file_key = f"reports/{report.slug}.pdf"
-            storage.save(
-                report.pdf_file_key,
-                sample_report_pdf(report.title, report.series, report.contents_items),
-            )
+            storage.save(report.pdf_file_key, pdf)
+            report.page_count = len(PdfReader(BytesIO(pdf)).pages)
+            report.pdf_size_bytes = len(pdf)
+            report.sample_file_key = None
             added.append(f"sample PDF for {report.slug}")
+        if not report.sample_file_key or not storage.exists(report.sample_file_key):
+            refresh_sample(report, storage)
+            added.append(f"free sample of {report.slug}")
+        if report.cover_image_key is None or not storage.exists(report.cover_image_key):
+            cover = demo_cover_png(report.title, report.series, number)
+            save_cover(storage, report, cover, "png")
+            added.append(f"cover for {report.slug}")
 
     for name, kind, domain, periods in _organisations(today):
         if db.session.scalar(select(Organisation).where(Organisation.name == name)) is None:

@@ -152,14 +152,15 @@ def test_the_report_page_shows_details_and_upload_forms(client, admin, create_re
 # --- creating and editing reports ------------------------------------------------------------
 
 
-def test_creating_a_report_saves_it_unpublished_or_not_and_audits(app, post_form, admin):
+def test_creating_a_report_saves_it_unpublished_and_audits(app, post_form, admin):
     response = post_form("/admin/reports/new", GOOD_REPORT)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/reports/digital-by-default")
     report = _report(app, "digital-by-default")
     assert report.title == "Digital by default"
     assert report.published_on == date(2006, 2, 14)
-    assert report.is_published is True
+    assert report.is_published is False
+    assert report.sample_pages == 5
     assert report.summary == "First paragraph.\n\nSecond paragraph."
     assert report.formats == []
     (entry,) = _audit(app, "report.create")
@@ -172,7 +173,6 @@ def test_creating_a_report_saves_it_unpublished_or_not_and_audits(app, post_form
     ("changes", "message"),
     [
         ({"title": "  "}, "Enter the report&#39;s title"),
-        ({"slug": ""}, "Enter the web address name"),
         ({"slug": "Digital By Default"}, "lower-case letters"),
         ({"slug": "digital--default"}, "lower-case letters"),
         ({"slug": "-digital"}, "lower-case letters"),
