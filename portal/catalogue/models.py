@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
+from portal.money import format_basis_points
 
 # The kinds of format are defined with the pricing rules, so that order lines can share the
 # enum without importing the catalogue; this module is where the rest of the portal finds it.
@@ -88,8 +89,7 @@ class SaleTerms:
 
     @property
     def vat_rate_percent(self) -> str:
-        whole, part = divmod(self.vat_rate_basis_points, 100)
-        return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+        return format_basis_points(self.vat_rate_basis_points)
 
     @property
     def in_stock(self) -> bool:
