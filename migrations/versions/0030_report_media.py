@@ -28,12 +28,10 @@ def upgrade():
             sa.Column('sample_pages', sa.Integer(), server_default='5', nullable=False)
         )
         batch_op.add_column(sa.Column('sample_file_key', sa.String(length=200), nullable=True))
-        batch_op.create_check_constraint('sample_pages_positive', sa.text('sample_pages >= 1'))
 
 
 def downgrade():
     with op.batch_alter_table('reports', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_reports_sample_pages_positive'), type_='check')
         batch_op.drop_column('sample_file_key')
         batch_op.drop_column('sample_pages')
         batch_op.drop_column('pdf_size_bytes')

@@ -98,7 +98,6 @@ class SaleTerms:
 
 class Report(ReportText, db.Model):
     __tablename__ = "reports"
-    __table_args__ = (CheckConstraint("sample_pages >= 1", name="sample_pages_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -116,7 +115,7 @@ class Report(ReportText, db.Model):
     # Pages the PDF has and its size in bytes, read from the file when it is stored.
     page_count: Mapped[int | None] = mapped_column(Integer)
     pdf_size_bytes: Mapped[int | None] = mapped_column(Integer)
-    # The first pages offered free as a sample, and the storage key of the sample cut from the
+    # The first pages offered free as a sample (from 1 to 50, as the report form allows), and the storage key of the sample cut from the
     # PDF (None when there is no PDF, or its pages could not be cut).
     sample_pages: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_SAMPLE_PAGES, server_default=str(DEFAULT_SAMPLE_PAGES)

@@ -67,6 +67,8 @@ EXPECTED = {
     "main.accessibility": PUBLIC,
     "catalogue.report_list": PUBLIC,
     "catalogue.report_detail": PUBLIC,
+    "catalogue.report_cover": PUBLIC,
+    "catalogue.report_sample": PUBLIC,  # a free sample: no account, not counted
     "accounts.register": PUBLIC,
     "accounts.check_email": PUBLIC,
     "accounts.verify_email": PUBLIC,  # the signed token is the permission
