@@ -115,8 +115,9 @@ class Report(ReportText, db.Model):
     # Pages the PDF has and its size in bytes, read from the file when it is stored.
     page_count: Mapped[int | None] = mapped_column(Integer)
     pdf_size_bytes: Mapped[int | None] = mapped_column(Integer)
-    # The first pages offered free as a sample (from 1 to 50, as the report form allows), and the storage key of the sample cut from the
-    # PDF (None when there is no PDF, or its pages could not be cut).
+    # The first pages offered free as a sample (1 to 50, as the report form allows), and the
+    # storage key of the sample cut from the PDF (None when there is no PDF, or its pages could
+    # not be cut).
     sample_pages: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_SAMPLE_PAGES, server_default=str(DEFAULT_SAMPLE_PAGES)
     )
