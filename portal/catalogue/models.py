@@ -44,6 +44,14 @@ class ReportText:
     contents: str
     page_count: int | None
     pdf_size_bytes: int | None
+    sample_pages: int
+
+    @property
+    def sample_length(self) -> str:
+        """How much of the report its sample holds: "the first 5 pages" (all of them, when the
+        PDF is shorter than the sample's length)."""
+        pages = min(self.sample_pages, self.page_count or self.sample_pages)
+        return "the first page" if pages == 1 else f"the first {pages} pages"
 
     @property
     def pdf_facts(self) -> str:

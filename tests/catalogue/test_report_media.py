@@ -127,6 +127,7 @@ def test_an_uploaded_pdf_gives_its_page_count_size_and_a_sample_anyone_may_downl
     page = visitor.get(f"/reports/{report.slug}").get_data(as_text=True)
     assert f"PDF, 10 pages, {file_size(size)}" in page
     assert f'href="/reports/{report.slug}/sample.pdf"' in page and "Download a free sample" in page
+    assert "the first 5 pages as a PDF, no account needed" in page
 
     with app.app_context():
         downloads_before = db.session.scalar(select(func.count()).select_from(Download))
@@ -215,3 +216,10 @@ def test_the_licence_terms_are_linked_beside_the_price(create_report, visitor):
 )
 def test_file_sizes_read_as_people_expect(size, words):
     assert file_size(size) == words
+
+
+def test_the_admin_page_says_how_long_the_sample_is(app, client, post_form, admin, create_report):
+    report = _with_uploaded_pdf(app, post_form, create_report)
+    page = client.get(f"/admin/reports/{report.slug}").get_data(as_text=True)
+    assert "The first 5 pages, stamped “Sample”" in page
+    assert "10 pages, " in page
