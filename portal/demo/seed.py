@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -184,6 +183,8 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
             db.session.flush()  # its defaults (the number of sample pages) are needed below
             added.append(f"report {report.slug}")
         if report.pdf_file_key is None or not storage.exists(report.pdf_file_key):
+            from pypdf import PdfReader  # the web servers import this module, never this
+
             pdf = sample_report_pdf(report.title, report.series, report.contents_items)
             report.pdf_file_key = f"reports/{report.slug}.pdf"
             storage.save(report.pdf_file_key, pdf)

@@ -11,7 +11,6 @@ from io import BytesIO
 from typing import BinaryIO
 
 from portal.catalogue.models import Report
-from portal.downloads.stamp import StampError, stamp_pdf
 from portal.extensions import db
 from portal.storage import Storage, get_storage
 
@@ -40,7 +39,10 @@ def cut_sample(source: BinaryIO, target: BinaryIO, *, title: str, pages: int) ->
     """Write to ``target`` the first ``pages`` pages of the PDF in ``source`` (all of them when
     it has fewer), stamped as a sample; return how many pages it has. Raises ``StampError``
     when the pages cannot be cut."""
+    # Here, not at the top: the web servers start without the PDF libraries.
     from pypdf import PdfReader, PdfWriter
+
+    from portal.downloads.stamp import StampError, stamp_pdf
 
     first = BytesIO()
     try:
@@ -73,6 +75,8 @@ def refresh_sample(report: Report, storage: Storage | None = None) -> bool:
         report.sample_file_key = None
         db.session.flush()
         return False
+    from portal.downloads.stamp import StampError
+
     key = sample_key(report.pdf_file_key, report.sample_pages)
     storage = storage or get_storage()
     if not storage.exists(key):
