@@ -19,6 +19,7 @@ def demo_cover_png(title: str, series: str, number: int) -> bytes:
     draw.rectangle((40, 40, SIZE[0] - 40, 48), fill="white")
     draw.text((48, 80), series, font=small, fill="white")
     shown = title.removeprefix(f"{series}: ") if series else title
+    shown = shown[:1].upper() + shown[1:]
     draw.multiline_text(
         (48, 180), "\n".join(textwrap.wrap(shown, 20)), font=large, fill="white", spacing=14
     )
