@@ -252,3 +252,22 @@ def run_together(app, *actions) -> list:
         if isinstance(result, BaseException):
             raise result
     return results
+
+
+def stored_report(app, slug: str):
+    """The report with this slug as the database has it now (formats loaded), or None."""
+    from portal.catalogue.models import Report
+
+    with app.app_context():
+        report = db.session.scalar(select(Report).where(Report.slug == slug))
+        if report is not None:
+            report.formats  # noqa: B018 (loaded while the session is open)
+        return report
+
+
+def stored_files(app) -> set:
+    """Every file in storage (shared by the whole test session), temporary files included."""
+    from portal.storage import get_storage
+
+    with app.app_context():
+        return {path for path in get_storage().root.rglob("*") if path.is_file()}

@@ -4,11 +4,15 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from sqlalchemy import func, select
 
 from portal.accounts.passwords import password_problem
+from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
 from portal.catalogue.models import Report
+from portal.demo.sample_pdf import sample_report_pdf
 from portal.demo.seed import (
     ENDING_SOON,
     ENDING_SOON_CONTACT,
@@ -70,7 +74,56 @@ def test_a_lost_sample_pdf_is_made_again(ctx, tmp_path):
     storage = LocalStorage(tmp_path)
     seed_demo(storage, TODAY)
     (tmp_path / "reports" / "transformation-in-practice.pdf").unlink()
-    assert seed_demo(storage, TODAY) == ["sample PDF for transformation-in-practice"]
+    assert seed_demo(storage, TODAY) == [
+        "sample PDF for transformation-in-practice",
+        "free sample of transformation-in-practice",
+    ]
+
+
+def test_demo_reports_have_covers_in_every_size_and_a_free_sample(ctx, tmp_path):
+    storage = LocalStorage(tmp_path)
+    seed_demo(storage, TODAY)
+    for report in db.session.scalars(select(Report)):
+        with storage.open(report.cover_image_key) as f:
+            assert Image.open(f).size == (600, 848)
+        for width in COVER_WIDTHS:
+            with storage.open(cover_size_key(report.cover_image_key, width)) as f:
+                assert Image.open(f).size[0] == width
+        with storage.open(report.pdf_file_key) as f:
+            whole = f.read()
+        assert (report.page_count, report.pdf_size_bytes) == (
+            len(PdfReader(BytesIO(whole)).pages),
+            len(whole),
+        )
+        with storage.open(report.sample_file_key) as f:
+            sample = PdfReader(BytesIO(f.read()))
+        assert len(sample.pages) == 5 < report.page_count
+        assert "Sample: the first 5 pages of" in sample.pages[4].extract_text()
+
+
+def _drawn_lines(page) -> list[tuple[float, str]]:
+    """Each piece of text on the page with where it starts (x, in points)."""
+    found = []
+    page.extract_text(
+        visitor_text=lambda text, cm, tm, font, size: text.strip() and found.append((tm[4], text))
+    )
+    return found
+
+
+def test_a_long_title_wraps_within_the_page_of_the_demo_pdf():
+    title = (
+        "Modern public services: a very long title about transformation in practice, "
+        "partnerships between councils and the private sector, and what comes next"
+    )
+    page = PdfReader(BytesIO(sample_report_pdf(title, "Series", ["One"]))).pages[0]
+    right_edge = float(page.mediabox.right)
+    drawn = [(x, text) for x, text in _drawn_lines(page) if text.strip()]
+    # Every word of the title is on the cover, none cut in half, and no line runs off the page.
+    words = " ".join(text for _, text in drawn).split()
+    assert all(word in words for word in title.split())
+    assert len([1 for _, text in drawn if text.strip() and text.strip() in title]) >= 3
+    for x, text in drawn:
+        assert x + stringWidth(text.strip(), "Helvetica-Bold", 22) <= right_edge
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,10 @@ from flask_login import current_user
 
 from portal.admin.blueprint import bp
 from portal.catalogue import admin_services as catalogue
+from portal.catalogue import covers, report_pdf
 from portal.catalogue.admin_forms import CoverUploadForm, FormatForm, PdfUploadForm, ReportForm
 from portal.catalogue.models import DEFAULT_MAX_COPIES_PER_ORDER, DEFAULT_PAGE_LIMIT
+from portal.downloads import samples
 from portal.extensions import db
 from portal.orders.stock import stock_held
 from portal.pricing import FormatKind
@@ -47,7 +49,25 @@ def _details(form: ReportForm) -> catalogue.ReportDetails:
         contents=form.contents.data or "",
         published_on=form.published_on.data,
         is_published=bool(form.is_published.data),
+        sample_pages=int(form.sample_pages.data),
     )
+
+
+def _refused(form: ReportForm, refused: catalogue.CatalogueRefusal) -> None:
+    """Show a refusal beside the field it concerns."""
+    field = form.is_published if isinstance(refused, catalogue.PublishingRefusal) else form.slug
+    field.errors.append(str(refused))
+
+
+def _sample_made(report) -> bool:
+    """Cut the report's sample again if its PDF or its number of pages changed; False (and the
+    administrator is told why) when the PDF's pages could not be cut."""
+    if report.sample_file_key or not report.pdf_file_key:
+        return True
+    if samples.refresh_sample(report):
+        return True
+    flash(samples.SAMPLE_FAILED, "error")
+    return False
 
 
 @bp.route("/reports")
@@ -67,7 +87,7 @@ def report_new():
         try:
             report = catalogue.create_report(current_user, _details(form))
         except catalogue.CatalogueRefusal as refused:
-            form.slug.errors.append(str(refused))
+            _refused(form, refused)
         else:
             db.session.commit()
             flash(
@@ -96,7 +116,8 @@ def _detail_page(report, pdf_form: PdfUploadForm, cover_form: CoverUploadForm):
         pdf_stored=bool(report.pdf_file_key) and storage.exists(report.pdf_file_key),
         cover_stored=bool(report.cover_image_key) and storage.exists(report.cover_image_key),
         max_pdf_bytes=current_app.config["MAX_REPORT_PDF_BYTES"],
-        max_pdf_pages=catalogue.page_limit_of(report),
+        max_pdf_pages=report_pdf.page_limit_of(report),
+        publishing_problem=catalogue.publishing_problem(report),
         max_cover_bytes=current_app.config["MAX_COVER_IMAGE_BYTES"],
     )
 
@@ -109,10 +130,12 @@ def report_edit(slug: str):
         try:
             catalogue.update_report(current_user, report, _details(form))
         except catalogue.CatalogueRefusal as refused:
-            form.slug.errors.append(str(refused))
+            _refused(form, refused)
         else:
+            sample_made = _sample_made(report)
             db.session.commit()
-            flash("Report saved.", "success")
+            if sample_made:
+                flash("Report saved.", "success")
             return redirect(url_for("admin.report_detail", slug=report.slug))
     return render_template("admin/catalogue/report_form.html", form=form, report=report, slug=slug)
 
@@ -182,7 +205,7 @@ def report_upload_pdf(slug: str):
             form.pdf.errors.append("Select a PDF file to upload")
         else:
             try:
-                stored = catalogue.store_report_pdf(
+                stored = report_pdf.store_report_pdf(
                     current_user,
                     report,
                     upload.stream,
@@ -191,6 +214,7 @@ def report_upload_pdf(slug: str):
             except catalogue.CatalogueRefusal as refused:
                 form.pdf.errors.append(str(refused))
             else:
+                _sample_made(report)
                 db.session.commit()
                 removed = "; ".join(stored.removed)
                 removed = f" Removed from it: {removed}." if removed else ""
@@ -215,8 +239,8 @@ def report_upload_cover(slug: str):
             # One byte over the limit is enough to know it is too large.
             data = upload.stream.read(limit + 1)
             try:
-                catalogue.store_cover_image(current_user, report, data, limit)
-            except catalogue.CatalogueRefusal as refused:
+                covers.store_cover_image(current_user, report, data, limit)
+            except covers.CoverRefusal as refused:
                 form.cover.errors.append(str(refused))
             else:
                 db.session.commit()

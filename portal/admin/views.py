@@ -3,6 +3,7 @@
 from flask import redirect, render_template, url_for
 
 from portal import audit
+from portal.admin.audit_wording import action_words, audit_rows
 from portal.admin.blueprint import bp
 from portal.admin.params import date_arg, page_number, text_arg
 
@@ -26,9 +27,9 @@ def audit_log():
     rows, more = audit.entries(**filters, page=page)
     return render_template(
         "admin/audit.html",
-        entries=rows,
+        entries=audit_rows(rows),
         more=more,
         page=page,
         filters=filters,
-        actions=audit.actions(),
+        actions=[(name, action_words(name)) for name in audit.actions()],
     )

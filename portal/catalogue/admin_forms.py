@@ -17,6 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, FileField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.catalogue.models import DEFAULT_SAMPLE_PAGES
 from portal.catalogue.services import SLUG
 from portal.form_fields import DateBoxesField, strip, text_field
 
@@ -26,8 +27,15 @@ _PERCENT = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?%?")
 _WHOLE = re.compile(r"\d{1,9}")
 #: The largest amount the portal takes, in pence (well inside a 32-bit integer column).
 MAX_PENCE = 100_000_000
+#: The most pages a free sample may have.
+MAX_SAMPLE_PAGES = 50
 #: The largest page limit an administrator may set (well inside a 32-bit integer column).
 MAX_PAGE_LIMIT = 1_000_000
+
+
+def same_line_endings(value):
+    """A WTForms filter: line breaks as "\\n", whether the browser sent CRLF, CR or LF."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def parse_pounds(text: str) -> int | None:
@@ -69,24 +77,24 @@ def percent_text(basis_points: int) -> str:
 class ReportForm(FlaskForm):
     title = text_field("Title", "Enter the report's title", 300)
     slug = text_field(
-        "Web address name",
-        "Enter the web address name",
+        "Web address name (optional)",
+        None,
         120,
-        description="Lower-case letters, numbers and hyphens, like modern-public-services. "
-        "It is the last part of the report's web address.",
+        description="The last part of the report's web address: lower-case letters, numbers "
+        "and hyphens, like modern-public-services. Leave it empty to make it from the title.",
     )
     series = text_field("Series (optional)", None, 200)
     summary = TextAreaField(
         "Summary",
         validators=[DataRequired(message="Enter a summary"), Length(max=20_000)],
-        filters=[strip],
+        filters=[strip, same_line_endings],
         widget=GovTextArea(),
         description="Leave a blank line between paragraphs.",
     )
     contents = TextAreaField(
         "Contents (optional)",
         validators=[Length(max=20_000, message="Contents must be 20,000 characters or fewer")],
-        filters=[strip],
+        filters=[strip, same_line_endings],
         widget=GovTextArea(),
         description="One chapter or section per line.",
     )
@@ -96,8 +104,25 @@ class ReportForm(FlaskForm):
         invalid="Publication date must be a real date, like 14 2 2006",
         description="For example, 14 2 2006",
     )
+    sample_pages = StringField(
+        "Sample pages",
+        validators=[DataRequired(message="Enter the number of sample pages")],
+        # The report's own value is a number; what is typed is text.
+        filters=[lambda value: str(value) if isinstance(value, int) else strip(value)],
+        widget=GovTextInput(),
+        description="How many of the PDF's first pages anyone may download free, stamped "
+        "\u201cSample\u201d",
+        default=str(DEFAULT_SAMPLE_PAGES),
+    )
     is_published = BooleanField("Published: show it in the catalogue", widget=GovCheckboxInput())
     submit = SubmitField("Save report", widget=GovSubmitInput())
+
+    def validate_sample_pages(self, field) -> None:
+        pages = parse_whole(field.data or "")
+        if pages is None or not 1 <= pages <= MAX_SAMPLE_PAGES:
+            raise ValidationError(
+                f"Sample pages must be a whole number from 1 to {MAX_SAMPLE_PAGES}, like 5"
+            )
 
     def validate_slug(self, field) -> None:
         if field.data and not SLUG.fullmatch(field.data):

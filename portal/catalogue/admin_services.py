@@ -6,12 +6,10 @@ written. Uploaded files are checked by what they contain, never by their name or
 are stored under keys the portal makes up.
 """
 
-import secrets
-import warnings
-from dataclasses import asdict, dataclass
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, replace
 from datetime import date
-from io import BytesIO
-from typing import BinaryIO
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +19,7 @@ from portal import audit
 from portal.catalogue.models import (
     DEFAULT_MAX_COPIES_PER_ORDER,
     DEFAULT_PAGE_LIMIT,
+    DEFAULT_SAMPLE_PAGES,
     FormatKind,
     Report,
     ReportFormat,
@@ -28,7 +27,6 @@ from portal.catalogue.models import (
 from portal.catalogue.services import SLUG
 from portal.extensions import db
 from portal.orders.models import OrderLine
-from portal.storage import get_storage
 
 REPORT_FIELDS = (
     "slug",
@@ -38,6 +36,7 @@ REPORT_FIELDS = (
     "contents",
     "published_on",
     "is_published",
+    "sample_pages",
 )
 FORMAT_FIELDS = (
     "kind",
@@ -51,14 +50,14 @@ FORMAT_FIELDS = (
     "download_limit",
     "page_limit",
 )
-PDF_MAGIC = b"%PDF-"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
-_DAMAGED_PDF = "The selected file is damaged or is not a real PDF"
 
 
 class CatalogueRefusal(ValueError):
     """A change that cannot be made; the message says why, in words for the administrator."""
+
+
+class PublishingRefusal(CatalogueRefusal):
+    """A report that cannot be published as it stands (``publishing_problem`` says why)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,7 @@ class ReportDetails:
     contents: str
     published_on: date
     is_published: bool
+    sample_pages: int = DEFAULT_SAMPLE_PAGES
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,52 @@ def _flush_unique_slug(slug: str) -> None:
         raise CatalogueRefusal(f"Another report already uses the web address name {slug}") from None
 
 
+def slug_from_title(title: str) -> str:
+    """A web address name made from a title: "Modern public services: Łódź & you" →
+    "modern-public-services-lodz-you" (accents dropped, at most 120 characters)."""
+    ascii_title = unicodedata.normalize("NFKD", title.replace("ł", "l").replace("Ł", "L"))
+    words = re.findall(r"[a-z0-9]+", ascii_title.encode("ascii", "ignore").decode().lower())
+    slug = "-".join(words)[:120].strip("-")
+    return slug or "report"
+
+
+def _with_slug(details: ReportDetails, report_id: int | None) -> ReportDetails:
+    """The details with a web address name: the one typed, or one made from the title (with
+    "-2", "-3"… when another report has it already)."""
+    if details.slug:
+        return details
+    base = slug_from_title(details.title)
+    slug, number = base, 1
+    while _slug_taken(slug, report_id):
+        number += 1
+        suffix = f"-{number}"
+        slug = base[: 120 - len(suffix)].rstrip("-") + suffix
+    return replace(details, slug=slug)
+
+
+def publishing_problem(report: Report) -> str | None:
+    """Why this report cannot be shown in the catalogue (None when it can): a public page must
+    have something to buy, and a PDF that can be sold must have its file."""
+    if not report.formats:
+        return (
+            "A report with no formats cannot be published: there would be nothing to buy. "
+            "Add a PDF or printed format first, then publish it"
+        )
+    if format_of(report, FormatKind.PDF.value) is not None and not report.pdf_file_key:
+        return (
+            "A report sold as a PDF cannot be published before its PDF is uploaded. "
+            "Upload the PDF first, then publish it"
+        )
+    return None
+
+
 def create_report(actor, details: ReportDetails) -> Report:
-    """Add a report (with no formats yet); refused if the slug is taken."""
+    """Add a report (with no formats yet, so unpublished); refused if the slug is taken or if
+    it is to be published (there is nothing to buy yet). With no slug, one is made from the
+    title."""
+    if details.is_published:
+        raise PublishingRefusal(publishing_problem(Report(formats=[])))
+    details = _with_slug(details, None)
     if _slug_taken(details.slug, None):
         raise CatalogueRefusal(f"Another report already uses the web address name {details.slug}")
     report = Report(**asdict(details))
@@ -148,7 +192,13 @@ def create_report(actor, details: ReportDetails) -> Report:
 
 
 def update_report(actor, report: Report, details: ReportDetails) -> Report:
-    """Change a report's details; a new slug must not be another report's."""
+    """Change a report's details; a new slug must not be another report's (with no slug, one
+    is made from the title), and publishing needs what ``publishing_problem`` asks for."""
+    if details.is_published and (problem := publishing_problem(report)):
+        raise PublishingRefusal(problem)
+    if details.sample_pages != report.sample_pages:
+        report.sample_file_key = None  # cut again with the new number of pages
+    details = _with_slug(details, report.id)
     if _slug_taken(details.slug, report.id):
         raise CatalogueRefusal(f"Another report already uses the web address name {details.slug}")
     before = audit.snapshot(report, *REPORT_FIELDS)
@@ -234,166 +284,13 @@ def remove_format(actor, report_format: ReportFormat) -> None:
             "removed. Unpublish the report instead, or leave the format in place."
         )
     report = report_format.report
+    if report.is_published and len(report.formats) == 1:
+        raise CatalogueRefusal(
+            f"The {report_format.kind.label.lower()} format is the only one of a published "
+            "report, whose page would then have nothing to buy. Unpublish the report first, "
+            "or add another format"
+        )
     before = audit.snapshot(report_format, *FORMAT_FIELDS)
     report.formats.remove(report_format)
     db.session.flush()
     audit.record(actor, "format.remove", "report", report.slug, before=before)
-
-
-def _size_of(stream: BinaryIO) -> int:
-    stream.seek(0, 2)
-    size = stream.tell()
-    stream.seek(0)
-    return size
-
-
-def _megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):.3g} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
-
-
-def page_limit_of(report: Report) -> int:
-    """How many pages the report's PDF may have: the limit set on its PDF format, or the
-    default when it has none."""
-    pdf = format_of(report, FormatKind.PDF.value)
-    return pdf.page_limit if pdf is not None else DEFAULT_PAGE_LIMIT
-
-
-def pdf_problem(stream: BinaryIO, limit: int, page_limit: int = DEFAULT_PAGE_LIMIT) -> str | None:
-    """Why this upload is not a report PDF we can sell, or None when it is one.
-
-    It must fit the size limit, start with the PDF header, open with pypdf, not be encrypted
-    (the stamping of each copy would fail) and have at least one page and at most
-    ``page_limit`` (every download stamps every page).
-    """
-    size = _size_of(stream)
-    if size == 0:
-        return "Select a PDF file to upload"
-    if size > limit:
-        return f"The PDF must be {_megabytes(limit)} or smaller"
-    if stream.read(len(PDF_MAGIC)) != PDF_MAGIC:
-        return "The selected file must be a PDF"
-    stream.seek(0)
-    from pypdf import PdfReader  # only when a report file is uploaded
-
-    try:
-        # pypdf warns about files it can repair; a warning is not a reason to refuse.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(stream)
-            if reader.is_encrypted:
-                return "The PDF is password-protected or encrypted: upload an unprotected copy"
-            pages = len(reader.pages)
-            if pages < 1:
-                return "The PDF has no pages"
-            if pages > page_limit:
-                return (
-                    f"The PDF has {pages:,} pages; this report allows {page_limit:,} at most. "
-                    "Upload a shorter file, or raise the limit on the report's PDF format"
-                )
-    except Exception:  # any failure to read it means it is not a usable PDF
-        return _DAMAGED_PDF
-    finally:
-        stream.seek(0)
-    return None
-
-
-def _new_key(folder: str, slug: str, extension: str) -> str:
-    return f"{folder}/{slug}-{secrets.token_hex(8)}.{extension}"
-
-
-@dataclass(frozen=True)
-class StoredPdf:
-    """A report PDF as stored: its key, and the active content removed from the upload (in
-    words for the administrator; empty when there was none)."""
-
-    key: str
-    removed: list[str]
-
-
-def store_report_pdf(actor, report: Report, stream: BinaryIO, limit: int) -> StoredPdf:
-    """Check, clean and store a new PDF for the report and point the report at it.
-
-    What is stored is a copy of the upload without its active content (actions run on opening
-    or by events, JavaScript, embedded files, launch and form actions, XFA forms: see
-    ``pdf_cleaning``), never the upload itself. The old file is kept: copies already
-    stamped from it, and orders that refer to it, stay valid. Raises ``CatalogueRefusal`` (and
-    stores nothing) when the file is not a usable PDF or has more pages than the report allows.
-    """
-    problem = pdf_problem(stream, limit, page_limit_of(report))
-    if problem:
-        raise CatalogueRefusal(problem)
-    from portal.catalogue.pdf_cleaning import DAMAGED, UnreadablePdf, cleaned_writer
-
-    try:
-        cleaned, removed = cleaned_writer(stream)
-    except UnreadablePdf:
-        raise CatalogueRefusal(_DAMAGED_PDF) from None
-    finally:
-        stream.seek(0)
-    key = _new_key("reports", report.slug, "pdf")
-    try:
-        with get_storage().writer(key) as target:
-            cleaned.write(target)
-    except DAMAGED:  # an object pypdf could not write: nothing is kept under the key
-        raise CatalogueRefusal(_DAMAGED_PDF) from None
-    before = {"pdf_file_key": report.pdf_file_key}
-    report.pdf_file_key = key
-    db.session.flush()
-    audit.record(
-        actor,
-        "report.upload_pdf",
-        "report",
-        report.slug,
-        before=before,
-        after={"pdf_file_key": key, "removed": removed},
-    )
-    return StoredPdf(key, removed)
-
-
-def cover_problem(data: bytes, limit: int) -> tuple[str | None, str]:
-    """Why these bytes are not a cover image we accept (None when they are), and the file
-    extension to store them under: PNG or JPEG, checked by content and by Pillow."""
-    if not data:
-        return "Select an image file to upload", ""
-    if len(data) > limit:
-        return f"The image must be {_megabytes(limit)} or smaller", ""
-    if data.startswith(PNG_MAGIC):
-        expected, extension = "PNG", "png"
-    elif data.startswith(JPEG_MAGIC):
-        expected, extension = "JPEG", "jpg"
-    else:
-        return "The selected file must be a PNG or JPEG image", ""
-    from PIL import Image  # only when a cover is uploaded
-
-    try:
-        with warnings.catch_warnings():
-            # A huge picture in a small file is refused rather than decoded.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(data)) as image:
-                if image.format != expected:
-                    return "The selected file must be a PNG or JPEG image", ""
-                image.verify()
-    except Exception:  # any failure to read it means it is not a usable image
-        return "The selected image is damaged or is not a real PNG or JPEG", ""
-    return None, extension
-
-
-def store_cover_image(actor, report: Report, data: bytes, limit: int) -> str:
-    """Check and store a cover image for the report; refused (nothing stored) if not an image."""
-    problem, extension = cover_problem(data, limit)
-    if problem:
-        raise CatalogueRefusal(problem)
-    key = _new_key("covers", report.slug, extension)
-    get_storage().save(key, data)
-    before = {"cover_image_key": report.cover_image_key}
-    report.cover_image_key = key
-    db.session.flush()
-    audit.record(
-        actor,
-        "report.upload_cover",
-        "report",
-        report.slug,
-        before=before,
-        after={"cover_image_key": key},
-    )
-    return key

@@ -81,6 +81,11 @@ class ReportListing(ReportText):
     summary: str
     contents: str
     formats: tuple[FormatListing, ...]
+    cover_image_key: str | None = None
+    sample_file_key: str | None = None
+    sample_pages: int = 0
+    page_count: int | None = None
+    pdf_size_bytes: int | None = None
 
 
 def _listing(report: Report) -> ReportListing:
@@ -105,6 +110,11 @@ def _listing(report: Report) -> ReportListing:
             )
             for f in report.formats
         ),
+        cover_image_key=report.cover_image_key,
+        sample_file_key=report.sample_file_key,
+        sample_pages=report.sample_pages,
+        page_count=report.page_count,
+        pdf_size_bytes=report.pdf_size_bytes,
     )
 
 

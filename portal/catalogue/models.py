@@ -1,5 +1,6 @@
 """The catalogue: reports and the formats each is sold in. Prices are data, in integer pence."""
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
+from portal.money import format_basis_points
 
 # The kinds of format are defined with the pricing rules, so that order lines can share the
 # enum without importing the catalogue; this module is where the rest of the portal finds it.
@@ -25,6 +27,10 @@ from portal.pricing import FormatKind
 #: Printed copies of a format one order (and one address in a day) may take, unless an
 #: administrator sets another number.
 DEFAULT_MAX_COPIES_PER_ORDER = 20
+
+
+#: Pages of a report's PDF offered free as its sample, unless an administrator sets another number.
+DEFAULT_SAMPLE_PAGES = 5
 
 
 #: Pages a report PDF may have unless an administrator sets another limit on its PDF format.
@@ -36,6 +42,27 @@ class ReportText:
 
     summary: str
     contents: str
+    page_count: int | None
+    pdf_size_bytes: int | None
+    sample_pages: int
+
+    @property
+    def sample_length(self) -> str:
+        """How much of the report its sample holds: "the first 5 pages" (all of them, when the
+        PDF is shorter than the sample's length)."""
+        pages = min(self.sample_pages, self.page_count or self.sample_pages)
+        return "the first page" if pages == 1 else f"the first {pages} pages"
+
+    @property
+    def pdf_facts(self) -> str:
+        """The PDF's length and size as the report page gives them: "48 pages, 1.2 MB" (""
+        before a PDF is uploaded)."""
+        facts = []
+        if self.page_count:
+            facts.append(f"{self.page_count:,} page{'' if self.page_count == 1 else 's'}")
+        if self.pdf_size_bytes:
+            facts.append(file_size(self.pdf_size_bytes))
+        return ", ".join(facts)
 
     @property
     def contents_items(self) -> list[str]:
@@ -43,7 +70,22 @@ class ReportText:
 
     @property
     def summary_paragraphs(self) -> list[str]:
-        return [p.strip() for p in self.summary.split("\n\n") if p.strip()]
+        return paragraphs(self.summary)
+
+
+def file_size(size: int) -> str:
+    """A file's size as people read it: "850 KB", "1.2 MB" (1 KB is 1,000 bytes, as file
+    managers and browsers now count)."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000)):,} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of typed text: blank lines separate them, whatever line endings a browser
+    sent (CRLF, CR or LF), and a blank line may hold spaces."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip() for p in re.split(r"\n[ \t]*\n", lines) if p.strip()]
 
 
 class SaleTerms:
@@ -55,8 +97,7 @@ class SaleTerms:
 
     @property
     def vat_rate_percent(self) -> str:
-        whole, part = divmod(self.vat_rate_basis_points, 100)
-        return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+        return format_basis_points(self.vat_rate_basis_points)
 
     @property
     def in_stock(self) -> bool:
@@ -79,6 +120,16 @@ class Report(ReportText, db.Model):
     pdf_file_key: Mapped[str | None] = mapped_column(String(200))
     # Storage key of the cover image (PNG or JPEG); None until uploaded.
     cover_image_key: Mapped[str | None] = mapped_column(String(200))
+    # Pages the PDF has and its size in bytes, read from the file when it is stored.
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    pdf_size_bytes: Mapped[int | None] = mapped_column(Integer)
+    # The first pages offered free as a sample (1 to 50, as the report form allows), and the
+    # storage key of the sample cut from the PDF (None when there is no PDF, or its pages could
+    # not be cut).
+    sample_pages: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_SAMPLE_PAGES, server_default=str(DEFAULT_SAMPLE_PAGES)
+    )
+    sample_file_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -3,7 +3,17 @@ basket)."""
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from portal import pricing
@@ -11,12 +21,14 @@ from portal.basket import services as basket
 from portal.basket.current import current_or_new_basket
 from portal.basket.forms import AddToBasketForm
 from portal.catalogue import cache
+from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.operations.security import drawn_for_reuse, public_page, reused
 from portal.orders import services as orders
 from portal.organisations.services import person_for
 from portal.pricing import FormatKind
+from portal.storage import get_storage
 
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
@@ -74,6 +86,40 @@ def report_detail(slug: str):
     # its formats are in stock.
     in_stock = "".join("1" if f.in_stock else "0" for f in formats)
     return _page_for_visitor(f"report:{report.slug}:{today.isoformat()}:{in_stock}", draw)
+
+
+@bp.route("/reports/<slug>/sample.pdf")
+@public_page
+def report_sample(slug: str):
+    """The report's free sample, for anyone: no account, and no download is counted."""
+    report = cache.published_report(slug)
+    if report is None or not report.sample_file_key:
+        abort(404)
+    response = get_storage().send(
+        report.sample_file_key,
+        download_name=f"{report.slug}-sample.pdf",
+        mimetype="application/pdf",
+    )
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.route("/reports/<slug>/cover-<int:width>.jpg")
+@public_page
+def report_cover(slug: str, width: int):
+    """The report's cover, drawn ``width`` pixels wide (one of ``COVER_WIDTHS``)."""
+    report = cache.published_report(slug)
+    if report is None or not report.cover_image_key or width not in COVER_WIDTHS:
+        abort(404)
+    storage = get_storage()
+    key = cover_size_key(report.cover_image_key, width)
+    if not storage.exists(key):
+        abort(404)
+    # A few kilobytes: read whole rather than streamed.
+    with storage.open(key) as image:
+        response = Response(image.read(), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def _page_for_visitor(name: str, draw: Callable[[], str]) -> str:

@@ -15,21 +15,26 @@ def sample_report_pdf(title: str, series: str, contents: list[str]) -> bytes:
     # draw a sample.
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen.canvas import Canvas
 
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
     canvas.setTitle(title)
     canvas.setAuthor("Socitm Insight")
-    _, height = A4
+    width, height = A4
+    margin = 25 * mm
 
+    # The title wraps at word boundaries within the margins, however long it is.
     canvas.setFont("Helvetica-Bold", 22)
-    canvas.drawString(25 * mm, height - 80 * mm, title[:60])
-    if len(title) > 60:
-        canvas.drawString(25 * mm, height - 90 * mm, title[60:120])
+    lines = simpleSplit(title, "Helvetica-Bold", 22, width - 2 * margin)
+    top = height - 80 * mm
+    for number, line in enumerate(lines):
+        canvas.drawString(margin, top - number * 10 * mm, line)
+    below = top - len(lines) * 10 * mm - 5 * mm
     canvas.setFont("Helvetica", 14)
-    canvas.drawString(25 * mm, height - 105 * mm, f"{series} · Socitm Insight")
-    canvas.drawString(25 * mm, height - 115 * mm, "Sample edition")
+    canvas.drawString(margin, below, f"{series} · Socitm Insight")
+    canvas.drawString(margin, below - 10 * mm, "Sample edition")
     canvas.showPage()
 
     canvas.setFont("Helvetica-Bold", 18)

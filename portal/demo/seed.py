@@ -7,18 +7,22 @@ keys (report slug, organisation name, email address), and existing rows are left
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 
 from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
+from portal.catalogue.covers import save_cover
 from portal.catalogue.models import Report, ReportFormat
 from portal.clock import utcnow
 from portal.content import services as content
 from portal.content.pages import ContentPage
+from portal.demo.covers import demo_cover_png
 from portal.demo.organisation_orders import seed_organisation_orders
 from portal.demo.sample_pdf import sample_report_pdf
+from portal.downloads.samples import refresh_sample
 from portal.extensions import db
 from portal.organisations.models import (
     InsightSubscription,
@@ -197,7 +201,7 @@ ENDING_SOON_CONTACT = ("Robin Hale", "robin.hale@westbrookfire.gov.uk", "Head of
 def seed_demo(storage: Storage, today: date) -> list[str]:
     """Add whatever demo rows and files are missing; returns a line for each thing added."""
     added: list[str] = []
-    for data in REPORTS:
+    for number, data in enumerate(REPORTS):
         report = db.session.scalar(select(Report).where(Report.slug == data["slug"]))
         if report is None:
             report = Report(series=SERIES, is_published=True, **data)
@@ -212,14 +216,25 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
                 ),
             ]
             db.session.add(report)
+            db.session.flush()  # its defaults (the number of sample pages) are needed below
             added.append(f"report {report.slug}")
         if report.pdf_file_key is None or not storage.exists(report.pdf_file_key):
+            from pypdf import PdfReader  # the web servers import this module, never this
+
+            pdf = sample_report_pdf(report.title, report.series, report.contents_items)
             report.pdf_file_key = f"reports/{report.slug}.pdf"
-            storage.save(
-                report.pdf_file_key,
-                sample_report_pdf(report.title, report.series, report.contents_items),
-            )
+            storage.save(report.pdf_file_key, pdf)
+            report.page_count = len(PdfReader(BytesIO(pdf)).pages)
+            report.pdf_size_bytes = len(pdf)
+            report.sample_file_key = None
             added.append(f"sample PDF for {report.slug}")
+        if not report.sample_file_key or not storage.exists(report.sample_file_key):
+            refresh_sample(report, storage)
+            added.append(f"free sample of {report.slug}")
+        if report.cover_image_key is None or not storage.exists(report.cover_image_key):
+            cover = demo_cover_png(report.title, report.series, number)
+            save_cover(storage, report, cover, "png")
+            added.append(f"cover for {report.slug}")
 
     for name, kind, domain, periods in _organisations(today):
         if db.session.scalar(select(Organisation).where(Organisation.name == name)) is None:

@@ -68,7 +68,7 @@ def test_the_audit_log_lists_and_filters_changes(app, client, auth, create_user)
         db.session.commit()
     auth.sign_in(admin.email)
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "report.update" in page and "order.cancel" in page and "new price" in page
+    assert "Report changed" in page and "Order cancelled" in page and "new price" in page
     filtered = client.get("/admin/audit?action=order.cancel").get_data(as_text=True)
     assert "INS-2026-000001" in filtered and "channel-shift" not in filtered
     for bad in ("?page=abc", "?page=-1", "?since=yesterday", "?until=2026-13-45", "?page=999999"):

@@ -19,6 +19,7 @@ from portal.orders.services import Buyer
 from portal.pricing import FormatKind
 from portal.storage import get_storage
 from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
+from tests.helpers import stored_files, stored_report
 
 GOOD_REPORT = REPORT_FORM
 GOOD_FORMAT = FORMAT_FORM
@@ -45,20 +46,6 @@ def _encrypted_pdf() -> bytes:
 def _audit(app, action):
     with app.app_context():
         return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
-
-
-def _report(app, slug) -> Report | None:
-    with app.app_context():
-        report = db.session.scalar(select(Report).where(Report.slug == slug))
-        if report is not None:
-            report.formats  # noqa: B018 (loaded while the session is open)
-        return report
-
-
-def _stored_files(app) -> set:
-    """Every file in storage (shared by the whole test session), temporary files included."""
-    with app.app_context():
-        return {path for path in get_storage().root.rglob("*") if path.is_file()}
 
 
 def _count(app, model) -> int:
@@ -152,14 +139,15 @@ def test_the_report_page_shows_details_and_upload_forms(client, admin, create_re
 # --- creating and editing reports ------------------------------------------------------------
 
 
-def test_creating_a_report_saves_it_unpublished_or_not_and_audits(app, post_form, admin):
+def test_creating_a_report_saves_it_unpublished_and_audits(app, post_form, admin):
     response = post_form("/admin/reports/new", GOOD_REPORT)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/reports/digital-by-default")
-    report = _report(app, "digital-by-default")
+    report = stored_report(app, "digital-by-default")
     assert report.title == "Digital by default"
     assert report.published_on == date(2006, 2, 14)
-    assert report.is_published is True
+    assert report.is_published is False
+    assert report.sample_pages == 5
     assert report.summary == "First paragraph.\n\nSecond paragraph."
     assert report.formats == []
     (entry,) = _audit(app, "report.create")
@@ -172,7 +160,6 @@ def test_creating_a_report_saves_it_unpublished_or_not_and_audits(app, post_form
     ("changes", "message"),
     [
         ({"title": "  "}, "Enter the report&#39;s title"),
-        ({"slug": ""}, "Enter the web address name"),
         ({"slug": "Digital By Default"}, "lower-case letters"),
         ({"slug": "digital--default"}, "lower-case letters"),
         ({"slug": "-digital"}, "lower-case letters"),
@@ -216,8 +203,8 @@ def test_editing_a_report_changes_it_and_audits_before_and_after(
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/reports/new-name")
-    assert _report(app, "old-name") is None
-    edited = _report(app, "new-name")
+    assert stored_report(app, "old-name") is None
+    edited = stored_report(app, "new-name")
     assert (edited.title, edited.is_published) == ("Digital by default", False)
     (entry,) = _audit(app, "report.update")
     assert entry.target_id == "new-name"
@@ -239,7 +226,7 @@ def test_editing_to_another_reports_slug_is_refused(app, post_form, admin, creat
     assert "Another report already uses the web address name taken" in response.get_data(
         as_text=True
     )
-    assert _report(app, "mine").title == "Mine"
+    assert stored_report(app, "mine").title == "Mine"
     assert _audit(app, "report.update") == []
 
 
@@ -292,7 +279,7 @@ def test_editing_a_print_format_saves_pence_and_audits(app, post_form, admin, cr
         f"/admin/reports/{report.slug}/formats/print", {**GOOD_FORMAT, "vat_rate": "17.5"}
     )
     assert response.status_code == 302
-    printed = next(f for f in _report(app, report.slug).formats if f.kind is FormatKind.PRINT)
+    printed = next(f for f in stored_report(app, report.slug).formats if f.kind is FormatKind.PRINT)
     assert (printed.price_pence, printed.subscriber_price_pence) == (14_500, 0)
     assert printed.vat_rate_basis_points == 1750
     assert (printed.stock, printed.free_copies_per_organisation) == (250, 2)
@@ -305,7 +292,7 @@ def test_editing_a_print_format_saves_pence_and_audits(app, post_form, admin, cr
 def test_editing_a_pdf_format_sets_the_download_limit(app, post_form, admin, create_report):
     report = create_report()
     post_form(f"/admin/reports/{report.slug}/formats/pdf", {**GOOD_FORMAT, "download_limit": "3"})
-    pdf = next(f for f in _report(app, report.slug).formats if f.kind is FormatKind.PDF)
+    pdf = next(f for f in stored_report(app, report.slug).formats if f.kind is FormatKind.PDF)
     assert (pdf.download_limit, pdf.stock, pdf.price_pence) == (3, None, 14_500)
 
 
@@ -334,7 +321,7 @@ def test_bad_format_values_are_refused_and_change_nothing(
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" in page and message in page
-    formats = {f.kind: f for f in _report(app, report.slug).formats}
+    formats = {f.kind: f for f in stored_report(app, report.slug).formats}
     assert formats[FormatKind.PRINT].stock == 10
     assert formats[FormatKind.PDF].price_pence == 14_500
     assert _count(app, AuditEntry) == 0
@@ -344,7 +331,7 @@ def test_a_missing_format_can_be_added_once(app, post_form, admin, create_report
     report = create_report(formats=[ReportFormat(kind=FormatKind.PDF, price_pence=9_900)])
     response = post_form(f"/admin/reports/{report.slug}/formats/print", GOOD_FORMAT)
     assert response.status_code == 302
-    kinds = sorted(f.kind.value for f in _report(app, report.slug).formats)
+    kinds = sorted(f.kind.value for f in stored_report(app, report.slug).formats)
     assert kinds == ["pdf", "print"]
     (entry,) = _audit(app, "format.create")
     assert entry.after["kind"] == "print" and entry.after["stock"] == 250
@@ -369,7 +356,7 @@ def test_an_unordered_format_can_be_removed(app, post_form, admin, create_report
         form_page=f"/admin/reports/{report.slug}",
     )
     assert response.status_code == 302
-    assert [f.kind for f in _report(app, report.slug).formats] == [FormatKind.PDF]
+    assert [f.kind for f in stored_report(app, report.slug).formats] == [FormatKind.PDF]
     (entry,) = _audit(app, "format.remove")
     assert entry.before["kind"] == "print"
 
@@ -431,7 +418,7 @@ def test_a_real_pdf_is_stored_under_a_new_key_and_the_old_file_is_kept(
     data = _pdf()
     response = _upload(post_form, report, "pdf", data, "../../etc/passwd.pdf", "pdf")
     assert response.status_code == 302
-    new_key = _report(app, report.slug).pdf_file_key
+    new_key = stored_report(app, report.slug).pdf_file_key
     assert new_key != old_key
     assert new_key.startswith(f"reports/{report.slug}-") and new_key.endswith(".pdf")
     assert "passwd" not in new_key
@@ -474,14 +461,14 @@ def test_files_that_are_not_usable_pdfs_are_refused(
     app, post_form, admin, create_report, data, message
 ):
     report = create_report()
-    files_before = _stored_files(app)
+    files_before = stored_files(app)
     response = _upload(post_form, report, "pdf", data, "report.pdf", "pdf")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" in page and message in page
-    assert _report(app, report.slug).pdf_file_key is None
+    assert stored_report(app, report.slug).pdf_file_key is None
     assert _count(app, AuditEntry) == 0
-    assert _stored_files(app) == files_before
+    assert stored_files(app) == files_before
 
 
 def test_a_pdf_over_the_size_limit_is_refused(app, post_form, admin, create_report, monkeypatch):
@@ -489,7 +476,7 @@ def test_a_pdf_over_the_size_limit_is_refused(app, post_form, admin, create_repo
     monkeypatch.setitem(app.config, "MAX_REPORT_PDF_BYTES", 1000)
     response = _upload(post_form, report, "pdf", _pdf(), "report.pdf", "pdf")
     assert "The PDF must be 1,000 bytes or smaller" in response.get_data(as_text=True)
-    assert _report(app, report.slug).pdf_file_key is None
+    assert stored_report(app, report.slug).pdf_file_key is None
 
 
 def test_a_request_with_no_file_part_is_refused(app, post_form, admin, create_report):
@@ -508,13 +495,13 @@ def test_an_upload_without_the_csrf_token_is_refused(app, client, admin, create_
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
-    assert _report(app, report.slug).pdf_file_key is None
+    assert stored_report(app, report.slug).pdf_file_key is None
 
 
 def test_the_stored_pdf_is_the_one_downloads_use(app, post_form, admin, create_report):
     report = create_report()
     _upload(post_form, report, "pdf", _pdf(), "anything.pdf", "pdf")
-    with app.app_context(), get_storage().open(_report(app, report.slug).pdf_file_key) as f:
+    with app.app_context(), get_storage().open(stored_report(app, report.slug).pdf_file_key) as f:
         assert len(PdfReader(f).pages) == 4
 
 
@@ -528,7 +515,7 @@ def test_a_png_cover_is_stored_and_served_on_the_admin_page(
     data = _png()
     response = _upload(post_form, report, "cover", data, "cover.exe", "cover")
     assert response.status_code == 302
-    key = _report(app, report.slug).cover_image_key
+    key = stored_report(app, report.slug).cover_image_key
     assert key.startswith(f"covers/{report.slug}-") and key.endswith(".png")
     page = client.get(f"/admin/reports/{report.slug}").get_data(as_text=True)
     assert f'src="/admin/reports/{report.slug}/cover"' in page
@@ -544,7 +531,7 @@ def test_a_jpeg_cover_is_stored_as_jpg(app, post_form, admin, create_report):
     buffer = io.BytesIO()
     Image.new("RGB", (5, 5), "red").save(buffer, "JPEG")
     _upload(post_form, report, "cover", buffer.getvalue(), "cover.png", "cover")
-    assert _report(app, report.slug).cover_image_key.endswith(".jpg")
+    assert stored_report(app, report.slug).cover_image_key.endswith(".jpg")
 
 
 @pytest.mark.parametrize(
@@ -561,12 +548,12 @@ def test_files_that_are_not_images_are_refused_as_covers(
     app, post_form, admin, create_report, data, message
 ):
     report = create_report()
-    files_before = _stored_files(app)
+    files_before = stored_files(app)
     response = _upload(post_form, report, "cover", data, "cover.png", "cover")
     page = response.get_data(as_text=True)
     assert "There is a problem" in page and message in page
-    assert _report(app, report.slug).cover_image_key is None
-    assert _stored_files(app) == files_before
+    assert stored_report(app, report.slug).cover_image_key is None
+    assert stored_files(app) == files_before
     assert _count(app, AuditEntry) == 0
 
 
@@ -575,4 +562,4 @@ def test_a_cover_over_the_size_limit_is_refused(app, post_form, admin, create_re
     monkeypatch.setitem(app.config, "MAX_COVER_IMAGE_BYTES", 50)
     response = _upload(post_form, report, "cover", _png(), "cover.png", "cover")
     assert "The image must be 50 bytes or smaller" in response.get_data(as_text=True)
-    assert _report(app, report.slug).cover_image_key is None
+    assert stored_report(app, report.slug).cover_image_key is None

@@ -7,7 +7,7 @@ REPORT_FORM = {
     "summary": "First paragraph.\n\nSecond paragraph.",
     "contents": "Leadership\nCase studies",
     "published_on": ["14", "2", "2006"],
-    "is_published": "y",
+    "is_published": "",
 }
 FORMAT_FORM = {
     "price": "145.00",

@@ -13,14 +13,15 @@ from portal.orders.services import Buyer, Delivery
 from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
 from tests.helpers import TEST_REDIS_URL
 
-REPORT = REPORT_FORM
+#: The report stays published: it has its formats and its PDF.
+REPORT = {**REPORT_FORM, "is_published": "y"}
 FORMAT = FORMAT_FORM
 
 
 @pytest.fixture
 def shown(client, create_report):
     """A published report, its pages already viewed (so cached)."""
-    report = create_report(slug="digital-by-default", title="Old title")
+    report = create_report(slug="digital-by-default", title="Old title", with_pdf=True)
     for path in ("/", "/reports", f"/reports/{report.slug}"):
         assert "Old title" in client.get(path).get_data(as_text=True)
     return report

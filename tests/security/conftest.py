@@ -14,11 +14,13 @@ from portal.accounts.models import SignedInSession, User
 from portal.accounts.services import email_verification_token, password_reset_token
 from portal.addresses.models import SavedAddress
 from portal.basket import services as baskets
-from portal.catalogue.models import ReportFormat
+from portal.catalogue.covers import cover_size_key, drawn_sizes
+from portal.catalogue.models import Report, ReportFormat
 from portal.clock import today_in_london, utcnow
 from portal.content import services as content
 from portal.content.pages import ContentPage
 from portal.documents.services import issue_invoice
+from portal.downloads.samples import refresh_sample
 from portal.extensions import db
 from portal.insight.models import RequestTopic
 from portal.insight.requests import RequestDetails, submit_request
@@ -90,6 +92,7 @@ class World:
             "email_id": 999_999,  # a held email (none exists: a clear message)
             "page": "terms",  # a content page, with its first version
             "version_number": 1,
+            "width": 240,  # a cover's width
         }
 
 
@@ -109,6 +112,12 @@ def world(
         cover = io.BytesIO()
         Image.new("RGB", (4, 4)).save(cover, "PNG")
         get_storage().save("covers/matrix.png", cover.getvalue())
+        for width, drawn in drawn_sizes(cover.getvalue()).items():
+            get_storage().save(cover_size_key("covers/matrix.png", width), drawn)
+        # Its free sample, cut from its PDF.
+        stored = db.session.get(Report, report.id)
+        assert refresh_sample(stored)
+        db.session.commit()
     organisation = create_organisation(
         domain="subscribing.gov.uk",
         subscribed=(today - timedelta(days=30), today + timedelta(days=300)),

@@ -75,6 +75,8 @@ EXPECTED = {
     "catalogue.report_detail": PUBLIC,
     "insight.about": PUBLIC,
     "insight.request_sent": PUBLIC,
+    "catalogue.report_cover": PUBLIC,
+    "catalogue.report_sample": PUBLIC,  # a free sample: no account, not counted
     "accounts.register": PUBLIC,
     "accounts.check_email": PUBLIC,
     "accounts.verify_email": PUBLIC,  # the signed token is the permission

@@ -9,6 +9,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
 from portal.catalogue.models import Report
 from portal.clock import today_in_london
 from portal.demo.sample_pdf import sample_report_pdf
@@ -120,7 +121,12 @@ def test_an_administrators_uploads_go_to_the_bucket(
         assert uploaded.status_code == 302
     with app.app_context():
         stored = db.session.scalar(select(Report).where(Report.slug == report.slug))
-        keys = (stored.pdf_file_key, stored.cover_image_key)
+        keys = (
+            stored.pdf_file_key,
+            stored.sample_file_key,  # cut from the PDF
+            stored.cover_image_key,
+            *(cover_size_key(stored.cover_image_key, width) for width in COVER_WIDTHS),
+        )
     listed = s3_server.client.list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
     assert sorted(o["Key"] for o in listed) == sorted(f"{prefix}/{key}" for key in keys)
     served = client.get(f"/admin/reports/{report.slug}/cover")
