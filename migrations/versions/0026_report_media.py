@@ -31,8 +31,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('reports', schema=None) as batch_op:
-        batch_op.drop_column('sample_file_key')
-        batch_op.drop_column('sample_pages')
-        batch_op.drop_column('pdf_size_bytes')
-        batch_op.drop_column('page_count')
+    # Dropped in place (SQLite 3.35 or later): copying the table is refused while formats and
+    # order lines point at its rows.
+    for column in ('sample_file_key', 'sample_pages', 'pdf_size_bytes', 'page_count'):
+        op.execute(f"ALTER TABLE reports DROP COLUMN {column}")
