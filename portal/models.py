@@ -3,7 +3,7 @@
 from portal.accounts.models import RecoveryCode, SignedInSession, User
 from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
-from portal.catalogue.models import Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat, Topic
 from portal.documents.models import Document, DocumentCopy, DocumentSequence
 from portal.downloads.models import Download
 from portal.email.models import OutboxAttachment, OutboxEmail
@@ -50,5 +50,6 @@ __all__ = [
     "ReportFormat",
     "SignedInSession",
     "StripeEvent",
+    "Topic",
     "User",
 ]

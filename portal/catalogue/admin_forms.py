@@ -8,15 +8,24 @@ import re
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, FileField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.catalogue.isbn import IsbnRefused, parse_isbn
 from portal.catalogue.services import SLUG
 from portal.form_fields import DateBoxesField, strip, text_field
 
@@ -76,6 +85,31 @@ class ReportForm(FlaskForm):
         "It is the last part of the report's web address.",
     )
     series = text_field("Series (optional)", None, 200)
+    authors = text_field(
+        "Authors (optional)",
+        None,
+        500,
+        description="As the report credits them, like Priya Shah and Tom Evans",
+    )
+    edition = text_field(
+        "Edition (optional)",
+        None,
+        200,
+        description="As printed in the report, like Second edition, revised March 2025",
+    )
+    isbn = text_field(
+        "ISBN (optional)",
+        None,
+        20,
+        description="13 digits; hyphens are fine, like 978-1-4028-9462-6",
+    )
+    topic_ids = SelectMultipleField(
+        "Topics (optional)",
+        coerce=int,
+        choices=[],
+        widget=GovCheckboxesInput(),
+        description="The catalogue can be filtered by topic",
+    )
     summary = TextAreaField(
         "Summary",
         validators=[DataRequired(message="Enter a summary"), Length(max=20_000)],
@@ -105,6 +139,17 @@ class ReportForm(FlaskForm):
                 "Web address name must be lower-case letters, numbers and single hyphens, "
                 "like modern-public-services"
             )
+
+    def validate_isbn(self, field) -> None:
+        if field.data:
+            try:
+                field.data = parse_isbn(field.data)
+            except IsbnRefused as refused:
+                raise ValidationError(str(refused)) from None
+
+    def offer_topics(self, topics) -> None:
+        """The topics to choose from (checkboxes), by name."""
+        self.topic_ids.choices = [(topic.id, topic.name) for topic in topics]
 
     def validate_published_on(self, field) -> None:
         if field.errors:

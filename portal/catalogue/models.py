@@ -5,15 +5,18 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.catalogue.isbn import hyphenated
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
@@ -32,10 +35,17 @@ DEFAULT_PAGE_LIMIT = 2000
 
 
 class ReportText:
-    """How a report's summary and contents read on a page (the model and its cached copy)."""
+    """How a report's summary, contents and ISBN read on a page (the model and its cached
+    copy)."""
 
     summary: str
     contents: str
+    isbn: str | None
+
+    @property
+    def isbn_printed(self) -> str:
+        """The ISBN hyphenated as on the book (978-1-4028-9462-6); empty if it has none."""
+        return hyphenated(self.isbn) if self.isbn else ""
 
     @property
     def contents_items(self) -> list[str]:
@@ -63,6 +73,41 @@ class SaleTerms:
         return self.kind is FormatKind.PDF or (self.stock or 0) > 0
 
 
+#: What PostgreSQL's full-text search reads of a report, weighted: the title and authors count
+#: most, then the summary, then the contents. The migrations build PostgreSQL's GIN index
+#: ``ix_reports_search`` on this very expression (Alembic cannot compare an index on an
+#: expression, so the models leave it out), and a query written with it is served by the index
+#: (``portal.catalogue.search``).
+SEARCH_DOCUMENT = (
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(authors, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(summary, '')), 'B') || "
+    "setweight(to_tsvector('english', coalesce(contents, '')), 'C')"
+)
+
+#: Which topics each report is filed under (a report has many, a topic many reports).
+report_topics = Table(
+    "report_topics",
+    db.metadata,
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Topic(db.Model):
+    """A subject administrators file reports under ("Housing", "Digital services"), offered as
+    a filter in the catalogue."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(90), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug!r}>"
+
+
 class Report(ReportText, db.Model):
     __tablename__ = "reports"
 
@@ -74,6 +119,12 @@ class Report(ReportText, db.Model):
     summary: Mapped[str] = mapped_column(Text)
     # One entry of the table of contents per line.
     contents: Mapped[str] = mapped_column(Text, default="")
+    # The authors' names as the report credits them ("Priya Shah and Tom Evans").
+    authors: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The ISBN-13, 13 digits without hyphens (checked when entered); None if it has none.
+    isbn: Mapped[str | None] = mapped_column(String(13))
+    # The edition line as printed ("Second edition, revised March 2025"); empty for a first.
+    edition: Mapped[str] = mapped_column(String(200), default="", server_default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
     # Storage key of the report's PDF (never a path from user input); None until uploaded.
     pdf_file_key: Mapped[str | None] = mapped_column(String(200))
@@ -85,6 +136,12 @@ class Report(ReportText, db.Model):
     formats: Mapped[list["ReportFormat"]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportFormat.kind"
     )
+    topics: Mapped[list[Topic]] = relationship(secondary=report_topics, order_by=Topic.name)
+
+    @property
+    def topic_names(self) -> str:
+        """The report's topics as the audit log records them: "Housing, Digital services"."""
+        return ", ".join(topic.name for topic in self.topics)
 
     def __repr__(self) -> str:
         return f"<Report {self.slug!r}>"
