@@ -75,6 +75,17 @@ def percent_text(basis_points: int) -> str:
     return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
 
 
+class TopicsField(SelectMultipleField):
+    """Topics ticked from those offered; one that is not (removed meanwhile) is refused."""
+
+    def pre_validate(self, form) -> None:
+        offered = {value for value, _ in self.choices or []}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(
+                "Choose topics from the list: one of those chosen has been removed"
+            )
+
+
 class ReportForm(FlaskForm):
     title = text_field("Title", "Enter the report's title", 300)
     slug = text_field(
@@ -103,7 +114,7 @@ class ReportForm(FlaskForm):
         20,
         description="13 digits; hyphens are fine, like 978-1-4028-9462-6",
     )
-    topic_ids = SelectMultipleField(
+    topic_ids = TopicsField(
         "Topics (optional)",
         coerce=int,
         choices=[],

@@ -26,8 +26,6 @@ def parse_isbn(text: str) -> str:
         raise IsbnRefused(WRONG_CHECK_DIGIT) from None
     except ValidationError:
         raise IsbnRefused(NOT_AN_ISBN) from None
-    if stdnum_isbn.isbn_type(compact) == "ISMN":  # a printed music number, not a book's
-        raise IsbnRefused(NOT_AN_ISBN)
     return stdnum_isbn.to_isbn13(compact)
 
 

@@ -34,54 +34,38 @@ def topics(app):
         return {name: topic.id for name, topic in made.items()}
 
 
+#: (slug, title, series, published, summary, contents, authors, topics)
+SHELF = [
+    ("damp-homes", "Damp homes and tenant data", "Insight briefings", date(2024, 2, 13),
+     "Finding homes at risk from mould.", "The duty to act", "Owen Pritchard", ("Housing",)),
+    ("repairs-online", "Repairs online", "Insight briefings", date(2018, 1, 23),
+     "Tenants book repairs online, and damp homes are found sooner.", "Booking repairs",
+     "Tom Evans", ("Housing",)),
+    ("ransomware", "Recovering from ransomware", "Cyber resilience", date(2019, 8, 27),
+     "Three councils recover from an attack.", "Backups\nDamp homes and server rooms",
+     "Sarah Whitfield", ("Security",)),
+    ("shared-services", "Sharing services", "Cyber resilience", date(2019, 6, 1),
+     "Councils share a back office.", "Governance", "Ruth Llewellyn", ()),
+]  # fmt: skip
+
+
 @pytest.fixture
 def shelf(app, create_report, topics):
     """Four reports: one with the words in its title, one in its summary, one in its contents
     and one by an author called Llewellyn, over two series, two topics and three years."""
-
-    def filed(*names):
+    for slug, title, series, published_on, summary, contents, authors, filed in SHELF:
         with app.app_context():
-            return [db.session.get(Topic, topics[name]) for name in names]
-
-    create_report(
-        slug="damp-homes",
-        title="Damp homes and tenant data",
-        series="Insight briefings",
-        published_on=date(2024, 2, 13),
-        summary="Finding homes at risk from mould.",
-        contents="The duty to act",
-        authors="Owen Pritchard",
-        topics=filed("Housing"),
-    )
-    create_report(
-        slug="repairs-online",
-        title="Repairs online",
-        series="Insight briefings",
-        published_on=date(2018, 1, 23),
-        summary="Tenants book repairs online, and damp homes are found sooner.",
-        contents="Booking repairs",
-        authors="Tom Evans",
-        topics=filed("Housing"),
-    )
-    create_report(
-        slug="ransomware",
-        title="Recovering from ransomware",
-        series="Cyber resilience",
-        published_on=date(2019, 8, 27),
-        summary="Three councils recover from an attack.",
-        contents="Backups\nDamp homes and server rooms",
-        authors="Sarah Whitfield",
-        topics=filed("Security"),
-    )
-    create_report(
-        slug="shared-services",
-        title="Sharing services",
-        series="Cyber resilience",
-        published_on=date(2019, 6, 1),
-        summary="Councils share a back office.",
-        contents="Governance",
-        authors="Ruth Llewellyn",
-    )
+            filed_under = [db.session.get(Topic, topics[name]) for name in filed]
+        create_report(
+            slug=slug,
+            title=title,
+            series=series,
+            published_on=published_on,
+            summary=summary,
+            contents=contents,
+            authors=authors,
+            topics=filed_under,
+        )
 
 
 def test_title_matches_rank_above_summary_above_contents(client, shelf):
@@ -121,7 +105,7 @@ HOSTILE = [
         ["Damp homes and tenant data", "Repairs online", "Recovering from ransomware"],
     ),
     ("damp AND homes", None),
-    ("damp OR ransomware", []),
+    ("mould OR ransomware", []),
     ("NEAR(damp homes)", None),
     ("title:damp", []),
     ("damp*", ["Damp homes and tenant data", "Repairs online", "Recovering from ransomware"]),
