@@ -49,8 +49,8 @@ def postgresql_only(index: Index) -> Index:
 
 #: What the migrations keep and the models do not, being beyond Alembic's comparison: the
 #: catalogue's full-text search, SQLite's FTS5 table (with the tables it keeps its index in,
-#: filled by triggers on ``reports``) and PostgreSQL's GIN index on an expression.
-MIGRATION_ONLY = re.compile(r"report_search(_[a-z]+)?|ix_reports_search")
+#: filled by triggers on ``reports``), PostgreSQL's generated tsvector column and its GIN index.
+MIGRATION_ONLY = re.compile(r"report_search(_[a-z]+)?|ix_reports_search|search_document")
 
 
 def compared_on(dialect_name: str):
@@ -58,7 +58,11 @@ def compared_on(dialect_name: str):
     databases (``info["dialects"]``) are left out of the comparison."""
 
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
-        if reflected and type_ in ("table", "index") and MIGRATION_ONLY.fullmatch(name or ""):
+        if (
+            reflected
+            and type_ in ("table", "index", "column")
+            and MIGRATION_ONLY.fullmatch(name or "")
+        ):
             return False
         dialects = getattr(obj, "info", {}).get("dialects")
         return reflected or not dialects or dialect_name in dialects

@@ -6,10 +6,13 @@ Create Date: 2026-12-04 21:50:00
 
 Reports gain their authors, ISBN-13 and edition line, and topics that administrators file them
 under (``topics`` and ``report_topics``). The catalogue's search reads the title, authors, summary
-and contents: on PostgreSQL through a GIN index on their weighted tsvector (the expression is
-``portal.catalogue.models.SEARCH_DOCUMENT``, copied here as it stands at this revision), built
-concurrently so the catalogue stays readable; on SQLite through an FTS5 table over ``reports``
-that triggers keep up to date.
+and contents: on PostgreSQL through ``reports.search_document``, their weighted tsvector kept
+by PostgreSQL itself (a stored generated column, ``SEARCH_DOCUMENT`` below: the title and
+authors weigh most, then the summary, then the contents), and a GIN index on it built concurrently so the catalogue stays readable. Adding a stored column
+rewrites ``reports``, which holds hundreds of rows, not millions: a moment's lock. Kept in a
+column, the document is worked out once per change, not for every row a search reads, nor again
+to rank the matches. On SQLite, through an FTS5 table over ``reports`` that triggers keep up to
+date.
 """
 
 from alembic import op
@@ -85,10 +88,14 @@ def upgrade():
     op.create_index(op.f("ix_report_topics_topic_id"), "report_topics", ["topic_id"], unique=False)
 
     if op.get_context().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE reports ADD COLUMN search_document tsvector "
+            f"GENERATED ALWAYS AS ({SEARCH_DOCUMENT}) STORED"
+        )
         with op.get_context().autocommit_block():
             op.execute(
-                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_reports_search ON reports "
-                f"USING gin (({SEARCH_DOCUMENT}))"
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_reports_search ON reports "
+                "USING gin (search_document)"
             )
     elif op.get_context().dialect.name == "sqlite":
         for statement in SQLITE_SEARCH:
@@ -99,6 +106,7 @@ def downgrade():
     if op.get_context().dialect.name == "postgresql":
         with op.get_context().autocommit_block():
             op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_reports_search")
+        op.execute("ALTER TABLE reports DROP COLUMN IF EXISTS search_document")
     elif op.get_context().dialect.name == "sqlite":
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS report_search_{trigger}")

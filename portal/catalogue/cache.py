@@ -146,6 +146,15 @@ def published_reports() -> list[ReportListing]:
     return list(_cache().get("reports", _published))
 
 
+def derived(name: str, make: Callable[[list[ReportListing]], T]) -> T:
+    """What ``make`` works out from the published reports (the filters they offer, reports by
+    id), kept with the catalogue and replaced with it."""
+    reports = _cache().get("reports", _published)
+    made_from, value = _cache().get(f"derived:{name}", lambda: (reports, make(reports)))
+    # Kept from another reading of the catalogue (an edit came in between): made afresh.
+    return value if made_from is reports else make(reports)
+
+
 def page(name: str, draw: Callable[[], str]) -> str:
     """The page ``name`` as ``draw`` makes it, kept with the catalogue it shows (replaced with it,
     and as old at most). Only for a page that is the same for every visitor it is served to."""

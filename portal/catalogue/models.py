@@ -73,17 +73,12 @@ class SaleTerms:
         return self.kind is FormatKind.PDF or (self.stock or 0) > 0
 
 
-#: What PostgreSQL's full-text search reads of a report, weighted: the title and authors count
-#: most, then the summary, then the contents. The migrations build PostgreSQL's GIN index
-#: ``ix_reports_search`` on this very expression (Alembic cannot compare an index on an
-#: expression, so the models leave it out), and a query written with it is served by the index
-#: (``portal.catalogue.search``).
-SEARCH_DOCUMENT = (
-    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(authors, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(summary, '')), 'B') || "
-    "setweight(to_tsvector('english', coalesce(contents, '')), 'C')"
-)
+#: What PostgreSQL's full-text search reads of a report: a tsvector of its title and authors
+#: (weighted most), summary, then contents, which PostgreSQL keeps up to date itself (a stored
+#: generated column, made with its GIN index ``ix_reports_search`` by the migration
+#: ``0031_catalogue_search``). Alembic cannot compare either, so the models leave them out
+#: (``db_types.MIGRATION_ONLY``).
+SEARCH_DOCUMENT_COLUMN = "reports.search_document"
 
 #: Which topics each report is filed under (a report has many, a topic many reports).
 report_topics = Table(

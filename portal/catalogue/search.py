@@ -1,10 +1,10 @@
 """Finding reports in the catalogue: words searched, filters, sort and pages, all from the URL.
 
 The database answers only the words: which published reports match, best first (PostgreSQL's
-full-text search over the weighted document of ``models.SEARCH_DOCUMENT``, served by its GIN
-index; SQLite's FTS5 table ``report_search``, ranked by bm25). Filters, sorting and the page are
-applied to the cached catalogue (``cache.published_reports``), so a search costs one statement
-and browsing costs none.
+full-text search over the weighted document kept in ``models.SEARCH_DOCUMENT_COLUMN``, served
+by its GIN index; SQLite's FTS5 table ``report_search``, ranked by bm25). Filters, sorting and
+the page are applied to the cached catalogue (``cache.published_reports``), so a search costs
+one statement and browsing costs none.
 
 Whatever is typed is treated as plain words: quotes, operators and punctuation separate words and
 mean nothing else, control characters are dropped, and only the first ``MAX_WORDS`` words count.
@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import func, literal_column, select, text
 
+from portal.catalogue import cache
 from portal.catalogue.cache import ReportListing
-from portal.catalogue.models import SEARCH_DOCUMENT, Report
+from portal.catalogue.models import SEARCH_DOCUMENT_COLUMN, Report
 from portal.extensions import db
 
 #: Reports shown on one page of the catalogue.
@@ -124,8 +125,7 @@ class CatalogueQuery:
 
     @property
     def key(self) -> str:
-        """Names this look among those without words (a bounded set: every value is one the
-        catalogue has), for keeping its page."""
+        """Names this look, for keeping its page."""
         return "&".join(f"{name}={value}" for name, value in sorted(self.url_args().items()))
 
 
@@ -161,13 +161,18 @@ class CataloguePage:
         return numbers
 
 
+def catalogue_choices() -> Choices:
+    """The filters the published reports offer (worked out once per catalogue)."""
+    return cache.derived("choices", Choices.of)
+
+
 def find_reports(query: CatalogueQuery, listings: Sequence[ReportListing]) -> CataloguePage:
     """The page of published reports ``query`` asks for, from ``listings`` (the cached
     catalogue, newest first): those matching its words (best first unless another order is
     asked for) in its series, topic and year. A page past the end is the last page."""
     found = list(listings)
     if query.words:
-        by_id = {report.id: report for report in listings}
+        by_id = cache.derived("by_id", lambda reports: {report.id: report for report in reports})
         found = [by_id[i] for i in matching_report_ids(query.words) if i in by_id]
     if query.series:
         found = [r for r in found if r.series == query.series]
@@ -196,7 +201,7 @@ def matching_report_ids(words: Sequence[str]) -> list[int]:
 
 
 def _postgresql_matches(words: Sequence[str]) -> list[int]:
-    document = literal_column(f"({SEARCH_DOCUMENT})")
+    document = literal_column(SEARCH_DOCUMENT_COLUMN)
     # plainto_tsquery reads its text as plain words joined by AND, whatever it holds.
     wanted = func.plainto_tsquery(literal_column("'english'"), " ".join(words))
     return list(

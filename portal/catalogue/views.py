@@ -29,7 +29,7 @@ def report_list():
     """The catalogue: searched, filtered, sorted and paged as the URL asks (a GET form), so it
     works without JavaScript and every look at it can be bookmarked."""
     listings = cache.published_reports()
-    choices = search.Choices.of(listings)
+    choices = search.catalogue_choices()
     query = search.CatalogueQuery.from_args(request.args, choices)
 
     def draw() -> str:
@@ -42,9 +42,10 @@ def report_list():
             catalogue_size=len(listings),
         )
 
-    # Looks without words are few (every filter value is one the catalogue has) and are kept;
-    # searched words are anyone's, so their pages are drawn afresh and never kept.
-    if query.words:
+    # The catalogue's own pages (no words, no filters: a page per sort and number) are few and
+    # kept; searched and filtered looks can be made in too many ways to keep, so they are drawn
+    # afresh (from the cached catalogue).
+    if query.is_filtered:
         return draw() if current_user.is_authenticated or session else reused(drawn_for_reuse(draw))
     return _page_for_visitor(f"report_list:{query.key}", draw)
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 
-from portal.catalogue.models import SEARCH_DOCUMENT, Topic
+from portal.catalogue.models import Topic
 from portal.catalogue.search import PER_PAGE, search_words
 from portal.demo.seed import seed_demo
 from portal.extensions import db
@@ -284,11 +284,26 @@ def test_postgresql_search_is_served_by_the_gin_index(app, shelf):
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = db.session.scalars(
             text(
-                "EXPLAIN SELECT id FROM reports "  # noqa: S608 (the models' own expression)
-                f"WHERE ({SEARCH_DOCUMENT}) @@ plainto_tsquery('english', 'damp homes')"
+                "EXPLAIN SELECT id FROM reports "
+                "WHERE search_document @@ plainto_tsquery('english', 'damp homes')"
             )
         ).all()
     assert "ix_reports_search" in "\n".join(plan)
+
+
+@pytest.mark.postgres_only
+def test_postgresql_keeps_the_search_document_of_every_change(app, shelf):
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE reports SET title = 'Zebra crossings' WHERE slug = 'ransomware'")
+        )
+        found = db.session.scalars(
+            text(
+                "SELECT slug FROM reports "
+                "WHERE search_document @@ plainto_tsquery('english', 'zebra crossing')"
+            )
+        ).all()
+    assert found == ["ransomware"]
 
 
 @pytest.mark.postgres_only
