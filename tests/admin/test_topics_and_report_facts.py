@@ -128,6 +128,8 @@ def test_a_report_gets_authors_isbn_edition_and_topics(app, client, post_form, a
     assert "By Priya Shah and Tom Evans" in page
     assert "Second edition, revised March 2025" in page
     assert "ISBN 978-1-4028-9462-6" in page
+    detail = client.get("/admin/reports/digital-by-default").get_data(as_text=True)
+    assert "978-1-4028-9462-6" in detail and "Housing" in detail
     edit = client.get("/admin/reports/digital-by-default/edit").get_data(as_text=True)
     assert f'value="{housing.id}" checked' in edit
 

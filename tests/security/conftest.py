@@ -13,7 +13,7 @@ from portal.accounts import signed_in, two_factor
 from portal.accounts.models import SignedInSession, User
 from portal.accounts.services import email_verification_token, password_reset_token
 from portal.basket import services as baskets
-from portal.catalogue.models import ReportFormat
+from portal.catalogue.models import ReportFormat, Topic
 from portal.clock import today_in_london, utcnow
 from portal.documents.services import issue_invoice
 from portal.extensions import db
@@ -47,6 +47,7 @@ class World:
     verify_token: str = ""
     reset_token: str = ""
     signed_in_session_id: int = 0
+    topic_id: int = 0
 
     def url_values(self, endpoint: str) -> dict:
         """Values for every URL argument a rule may name, chosen for ``endpoint``."""
@@ -69,6 +70,7 @@ class World:
             "job_id": "no-such-job",  # a failed background job (none exists: a clear message)
             "session_id": self.signed_in_session_id,
             "email_id": 999_999,  # a held email (none exists: a clear message)
+            "topic_id": self.topic_id,
         }
 
 
@@ -120,7 +122,11 @@ def world(
         db.session.flush()
         org = db.session.get(Organisation, organisation.id)
         user = db.session.merge(customer)
+        topic = Topic(name="Housing", slug="housing")
+        db.session.add(topic)
+        db.session.flush()
         found = World(
+            topic_id=topic.id,
             slug=report.slug,
             reference=order.reference,
             order_line_id=next(line.id for line in order.lines),
