@@ -3,11 +3,12 @@
     .venv/bin/python bench/run.py [--keep-database] [--only NAME ...]
 
 Prepares a PostgreSQL database (``portal_bench`` on ``BENCH_DATABASE_URL``, default
-postgresql+psycopg://postgres@127.0.0.1:5432/postgres) with the demo catalogue, 200 subscribing
-organisations, 2,000 users and 100,000 orders; starts an SMTP sink, the offline Stripe stand-in,
-the portal under gunicorn with production settings and the floor app under the same gunicorn
-settings; runs each scenario; prints the table and writes it to bench/results/latest.md. Whatever
-happens, everything it started is stopped and the database dropped (unless ``--keep-database``).
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres) with a catalogue of 1,000 reports, 200
+subscribing organisations, 2,000 users and 100,000 orders; starts an SMTP sink, the offline
+Stripe stand-in, the portal under gunicorn with production settings and the floor app under the
+same gunicorn settings; runs each scenario; prints the table and writes it to
+bench/results/latest.md. Whatever happens, everything it started is stopped and the database
+dropped (unless ``--keep-database``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from scenarios import (  # noqa: E402
     add_to_basket,
     admin_order_list,
     catalogue_list,
+    catalogue_search,
     csv_export,
     documents_register,
     download,
@@ -79,6 +81,7 @@ SCENARIOS = (
     "admin",
     "export",
     "register",
+    "search",
 )
 
 
@@ -198,6 +201,7 @@ def run_scenarios(bench: Bench, url: str, only: set[str]) -> list[Row]:
         "export": lambda: [csv_export(bench)],
         "register": lambda: [documents_register(bench)],
         "download": lambda: download(bench),
+        "search": lambda: catalogue_search(bench),
     }
     rows: list[Row] = []
     for name, step in steps.items():

@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlencode
 
 from dataset import BenchData
+from scenarios import SEARCH_PAGES
 
 
 def count_statements(app, data: BenchData) -> dict[str, int]:
@@ -37,6 +38,7 @@ def count_statements(app, data: BenchData) -> dict[str, int]:
         "1. Catalogue list, anonymous": (None, "/reports"),
         "2. Report page, anonymous": (None, report),
         "2. Report page, signed-in subscriber": (data.subscriber_email, report),
+        **{name: (None, "/reports?" + urlencode(args)) for name, args, *_ in SEARCH_PAGES},
         "6. Admin orders, state + organisation": (
             data.admin_email,
             "/admin/orders?" + organisation,

@@ -1,6 +1,7 @@
 """Column types shared by every feature's models."""
 
 import enum
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, Index
@@ -46,11 +47,23 @@ def postgresql_only(index: Index) -> Index:
     return index.ddl_if(dialect="postgresql")
 
 
+#: What the migrations keep and the models do not, being beyond Alembic's comparison: the
+#: catalogue's full-text search, SQLite's FTS5 table (with the tables it keeps its index in,
+#: filled by triggers on ``reports``), PostgreSQL's generated tsvector column and its GIN index.
+MIGRATION_ONLY = re.compile(r"report_search(_[a-z]+)?|ix_reports_search|search_document")
+
+
 def compared_on(dialect_name: str):
     """Alembic's ``include_object`` for one database: objects the models keep to other
     databases (``info["dialects"]``) are left out of the comparison."""
 
     def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        if (
+            reflected
+            and type_ in ("table", "index", "column")
+            and MIGRATION_ONLY.fullmatch(name or "")
+        ):
+            return False
         dialects = getattr(obj, "info", {}).get("dialects")
         return reflected or not dialects or dialect_name in dialects
 

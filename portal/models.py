@@ -4,7 +4,7 @@ from portal.accounts.models import RecoveryCode, SignedInSession, User
 from portal.addresses.models import SavedAddress
 from portal.audit.models import AuditEntry
 from portal.basket.models import Basket, BasketLine
-from portal.catalogue.models import Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat, Topic
 from portal.content.models import ContentVersion, OrderAgreement
 from portal.documents.models import Document, DocumentCopy, DocumentSequence
 from portal.downloads.models import Download
@@ -67,5 +67,6 @@ __all__ = [
     "StripeEvent",
     "SubscriptionContact",
     "SubscriptionReminder",
+    "Topic",
     "User",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.passwords import password_problem
 from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
+from portal.catalogue.isbn import parse_isbn
 from portal.catalogue.models import Report
 from portal.demo.sample_pdf import sample_report_pdf
 from portal.demo.seed import (
@@ -42,21 +43,37 @@ def test_seed_is_idempotent(ctx, tmp_path):
     counts = _counts()
     second = seed_demo(storage, TODAY)
     assert first and second == []
-    assert counts == [2, 3, 5]
+    assert counts == [32, 3, 5]
     assert _counts() == counts
 
 
-def test_seed_brings_both_reports_with_both_formats(ctx, tmp_path):
+def test_seed_brings_both_founding_reports_with_both_formats(ctx, tmp_path):
     seed_demo(LocalStorage(tmp_path), TODAY)
-    reports = db.session.scalars(select(Report).order_by(Report.slug)).all()
-    assert [r.title for r in reports] == [
+    reports = db.session.scalars(
+        select(Report).where(Report.series == "Modern public services").order_by(Report.slug)
+    ).all()
+    founding = [r for r in reports if r.published_on == date(2006, 2, 14)]
+    assert [r.title for r in founding] == [
         "Modern public services: challenge of transformation",
         "Modern public services: transformation in practice",
     ]
-    for report in reports:
+    for report in founding:
         assert report.is_published
         assert {f.kind.value for f in report.formats} == {"pdf", "print"}
         assert all(f.subscriber_price_pence == 0 and f.price_pence > 0 for f in report.formats)
+
+
+def test_seed_brings_a_back_catalogue_to_search_and_filter(ctx, tmp_path):
+    seed_demo(LocalStorage(tmp_path), TODAY)
+    reports = db.session.scalars(select(Report)).all()
+    assert len(reports) >= 30
+    assert len({r.series for r in reports}) >= 4
+    assert len({r.published_on.year for r in reports}) >= 10
+    assert len({r.isbn for r in reports}) == len(reports)
+    for report in reports:
+        assert report.is_published and report.authors and report.topics
+        assert parse_isbn(report.isbn) == report.isbn
+        assert any(f.kind.value == "pdf" for f in report.formats)
 
 
 def test_sample_pdfs_are_real_pdfs_with_the_title(ctx, tmp_path):
@@ -66,7 +83,7 @@ def test_sample_pdfs_are_real_pdfs_with_the_title(ctx, tmp_path):
         with storage.open(report.pdf_file_key) as f:
             pdf = PdfReader(BytesIO(f.read()))
         assert len(pdf.pages) >= 3
-        assert "transformation" in pdf.pages[0].extract_text()
+        assert report.title.split()[0] in pdf.pages[0].extract_text()
         assert pdf.metadata.title == report.title
 
 

@@ -15,6 +15,7 @@ from portal.admin import (
     orders,  # noqa: F401
     refunds,  # noqa: F401
     subscribers,  # noqa: F401
+    topics,  # noqa: F401
     users,  # noqa: F401
     views,  # noqa: F401  (the routes register themselves on bp)
 )

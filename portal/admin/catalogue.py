@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from portal.admin.blueprint import bp
 from portal.catalogue import admin_services as catalogue
-from portal.catalogue import covers, report_pdf
+from portal.catalogue import covers, report_pdf, topics
 from portal.catalogue.admin_forms import CoverUploadForm, FormatForm, PdfUploadForm, ReportForm
 from portal.catalogue.models import DEFAULT_MAX_COPIES_PER_ORDER, DEFAULT_PAGE_LIMIT
 from portal.downloads import samples
@@ -50,6 +50,10 @@ def _details(form: ReportForm) -> catalogue.ReportDetails:
         published_on=form.published_on.data,
         is_published=bool(form.is_published.data),
         sample_pages=int(form.sample_pages.data),
+        authors=form.authors.data or "",
+        isbn=form.isbn.data or None,
+        edition=form.edition.data or "",
+        topic_ids=tuple(form.topic_ids.data or ()),
     )
 
 
@@ -70,6 +74,15 @@ def _sample_made(report) -> bool:
     return False
 
 
+def _report_form(report=None) -> ReportForm:
+    """The report form offering every topic; an existing report's values shown on a GET."""
+    form = ReportForm(obj=report)
+    form.offer_topics(topic for topic, _ in topics.all_topics())
+    if report is not None and request.method == "GET":
+        form.topic_ids.data = [topic.id for topic in report.topics]
+    return form
+
+
 @bp.route("/reports")
 def reports():
     reports = catalogue.all_reports()
@@ -82,7 +95,7 @@ def reports():
 
 @bp.route("/reports/new", methods=["GET", "POST"])
 def report_new():
-    form = ReportForm()
+    form = _report_form()
     if form.validate_on_submit():
         try:
             report = catalogue.create_report(current_user, _details(form))
@@ -125,7 +138,7 @@ def _detail_page(report, pdf_form: PdfUploadForm, cover_form: CoverUploadForm):
 @bp.route("/reports/<slug>/edit", methods=["GET", "POST"])
 def report_edit(slug: str):
     report = _report_or_404(slug)
-    form = ReportForm(obj=report)
+    form = _report_form(report)
     if form.validate_on_submit():
         try:
             catalogue.update_report(current_user, report, _details(form))

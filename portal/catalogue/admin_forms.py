@@ -8,15 +8,24 @@ import re
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, FileField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FileField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.catalogue.isbn import IsbnRefused, parse_isbn
 from portal.catalogue.models import DEFAULT_SAMPLE_PAGES
 from portal.catalogue.services import SLUG
 from portal.form_fields import DateBoxesField, strip, text_field
@@ -74,6 +83,17 @@ def percent_text(basis_points: int) -> str:
     return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
 
 
+class TopicsField(SelectMultipleField):
+    """Topics ticked from those offered; one that is not (removed meanwhile) is refused."""
+
+    def pre_validate(self, form) -> None:
+        offered = {value for value, _ in self.choices or []}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(
+                "Choose topics from the list: one of those chosen has been removed"
+            )
+
+
 class ReportForm(FlaskForm):
     title = text_field("Title", "Enter the report's title", 300)
     slug = text_field(
@@ -84,6 +104,31 @@ class ReportForm(FlaskForm):
         "and hyphens, like modern-public-services. Leave it empty to make it from the title.",
     )
     series = text_field("Series (optional)", None, 200)
+    authors = text_field(
+        "Authors (optional)",
+        None,
+        500,
+        description="As the report credits them, like Priya Shah and Tom Evans",
+    )
+    edition = text_field(
+        "Edition (optional)",
+        None,
+        200,
+        description="As printed in the report, like Second edition, revised March 2025",
+    )
+    isbn = text_field(
+        "ISBN (optional)",
+        None,
+        20,
+        description="13 digits; hyphens are fine, like 978-1-4028-9462-6",
+    )
+    topic_ids = TopicsField(
+        "Topics (optional)",
+        coerce=int,
+        choices=[],
+        widget=GovCheckboxesInput(),
+        description="The catalogue can be filtered by topic",
+    )
     summary = TextAreaField(
         "Summary",
         validators=[DataRequired(message="Enter a summary"), Length(max=20_000)],
@@ -130,6 +175,17 @@ class ReportForm(FlaskForm):
                 "Web address name must be lower-case letters, numbers and single hyphens, "
                 "like modern-public-services"
             )
+
+    def validate_isbn(self, field) -> None:
+        if field.data:
+            try:
+                field.data = parse_isbn(field.data)
+            except IsbnRefused as refused:
+                raise ValidationError(str(refused)) from None
+
+    def offer_topics(self, topics) -> None:
+        """The topics to choose from (checkboxes), by name."""
+        self.topic_ids.choices = [(topic.id, topic.name) for topic in topics]
 
     def validate_published_on(self, field) -> None:
         if field.errors:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
+from portal.catalogue import topics
 from portal.catalogue.models import (
     DEFAULT_MAX_COPIES_PER_ORDER,
     DEFAULT_PAGE_LIMIT,
@@ -37,6 +38,10 @@ REPORT_FIELDS = (
     "published_on",
     "is_published",
     "sample_pages",
+    "authors",
+    "isbn",
+    "edition",
+    "topic_names",
 )
 FORMAT_FIELDS = (
     "kind",
@@ -70,6 +75,14 @@ class ReportDetails:
     published_on: date
     is_published: bool
     sample_pages: int = DEFAULT_SAMPLE_PAGES
+    authors: str = ""
+    isbn: str | None = None  # 13 digits, checked by the form (``catalogue.isbn``)
+    edition: str = ""
+    topic_ids: tuple[int, ...] = ()
+
+    def columns(self) -> dict:
+        """The report's own columns (its topics are rows of their own)."""
+        return {k: v for k, v in asdict(self).items() if k != "topic_ids"}
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,7 @@ def create_report(actor, details: ReportDetails) -> Report:
     details = _with_slug(details, None)
     if _slug_taken(details.slug, None):
         raise CatalogueRefusal(f"Another report already uses the web address name {details.slug}")
-    report = Report(**asdict(details))
+    report = Report(**details.columns(), topics=topics.by_ids(details.topic_ids))
     db.session.add(report)
     _flush_unique_slug(details.slug)
     audit.record(
@@ -202,8 +215,9 @@ def update_report(actor, report: Report, details: ReportDetails) -> Report:
     if _slug_taken(details.slug, report.id):
         raise CatalogueRefusal(f"Another report already uses the web address name {details.slug}")
     before = audit.snapshot(report, *REPORT_FIELDS)
-    for name, value in asdict(details).items():
+    for name, value in details.columns().items():
         setattr(report, name, value)
+    report.topics = topics.by_ids(details.topic_ids)
     _flush_unique_slug(details.slug)
     after = audit.snapshot(report, *REPORT_FIELDS)
     changed = [name for name in REPORT_FIELDS if before[name] != after[name]]

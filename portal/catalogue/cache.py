@@ -39,13 +39,20 @@ from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.catalogue.models import FormatKind, Report, ReportFormat, ReportText, SaleTerms
+from portal.catalogue.models import (
+    FormatKind,
+    Report,
+    ReportFormat,
+    ReportText,
+    SaleTerms,
+    Topic,
+)
 from portal.catalogue.services import SLUG
 from portal.extensions import after_commit, after_commit_pending, db
 
 log = logging.getLogger(__name__)
 
-_CATALOGUE_MODELS = (Report, ReportFormat)
+_CATALOGUE_MODELS = (Report, ReportFormat, Topic)
 REDIS_KEY = "portal:catalogue:generation"
 T = TypeVar("T")
 
@@ -70,6 +77,14 @@ class FormatListing(SaleTerms):
 
 
 @dataclass(frozen=True)
+class TopicListing:
+    """A topic a report is filed under, as the catalogue's filter and pages name it."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ReportListing(ReportText):
     """A published report as the public pages show it, with its formats (PDF first)."""
 
@@ -80,6 +95,10 @@ class ReportListing(ReportText):
     published_on: date
     summary: str
     contents: str
+    authors: str
+    isbn: str | None
+    edition: str
+    topics: tuple[TopicListing, ...]
     formats: tuple[FormatListing, ...]
     cover_image_key: str | None = None
     sample_file_key: str | None = None
@@ -97,6 +116,10 @@ def _listing(report: Report) -> ReportListing:
         published_on=report.published_on,
         summary=report.summary,
         contents=report.contents,
+        authors=report.authors,
+        isbn=report.isbn,
+        edition=report.edition,
+        topics=tuple(TopicListing(slug=t.slug, name=t.name) for t in report.topics),
         formats=tuple(
             FormatListing(
                 id=f.id,
@@ -122,7 +145,7 @@ def _published() -> list[ReportListing]:
     reports = db.session.scalars(
         select(Report)
         .where(Report.is_published.is_(True))
-        .options(selectinload(Report.formats))
+        .options(selectinload(Report.formats), selectinload(Report.topics))
         .order_by(Report.published_on.desc(), Report.title)
     )
     return [_listing(report) for report in reports]
@@ -131,6 +154,15 @@ def _published() -> list[ReportListing]:
 def published_reports() -> list[ReportListing]:
     """Published reports, newest first, with their formats (prices; no stock)."""
     return list(_cache().get("reports", _published))
+
+
+def derived(name: str, make: Callable[[list[ReportListing]], T]) -> T:
+    """What ``make`` works out from the published reports (the filters they offer, reports by
+    id), kept with the catalogue and replaced with it."""
+    reports = _cache().get("reports", _published)
+    made_from, value = _cache().get(f"derived:{name}", lambda: (reports, make(reports)))
+    # Kept from another reading of the catalogue (an edit came in between): made afresh.
+    return value if made_from is reports else make(reports)
 
 
 def page(name: str, draw: Callable[[], str]) -> str:

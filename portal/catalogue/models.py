@@ -6,15 +6,18 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.catalogue.isbn import hyphenated
 from portal.clock import utcnow
 from portal.db_types import UTCDateTime, string_enum
 from portal.extensions import db
@@ -38,13 +41,15 @@ DEFAULT_PAGE_LIMIT = 2000
 
 
 class ReportText:
-    """How a report's summary and contents read on a page (the model and its cached copy)."""
+    """How a report's summary, contents and ISBN read on a page (the model and its cached
+    copy)."""
 
     summary: str
     contents: str
     page_count: int | None
     pdf_size_bytes: int | None
     sample_pages: int
+    isbn: str | None
 
     @property
     def sample_length(self) -> str:
@@ -63,6 +68,11 @@ class ReportText:
         if self.pdf_size_bytes:
             facts.append(file_size(self.pdf_size_bytes))
         return ", ".join(facts)
+
+    @property
+    def isbn_printed(self) -> str:
+        """The ISBN hyphenated as on the book (978-1-4028-9462-6); empty if it has none."""
+        return hyphenated(self.isbn) if self.isbn else ""
 
     @property
     def contents_items(self) -> list[str]:
@@ -104,6 +114,36 @@ class SaleTerms:
         return self.kind is FormatKind.PDF or (self.stock or 0) > 0
 
 
+#: What PostgreSQL's full-text search reads of a report: a tsvector of its title and authors
+#: (weighted most), summary, then contents, which PostgreSQL keeps up to date itself (a stored
+#: generated column, made with its GIN index ``ix_reports_search`` by the migration
+#: ``0027_catalogue_search``). Alembic cannot compare either, so the models leave them out
+#: (``db_types.MIGRATION_ONLY``).
+SEARCH_DOCUMENT_COLUMN = "reports.search_document"
+
+#: Which topics each report is filed under (a report has many, a topic many reports).
+report_topics = Table(
+    "report_topics",
+    db.metadata,
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Topic(db.Model):
+    """A subject administrators file reports under ("Housing", "Digital services"), offered as
+    a filter in the catalogue."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(90), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug!r}>"
+
+
 class Report(ReportText, db.Model):
     __tablename__ = "reports"
 
@@ -115,6 +155,12 @@ class Report(ReportText, db.Model):
     summary: Mapped[str] = mapped_column(Text)
     # One entry of the table of contents per line.
     contents: Mapped[str] = mapped_column(Text, default="")
+    # The authors' names as the report credits them ("Priya Shah and Tom Evans").
+    authors: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The ISBN-13, 13 digits without hyphens (checked when entered); None if it has none.
+    isbn: Mapped[str | None] = mapped_column(String(13))
+    # The edition line as printed ("Second edition, revised March 2025"); empty for a first.
+    edition: Mapped[str] = mapped_column(String(200), default="", server_default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
     # Storage key of the report's PDF (never a path from user input); None until uploaded.
     pdf_file_key: Mapped[str | None] = mapped_column(String(200))
@@ -136,6 +182,12 @@ class Report(ReportText, db.Model):
     formats: Mapped[list["ReportFormat"]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportFormat.kind"
     )
+    topics: Mapped[list[Topic]] = relationship(secondary=report_topics, order_by=Topic.name)
+
+    @property
+    def topic_names(self) -> str:
+        """The report's topics as the audit log records them: "Housing, Digital services"."""
+        return ", ".join(topic.name for topic in self.topics)
 
     def __repr__(self) -> str:
         return f"<Report {self.slug!r}>"

@@ -20,11 +20,11 @@ from portal import pricing
 from portal.basket import services as basket
 from portal.basket.current import current_or_new_basket
 from portal.basket.forms import AddToBasketForm
-from portal.catalogue import cache
+from portal.catalogue import cache, search
 from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
 from portal.clock import today_in_london
 from portal.extensions import db
-from portal.operations.security import drawn_for_reuse, public_page, reused
+from portal.operations.security import drawn_for_reuse, public_page, reused, searched_text
 from portal.orders import services as orders
 from portal.organisations.services import person_for
 from portal.pricing import FormatKind
@@ -36,11 +36,30 @@ bp.record_once(lambda state: cache.init_app(state.app))
 
 @bp.route("/reports")
 @public_page
+@searched_text("q")
 def report_list():
-    def draw() -> str:
-        return render_template("catalogue/report_list.html", reports=cache.published_reports())
+    """The catalogue: searched, filtered, sorted and paged as the URL asks (a GET form), so it
+    works without JavaScript and every look at it can be bookmarked."""
+    listings = cache.published_reports()
+    choices = search.catalogue_choices()
+    query = search.CatalogueQuery.from_args(request.args, choices)
 
-    return _page_for_visitor("report_list", draw)
+    def draw() -> str:
+        return render_template(
+            "catalogue/report_list.html",
+            found=search.find_reports(query, listings),
+            query=query,
+            choices=choices,
+            sorts=search.SORTS,
+            catalogue_size=len(listings),
+        )
+
+    # The catalogue's own pages (no words, no filters: a page per sort and number) are few and
+    # kept; searched and filtered looks can be made in too many ways to keep, so they are drawn
+    # afresh (from the cached catalogue).
+    if query.is_filtered:
+        return draw() if current_user.is_authenticated or session else reused(drawn_for_reuse(draw))
+    return _page_for_visitor(f"report_list:{query.key}", draw)
 
 
 @bp.route("/reports/<slug>", methods=["GET", "POST"])

@@ -1,8 +1,9 @@
-"""Demo data for a laptop: the first two reports of the transformation series, three subscribing
-organisations (one whose subscription ends within 30 days, with a subscription contact who gets
-a reminder from ``flask send-reminders``) and five people to sign in as (one manages Northmere,
-where a colleague has orders). Loading it twice changes nothing; rows are matched by their natural
-keys (report slug, organisation name, email address), and existing rows are left as they are.
+"""Demo data for a laptop: the first two reports of the transformation series and a back catalogue
+of thirty more (``back_catalogue``), filed under topics; three subscribing organisations (one whose
+subscription ends within 30 days, with a subscription contact who gets a reminder from
+``flask send-reminders``) and five people to sign in as (one manages Northmere, where a colleague
+has orders). Loading it twice changes nothing; rows are matched by their natural keys (report
+slug, organisation name, email address), and existing rows are left as they are.
 """
 
 from dataclasses import dataclass
@@ -11,14 +12,17 @@ from io import BytesIO
 from pathlib import Path
 
 from sqlalchemy import select
+from stdnum import ean
 
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.covers import save_cover
-from portal.catalogue.models import Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat, Topic
+from portal.catalogue.topics import topic_slug
 from portal.clock import utcnow
 from portal.content import services as content
 from portal.content.pages import ContentPage
+from portal.demo.back_catalogue import BACK_CATALOGUE, FOUNDING, TOPICS
 from portal.demo.covers import demo_cover_png
 from portal.demo.organisation_orders import seed_organisation_orders
 from portal.demo.sample_pdf import sample_report_pdf
@@ -80,7 +84,7 @@ REPORTS = [
         "title": "Modern public services: transformation in practice",
         "published_on": date(2006, 2, 14),
         "summary": (
-            "Thirty-five councils describe how they changed their services, and what happened. "
+            "Thirty-five case studies of councils that changed their services, and what happened. "
             "The cases range from whole-council programmes to changes in a single service and "
             "small, specialised projects, in cities and in the countryside, in unitary and in "
             "two-tier areas, and in partnership with other public bodies and private companies.\n\n"
@@ -193,6 +197,56 @@ def _organisations(today: date) -> list[tuple[str, OrganisationKind, str, list[t
     ]
 
 
+def demo_isbn(number: int) -> str:
+    """A made-up ISBN-13 with a correct check digit, for the demo's ``number``th report."""
+    digits = f"978190000{number:03d}"
+    return digits + ean.calc_check_digit(digits)
+
+
+def _formats(printed: bool) -> list[ReportFormat]:
+    formats = [ReportFormat(kind=FormatKind.PDF, price_pence=PDF_PRICE, subscriber_price_pence=0)]
+    if printed:
+        formats.append(
+            ReportFormat(
+                kind=FormatKind.PRINT,
+                price_pence=PRINT_PRICE,
+                subscriber_price_pence=0,
+                free_copies_per_organisation=1,
+                stock=PRINT_STOCK,
+            )
+        )
+    return formats
+
+
+def _demo_reports() -> list[dict]:
+    """Every demo report's columns, with ``topics`` (names) and ``printed``."""
+    reports = [
+        {
+            **data,
+            "series": SERIES,
+            "authors": FOUNDING[data["slug"]][0],
+            "topics": FOUNDING[data["slug"]][1],
+            "printed": True,
+        }
+        for data in REPORTS
+    ]
+    for entry in BACK_CATALOGUE:
+        data = entry._asdict()
+        data["contents"] = "\n".join(entry.contents)
+        reports.append(data)
+    return reports
+
+
+def _topics(added: list[str]) -> dict[str, Topic]:
+    topics = {topic.name: topic for topic in db.session.scalars(select(Topic))}
+    for name in TOPICS:
+        if name not in topics:
+            topics[name] = Topic(name=name, slug=topic_slug(name))
+            db.session.add(topics[name])
+            added.append(f"topic {name}")
+    return topics
+
+
 ENDING_SOON = "Westbrook Fire and Rescue Service"
 #: The subscription contact of the organisation whose subscription ends soon: (name, email, role).
 ENDING_SOON_CONTACT = ("Robin Hale", "robin.hale@westbrookfire.gov.uk", "Head of ICT")
@@ -201,20 +255,14 @@ ENDING_SOON_CONTACT = ("Robin Hale", "robin.hale@westbrookfire.gov.uk", "Head of
 def seed_demo(storage: Storage, today: date) -> list[str]:
     """Add whatever demo rows and files are missing; returns a line for each thing added."""
     added: list[str] = []
-    for number, data in enumerate(REPORTS):
+    topics = _topics(added)
+    for number, data in enumerate(_demo_reports(), start=1):
         report = db.session.scalar(select(Report).where(Report.slug == data["slug"]))
         if report is None:
-            report = Report(series=SERIES, is_published=True, **data)
-            report.formats = [
-                ReportFormat(kind=FormatKind.PDF, price_pence=PDF_PRICE, subscriber_price_pence=0),
-                ReportFormat(
-                    kind=FormatKind.PRINT,
-                    price_pence=PRINT_PRICE,
-                    subscriber_price_pence=0,
-                    free_copies_per_organisation=1,
-                    stock=PRINT_STOCK,
-                ),
-            ]
+            names, printed = data.pop("topics"), data.pop("printed")
+            report = Report(is_published=True, isbn=demo_isbn(number), **data)
+            report.topics = [topics[name] for name in names]
+            report.formats = _formats(printed)
             db.session.add(report)
             db.session.flush()  # its defaults (the number of sample pages) are needed below
             added.append(f"report {report.slug}")

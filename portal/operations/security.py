@@ -134,12 +134,29 @@ def _keep_private_pages_out_of_caches(response: Response) -> Response:
     return response
 
 
+def searched_text(*names: str) -> Callable[[Callable], Callable]:
+    """Declare query arguments of a view that are free text it reads as plain words (a search
+    box), NUL characters included: those are not refused (``_refuse_nul_characters``); the view
+    drops them. Put it under the route decorator."""
+
+    def mark(view: Callable) -> Callable:
+        view.searched_text = frozenset(names)
+        return view
+
+    return mark
+
+
 def _refuse_nul_characters() -> None:
-    """No legitimate request carries a NUL character; PostgreSQL cannot store one in text."""
+    """No legitimate request carries a NUL character; PostgreSQL cannot store one in text. A
+    search box's text may (pasted from anywhere): the view reads it as plain words."""
     values = [request.path]
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    searched = getattr(view, "searched_text", frozenset())
     sources = [request.args, request.form] if request.method == "POST" else [request.args]
     for source in sources:
-        for _, given in source.lists():
+        for name, given in source.lists():
+            if source is request.args and name in searched:
+                continue
             values.extend(given)
     if any("\x00" in value for value in values):
         abort(400)

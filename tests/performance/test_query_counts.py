@@ -82,8 +82,21 @@ def test_the_catalogue_list_runs_no_query_once_cached(
     for _ in range(reports):
         _report(create_report)
     first = statements(count_queries, get(client, "/reports"))
-    assert len(first) == 2  # reports, then all their formats at once
+    assert len(first) == 3  # reports, then all their formats at once, then all their topics
     assert statements(count_queries, get(client, "/reports")) == []
+
+
+@pytest.mark.parametrize("reports", [1, 20])
+def test_a_catalogue_search_runs_one_query_once_cached(
+    client, create_report, count_queries, reports
+):
+    for _ in range(reports):
+        _report(create_report)
+    get(client, "/reports")()  # the catalogue is cached
+    searched = statements(count_queries, get(client, "/reports?q=report&sort=title&page=2"))
+    assert len(searched) == 1, searched  # the matching ids, ranked
+    filtered = get(client, "/reports?series=Test+series&year=2006&sort=title")
+    assert statements(count_queries, filtered) == []
 
 
 @pytest.mark.parametrize("reports", [1, 20])

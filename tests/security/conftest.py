@@ -15,7 +15,7 @@ from portal.accounts.services import email_verification_token, password_reset_to
 from portal.addresses.models import SavedAddress
 from portal.basket import services as baskets
 from portal.catalogue.covers import cover_size_key, drawn_sizes
-from portal.catalogue.models import Report, ReportFormat
+from portal.catalogue.models import Report, ReportFormat, Topic
 from portal.clock import today_in_london, utcnow
 from portal.content import services as content
 from portal.content.pages import ContentPage
@@ -64,6 +64,7 @@ class World:
     verify_token: str = ""
     reset_token: str = ""
     signed_in_session_id: int = 0
+    topic_id: int = 0
 
     def url_values(self, endpoint: str) -> dict:
         """Values for every URL argument a rule may name, chosen for ``endpoint``."""
@@ -93,6 +94,7 @@ class World:
             "page": "terms",  # a content page, with its first version
             "version_number": 1,
             "width": 240,  # a cover's width
+            "topic_id": self.topic_id,
         }
 
 
@@ -170,7 +172,11 @@ def world(
         )
         org = db.session.get(Organisation, organisation.id)
         user = db.session.merge(customer)
+        topic = Topic(name="Housing", slug="housing")
+        db.session.add(topic)
+        db.session.flush()
         found = World(
+            topic_id=topic.id,
             slug=report.slug,
             reference=order.reference,
             order_line_id=next(line.id for line in order.lines),
