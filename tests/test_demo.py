@@ -114,8 +114,9 @@ def test_demo_reports_have_covers_in_every_size_and_a_free_sample(ctx, tmp_path)
         )
         with storage.open(report.sample_file_key) as f:
             sample = PdfReader(BytesIO(f.read()))
-        assert len(sample.pages) == 5 < report.page_count
-        assert "Sample: the first 5 pages of" in sample.pages[4].extract_text()
+        pages = len(sample.pages)
+        assert pages == min(5, report.page_count // 2)  # never the whole report
+        assert f"Sample: the first {pages} pages of" in sample.pages[-1].extract_text()
 
 
 def _drawn_lines(page) -> list[tuple[float, str]]:

@@ -274,6 +274,8 @@ def seed_demo(storage: Storage, today: date) -> list[str]:
             storage.save(report.pdf_file_key, pdf)
             report.page_count = len(PdfReader(BytesIO(pdf)).pages)
             report.pdf_size_bytes = len(pdf)
+            # A short report's sample is its first pages, never the whole of it.
+            report.sample_pages = min(report.sample_pages, max(1, report.page_count // 2))
             report.sample_file_key = None
             added.append(f"sample PDF for {report.slug}")
         if not report.sample_file_key or not storage.exists(report.sample_file_key):
