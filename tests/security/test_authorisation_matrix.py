@@ -96,6 +96,8 @@ EXPECTED = {
     "accounts.two_factor_turn_off": TWO_FACTOR_OFF,
     "accounts.confirm_administrator": SIGNED_IN,
     "accounts.confirm_administrator_link": PUBLIC,  # the signed token is the permission
+    "data_rights.close_account": SIGNED_IN,  # a bare POST lacks the password: nothing closes
+    "data_rights.account_closed": PUBLIC,
     "basket.show": OWN_BASKET,
     "basket.change_quantity": OWN_BASKET,
     "basket.remove_line": OWN_BASKET,

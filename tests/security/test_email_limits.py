@@ -41,6 +41,7 @@ POST_ROUTES = {
     "accounts.two_factor_recovery_codes": "sends no email",
     "accounts.two_factor_turn_off": "sends no email",
     "accounts.sign_in": "sends no email",
+    "data_rights.close_account": "closes the signed-in account; sends no email",
     "accounts.sign_in_two_factor": "sends no email",
     "accounts.sign_out": "sends no email",
     "basket.empty": "sends no email",
