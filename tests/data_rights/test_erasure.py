@@ -210,3 +210,31 @@ def test_with_two_factor_on_the_password_and_a_current_code_close_it(
     assert response.headers["Location"] == "/account/closed"
     with app.app_context():
         assert db.session.get(User, with_second_factor.id).erased_at is not None
+
+
+def test_an_administrator_closes_an_account_on_request_and_the_reason_is_audited(
+    app, client, admin, post_form, seeded
+):
+    path = f"/admin/users/{seeded.user_id}/close"
+    assert "The invoice is still owed" in client.get(path).get_data(as_text=True)
+
+    response = post_form(path, {"reason": "Asked by letter of 1 December"})
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert where_found([EMAIL, NAME, STREET, PHONE, IP_ADDRESS, USER_AGENT]) == []
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.erase"))
+        assert (entry.actor_user_id, entry.note) == (admin.id, "Asked by letter of 1 December")
+    before = _snapshot(app)
+    again = post_form(path, {"reason": "Asked again"})
+    assert "There is nothing more to erase" in again.get_data(as_text=True)
+    assert _snapshot(app) == before
+
+
+def test_an_administrator_must_give_the_reason(app, client, admin, post_form, seeded):
+    before = _snapshot(app)
+
+    response = post_form(f"/admin/users/{seeded.user_id}/close", {"reason": ""})
+
+    assert "Say whose request this is" in response.get_data(as_text=True)
+    assert _snapshot(app) == before

@@ -42,6 +42,7 @@ POST_ROUTES = {
     "accounts.two_factor_turn_off": "sends no email",
     "accounts.sign_in": "sends no email",
     "data_rights.close_account": "closes the signed-in account; sends no email",
+    "admin.close_account": "closes an account on the person's request; sends no email",
     "accounts.sign_in_two_factor": "sends no email",
     "accounts.sign_out": "sends no email",
     "basket.empty": "sends no email",
