@@ -87,7 +87,10 @@ def pseudonym_name(user: User) -> str:
 
 
 def orders_of_person(user: User):
-    """Orders that are the person's: placed signed in, or as a guest with their address."""
+    """Orders that are the person's: placed signed in, or as a guest with the address they have
+    verified (as ``portal.orders.access.owns`` says)."""
+    if not user.email_verified:
+        return Order.user_id == user.id
     return or_(
         Order.user_id == user.id,
         (Order.user_id.is_(None)) & (func.lower(Order.email) == user.email),

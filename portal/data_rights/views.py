@@ -1,10 +1,10 @@
 """A person's data rights: a copy of their data, and closing their account."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from portal.accounts import two_factor
-from portal.data_rights import erasure
+from portal.data_rights import erasure, export
 from portal.data_rights.forms import CloseAccountForm
 from portal.extensions import db
 
@@ -47,3 +47,22 @@ def close_account():
 @bp.route("/account/closed")
 def account_closed():
     return render_template("data_rights/account_closed.html")
+
+
+@bp.route("/account/your-data")
+@login_required
+def your_data():
+    return render_template("data_rights/your_data.html")
+
+
+@bp.route("/account/your-data/archive")
+@login_required
+def your_data_archive():
+    user = current_user._get_current_object()
+    return send_file(
+        export.write_archive(user),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export.archive_name(user),
+        max_age=0,
+    )

@@ -98,6 +98,8 @@ EXPECTED = {
     "accounts.confirm_administrator_link": PUBLIC,  # the signed token is the permission
     "data_rights.close_account": SIGNED_IN,  # a bare POST lacks the password: nothing closes
     "data_rights.account_closed": PUBLIC,
+    "data_rights.your_data": SIGNED_IN,
+    "data_rights.your_data_archive": SIGNED_IN,  # only ever the signed-in person's own data
     "basket.show": OWN_BASKET,
     "basket.change_quantity": OWN_BASKET,
     "basket.remove_line": OWN_BASKET,
