@@ -105,6 +105,7 @@ def create_app(config_class) -> Flask:
 def _add_commands(app: Flask) -> None:
     """The ``flask --app wsgi ...`` commands; each lives with its feature."""
     from portal.accounts.cli import create_admin_command
+    from portal.data_rights.cli import erase_expired_data_command
     from portal.demo.cli import demo_sign_ins_command, seed_demo_command
     from portal.email.cli import send_outbox_command
     from portal.jobs.worker import worker_command
@@ -118,6 +119,7 @@ def _add_commands(app: Flask) -> None:
         import_subscribers_command,
         send_outbox_command,
         send_reminders_command,
+        erase_expired_data_command,
         expire_card_orders_command,
         worker_command,
     ):
