@@ -206,6 +206,8 @@ class Config:
     RETENTION_DOWNLOAD_LOG_MONTHS = _int("RETENTION_DOWNLOAD_LOG_MONTHS", 12)
     RETENTION_SIGN_IN_MONTHS = _int("RETENTION_SIGN_IN_MONTHS", 12)
     RETENTION_GUEST_ORDER_YEARS = _int("RETENTION_GUEST_ORDER_YEARS", 6)
+    # Seconds the emailed link to a guest's copy of their data works.
+    GUEST_DATA_LINK_MAX_AGE = _int("GUEST_DATA_LINK_MAX_AGE", 60 * 60 * 24)
     # "" streams downloads from the app; "x-accel-redirect" (nginx) or "x-sendfile" hands the
     # file to the front web server instead.
     DOWNLOAD_OFFLOAD = os.environ.get("DOWNLOAD_OFFLOAD", "")

@@ -12,9 +12,10 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import defer
 
 from portal.accounts.models import SignedInSession, User
@@ -51,16 +52,41 @@ LINE_COLUMNS = (
 DOCUMENT_COLUMNS = ("number", "kind", "issued_on", "net_pence", "vat_pence", "total_pence")
 
 
-def archive_name(user: User) -> str:
-    return f"your-data-{user.id}.zip"
+@dataclass(frozen=True)
+class Subject:
+    """Whose data: a signed-in person (``user``), or a guest known only by the address their
+    orders were placed with."""
+
+    email: str
+    orders: ColumnElement[bool]
+    user: User | None = None
+
+    @classmethod
+    def person(cls, user: User) -> "Subject":
+        return cls(user.email, orders_of_person(user), user)
+
+    @classmethod
+    def guest(cls, address: str) -> "Subject":
+        address = address.strip().lower()
+        return cls(
+            address,
+            Order.user_id.is_(None)
+            & (func.lower(Order.email) == address)
+            & Order.erased_at.is_(None),
+        )
 
 
-def write_archive(user: User) -> SpooledTemporaryFile:
-    """The person's archive, written and rewound, ready to send; the caller closes it."""
+def archive_name(subject: Subject) -> str:
+    return f"your-data-{subject.user.id if subject.user else 'orders'}.zip"
+
+
+def write_archive(subject: Subject) -> SpooledTemporaryFile:
+    """The archive of ``subject``, written and rewound, ready to send; the caller closes it."""
     spooled = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  (returned open)
     with zipfile.ZipFile(spooled, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        _write_json(archive, "account.json", _account(user))
-        orders = select(Order).where(orders_of_person(user))
+        about = _account(subject.user) if subject.user else {"email": subject.email}
+        _write_json(archive, "account.json", about)
+        orders = select(Order).where(subject.orders)
         _write_csv(archive, "orders.csv", ORDER_COLUMNS, _order_rows(orders))
         _write_csv(
             archive, "order_lines.csv", ("order_reference", *LINE_COLUMNS), _line_rows(orders)
@@ -68,7 +94,7 @@ def write_archive(user: User) -> SpooledTemporaryFile:
         documents = (
             select(Document, Order.reference)
             .join(Order, Document.order_id == Order.id)
-            .where(orders_of_person(user))
+            .where(subject.orders)
             .order_by(Document.id)
         )
         _write_csv(
@@ -78,11 +104,12 @@ def write_archive(user: User) -> SpooledTemporaryFile:
             _document_rows(documents.options(defer(Document.pdf))),
         )
         _write_pdfs(archive, documents)
-        _write_csv(archive, "downloads.csv", *_downloads(user, orders))
-        _write_csv(archive, "emails.csv", *_emails(user))
-        _write_csv(archive, "sign_ins.csv", *_sign_ins(user))
-        _write_csv(archive, "saved_addresses.csv", *_saved_addresses(user))
-        _write_csv(archive, "insight_requests.csv", *_insight_requests(user))
+        _write_csv(archive, "downloads.csv", *_downloads(subject, orders))
+        _write_csv(archive, "emails.csv", *_emails(subject.email))
+        if subject.user is not None:
+            _write_csv(archive, "sign_ins.csv", *_sign_ins(subject.user))
+            _write_csv(archive, "saved_addresses.csv", *_saved_addresses(subject.user))
+        _write_csv(archive, "insight_requests.csv", *_insight_requests(subject))
     spooled.seek(0)
     return spooled
 
@@ -151,13 +178,17 @@ def _write_pdfs(archive: zipfile.ZipFile, documents) -> None:
         archive.writestr(_document_path(document), document.pdf)
 
 
-def _downloads(user: User, orders):
+def _downloads(subject: Subject, orders):
     ids = orders.with_only_columns(Order.id).scalar_subquery()
     rows = (
         select(Download, OrderLine.report_title, Order.reference)
         .join(OrderLine, Download.order_line_id == OrderLine.id)
         .join(Order, OrderLine.order_id == Order.id)
-        .where(or_(Download.user_id == user.id, OrderLine.order_id.in_(ids)))
+        .where(
+            or_(Download.user_id == subject.user.id, OrderLine.order_id.in_(ids))
+            if subject.user
+            else OrderLine.order_id.in_(ids)
+        )
         .order_by(Download.id)
     )
     header = ("at", "order_reference", "report_title", "via", "ip_address", "user_agent")
@@ -175,8 +206,8 @@ def _table(statement, columns: dict[str, str]):
     )
 
 
-def _emails(user: User):
-    rows = select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == user.email)
+def _emails(address: str):
+    rows = select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == address)
     columns = ("created_at", "sent_at", "status", "to_address", "subject", "body_text")
     return _table(rows.order_by(OutboxEmail.id), dict(zip(columns, columns, strict=True)))
 
@@ -200,9 +231,10 @@ def _saved_addresses(user: User):
     return _table(rows.order_by(SavedAddress.id), dict(zip(columns, columns, strict=True)))
 
 
-def _insight_requests(user: User):
+def _insight_requests(subject: Subject):
+    by_address = func.lower(InsightRequest.email) == subject.email
     rows = select(InsightRequest).where(
-        or_(InsightRequest.user_id == user.id, func.lower(InsightRequest.email) == user.email)
+        or_(InsightRequest.user_id == subject.user.id, by_address) if subject.user else by_address
     )
     columns = ("created_at", "topic", "name", "organisation_name", "email", "role", "message")
     return _table(rows.order_by(InsightRequest.id), dict(zip(columns, columns, strict=True)))

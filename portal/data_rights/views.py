@@ -1,12 +1,23 @@
 """A person's data rights: a copy of their data, and closing their account."""
 
-from flask import Blueprint, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from portal.accounts import two_factor
-from portal.data_rights import erasure, export
+from portal.data_rights import erasure, export, guest_link
 from portal.data_rights.forms import CloseAccountForm
 from portal.extensions import db
+from portal.operations.limits import SEND_ORDER_LINK, emails_typed_address, flash_sent, post_limit
+from portal.orders.access import find_order, may_view
 
 bp = Blueprint("data_rights", __name__)
 
@@ -58,11 +69,40 @@ def your_data():
 @bp.route("/account/your-data/archive")
 @login_required
 def your_data_archive():
-    user = current_user._get_current_object()
+    return _send_archive(export.Subject.person(current_user._get_current_object()))
+
+
+def _send_archive(subject: export.Subject):
     return send_file(
-        export.write_archive(user),
+        export.write_archive(subject),
         mimetype="application/zip",
         as_attachment=True,
-        download_name=export.archive_name(user),
+        download_name=export.archive_name(subject),
         max_age=0,
     )
+
+
+@bp.route("/orders/<reference>/your-data", methods=["POST"])
+@post_limit(SEND_ORDER_LINK)
+@emails_typed_address
+def request_guest_archive(reference: str):
+    """A guest asks for their data: a link goes to the order's own address, never another."""
+    order = find_order(reference)
+    token = request.form.get("token")
+    if order is None or order.user_id is not None:
+        abort(404)
+    if not may_view(order, current_user, session.get("placed_orders", []), token):
+        abort(404)
+    guest_link.send_link(order)
+    db.session.commit()
+    flash_sent(order.email, f"We have emailed a link to a copy of your data to {order.email}.")
+    return redirect(url_for("orders.show", reference=order.reference, token=token or None))
+
+
+@bp.route("/your-data/<token>")
+def guest_archive(token: str):
+    try:
+        address = guest_link.address_in(token, current_user)
+    except guest_link.LinkRefused as refused:
+        return render_template("data_rights/link_refused.html", why=refused.why), refused.status
+    return _send_archive(export.Subject.guest(address))

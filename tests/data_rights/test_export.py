@@ -112,7 +112,7 @@ def _peak_memory(user_id: int) -> tuple[int, int]:
     user = db.session.get(User, user_id)
     tracemalloc.start()
     try:
-        with export.write_archive(user) as archive:
+        with export.write_archive(export.Subject.person(user)) as archive:
             size = archive.seek(0, io.SEEK_END)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

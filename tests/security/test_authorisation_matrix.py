@@ -100,6 +100,8 @@ EXPECTED = {
     "data_rights.account_closed": PUBLIC,
     "data_rights.your_data": SIGNED_IN,
     "data_rights.your_data_archive": SIGNED_IN,  # only ever the signed-in person's own data
+    "data_rights.guest_archive": PUBLIC,  # the signed token is the permission
+    "data_rights.request_guest_archive": dict.fromkeys(PERSONAS, NOT_FOUND),  # not a guest order
     "basket.show": OWN_BASKET,
     "basket.change_quantity": OWN_BASKET,
     "basket.remove_line": OWN_BASKET,
