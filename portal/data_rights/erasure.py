@@ -155,6 +155,15 @@ def erase_person(user: User, *, by: User | None = None, reason: str = "") -> Non
 
 def _erase_orders(user: User, now: datetime) -> None:
     order_ids = select(Order.id).where(orders_of_person(user)).scalar_subquery()
+    # Mail about their orders to someone else (a finance contact) names them: renamed too.
+    for name in ("subject", "body_text", "body_html") if user.name.strip() else ():
+        column = getattr(OutboxEmail, name)
+        db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.order_id.in_(order_ids), column.contains(user.name))
+            .values({name: func.replace(column, user.name, pseudonym_name(user))}),
+            execution_options={"synchronize_session": "fetch"},
+        )
     _drop_sent_attachments(
         select(Order.id).where(
             or_(Order.id.in_(order_ids), func.lower(Order.finance_email) == user.email)

@@ -48,7 +48,9 @@ def seed_person(app, create_user, create_order, create_organisation, create_repo
     organisation = create_organisation(domain="northmere-council.gov.uk")
     report = create_report()
     delivery = Delivery(NAME, STREET, "Flat 2", "Northmere", "NM1 4ZZ", "Post room", PHONE)
-    invoice = InvoiceDetails("PO-77", STREET, "", "Northmere", "NM1 4ZZ", EMAIL, "Finance", PHONE)
+    invoice = InvoiceDetails(
+        "PO-77", STREET, "", "Northmere", "NM1 4ZZ", "finance@northmere.gov.uk", "Finance", PHONE
+    )
     buyer = Buyer(EMAIL, NAME, "Northmere Council", user.id)
     card = create_order(
         report=report, prints=1, buyer=buyer, delivery=delivery, state=OrderState.PAID
