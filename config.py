@@ -200,6 +200,14 @@ class Config:
     S3_PRESIGNED_SECONDS = _int("S3_PRESIGNED_SECONDS", 60)
     # How long the link in an order email opens the order and its downloads.
     DOWNLOAD_LINK_MAX_AGE = _int("DOWNLOAD_LINK_MAX_AGE", 60 * 60 * 24 * 30)
+
+    # Retention (portal/data_rights/retention.py): personal data that is not a financial record
+    # is erased by the daily job this long after it was recorded.
+    RETENTION_DOWNLOAD_LOG_MONTHS = _int("RETENTION_DOWNLOAD_LOG_MONTHS", 12)
+    RETENTION_SIGN_IN_MONTHS = _int("RETENTION_SIGN_IN_MONTHS", 12)
+    RETENTION_GUEST_ORDER_YEARS = _int("RETENTION_GUEST_ORDER_YEARS", 6)
+    # Seconds the emailed link to a guest's copy of their data works.
+    GUEST_DATA_LINK_MAX_AGE = _int("GUEST_DATA_LINK_MAX_AGE", 60 * 60 * 24)
     # "" streams downloads from the app; "x-accel-redirect" (nginx) or "x-sendfile" hands the
     # file to the front web server instead.
     DOWNLOAD_OFFLOAD = os.environ.get("DOWNLOAD_OFFLOAD", "")

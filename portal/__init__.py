@@ -69,6 +69,7 @@ def create_app(config_class) -> Flask:
     from portal.checkout import bp as checkout_bp
     from portal.content.pages import FOOTER
     from portal.content.views import bp as content_bp
+    from portal.data_rights.views import bp as data_rights_bp
     from portal.downloads import bp as downloads_bp
     from portal.insight import bp as insight_bp
     from portal.main import bp as main_bp
@@ -83,6 +84,7 @@ def create_app(config_class) -> Flask:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(insight_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(data_rights_bp)
     app.register_blueprint(downloads_bp)
     app.register_blueprint(basket_bp)
     app.register_blueprint(checkout_bp)
@@ -103,6 +105,7 @@ def create_app(config_class) -> Flask:
 def _add_commands(app: Flask) -> None:
     """The ``flask --app wsgi ...`` commands; each lives with its feature."""
     from portal.accounts.cli import create_admin_command
+    from portal.data_rights.cli import erase_expired_data_command
     from portal.demo.cli import demo_sign_ins_command, seed_demo_command
     from portal.email.cli import send_outbox_command
     from portal.jobs.worker import worker_command
@@ -116,6 +119,7 @@ def _add_commands(app: Flask) -> None:
         import_subscribers_command,
         send_outbox_command,
         send_reminders_command,
+        erase_expired_data_command,
         expire_card_orders_command,
         worker_command,
     ):

@@ -37,7 +37,7 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
-def _password_field(label: str, wrong: str, description: str | None = None) -> PasswordField:
+def own_password_field(label: str, wrong: str, description: str | None = None) -> PasswordField:
     """The account's own password, to prove who is asking (``wrong``: what an over-long one gets,
     as it can never be right)."""
     return PasswordField(
@@ -124,7 +124,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
 
 class SignInForm(FlaskForm):
     email = _email_field()
-    password = _password_field("Password", "Enter a correct email address and password")
+    password = own_password_field("Password", "Enter a correct email address and password")
     remember = BooleanField(
         "Keep me signed in on this device for 30 days", widget=GovCheckboxInput()
     )
@@ -178,7 +178,7 @@ class DetailsForm(FlaskForm):
 
 class ChangeEmailForm(FlaskForm):
     email = _email_field("New email address")
-    password = _password_field(
+    password = own_password_field(
         "Your password",
         "Password is not correct",
         "So that only you can move your account to another address.",
@@ -225,6 +225,6 @@ class RecoveryCodesForm(FlaskForm):
 
 
 class TurnOffTwoFactorForm(FlaskForm):
-    password = _password_field("Password", "Password is not correct")
+    password = own_password_field("Password", "Password is not correct")
     code = _code_field("Code from your app", _APP_CODE_HINT)
     submit = SubmitField("Turn off two-factor sign-in", widget=GovSubmitInput())

@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     # When an administrator confirmed being one by the link emailed to them (None: not yet, or not
     # an administrator); until then the administration pages and their set-up stay closed.
     admin_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the account was closed and the person erased (portal/data_rights/erasure.py): the row
+    # stays, under a pseudonym, because orders and documents point at it.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def totp_secret(self) -> str | None:

@@ -30,10 +30,9 @@ from portal.operations.limits import (
     REGISTER,
     RESEND_VERIFICATION,
     SIGN_IN,
-    TOO_MANY_EMAILS,
     emails_typed_address,
+    flash_sent,
     post_limit,
-    withheld,
 )
 from portal.orders.access import orders_of
 from portal.organisations.managers import managed_organisations
@@ -117,10 +116,7 @@ def resend_verification():
     if form.validate_on_submit() and not current_user.email_verified:
         services.send_verification_email(current_user)
         db.session.commit()
-        if withheld():
-            flash(TOO_MANY_EMAILS.format(address=current_user.email), "info")
-        else:
-            flash(f"We have sent a new link to {current_user.email}.", "success")
+        flash_sent(current_user.email, f"We have sent a new link to {current_user.email}.")
     return redirect(url_for("accounts.account"))
 
 

@@ -7,6 +7,8 @@ from portal.accounts import admin_services as services
 from portal.accounts.models import User
 from portal.admin.blueprint import bp
 from portal.admin.params import page_number, text_arg
+from portal.data_rights import erasure
+from portal.data_rights.forms import EraseOnRequestForm
 from portal.extensions import db
 
 
@@ -43,3 +45,21 @@ def make_admin(user_id: int):
 @bp.route("/users/<int:user_id>/remove-admin", methods=["POST"])
 def remove_admin(user_id: int):
     return _set_administrator(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/close", methods=["GET", "POST"])
+def close_account(user_id: int):
+    """Close a person's account and erase them, on their request (the reason is audited)."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = EraseOnRequestForm()
+    if user.erased_at is None and form.validate_on_submit():
+        erasure.erase_person(user, by=current_user, reason=form.reason.data)
+        db.session.commit()
+        flash(f"The account was closed and {user.name} stands in for the person.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/subscribers/close_account.html",
+        user=user,
+        form=form,
+        open_orders=erasure.open_orders(user) if user.erased_at is None else [],
+    )

@@ -10,9 +10,9 @@ classes on the way, so a page looks like the rest of the portal.
 Some facts belong to configuration, not to the words staff write: they are *inserts*, named in
 braces. ``{support-email}`` (and the other inline inserts) may stand anywhere in a line; a block
 insert such as ``{cookie-table}`` stands on a line of its own and becomes a table drawn from the
-settings, so the cookies page cannot drift from what the portal really sets. A new insert (the
-privacy notice's retention table, drawn from the retention settings) is one more entry in
-``BLOCK_INSERTS``.
+settings, so the cookies page cannot drift from what the portal really sets; likewise
+``{retention-table}``, drawn from the retention settings the daily erasing job applies. A new
+insert is one more entry in ``BLOCK_INSERTS``.
 """
 
 import re
@@ -191,6 +191,64 @@ def _cookie_table(settings: Settings) -> Markup:
     ).format(rows)
 
 
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def retention_periods(settings: Settings) -> list[tuple[str, str]]:
+    """What the portal keeps and for how long, as the retention settings say (the daily
+    ``erase-expired-data`` job applies the same settings)."""
+    return [
+        (
+            "Orders, invoices, receipts, credit notes and payments",
+            "Six years, as HMRC requires of VAT records. When an account is closed or a guest's"
+            " details are erased, the order is kept without the person's details.",
+        ),
+        (
+            "A guest buyer's name, email address, postal addresses and phone number",
+            f"{_plural(int(settings['RETENTION_GUEST_ORDER_YEARS']), 'year')} after the order.",
+        ),
+        (
+            "Where each download was made from (IP address and browser)",
+            f"{_plural(int(settings['RETENTION_DOWNLOAD_LOG_MONTHS']), 'month')} after the"
+            " download.",
+        ),
+        (
+            "Sign-in history (device, IP address)",
+            f"{_plural(int(settings['RETENTION_SIGN_IN_MONTHS']), 'month')} after the device was"
+            " last used.",
+        ),
+        (
+            "Your account (name, email address, saved addresses)",
+            "Until you close it. Closing it erases these at once.",
+        ),
+    ]
+
+
+def _two_column_table(caption: str, headings: tuple[str, str], rows) -> Markup:
+    body = Markup("").join(
+        Markup(
+            '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>'
+            '<td class="govuk-table__cell">{}</td></tr>'
+        ).format(what, how_long)
+        for what, how_long in rows
+    )
+    return Markup(
+        '<table class="govuk-table"><caption class="govuk-table__caption '
+        'govuk-table__caption--m">{}</caption>'
+        '<thead class="govuk-table__head"><tr class="govuk-table__row">'
+        '<th scope="col" class="govuk-table__header">{}</th>'
+        '<th scope="col" class="govuk-table__header">{}</th></tr></thead>'
+        '<tbody class="govuk-table__body">{}</tbody></table>'
+    ).format(caption, *headings, body)
+
+
+def _retention_table(settings: Settings) -> Markup:
+    return _two_column_table(
+        "How long we keep it", ("Information", "Kept for"), retention_periods(settings)
+    )
+
+
 def _markdown_text(value: object) -> str:
     """A setting's value as Markdown that shows it exactly (no emphasis, no links)."""
     return re.sub(r"([\\`*_{}\[\]()<>#+!|~&-])", r"\\\1", str(value))
@@ -220,6 +278,7 @@ INLINE_INSERTS: dict[str, tuple[str, Callable[[Settings], str]]] = {
 #: Inserts that stand on a line of their own: HTML drawn from the settings.
 BLOCK_INSERTS: dict[str, tuple[str, Callable[[Settings], Markup]]] = {
     "cookie-table": ("the table of cookies the portal sets", _cookie_table),
+    "retention-table": ("the table of how long each kind of information is kept", _retention_table),
 }
 
 _INSERT = re.compile(r"\{([a-z][a-z0-9-]*)\}")

@@ -17,7 +17,7 @@ from portal.accounts.second_factor import is_verified_administrator
 from portal.clock import london_date, long_date, utcnow
 from portal.downloads.models import Download
 from portal.extensions import db
-from portal.orders.access import owns, token_opens
+from portal.orders.access import owns, placed_in_browser, token_opens
 from portal.orders.models import OrderLine
 from portal.storage import get_storage
 
@@ -49,7 +49,7 @@ def access(line: OrderLine, user, placed_here=(), token: str | None = None) -> A
         via = ADMIN
     elif signed_in and owns(order, user):
         via = ACCOUNT
-    elif order.id in placed_here:
+    elif placed_in_browser(order, placed_here):
         via = BROWSER
     elif token_opens(order, token):
         via = LINK

@@ -15,7 +15,7 @@ import logging
 import math
 import time
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, flash, g, has_request_context
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -209,3 +209,12 @@ def would_refuse(addresses) -> bool:
 def withheld() -> list[str]:
     """Recipients of emails this request did not write because of the limits."""
     return list(g.get(_WITHHELD, [])) if has_request_context() else []
+
+
+def flash_sent(address: str, sent: str) -> None:
+    """Tell the person the email to ``address`` went (``sent``), or that the limits held it
+    back (where saying so reveals nothing)."""
+    if withheld():
+        flash(TOO_MANY_EMAILS.format(address=address), "info")
+    else:
+        flash(sent, "success")

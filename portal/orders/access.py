@@ -27,8 +27,9 @@ def order_link(order: Order) -> str:
 
 
 def token_state(order: Order, token: str | None) -> str:
-    """``valid``, ``expired`` (a genuine link for this order, too old) or ``invalid``."""
-    if not token or len(token) > 200:
+    """``valid``, ``expired`` (a genuine link for this order, too old) or ``invalid``; every
+    link is invalid once the buyer was erased."""
+    if not token or len(token) > 200 or order.erased_at is not None:
         return "invalid"
     serializer = _serializer()
     try:
@@ -54,15 +55,24 @@ def owns(order: Order, user) -> bool:
     have since verified on their account."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
+    if order.erased_at is not None:
+        return False
     if order.user_id is not None:
         return order.user_id == user.id
     return bool(user.email_verified) and order.email == user.email
 
 
+def placed_in_browser(order: Order, placed_here) -> bool:
+    """The browser asking placed the order (its session remembers it), and the buyer was not
+    erased since."""
+    return order.id in placed_here and order.erased_at is None
+
+
 def may_view(order: Order, user, placed_here: list[int], token: str | None) -> bool:
+    """Administrators always (an erased buyer's order included); otherwise its buyer."""
     if is_verified_administrator(user):
         return True
-    return owns(order, user) or order.id in placed_here or token_opens(order, token)
+    return owns(order, user) or placed_in_browser(order, placed_here) or token_opens(order, token)
 
 
 def find_order(reference: str) -> Order | None:

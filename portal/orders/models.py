@@ -141,6 +141,9 @@ class Order(db.Model):
     # order already paid or cancelled that must be refunded); cleared by them.
     attention: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the buyer's personal data was erased (their account closed, or a guest's details past
+    # the retention period): the order stays as the financial record, seen only by administrators.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

@@ -98,6 +98,12 @@ EXPECTED = {
     "accounts.two_factor_turn_off": TWO_FACTOR_OFF,
     "accounts.confirm_administrator": SIGNED_IN,
     "accounts.confirm_administrator_link": PUBLIC,  # the signed token is the permission
+    "data_rights.close_account": SIGNED_IN,  # a bare POST lacks the password: nothing closes
+    "data_rights.account_closed": PUBLIC,
+    "data_rights.your_data": SIGNED_IN,
+    "data_rights.your_data_archive": SIGNED_IN,  # only ever the signed-in person's own data
+    "data_rights.guest_archive": PUBLIC,  # the signed token is the permission
+    "data_rights.request_guest_archive": dict.fromkeys(PERSONAS, NOT_FOUND),  # not a guest order
     "basket.show": OWN_BASKET,
     "basket.change_quantity": OWN_BASKET,
     "basket.remove_line": OWN_BASKET,

@@ -29,6 +29,7 @@ POST_ROUTES = {
     "accounts.change_email": None,  # the new address the person typed
     "accounts.change_details": "sends no email",
     "orders.send_link": None,
+    "data_rights.request_guest_archive": None,  # the guest order's own address
     "checkout.review": None,  # a guest's address, typed at checkout
     "admin.resend_email": None,
     "accounts.change_password": "emails only the signed-in account's own address",
@@ -41,6 +42,8 @@ POST_ROUTES = {
     "accounts.two_factor_recovery_codes": "sends no email",
     "accounts.two_factor_turn_off": "sends no email",
     "accounts.sign_in": "sends no email",
+    "data_rights.close_account": "closes the signed-in account; sends no email",
+    "admin.close_account": "closes an account on the person's request; sends no email",
     "accounts.sign_in_two_factor": "sends no email",
     "accounts.sign_out": "sends no email",
     "basket.empty": "sends no email",
@@ -219,8 +222,9 @@ def attempt_at(app, client, post_form, auth, create_user, guest_invoice_order):
             return guest_invoice_order
         guest_invoice_order(100)  # emails TARGET once
         [reference] = orders_of(app, TARGET)
-        if endpoint == "orders.send_link":
-            path = f"/orders/{reference}/send-link"
+        if endpoint in ("orders.send_link", "data_rights.request_guest_archive"):
+            ending = "send-link" if endpoint == "orders.send_link" else "your-data"
+            path = f"/orders/{reference}/{ending}"
             return lambda n: post_form(
                 path, {}, form_page=f"/orders/{reference}", **client_address(n)
             )
@@ -275,6 +279,7 @@ def test_where_it_would_tell_who_has_an_account_a_refusal_looks_like_a_success(
         ("accounts.resend_verification", "We have sent several emails to"),
         ("accounts.change_email", "We have sent several emails to"),
         ("orders.send_link", "We have sent several emails to"),
+        ("data_rights.request_guest_archive", "We have sent several emails to"),
         ("admin.resend_email", "that address has had several emails from us recently"),
     ],
 )
