@@ -1,7 +1,7 @@
 """people and orders remember when their personal data was erased
 
-Revision ID: 0032_data_rights
-Revises: 0025_document_amounts
+Revision ID: 0028_data_rights
+Revises: 0027_catalogue_search
 Create Date: 2026-12-04 22:00:00
 
 An account closed at its owner's request keeps its row (orders and documents still point at it)
@@ -18,8 +18,8 @@ from portal.db_types import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = "0032_data_rights"
-down_revision = "0025_document_amounts"
+revision = "0028_data_rights"
+down_revision = "0027_catalogue_search"
 branch_labels = None
 depends_on = None
 
