@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.catalogue.isbn import NOT_AN_ISBN, WRONG_CHECK_DIGIT, IsbnRefused, parse_isbn
-from portal.catalogue.models import Report, Topic
+from portal.catalogue.models import Report, ReportFormat, Topic
 from portal.extensions import db
+from portal.pricing import FormatKind
 from tests.catalogue.report_form import REPORT_FORM
 
 
@@ -105,32 +106,41 @@ def test_unknown_topics_are_404(client, admin, post_form):
     assert post_form("/admin/topics/999/remove", {}, form_page="/admin/topics").status_code == 404
 
 
-def test_a_report_gets_authors_isbn_edition_and_topics(app, client, post_form, admin):
+def test_a_report_gets_authors_isbn_edition_and_topics(
+    app, client, post_form, admin, create_report
+):
+    # A printed copy needs no file, so the report can be published as it is saved.
+    slug = create_report(
+        is_published=False,
+        formats=[ReportFormat(kind=FormatKind.PRINT, price_pence=17_500, stock=5)],
+    ).slug
     post_form("/admin/topics", {"name": "Housing"})
     post_form("/admin/topics", {"name": "Security"})
     with app.app_context():
         housing = db.session.scalar(select(Topic).where(Topic.name == "Housing"))
     form = {
         **REPORT_FORM,
+        "slug": slug,
+        "is_published": "y",
         "authors": "Priya Shah and Tom Evans",
         "isbn": "978-1-4028-9462-6",
         "edition": "Second edition, revised March 2025",
         "topic_ids": [str(housing.id)],
     }
-    assert post_form("/admin/reports/new", form).status_code == 302
+    assert post_form(f"/admin/reports/{slug}/edit", form).status_code == 302
 
-    report = _report(app, "digital-by-default")
+    report = _report(app, slug)
     assert report.authors == "Priya Shah and Tom Evans"
     assert report.isbn == "9781402894626"
     assert report.edition == "Second edition, revised March 2025"
     assert [t.name for t in report.topics] == ["Housing"]
-    page = client.get("/reports/digital-by-default").get_data(as_text=True)
+    page = client.get(f"/reports/{slug}").get_data(as_text=True)
     assert "By Priya Shah and Tom Evans" in page
     assert "Second edition, revised March 2025" in page
     assert "ISBN 978-1-4028-9462-6" in page
-    detail = client.get("/admin/reports/digital-by-default").get_data(as_text=True)
+    detail = client.get(f"/admin/reports/{slug}").get_data(as_text=True)
     assert "978-1-4028-9462-6" in detail and "Housing" in detail
-    edit = client.get("/admin/reports/digital-by-default/edit").get_data(as_text=True)
+    edit = client.get(f"/admin/reports/{slug}/edit").get_data(as_text=True)
     assert f'value="{housing.id}" checked' in edit
 
 
