@@ -65,7 +65,7 @@ def renewals(today: date) -> list[Renewal]:
         )
     ).all()
     organisation_ids = sorted({p.organisation_id for p in periods})
-    requests = requests_of(organisation_ids)
+    asked = requests_of(organisation_ids)
     reminders = sent_reminders([p.id for p in periods])
     contacts: dict[int, list[SubscriptionContact]] = {}
     for contact in db.session.scalars(
@@ -88,7 +88,7 @@ def renewals(today: date) -> list[Renewal]:
             ),
             contacts=contacts.get(period.organisation_id, []),
             reminders=reminders.get(period.id, []),
-            requests=requests.get(period.organisation_id, []),
+            requests=asked.get(period.organisation_id, []),
         )
         for period in periods
     ]
