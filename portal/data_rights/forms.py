@@ -1,12 +1,12 @@
 """Forms for closing an account: the person's own, and an administrator's on a person's request."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import StringField, SubmitField
+from wtforms.validators import Length
 
 from portal.accounts.forms import own_password_field
-from portal.form_fields import strip
+from portal.form_fields import strip, text_field
 
 
 class CloseAccountForm(FlaskForm):
@@ -23,13 +23,11 @@ class CloseAccountForm(FlaskForm):
 
 
 class EraseOnRequestForm(FlaskForm):
-    reason = TextAreaField(
+    reason = text_field(
         "Why (recorded in the audit log)",
-        validators=[
-            InputRequired(message="Say whose request this is and how it reached you"),
-            Length(max=500, message="Reason must be 500 characters or fewer"),
-        ],
-        filters=[strip],
-        widget=GovTextArea(),
+        "Say whose request this is and how it reached you",
+        500,
+        too_long="Reason must be 500 characters or fewer",
+        area=True,
     )
     submit = SubmitField("Close the account and erase the person", widget=GovSubmitInput())
