@@ -144,6 +144,29 @@ def test_a_long_title_wraps_within_the_page_of_the_demo_pdf():
         assert x + stringWidth(text.strip(), "Helvetica-Bold", 22) <= right_edge
 
 
+def _drawn_runs(page) -> list[tuple[float, str, str, float]]:
+    """Each piece of text on the page: where it starts (x), the text, its font and size."""
+    found = []
+    page.extract_text(
+        visitor_text=lambda text, cm, tm, font, size: (
+            text.strip() and found.append((tm[4], text.strip(), font["/BaseFont"], size))
+        )
+    )
+    return found
+
+
+def test_no_line_of_the_demo_pdf_runs_off_any_page():
+    """Contents entries, chapter headings and page footers wrap as the title does."""
+    title = "Modern public services: " + "a very long title about transformation " * 3
+    contents = ["The three drivers: new ways of operating, customer experience, scarce resources"]
+    pdf = PdfReader(BytesIO(sample_report_pdf(title, "A series with a long name " * 4, contents)))
+    for page in pdf.pages:
+        drawn = _drawn_runs(page)
+        assert drawn
+        for x, text, font, size in drawn:
+            assert x + stringWidth(text, font.lstrip("/"), size) <= float(page.mediabox.right)
+
+
 @pytest.mark.parametrize(
     ("today", "active_name", "lapsed_name"),
     [

@@ -25,40 +25,36 @@ def sample_report_pdf(title: str, series: str, contents: list[str]) -> bytes:
     width, height = A4
     margin = 25 * mm
 
-    # The title wraps at word boundaries within the margins, however long it is.
-    canvas.setFont("Helvetica-Bold", 22)
-    lines = simpleSplit(title, "Helvetica-Bold", 22, width - 2 * margin)
-    top = height - 80 * mm
-    for number, line in enumerate(lines):
-        canvas.drawString(margin, top - number * 10 * mm, line)
-    below = top - len(lines) * 10 * mm - 5 * mm
-    canvas.setFont("Helvetica", 14)
-    canvas.drawString(margin, below, f"{series} · Socitm Insight")
-    canvas.drawString(margin, below - 10 * mm, "Sample edition")
+    def draw_wrapped(text: str, font: str, size: float, top: float, leading: float) -> float:
+        """Draw ``text`` from ``top`` down, wrapped at word boundaries within the margins however
+        long it is; return where the next line would go."""
+        canvas.setFont(font, size)
+        for line in simpleSplit(text, font, size, width - 2 * margin) or [""]:
+            canvas.drawString(margin, top, line)
+            top -= leading
+        return top
+
+    below = draw_wrapped(title, "Helvetica-Bold", 22, height - 80 * mm, 10 * mm) - 5 * mm
+    below = draw_wrapped(f"{series} · Socitm Insight", "Helvetica", 14, below, 7 * mm)
+    draw_wrapped("Sample edition", "Helvetica", 14, below - 3 * mm, 7 * mm)
     canvas.showPage()
 
     canvas.setFont("Helvetica-Bold", 18)
-    canvas.drawString(25 * mm, height - 30 * mm, "Contents")
-    canvas.setFont("Helvetica", 12)
+    canvas.drawString(margin, height - 30 * mm, "Contents")
+    top = height - 49 * mm
     for number, entry in enumerate(contents, start=1):
-        canvas.drawString(25 * mm, height - (40 + 9 * number) * mm, f"{number}. {entry}")
+        top = draw_wrapped(f"{number}. {entry}", "Helvetica", 12, top, 6 * mm) - 3 * mm
     canvas.showPage()
 
     for number, entry in enumerate(contents, start=1):
-        canvas.setFont("Helvetica-Bold", 16)
-        canvas.drawString(25 * mm, height - 30 * mm, f"{number}. {entry}")
-        text = canvas.beginText(25 * mm, height - 45 * mm)
+        below = draw_wrapped(f"{number}. {entry}", "Helvetica-Bold", 16, height - 30 * mm, 7 * mm)
+        text = canvas.beginText(margin, below - 8 * mm)
         text.setFont("Helvetica", 11)
-        words, line = _BODY.split(), ""
-        for word in words:
-            if len(line) + len(word) > 85:
-                text.textLine(line)
-                line = ""
-            line = f"{line} {word}".strip()
-        text.textLine(line)
+        for line in simpleSplit(_BODY, "Helvetica", 11, width - 2 * margin):
+            text.textLine(line)
         canvas.drawText(text)
-        canvas.setFont("Helvetica", 9)
-        canvas.drawString(25 * mm, 15 * mm, f"{title} · page {canvas.getPageNumber()}")
+        footer = f"{title} · page {canvas.getPageNumber()}"
+        draw_wrapped(footer, "Helvetica", 9, 15 * mm, 4 * mm)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()

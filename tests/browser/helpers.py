@@ -1,4 +1,5 @@
-"""What every browser journey does at each step: keep a screenshot and run axe on the page."""
+"""What every browser journey does at each step: keep a screenshot, check that the page reflows
+at 320 pixels wide, and run axe on the page."""
 
 import re
 import time
@@ -14,6 +15,10 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": [
 
 _axe = Axe()
 
+#: WCAG 1.4.10 (reflow): content fits 320 CSS pixels wide, what 1280 pixels are at 400% zoom,
+#: without scrolling sideways.
+REFLOW_WIDTH = 320
+
 
 def describe_violations(url: str, violations: list[dict]) -> str:
     """The violations on one page, readable in a CI log."""
@@ -26,12 +31,27 @@ def describe_violations(url: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _sticking_out(page: Page) -> list[str]:
+    """The first few elements whose box reaches past the right edge of the window, to say why."""
+    return page.evaluate(
+        """(width) => [...document.body.querySelectorAll("*")]
+          .filter((element) => element.getBoundingClientRect().right > width + 0.5)
+          .slice(0, 5)
+          .map((element) => element.tagName.toLowerCase()
+            + (element.className && typeof element.className === "string"
+               ? "." + element.className.trim().split(/\\s+/).join(".") : ""))""",
+        REFLOW_WIDTH,
+    )
+
+
 class Journey:
     """One person's walk through the portal in one browser context.
 
-    ``step(name)`` keeps a screenshot (``<journey>-<js|nojs>-<nn>-<name>.png``) and runs axe on
-    the page; the violations of every page are gathered and ``assert_accessible()`` fails the
-    test with all of them listed, so one run shows every problem.
+    ``step(name)`` keeps a screenshot (``<journey>-<js|nojs>-<nn>-<name>.png``), checks that the
+    page fits 320 pixels wide without scrolling sideways (another screenshot,
+    ``…-320px.png``), and runs axe on the page; the problems of every page are gathered and
+    ``assert_accessible()`` fails the test with all of them listed, so one run shows every
+    problem.
     """
 
     def __init__(self, page: Page, name: str, artifacts: Path, auditor: Page | None = None) -> None:
@@ -53,11 +73,32 @@ class Journey:
         )
         if not axe:
             return
+        self._check_reflow(label, slug)
         results = _axe.run(self._page_to_audit(), options=AXE_OPTIONS)
         self.checked.append(self.page.url)
         violations = results.response["violations"]
         if violations:
             self.problems.append(describe_violations(f"{label} ({self.page.url})", violations))
+
+    def _check_reflow(self, label: str, slug: str) -> None:
+        """Narrow the window to 320 pixels, note any page wider than that (and what sticks out),
+        keep a screenshot at that width, and widen the window again."""
+        page = self.page
+        wide = page.viewport_size
+        page.set_viewport_size({"width": REFLOW_WIDTH, "height": wide["height"]})
+        try:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > REFLOW_WIDTH:
+                self.problems.append(
+                    f"{label} ({page.url}): {width} pixels wide at {REFLOW_WIDTH}, so it scrolls "
+                    f"sideways; wider than the window: {', '.join(_sticking_out(page))}"
+                )
+            page.screenshot(
+                path=self.artifacts / f"{self.name}-{self.steps:02d}-{slug}-320px.png",
+                full_page=True,
+            )
+        finally:
+            page.set_viewport_size(wide)
 
     def _page_to_audit(self) -> Page:
         """The page axe can run on.
@@ -91,7 +132,10 @@ class Journey:
         return self.auditor
 
     def assert_accessible(self) -> None:
-        assert not self.problems, "axe found WCAG A/AA violations:\n" + "\n".join(self.problems)
+        assert not self.problems, (
+            "WCAG A/AA problems (axe's, and pages that do not reflow at 320 pixels):\n"
+            + "\n".join(self.problems)
+        )
 
     # -- common steps ----------------------------------------------------------------------------
 

@@ -353,8 +353,8 @@ def test_content_pages_from_the_footer_and_a_new_version_published(journey_facto
 
 
 def test_the_accessibility_check_finds_violations(journey_factory, portal_url):
-    """The check is not vacuous: a page with an unlabelled field and an image without
-    alternative text fails it, with JavaScript on and off."""
+    """The check is not vacuous: a page with an unlabelled field, an image without
+    alternative text and a line wider than 320 pixels fails it, with JavaScript on and off."""
     journey = journey_factory("axe-self-check")
     journey.goto("/accessibility", "accessibility statement")
     assert not journey.problems, "\n".join(journey.problems)
@@ -363,10 +363,13 @@ def test_the_accessibility_check_finds_violations(journey_factory, portal_url):
         lambda route: route.fulfill(
             content_type="text/html",
             body='<!doctype html><html lang="en"><head><title>Broken</title></head><body><main>'
-            '<h1>Broken</h1><img src="/x.png"><input type="text"></main></body></html>',
+            '<h1>Broken</h1><img src="/x.png"><input type="text"><pre>'
+            + "wide " * 40
+            + "</pre></main></body></html>",
         ),
     )
     journey.page.goto("/broken")
     journey.step("broken page")
     found = "\n".join(journey.problems)
     assert "image-alt" in found and "label" in found
+    assert "scrolls sideways" in found and "pre" in found
