@@ -10,8 +10,8 @@ midway changes nothing and is tried again, and the order's own row lock makes ev
 fulfilled, and its receipt sent, exactly once.
 
 A repeat delivery of an event not yet handled asks for the job again (the first request may
-have stopped between recording the event and queueing the job); the second job finds the event
-handled, or being handled, and does nothing.
+have stopped between recording the event and queueing the job); the second job waits for the
+event's row lock, finds the event handled, and does nothing.
 """
 
 import logging
@@ -94,17 +94,17 @@ def handle_recorded_event(row_id: int) -> str:
 
 
 def _handle(row_id: int) -> str:
-    # The row lock makes a second job for the same event wait for nothing: one already acting on
-    # it holds the lock (and is retried if it fails), so this one leaves it alone.
+    # The row lock makes a second job for the same event (or a second delivery handled in the
+    # request, without a queue) wait for the first to finish, then find the event handled.
     row = db.session.scalar(
         select(StripeEvent)
         .where(StripeEvent.id == row_id)
-        .with_for_update(skip_locked=True)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if row is None:
         db.session.rollback()
-        return "being handled elsewhere, or unknown"
+        return "unknown"
     if row.handled_at is not None:
         db.session.rollback()
         return "handled already"
