@@ -408,6 +408,11 @@ def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
     from portal.demo.seed import SIGN_INS, seed_demo
 
     today = today_in_london()
+    # The bench's orders have ids and references of their own from 1: the demo's few
+    # organisation orders would take the first of them.
+    from portal.demo import seed
+
+    seed.seed_organisation_orders = lambda today: []
     seed_demo(storage, today)
     session.commit()
     grow_catalogue(session, list(TOPICS))

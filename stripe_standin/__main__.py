@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     slow = ""
     if args.latency_ms or args.latency_jitter_ms:
-        slow = f"; API calls answered after {args.latency_ms:g} ms + up to {args.latency_jitter_ms:g}"
+        slow = (
+            f"; API calls answered after {args.latency_ms:g} ms + up to {args.latency_jitter_ms:g}"
+        )
     print(
         f"Stripe stand-in listening on http://{args.host}:{args.port} "
         f"(STRIPE_API_BASE); webhooks to {args.webhook_url or 'nowhere'}{slow}",

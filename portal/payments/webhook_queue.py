@@ -78,7 +78,10 @@ def hand_over(received: Received) -> bool:
 def handled(row_id: int) -> bool:
     """Whether the recorded event ``row_id`` has been acted on."""
     db.session.expire_all()
-    return db.session.scalar(select(StripeEvent.handled_at).where(StripeEvent.id == row_id)) is not None
+    return (
+        db.session.scalar(select(StripeEvent.handled_at).where(StripeEvent.id == row_id))
+        is not None
+    )
 
 
 def handle_recorded_event(row_id: int) -> str:
