@@ -297,6 +297,13 @@ def reset_sequences(session) -> None:
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
         )
+    # Documents inserted with their numbers: each kind's next number follows the highest.
+    session.execute(
+        text(
+            "UPDATE document_sequences s SET next_number = (SELECT coalesce(max("
+            "sequence_number), 0) + 1 FROM documents d WHERE d.kind = s.kind)"
+        )
+    )
     session.execute(text("ANALYZE"))
     session.commit()
 

@@ -28,7 +28,8 @@ class Latency:
     jitter_ms: float = 0.0
 
     def seconds(self) -> float:
-        jitter = random.uniform(0, self.jitter_ms) if self.jitter_ms else 0.0  # noqa: S311
+        # A delay, not a secret.
+        jitter = random.uniform(0, self.jitter_ms) if self.jitter_ms else 0.0  # noqa: S311  # nosec B311
         return (self.fixed_ms + jitter) / 1000
 
 
