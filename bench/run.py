@@ -201,7 +201,8 @@ def _servers(processes: Processes, url: str, storage_root: Path):
         }
 
     def start_workers(count: int):
-        worker = [str(BIN / "flask"), "--app", "wsgi", "worker"]
+        # Niced, as docs/deploy.md runs them: the requests come first.
+        worker = ["nice", "-n", "10", str(BIN / "flask"), "--app", "wsgi", "worker"]
         env = portal_environment(url, storage_root)
         started = [processes.start(f"job-worker-{n}", worker, env) for n in range(count)]
         return lambda: [stop_server(processes, process) for process in started]

@@ -162,8 +162,8 @@ class Crowd:
     def __init__(self, bench: Bench, portal: str):
         self.portal = portal
         self.report = f"{portal}/reports/{bench.data.report_slug}"
-        buyer = Browser(portal)
-        buyer.cookies = dict(bench.buyer.cookies)
+        buyer = Browser(portal)  # signed in here: this portal has a secret key of its own
+        buyer.sign_in(bench.data.buyer_email, bench.data.buyer_password)
         token = buyer.csrf_token(f"/reports/{bench.data.report_slug}")
         self.buyer = buyer
         self.pay_body = urlencode({"csrf_token": token})
@@ -222,7 +222,7 @@ def slow_stripe(
     try:
         standin = _standin(processes, ports.standin, LATENCY_MS, *keys)
         for number, (model, extra) in enumerate(MODELS):
-            first = FIRST_ORDER_ID + number * ORDERS_PER_MODEL
+            first = FIRST_ORDER_ID + number * (ORDERS_PER_MODEL + SPARE_ORDERS)
             made = _copy_orders(engine, template, first, ORDERS_PER_MODEL + SPARE_ORDERS)
             references, spare = made[:ORDERS_PER_MODEL], made[ORDERS_PER_MODEL:]
             last = first + ORDERS_PER_MODEL - 1

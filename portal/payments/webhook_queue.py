@@ -9,13 +9,16 @@ midway changes nothing and is tried again, and the order's own row lock makes ev
 "paid" (a repeat delivery, the success page, the sweep) run one after the other, so an order is
 fulfilled, and its receipt sent, exactly once.
 
-A repeat delivery of an event not yet handled asks for the job again (the first request may
-have stopped between recording the event and queueing the job); the second job waits for the
-event's row lock, finds the event handled, and does nothing.
+A repeat delivery of an event recorded more than a minute ago and still not handled asks for
+the job again (the first request may have stopped between recording the event and queueing the
+job, or its job failed for good); the second job waits for the event's row lock, finds the event
+handled, or handles it. A repeat of an event recorded moments ago (Stripe sending it twice at
+once) leaves it to the job already asked for.
 """
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,15 +31,20 @@ from portal.payments.models import StripeEvent
 
 log = logging.getLogger(__name__)
 
+#: How long after an event is recorded a repeat delivery of it, not yet handled, asks for its job
+#: again: by then the request that recorded it has long finished queueing the first.
+ASK_AGAIN_AFTER = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class Received:
-    """A recorded event: its row, whether this delivery was a repeat, and whether it is
-    handled already."""
+    """A recorded event: its row, whether this delivery was a repeat, whether it is handled
+    already, and whether it was recorded moments ago (its job asked for then)."""
 
     row_id: int
     repeat: bool
     handled: bool
+    recent: bool = True
 
 
 def record(event: gateway.Event, payload: bytes) -> Received:
@@ -57,19 +65,25 @@ def record(event: gateway.Event, payload: bytes) -> Received:
     )
     if row_id is not None:
         return Received(row_id, repeat=False, handled=False)
-    row_id, handled_at = db.session.execute(
-        select(StripeEvent.id, StripeEvent.handled_at).where(StripeEvent.event_id == event.id)
+    row_id, received_at, handled_at = db.session.execute(
+        select(StripeEvent.id, StripeEvent.received_at, StripeEvent.handled_at).where(
+            StripeEvent.event_id == event.id
+        )
     ).one()
-    return Received(row_id, repeat=True, handled=handled_at is not None)
+    recent = received_at > utcnow() - ASK_AGAIN_AFTER
+    return Received(row_id, repeat=True, handled=handled_at is not None, recent=recent)
 
 
 def hand_over(received: Received) -> bool:
-    """Ask for the job that acts on the event, unless it is handled already: on the queue when
-    Redis is configured, else at once in this process. Call after committing the record. True
+    """Ask for the job that acts on the event, unless it is handled already (or, with a queue,
+    asked for moments ago): on the queue when Redis is configured, else at once in this
+    process. Call after committing the record. True
     when the event is handled or waiting on the queue; False when it ran here and did not
     finish (Stripe should deliver it again)."""
     if received.handled:
         return True
+    if received.repeat and received.recent and jobs.redis_connection() is not None:
+        return True  # its job, asked for moments ago, is waiting on the queue
     if jobs.enqueue(handle_recorded_event, received.row_id) is not None:
         return True
     return handled(received.row_id)

@@ -56,15 +56,37 @@ def test_repeats_before_and_after_the_job_fulfil_once(
 ):
     event = held_completed_event(_session_id(checkout(printed=0)))
     assert post_webhook(event).json == {"status": "ok"}
-    # A repeat while the first is still waiting asks for the job again; the second finds it done.
+    # A repeat while the first is still waiting leaves it to the job already asked for.
     assert post_webhook(event).json == {"status": "duplicate"}
-    run_jobs()
+    assert run_jobs()
     assert post_webhook(event).json == {"status": "duplicate"}
-    run_jobs()
+    assert not run_jobs()
     order = stored.order()
     assert order.state is OrderState.FULFILLED and _paid_transitions(order) == 1
     assert _receipts(app) == 1 and len(_events(app)) == 1
     assert sum("Receipt" in m.subject for m in outbox) == 1
+
+
+def test_a_repeat_long_after_an_event_never_handled_asks_for_its_job_again(
+    app, checkout, stored, outbox, held_completed_event, post_webhook, run_jobs
+):
+    """The request that recorded the event stopped before queueing its job (or the job failed
+    for good): Stripe's next delivery, a minute or more later, puts it on the queue again."""
+    from portal.jobs.queue import job_queue, redis_connection
+
+    event = held_completed_event(_session_id(checkout(printed=0)))
+    assert post_webhook(event).status_code == 200
+    with app.app_context():
+        job_queue(redis_connection()).empty()  # the job is lost
+        recorded = db.session.scalars(select(StripeEvent)).one()
+        recorded.received_at -= webhook_queue.ASK_AGAIN_AFTER
+        db.session.commit()
+    assert not run_jobs()
+    assert post_webhook(event).json == {"status": "duplicate"}
+    assert run_jobs()
+    order = stored.order()
+    assert order.state is OrderState.FULFILLED and _paid_transitions(order) == 1
+    assert _receipts(app) == 1
 
 
 def test_a_job_that_dies_midway_changes_nothing_and_its_retry_fulfils_once(
