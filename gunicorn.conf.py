@@ -39,6 +39,9 @@ def _whole_number(name: str, default: int) -> int:
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = _whole_number("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()))
 threads = _whole_number("GUNICORN_THREADS", 32)  # config.DEFAULT_THREADS
+# A worker takes no more connections than it has threads: one whose threads all wait on Stripe
+# leaves new connections to the others, rather than queueing them behind its own.
+worker_connections = threads
 timeout = _whole_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5

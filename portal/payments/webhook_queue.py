@@ -128,5 +128,6 @@ def _handle(row_id: int) -> str:
     if row.payload is not None:
         services.dispatch_event(gateway.recorded_event(row.payload))
     row.handled_at = utcnow()
+    done = f"handled {row.type} {row.event_id}"
     db.session.commit()
-    return f"handled {row.type} {row.event_id}"
+    return done
