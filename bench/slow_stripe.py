@@ -262,8 +262,9 @@ def _visitors_row(scenario: str, visitors: Load, alone: Load) -> Row:
         scenario,
         visitors,
         target="p95 ≤ twice idle",
-        met=ratio <= 2 and visitors.errors == 0,
-        note=f"p95 {ratio:.1f} times idle",
+        # No visitor answered in the whole run: the site stood still.
+        met=visitors.requests > 0 and ratio <= 2 and visitors.errors == 0,
+        note=f"p95 {ratio:.1f} times idle" if visitors.requests else "no page answered",
     )
 
 
@@ -300,7 +301,7 @@ def _stripe_down(crowd, processes, standin, ports, keys, engine, alone, rows, mo
         if start is not None:
             standin = _standin(processes, ports.standin, start, *keys)
         visitors, buyers = crowd.together(spare)
-        told = crowd.told(spare[0]) if start is None else "(each waits on Stripe)"
+        told = crowd.told(spare[0]) if start is None else "(each waits for the Stripe timeout)"
         kept = _still_pending(engine, first_spare, last_spare)
         rows.append(
             _visitors_row(
@@ -312,7 +313,8 @@ def _stripe_down(crowd, processes, standin, ports, keys, engine, alone, rows, mo
                 f"10. {BUYERS} buyers, Stripe {how} — {model}",
                 buyers,
                 target="told plainly, orders kept",
-                met=kept == len(spare) and (start is not None or told.startswith("503")),
+                # While Stripe hangs, the portal's own Stripe timeout decides when they are told.
+                met=kept == len(spare) and told.startswith("503") if start is None else None,
                 note=(
                     f"a buyer is shown: {told}; orders still waiting for payment "
                     f"{kept}/{len(spare)}; wrk timeouts and non-2xx/3xx in errors"
