@@ -48,11 +48,12 @@ SPARE_ORDERS = 60
 #: Orders copied for the buyers get ids from here on (the bench's own end at 100,000).
 FIRST_ORDER_ID = 200_001
 
-#: The worker models compared: a name, and the environment that selects it. The first is the
-#: portal's default (gunicorn.conf.py); the second what it was before.
+#: The worker models compared: a name, the worker processes, and the environment that selects
+#: it. The first is the portal's default (gunicorn.conf.py); the last what it was before.
 MODELS = (
-    ("default (gunicorn.conf.py)", {}),
-    ("sync, one request per worker", {"GUNICORN_THREADS": "1"}),
+    ("default (gunicorn.conf.py): 2 workers of 32 threads", 2, {}),
+    ("4 workers of 16 threads", 4, {"GUNICORN_THREADS": "16"}),
+    ("sync, 2 workers, one request each", 2, {"GUNICORN_THREADS": "1"}),
 )
 
 
@@ -221,14 +222,14 @@ def slow_stripe(
     template = int(bench.data.checkout_references[-1].rsplit("-", 1)[1])
     try:
         standin = _standin(processes, ports.standin, LATENCY_MS, *keys)
-        for number, (model, extra) in enumerate(MODELS):
+        for number, (model, workers, extra) in enumerate(MODELS):
             first = FIRST_ORDER_ID + number * (ORDERS_PER_MODEL + SPARE_ORDERS)
             made = _copy_orders(engine, template, first, ORDERS_PER_MODEL + SPARE_ORDERS)
             references, spare = made[:ORDERS_PER_MODEL], made[ORDERS_PER_MODEL:]
             last = first + ORDERS_PER_MODEL - 1
             portal = processes.start(
                 f"portal-{ports.portal}-{number}",
-                gunicorn_command("wsgi:app", ports.portal),
+                gunicorn_command("wsgi:app", ports.portal, workers),
                 {**environment(ports.portal, ports.standin), **extra},
                 ports.portal,
             )
