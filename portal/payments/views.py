@@ -33,10 +33,11 @@ def webhook():
     payload = request.get_data()
     try:
         event = gateway.verified_event(payload, request.headers.get("Stripe-Signature"))
+        text = payload.decode()  # Stripe sends UTF-8; a signed body in another is not an event
     except (ValueError, gateway.SignatureVerificationError):
         return {"error": "invalid signature"}, 400
     try:
-        received = webhook_queue.record(event, payload)
+        received = webhook_queue.record(event, text)
         db.session.commit()
         taken = webhook_queue.hand_over(received)
     except SQLAlchemyError:

@@ -47,7 +47,7 @@ class Received:
     recent: bool = True
 
 
-def record(event: gateway.Event, payload: bytes) -> Received:
+def record(event: gateway.Event, payload: str) -> Received:
     """Record a verified event, once: one insert that does nothing when the event's id is
     recorded already (a repeat, or the same event delivered twice at once). Flushes; the caller
     commits."""
@@ -57,7 +57,7 @@ def record(event: gateway.Event, payload: bytes) -> Received:
         .values(
             event_id=event.id,
             type=event.type,
-            payload=payload.decode(),
+            payload=payload,
             received_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["event_id"])
@@ -77,9 +77,8 @@ def record(event: gateway.Event, payload: bytes) -> Received:
 def hand_over(received: Received) -> bool:
     """Ask for the job that acts on the event, unless it is handled already (or, with a queue,
     asked for moments ago): on the queue when Redis is configured, else at once in this
-    process. Call after committing the record. True
-    when the event is handled or waiting on the queue; False when it ran here and did not
-    finish (Stripe should deliver it again)."""
+    process. Call after committing the record. True when the event is handled or waiting on
+    the queue; False when it ran here and did not finish (Stripe should deliver it again)."""
     if received.handled:
         return True
     if received.repeat and received.recent and jobs.redis_connection() is not None:
