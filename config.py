@@ -98,6 +98,20 @@ def _int(name: str, default: int) -> int:
         return default
 
 
+#: Threads each gunicorn worker serves requests with, unless GUNICORN_THREADS says otherwise
+#: (gunicorn.conf.py): a request waiting on Stripe holds its thread, not the whole worker.
+DEFAULT_THREADS = 32
+
+
+def _pool_options(url: str) -> dict[str, int]:
+    """The database pool of one process: a connection for each of its request threads (one
+    waiting on Stripe holds its connection, with the order's row lock), and a few more for the
+    background work a request starts. SQLite keeps SQLAlchemy's own pool."""
+    if not url.startswith("postgresql"):
+        return {}
+    return {"pool_size": max(5, _int("GUNICORN_THREADS", DEFAULT_THREADS)), "max_overflow": 5}
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -342,6 +356,7 @@ class ProductionConfig(Config):
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url("")  # no default: production names its database
+    SQLALCHEMY_ENGINE_OPTIONS = _pool_options(SQLALCHEMY_DATABASE_URI)
     TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", "")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", True)

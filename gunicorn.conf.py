@@ -4,9 +4,13 @@ Everything a deployment changes comes from the environment:
 
 - ``BIND`` (default ``127.0.0.1:8000``: the reverse proxy on the same host forwards to it; a
   container sets ``0.0.0.0:8000``);
-- ``WEB_CONCURRENCY``: worker processes (default: two per core, at least two);
-- ``GUNICORN_THREADS``: threads per worker (default 1: each worker serves one request at a time,
-  which suits the database pool and keeps memory per request predictable);
+- ``WEB_CONCURRENCY``: worker processes (default: one per core, at least two; each serves
+  ``GUNICORN_THREADS`` requests at once, so the processes need only keep the cores busy);
+- ``GUNICORN_THREADS``: threads per worker (default 32, ``config.DEFAULT_THREADS``): gunicorn's
+  threaded worker, so that a request waiting on Stripe (300 to 1,000 ms on a bad day) holds one
+  thread, not the whole worker, and the other pages go on being served beside it; each process's
+  database pool has a connection per thread (``make bench``, scenario 10, measured the choice;
+  ``GUNICORN_THREADS=1`` is the single-threaded sync worker);
 - ``GUNICORN_TIMEOUT``: seconds a request may take before its worker is restarted (default 60,
   long enough to stamp a large report the first time it is downloaded);
 - ``GUNICORN_MAX_REQUESTS``, ``FORWARDED_ALLOW_IPS``, ``GUNICORN_ACCESS_LOG``,
@@ -33,8 +37,11 @@ def _whole_number(name: str, default: int) -> int:
 
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = _whole_number("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count() * 2))
-threads = _whole_number("GUNICORN_THREADS", 1)
+workers = _whole_number("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()))
+threads = _whole_number("GUNICORN_THREADS", 32)  # config.DEFAULT_THREADS
+# A worker takes no more connections than it has threads: one whose threads all wait on Stripe
+# leaves new connections to the others, rather than queueing them behind its own.
+worker_connections = threads
 timeout = _whole_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5

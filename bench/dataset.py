@@ -297,6 +297,13 @@ def reset_sequences(session) -> None:
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
         )
+    # Documents inserted with their numbers: each kind's next number follows the highest.
+    session.execute(
+        text(
+            "UPDATE document_sequences s SET next_number = (SELECT coalesce(max("
+            "sequence_number), 0) + 1 FROM documents d WHERE d.kind = s.kind)"
+        )
+    )
     session.execute(text("ANALYZE"))
     session.commit()
 
@@ -408,6 +415,11 @@ def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
     from portal.demo.seed import SIGN_INS, seed_demo
 
     today = today_in_london()
+    # The bench's orders have ids and references of their own from 1: the demo's few
+    # organisation orders would take the first of them.
+    from portal.demo import seed
+
+    seed.seed_organisation_orders = lambda today: []
     seed_demo(storage, today)
     session.commit()
     grow_catalogue(session, list(TOPICS))

@@ -53,6 +53,7 @@ from scenarios import (  # noqa: E402
     report_page,
     start_checkout,
 )
+from slow_stripe import Ports, slow_stripe, stop_server  # noqa: E402
 from statements import count_statements  # noqa: E402
 from webhook_burst import webhook_burst  # noqa: E402
 
@@ -82,6 +83,7 @@ SCENARIOS = (
     "export",
     "register",
     "search",
+    "slowstripe",
 )
 
 
@@ -187,21 +189,49 @@ def _signed_in(base: str, email: str, password: str, totp: str | None = None) ->
     return browser
 
 
-def run_scenarios(bench: Bench, url: str, only: set[str]) -> list[Row]:
+def _servers(processes: Processes, url: str, storage_root: Path):
+    """For the scenarios that start servers of their own: job workers, and a portal pointed at
+    another stand-in."""
+
+    def environment(portal: int, standin: int) -> dict[str, str]:
+        here, there = f"http://127.0.0.1:{portal}", f"http://127.0.0.1:{standin}"
+        return {
+            **portal_environment(url, storage_root),
+            **{"STRIPE_API_BASE": there, "PAYMENT_PAGE_ORIGIN": there, "PUBLIC_URL": here},
+        }
+
+    def start_workers(count: int):
+        # Niced, as docs/deploy.md runs them: the requests come first.
+        worker = ["nice", "-n", "10", str(BIN / "flask"), "--app", "wsgi", "worker"]
+        env = portal_environment(url, storage_root)
+        started = [processes.start(f"job-worker-{n}", worker, env) for n in range(count)]
+        return lambda: [stop_server(processes, process) for process in started]
+
+    return environment, start_workers
+
+
+def run_scenarios(
+    bench: Bench, url: str, only: set[str], processes: Processes, storage_root: Path
+) -> list[Row]:
     """Each chosen scenario in turn; the floor first, since the others are compared to it."""
     standin = f"http://127.0.0.1:{STANDIN_PORT}"
+    environment, start_workers = _servers(processes, url, storage_root)
+    slow_ports = Ports(standin=PORT_BASE + 41, portal=PORT_BASE + 42)
     steps = {
         "floor": lambda: [floor(bench)],
         "catalogue": lambda: [catalogue_list(bench)],
         "report": lambda: report_page(bench),
         "basket": lambda: [add_to_basket(bench)],
         "checkout": lambda: [start_checkout(bench)],
-        "webhook": lambda: [webhook_burst(bench, url, standin, WEBHOOK_SECRET)],
+        "webhook": lambda: [webhook_burst(bench, url, standin, WEBHOOK_SECRET, start_workers)],
         "admin": lambda: [admin_order_list(bench)],
         "export": lambda: [csv_export(bench)],
         "register": lambda: [documents_register(bench)],
         "download": lambda: download(bench),
         "search": lambda: catalogue_search(bench),
+        "slowstripe": lambda: slow_stripe(
+            bench, processes, url, environment, slow_ports, (STRIPE_KEY, WEBHOOK_SECRET)
+        ),
     }
     rows: list[Row] = []
     for name, step in steps.items():
@@ -257,7 +287,7 @@ def main() -> None:
             bench.startup_rss_mb = max(
                 status_kib(pid, "VmRSS") / 1024 for pid in worker_pids(master)
             )
-            rows = run_scenarios(bench, url, only)
+            rows = run_scenarios(bench, url, only, processes, storage_root)
             processes.stop_all()
     finally:
         processes.stop_all()

@@ -3,8 +3,11 @@
 Set-up, untimed: the buyer starts a card payment for each of 500 pending orders through the portal
 (so each order has a Checkout Session at the stand-in and an attempt in the database), and each
 session is paid at the stand-in with delivery held back. The bench then sends every session's
-event twice, shuffled, signed as Stripe signs them, from 16 threads at once, and checks in the
-database that each order was paid, fulfilled and sent a receipt exactly once.
+event twice, shuffled, signed as Stripe signs them, from 16 threads at once. The portal
+acknowledges each at once and leaves the work to the background jobs: ``WORKERS`` job workers
+(``flask --app wsgi worker``) run them. The bench measures the events acknowledged per second,
+then the drain: how long after the burst's last answer every order is paid, fulfilled and sent a
+receipt, checked in the database to have happened exactly once.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -23,6 +27,10 @@ from scenarios import Bench, Row
 from sqlalchemy import create_engine, text
 
 THREADS = 16
+#: Background job workers running the events' jobs (and the emails' and stamping's after them).
+WORKERS = 2
+#: How long the drain may take before the bench gives up waiting (the target is 10 s).
+DRAIN_LIMIT_S = 120
 
 
 def _open_sessions(bench: Bench) -> None:
@@ -98,8 +106,33 @@ def _exactly_once(engine, order_ids: list[int]) -> tuple[bool, str]:
     return ok, ", ".join(f"{name} {count}/{expected}" for name, count in counts.items())
 
 
-def webhook_burst(bench: Bench, database_url: str, standin: str, webhook_secret: str) -> Row:
+def _drained(engine, order_ids: list[int], began: float) -> float | None:
+    """Seconds from ``began`` until every order is fulfilled and has its receipt email, or None
+    when that takes longer than DRAIN_LIMIT_S."""
+    bounds = {"first": order_ids[0], "last": order_ids[-1]}
+    done = text(
+        "SELECT (SELECT count(*) FROM orders WHERE id BETWEEN :first AND :last "
+        "AND state = 'fulfilled') + (SELECT count(*) FROM outbox_emails WHERE order_id "
+        "BETWEEN :first AND :last AND template = 'receipt')"
+    )
+    while time.perf_counter() - began < DRAIN_LIMIT_S:
+        with engine.connect() as conn:
+            if conn.execute(done, bounds).scalar_one() >= 2 * len(order_ids):
+                return time.perf_counter() - began
+        time.sleep(0.05)
+    return None
+
+
+def webhook_burst(
+    bench: Bench,
+    database_url: str,
+    standin: str,
+    webhook_secret: str,
+    start_workers: Callable[[int], Callable[[], None]],
+) -> Row:
+    """The burst; ``start_workers(n)`` starts n job workers and returns what stops them."""
     engine = create_engine(database_url)
+    stop_workers = start_workers(WORKERS)
     try:
         _open_sessions(bench)
         events = _paid_events(bench, engine, standin)
@@ -127,20 +160,25 @@ def webhook_burst(bench: Bench, database_url: str, standin: str, webhook_secret:
             with ThreadPoolExecutor(THREADS) as pool:
                 results = list(pool.map(send, bodies))
             seconds = time.perf_counter() - started
+            drain = _drained(engine, bench.data.webhook_order_ids, time.perf_counter())
+        time.sleep(1)  # a job acting twice would show now
         ok, counts = _exactly_once(engine, bench.data.webhook_order_ids)
     finally:
+        stop_workers()
         engine.dispose()
     statuses = Counter(status for status, _ in results)
     latencies = sorted(latency for _, latency in results)
     per_second = len(bodies) / seconds
     p95 = latencies[int(len(latencies) * 0.95)] * 1000
+    drained = f"not within {DRAIN_LIMIT_S} s" if drain is None else f"{drain:.1f} s"
     return Row(
         f"5. Webhook burst: {len(bodies):,} events, half repeats, {THREADS} at once",
         None,
-        target="≥ 200 events/s, exactly once",
-        met=per_second >= 200 and ok and set(statuses) == {200},
+        target="≥ 300 events/s acknowledged; all fulfilled once ≤ 10 s after",
+        met=per_second >= 300 and ok and set(statuses) == {200} and (drain or 99) <= 10,
         note=(
-            f"{per_second:.0f} events/s ({seconds:.1f} s), p95 {p95:.0f} ms; "
+            f"{per_second:.0f} events/s acknowledged ({seconds:.1f} s), p95 {p95:.0f} ms; "
+            f"drained by {WORKERS} job workers {drained} after the last answer; "
             f"responses {dict(sorted(statuses.items()))}; "
             f"exactly once: {'yes' if ok else 'NO'} ({counts})"
         ),

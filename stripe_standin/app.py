@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, controls, hosted
+from . import api, controls, hosted, latency
 from .errors import StripeAPIError
 from .runtime import Runtime, StandInConfig, json_response, runtime
 from .store import StateError
@@ -18,6 +18,8 @@ def create_app(config: StandInConfig | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(hosted.bp)
     app.register_blueprint(controls.bp)
+    settings = app.extensions["stripe_standin"].config
+    latency.install(app, latency.Latency(settings.latency_ms, settings.latency_jitter_ms))
 
     @app.before_request
     def expire_due_sessions():

@@ -25,6 +25,7 @@ class StandInConfig:
     the hosted pages' URLs (``session.url``); by default, the address the API was called on.
     ``background_delivery`` sends events after the request that caused them has been answered, as
     Stripe does (``python -m stripe_standin`` turns it on); otherwise they are sent before.
+    ``latency_ms`` and ``latency_jitter_ms`` make every API call slow, as Stripe sometimes is.
     """
 
     secret_key: str = DEFAULT_SECRET_KEY
@@ -33,6 +34,10 @@ class StandInConfig:
     webhook_timeout: float = 5.0
     public_url: str | None = None
     background_delivery: bool = False
+    #: Milliseconds each API call waits before it is answered, and up to how many more at random
+    #: (``latency.py``).
+    latency_ms: float = 0.0
+    latency_jitter_ms: float = 0.0
 
 
 @dataclass

@@ -20,6 +20,10 @@ from portal.jobs.queue import RETRIED_BY_ADMINISTRATOR, job_queue, redis_connect
 _WORDS = {
     "portal.email.jobs.send_outbox_emails": ("Send new emails", "outbox emails"),
     "portal.downloads.jobs.stamp_line_copies": ("Stamp personalised PDF copies", "order lines"),
+    "portal.payments.webhook_queue.handle_recorded_event": (
+        "Act on a Stripe event (payment, expiry, refund)",
+        "recorded event",
+    ),
 }
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 SHOWN = 200

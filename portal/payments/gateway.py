@@ -179,6 +179,11 @@ def verified_event(payload: bytes, signature: str | None) -> Event:
     return _event(data)
 
 
+def recorded_event(payload: str) -> Event:
+    """The event in a webhook body verified (by ``verified_event``) when it arrived."""
+    return _event(json.loads(payload))
+
+
 def _signature_timestamp(signature: str) -> int:
     """The ``t=`` of a ``Stripe-Signature`` header the library has already verified."""
     for item in signature.split(","):

@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -42,7 +42,8 @@ class CheckoutAttempt(db.Model):
 
 
 class StripeEvent(db.Model):
-    """A webhook event, recorded once: a repeat delivery of the same id is skipped."""
+    """A webhook event, recorded once: a repeat delivery of the same id is skipped. The
+    webhook records it and a background job acts on it (``portal.payments.webhook_queue``)."""
 
     __tablename__ = "stripe_events"
 
@@ -50,6 +51,11 @@ class StripeEvent(db.Model):
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The verified body, for the job that acts on the event (None for events handled before
+    #: the webhook handed its work to a job).
+    payload: Mapped[str | None] = mapped_column(Text)
+    #: When the job finished acting on it; None while it waits (or failed, to be tried again).
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class InvoicePayment(db.Model):

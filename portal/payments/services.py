@@ -364,6 +364,12 @@ def handle_event(event: gateway.Event) -> None:
     """Act on a verified webhook event once: unknown types and other sessions are ignored."""
     if not record_event(event):
         return
+    dispatch_event(event)
+
+
+def dispatch_event(event: gateway.Event) -> None:
+    """Act on a verified event, recorded already: the one place an event meets its handler.
+    Unknown types and other sessions are ignored."""
     if event.type in HANDLED_EVENTS and event.object_type == "checkout.session":
         confirm_checkout_session(event.object_id, event)
     elif event.type in refunds.REFUND_EVENTS:

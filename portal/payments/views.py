@@ -4,14 +4,14 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.clock import today_in_london
 from portal.extensions import csrf, db
 from portal.operations.limits import PAY, post_limit
 from portal.operations.security import body_limit
 from portal.orders.access import find_order, may_view
-from portal.payments import cancellation, gateway, services
+from portal.payments import cancellation, gateway, services, webhook_queue
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -25,29 +25,28 @@ WEBHOOK_MAX_BYTES = 1024 * 1024
 @csrf.exempt
 @body_limit(WEBHOOK_MAX_BYTES)
 def webhook():
-    """Stripe's events. 413 for a body over 1 MB (unread); 400 for a bad signature, a timestamp
-    too old or in the future, or a signed body that is not an event; 200 for anything handled,
-    repeated or not ours; 5xx only for a passing fault, so that Stripe delivers the event
-    again."""
+    """Stripe's events, acknowledged at once. 413 for a body over 1 MB (unread); 400 for a bad
+    signature, a timestamp too old or in the future, or a signed body that is not an event; 200
+    once the event is recorded and handed to the job queue (``webhook_queue``), repeated or
+    not ours alike; 5xx only for a passing fault (the database, or, without a queue, handling
+    it here failed), so that Stripe delivers the event again."""
+    payload = request.get_data()
     try:
-        event = gateway.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
+        event = gateway.verified_event(payload, request.headers.get("Stripe-Signature"))
+        text = payload.decode()  # Stripe sends UTF-8; a signed body in another is not an event
     except (ValueError, gateway.SignatureVerificationError):
         return {"error": "invalid signature"}, 400
     try:
-        services.handle_event(event)
+        received = webhook_queue.record(event, text)
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same event, delivered twice at once: the other one has it
-        return {"status": "duplicate"}, 200
+        taken = webhook_queue.hand_over(received)
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception("database error handling Stripe event %s", event.id)
+        log.exception("database error recording Stripe event %s", event.id)
         return {"error": "try again"}, 500
-    except gateway.StripeError:
-        db.session.rollback()
-        log.exception("Stripe could not be reached while handling event %s", event.id)
-        return {"error": "try again"}, 503
-    return {"status": "ok"}, 200
+    if not taken:
+        return {"error": "try again"}, 500
+    return {"status": "duplicate" if received.repeat else "ok"}, 200
 
 
 @bp.route("/checkout/success")

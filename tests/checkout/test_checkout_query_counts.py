@@ -86,11 +86,12 @@ def test_the_webhook(
     # Taking the receipt's number is one statement, three when the first receipt ever is
     # numbered (its sequence is made then).
     assert len(numbering) in (1, 3)
-    # The event recorded (2); the order locked and its attempt (2); the payment and the paid state
-    # (3); the lines; the receipt numbered and stored (4); the email queued (2) and sent by the
-    # in-process job (6, with its check for emails still unsent); the stamping job reading the
-    # order's PDF lines with their order, format and report in one statement.
-    assert len(ran) - len(numbering) + 1 == 21, "\n".join(s[:100] for s in ran)
+    # The event recorded (1); the in-process job locking it (1), the order locked and its attempt
+    # (2); the payment and the paid state (3); the lines; the receipt numbered and stored (4); the
+    # email queued (2); the event marked handled (1), and the webhook's check that it was (1); the
+    # email sent by the in-process job (6, with its check for emails still unsent); the stamping
+    # job reading the order's PDF lines with their order, format and report in one statement.
+    assert len(ran) - len(numbering) + 1 == 23, "\n".join(s[:100] for s in ran)
     with count_queries() as again:
         deliver()
-    assert len(again) == 1  # a repeated event: only looked up
+    assert len(again) == 2  # a repeated event: the insert that does nothing, and a look-up
