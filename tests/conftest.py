@@ -29,6 +29,7 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
+from portal.organisations.membership_cache import memberships_changed
 from portal.checkout.services import place_order
 from portal.clock import utcnow
 from portal.content import services as content
@@ -136,9 +137,11 @@ def _rolled_back(request, app):
     Tests marked ``real_transactions`` (concurrency on PostgreSQL) commit for real on their own
     connections instead; every table is emptied after them.
 
-    The catalogue cache is emptied after every test, as the rollback takes its rows away.
+    The catalogue and membership caches are emptied after every test, as the rollback takes
+    their rows away.
     """
     request.addfinalizer(lambda: catalogue_changed(app))
+    request.addfinalizer(lambda: memberships_changed(app))
     if request.node.get_closest_marker("real_transactions"):
         yield
         with app.app_context():
