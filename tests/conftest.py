@@ -29,7 +29,6 @@ from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
-from portal.organisations.membership_cache import memberships_changed
 from portal.checkout.services import place_order
 from portal.clock import utcnow
 from portal.content import services as content
@@ -40,6 +39,7 @@ from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item
+from portal.organisations.membership_cache import memberships_changed
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,
