@@ -143,6 +143,9 @@ class Config:
     # every page; an edit always shows at once in the process that saved it).
     CATALOGUE_CACHE_SECONDS = _int("CATALOGUE_CACHE_SECONDS", 60)
     CATALOGUE_CHECK_SECONDS = _int("CATALOGUE_CHECK_SECONDS", 1)
+    # The organisations an address belongs to, as the report page shows prices for them, kept the
+    # same way (portal/organisations/membership_cache.py; 0: read on every view). Checked as often.
+    MEMBERSHIP_CACHE_SECONDS = _int("MEMBERSHIP_CACHE_SECONDS", 60)
 
     # Rate limits (Flask-Limiter; the limits themselves are in portal/operations/limits.py). One
     # process counts in memory; several app servers share a count in Redis (REDIS_URL, unless this

@@ -404,6 +404,8 @@ def _large_report(session, storage, pdf: bytes):
 
 def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
     """Fill a migrated, empty database for ``make bench`` (in an app context)."""
+    from unittest.mock import patch
+
     import pyotp
     from catalogue import grow_catalogue
     from sqlalchemy import select
@@ -415,12 +417,10 @@ def load_portal_data(session, storage, large_pdf: bytes) -> BenchData:
     from portal.demo.seed import SIGN_INS, seed_demo
 
     today = today_in_london()
-    # The bench's orders have ids and references of their own from 1: the demo's few
-    # organisation orders would take the first of them.
-    from portal.demo import seed
-
-    seed.seed_organisation_orders = lambda today: []
-    seed_demo(storage, today)
+    # The demo's own few orders (at Northmere) are left out: they would take the ids and
+    # references the generated orders are given, counting from 1.
+    with patch("portal.demo.seed.seed_organisation_orders", lambda today: []):
+        seed_demo(storage, today)
     session.commit()
     grow_catalogue(session, list(TOPICS))
     reset_sequences(session)

@@ -6,6 +6,7 @@ called from a ``finally``), so nothing outlives the bench even when a scenario f
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -23,6 +24,38 @@ def gunicorn_command(app: str, port: int, workers: int = 2, chdir: str | None = 
     if chdir:
         command += ["--chdir", chdir]
     return [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
+
+
+def neutral_gunicorn_command(
+    app: str, port: int, environment: dict[str, str], workers: int = 2, chdir: str | None = None
+) -> list[str]:
+    """gunicorn with its own defaults and nothing else but what serves requests the way the
+    portal's gunicorn.conf.py does under ``environment``: the same number of workers, of the
+    same class, with as many threads. No hooks, no logging settings, no worker restarts."""
+    settings = _portal_gunicorn_settings(environment)
+    command = [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn_neutral.py")]
+    if chdir:
+        command += ["--chdir", chdir]
+    command += ["--worker-class", str(settings.get("worker_class", "sync"))]
+    command += ["--threads", str(settings.get("threads", 1))]
+    return [*command, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
+
+
+def _portal_gunicorn_settings(environment: dict[str, str]) -> dict:
+    """The settings gunicorn.conf.py makes under ``environment`` (read in a child process, so
+    this one's environment is left alone)."""
+    code = (
+        "import json, runpy, sys; s = runpy.run_path(sys.argv[1]); "
+        "print(json.dumps({k: s[k] for k in ('worker_class', 'threads') if k in s}))"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code, str(ROOT / "gunicorn.conf.py")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def worker_pids(master: int) -> list[int]:

@@ -19,8 +19,9 @@ def _cell(value: float | None, fmt: str) -> str:
 def table(rows: list[Row]) -> str:
     """One line per scenario: requests/s, latency percentiles, ratio, target and outcome."""
     lines = [
-        "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | ratio | target | met | notes |",
-        "|---|--:|--:|--:|--:|--:|--:|---|:-:|---|",
+        "| Scenario | req/s | p50 ms | p95 ms | p99 ms | p99/p50 | errors | ratio | target | met "
+        "| notes |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|---|:-:|---|",
     ]
     for row in rows:
         load = row.load
@@ -35,6 +36,7 @@ def table(rows: list[Row]) -> str:
                     _cell(load and load.p50_ms, ".1f"),
                     _cell(load and load.p95_ms, ".1f"),
                     _cell(load and load.p99_ms, ".1f"),
+                    "" if load is None or not load.p50_ms else f"{load.p99_ms / load.p50_ms:.1f}x",
                     "" if load is None else str(load.errors),
                     ratio,
                     row.target,
@@ -55,6 +57,7 @@ def write_results(
     when: datetime,
     load_seconds: float,
     total_seconds: float,
+    growth: tuple[str, Path] | None = None,
 ) -> str:
     """The whole results page; written to ``RESULTS`` and returned."""
     described = "\n".join(f"- {name}: {value}" for name, value in machine.items())
@@ -65,7 +68,8 @@ def write_results(
 
 wrk: {DURATION_S} s per scenario after a 2 s warm-up, {THREADS} threads, {CONNECTIONS} connections
 unless the scenario says otherwise, {TIMEOUT_S} s timeout, loopback. Ratios are to the floor's
-requests/s measured in the same run (scenario 8: to the static file's MB/s). Errors are socket
+requests/s measured in the same run, under neutral gunicorn settings (scenario 8: to the static
+file's MB/s). Errors are socket
 errors, timeouts and responses other than 2xx/3xx.
 
 SQL statements per request (one request, in one process, on the loaded database; target for
@@ -75,11 +79,25 @@ the report page: ≤ 3):
 |---|--:|
 {counted}
 
-Data loaded in {load_seconds:.1f} s; the whole run took {total_seconds / 60:.1f} minutes.
+{_growth_section(growth)}Data loaded in {load_seconds:.1f} s; the whole run took \
+{total_seconds / 60:.1f} minutes.
 
 Machine:
 {described}
 """
     RESULTS.parent.mkdir(exist_ok=True)
+    text = text.replace("\n\n\n", "\n\n")
     RESULTS.write_text(text)
     return text
+
+
+def _growth_section(growth: tuple[str, Path] | None) -> str:
+    if growth is None:
+        return ""
+    table_text, picture = growth
+    return f"""Cost as the orders grow (bench/growth.py: in one process, a fresh database per size;
+median of 5 requests, the export once; plotted in {picture.name}):
+
+{table_text}
+
+"""

@@ -30,10 +30,12 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 
 from client import Browser  # noqa: E402
 from dataset import Database, load_portal_data  # noqa: E402
+from growth import growth_table, measure_growth, plot  # noqa: E402
 from processes import (  # noqa: E402
     BIN,
     gunicorn_command,
     machine,
+    neutral_gunicorn_command,
     status_kib,
     worker_pids,
 )
@@ -60,14 +62,18 @@ from webhook_burst import webhook_burst  # noqa: E402
 from config import DEMO_DOCUMENT_SETTINGS  # noqa: E402
 from process_group import Processes  # noqa: E402
 
-#: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 25 (SMTP sink).
+#: Loopback ports: BENCH_PORT_BASE + 1 (portal), + 2 (floor), + 3 (stand-in), + 4 (the floor under
+#: the portal's gunicorn.conf.py), + 25 (SMTP sink).
 PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18000"))
-PORTAL_PORT, FLOOR_PORT, STANDIN_PORT, SMTP_PORT = (PORT_BASE + n for n in (1, 2, 3, 25))
+PORTAL_PORT, FLOOR_PORT, STANDIN_PORT, HOOKS_FLOOR_PORT, SMTP_PORT = (
+    PORT_BASE + n for n in (1, 2, 3, 4, 25)
+)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "portal_bench")
+# A name of its own for each run, so that two runs on one server never drop each other's.
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", f"portal_bench_{os.getpid()}")
 STRIPE_KEY, WEBHOOK_SECRET = "sk_test_bench_standin", "whsec_bench_standin"
 # One key for the run: the loader seals the administrator's two-factor secret, the servers open it.
 TOTP_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
@@ -84,6 +90,7 @@ SCENARIOS = (
     "register",
     "search",
     "slowstripe",
+    "growth",
 )
 
 
@@ -172,14 +179,14 @@ def start_servers(processes: Processes, url: str, storage_root: Path) -> int:
         portal_environment(url, storage_root),
         PORTAL_PORT,
     )
-    processes.start(
-        "floor",
-        gunicorn_command("floor:app", FLOOR_PORT, chdir=str(BENCH_DIR)),
-        # The portal's environment too: gunicorn.conf.py checks the production settings before
-        # starting any app, and the floor runs under exactly the same settings.
-        portal_environment(url, storage_root),
-        FLOOR_PORT,
-    )
+    environment = portal_environment(url, storage_root)
+    # The floor: gunicorn's own settings with the portal's workers, nothing else.
+    floor = neutral_gunicorn_command("floor:app", FLOOR_PORT, environment, chdir=str(BENCH_DIR))
+    processes.start("floor", floor, environment, FLOOR_PORT)
+    # The same app under the portal's gunicorn.conf.py (its hooks, logging and worker restarts),
+    # for a second reference; it checks the production settings, hence the portal's environment.
+    hooked = gunicorn_command("floor:app", HOOKS_FLOOR_PORT, chdir=str(BENCH_DIR))
+    processes.start("floor-hooks", hooked, environment, HOOKS_FLOOR_PORT)
     return portal.pid
 
 
@@ -218,7 +225,7 @@ def run_scenarios(
     environment, start_workers = _servers(processes, url, storage_root)
     slow_ports = Ports(standin=PORT_BASE + 41, portal=PORT_BASE + 42)
     steps = {
-        "floor": lambda: [floor(bench)],
+        "floor": lambda: floor(bench),
         "catalogue": lambda: [catalogue_list(bench)],
         "report": lambda: report_page(bench),
         "basket": lambda: [add_to_basket(bench)],
@@ -252,6 +259,9 @@ def main() -> None:
         "--profile", action="store_true", help="sample the workers with py-spy (bench/results/)"
     )
     parser.add_argument("--only", nargs="+", choices=[*SCENARIOS, "download"], default=None)
+    parser.add_argument(
+        "--large", action="store_true", help="the growth scenario at 1,000,000 orders too"
+    )
     options = parser.parse_args()
     # Stopped by a signal, still stop the servers and drop the database (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("make bench: stopped"))
@@ -274,6 +284,7 @@ def main() -> None:
             bench = Bench(
                 portal=portal,
                 floor=f"http://127.0.0.1:{FLOOR_PORT}",
+                hooks_floor=f"http://127.0.0.1:{HOOKS_FLOOR_PORT}",
                 data=data,
                 master_pid=master,
                 storage_root=storage_root,
@@ -289,6 +300,13 @@ def main() -> None:
             )
             rows = run_scenarios(bench, url, only, processes, storage_root)
             processes.stop_all()
+        growth = None
+        if "growth" in only:
+            # After the servers stop: its databases are filled and read in this process alone.
+            print("… growth", flush=True)
+            started = time.perf_counter()
+            growth = measure_growth(SERVER_URL, str(work), large=options.large)
+            print(growth_table(growth), f"\n  done in {time.perf_counter() - started:.0f} s")
     finally:
         processes.stop_all()
         if made_static:
@@ -306,6 +324,7 @@ def main() -> None:
         when=datetime.now(UTC),
         load_seconds=load_seconds,
         total_seconds=total,
+        growth=growth and (growth_table(growth), plot(growth)),
     )
     print(text)
 

@@ -39,6 +39,7 @@ from portal.extensions import db
 from portal.jobs.queue import job_queue, redis_connection
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item
+from portal.organisations.membership_cache import memberships_changed
 from portal.organisations.models import (
     InsightSubscription,
     Organisation,
@@ -136,9 +137,11 @@ def _rolled_back(request, app):
     Tests marked ``real_transactions`` (concurrency on PostgreSQL) commit for real on their own
     connections instead; every table is emptied after them.
 
-    The catalogue cache is emptied after every test, as the rollback takes its rows away.
+    The catalogue and membership caches are emptied after every test, as the rollback takes
+    their rows away.
     """
     request.addfinalizer(lambda: catalogue_changed(app))
+    request.addfinalizer(lambda: memberships_changed(app))
     if request.node.get_closest_marker("real_transactions"):
         yield
         with app.app_context():

@@ -5,10 +5,12 @@ Each runs a fixed number of queries, whatever the number of orders or lines, so 
 fast with 100,000 orders: rows show only what was loaded up front, never a per-row query.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import defer, selectinload
 
 from portal.accounts.models import User
@@ -27,10 +29,11 @@ from portal.payments.models import CheckoutAttempt, InvoicePayment, Refund
 from portal.pricing import FormatKind
 
 PAGE_SIZE = 50
+#: Each sort: the column orders are sorted by (then by id, the same way), and whether downwards.
 SORTS = {
-    "newest": (Order.created_at.desc(), Order.id.desc()),
-    "oldest": (Order.created_at.asc(), Order.id.asc()),
-    "total": (Order.total_pence.desc(), Order.id.desc()),
+    "newest": (Order.created_at, True),
+    "oldest": (Order.created_at, False),
+    "total": (Order.total_pence, True),
 }
 _STRIPE_PREFIXES = ("cs_", "pi_")
 
@@ -59,14 +62,106 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def find_orders(
-    filters: OrderFilters, sort: str = "newest", page: int = 1
-) -> tuple[list[Order], bool]:
-    """One page of orders matching ``filters``, sorted, and whether there is a next page.
+@dataclass(frozen=True)
+class Place:
+    """Where a page of the list begins or ends: the sort value and id of the order at its edge,
+    as the page's links carry it (``?after=`` or ``?before=``), so each page has an address of
+    its own and works without JavaScript."""
 
-    One query, whatever the number of orders: the list shows only the order's own columns.
-    A Stripe id (``cs_…`` or ``pi_…``) is looked up through the order's checkout attempts.
+    value: int  # the sort column's value; a timestamp as microseconds since 1970 (UTC)
+    order_id: int
+
+    @classmethod
+    def of(cls, order: Order, column) -> Place:
+        value = getattr(order, column.key)
+        if isinstance(value, datetime):
+            value = (value - _EPOCH) // timedelta(microseconds=1)
+        return cls(int(value), order.id)
+
+    @classmethod
+    def parse(cls, text: str) -> Place | None:
+        """``<value>_<id>`` as links write it; None for anything else."""
+        value, _, order_id = text.partition("_")
+        numbers = (value.removeprefix("-"), order_id)
+        if not all(n.isascii() and n.isdigit() and len(n) < 19 for n in numbers):
+            return None
+        return cls(int(value), _within(int(order_id), -_LARGEST_NUMBER, _LARGEST_NUMBER))
+
+    def sort_value(self, column):
+        """The value as ``column`` holds it (one out of its range: the nearest it can hold)."""
+        if column.key == "created_at":
+            micros = _within(self.value, _EARLIEST_TIMESTAMP, _LATEST_TIMESTAMP)
+            return _EPOCH + timedelta(microseconds=micros)
+        return _within(self.value, -_LARGEST_NUMBER, _LARGEST_NUMBER)
+
+    def __str__(self) -> str:
+        return f"{self.value}_{self.order_id}"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Microseconds from 1970 to either end of the years a timestamp can hold (a day inside them).
+_EARLIEST_TIMESTAMP, _LATEST_TIMESTAMP = (
+    (datetime(year, month, day, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+    for year, month, day in ((1, 1, 2), (9999, 12, 30))
+)
+_LARGEST_NUMBER = 2**31 - 1  # ids and amounts are 32-bit integers
+
+
+def _within(value: int, lowest: int, highest: int) -> int:
+    return max(lowest, min(value, highest))
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One page of the list, and where the pages either side of it start, if there are any."""
+
+    orders: list[Order]
+    previous: Place | None
+    following: Place | None
+
+
+def find_orders(
+    filters: OrderFilters,
+    sort: str = "newest",
+    after: Place | None = None,
+    before: Place | None = None,
+) -> OrderPage:
+    """The page of orders matching ``filters``, sorted, that follows the order at ``after`` (or
+    comes just before the one at ``before``; with neither, the first page).
+
+    One query, whatever the number of orders, and as quick for the thousandth page as for the
+    first: it starts from the place in the sort's index rather than counting past the orders
+    before it. The list shows only the order's own columns. A Stripe id (``cs_…`` or ``pi_…``)
+    is looked up through the order's checkout attempts.
     """
+    column, downwards = SORTS.get(sort, SORTS["newest"])
+    backwards = before is not None
+    place = before if backwards else after
+    query = _filtered(filters)
+    if place is not None:
+        edge = tuple_(column, Order.id)
+        value = tuple_(literal(place.sort_value(column), column.type), literal(place.order_id))
+        query = query.where(edge > value if downwards == backwards else edge < value)
+    keys = (column, Order.id)
+    # Read backwards from ``before`` (then turned round), forwards otherwise.
+    ascending = downwards == backwards
+    query = query.order_by(*(key.asc() if ascending else key.desc() for key in keys))
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1)))
+    beyond = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+        earlier, later = beyond, True
+    else:
+        earlier, later = place is not None, beyond
+    return OrderPage(
+        orders=rows,
+        previous=Place.of(rows[0], column) if rows and earlier else None,
+        following=Place.of(rows[-1], column) if rows and later else None,
+    )
+
+
+def _filtered(filters: OrderFilters):
     query = select(Order).where(Order.reference.is_not(None))
     if filters.state is not None:
         query = query.where(Order.state == filters.state)
@@ -93,12 +188,7 @@ def find_orders(
         query = query.where(Order.subscriber_organisation_id.is_(None))
     if filters.q:
         query = query.where(_matches(filters.q))
-    rows = db.session.scalars(
-        query.order_by(*SORTS.get(sort, SORTS["newest"]))
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    ).all()
-    return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
+    return query
 
 
 def _matches(q: str):

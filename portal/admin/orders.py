@@ -9,7 +9,7 @@ from portal.admin import (
     order_queries,
 )
 from portal.admin.blueprint import bp
-from portal.admin.params import date_arg, page_number, text_arg
+from portal.admin.params import date_arg, text_arg
 from portal.orders.models import OrderState, PaymentMethod
 from portal.pricing import FormatKind
 
@@ -45,13 +45,14 @@ def orders():
     filters = _filters()
     sort = request.args.get("sort", "newest")
     sort = sort if sort in order_queries.SORTS else "newest"
-    page = page_number()
-    rows, more = order_queries.find_orders(filters, sort, page)
+    after = order_queries.Place.parse(request.args.get("after", ""))
+    before = order_queries.Place.parse(request.args.get("before", "")) if not after else None
+    found = order_queries.find_orders(filters, sort, after, before)
     return render_template(
         "admin/orders/list.html",
-        orders=rows,
-        more=more,
-        page=page,
+        orders=found.orders,
+        previous=found.previous,
+        following=found.following,
         filters=filters,
         sort=sort,
         reports=order_queries.report_choices(),

@@ -232,8 +232,11 @@ class CatalogueCache:
         seconds: float,
         clock: Callable[[], float] = time.monotonic,
         check_every: float = 0,
+        pending: Callable[[], bool] | None = None,
     ):
         self.generation = generation
+        # Whether this session's own change waits for its commit (then the database is read).
+        self._pending = pending or (lambda: after_commit_pending(_announce_change))
         self.seconds = seconds
         self.check_every = check_every
         self._clock = clock
@@ -255,7 +258,7 @@ class CatalogueCache:
 
     def get(self, key: str, load: Callable[[], T]) -> T:
         """The cached value of ``key``, or ``load()`` (kept for the current generation)."""
-        if self.seconds <= 0 or after_commit_pending(_announce_change):
+        if self.seconds <= 0 or self._pending():
             return load()  # off, or this transaction's own uncommitted edits must show
         now = self._clock()
         try:

@@ -26,12 +26,14 @@ from portal.clock import today_in_london
 from portal.extensions import db
 from portal.operations.security import drawn_for_reuse, public_page, reused, searched_text
 from portal.orders import services as orders
+from portal.organisations import membership_cache
 from portal.organisations.services import person_for
 from portal.pricing import FormatKind
 from portal.storage import get_storage
 
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
+bp.record_once(lambda state: membership_cache.init_app(state.app))
 
 
 @bp.route("/reports")
@@ -78,7 +80,8 @@ def report_detail(slug: str):
             return redirect(url_for("basket.show"))
 
     today = today_in_london()
-    person = person_for(current_user, today)
+    # The prices shown: from the memberships this process keeps; the basket reads them afresh.
+    person = person_for(current_user, today, membership_cache.kept_memberships)
     quotes, stock = orders.quotes_and_stock(person, report.formats, today)
     formats = [f.with_stock(stock.get(f.id)) for f in report.formats]
 

@@ -5,6 +5,7 @@ prices is decided in ``portal.pricing``, which these answers feed.
 """
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy import String, literal, select, union_all
@@ -109,30 +110,34 @@ def memberships_for_email(email: str) -> list[Membership]:
     ]
 
 
-def membership_for_email(email: str, today: date) -> Membership | None:
-    """The one organisation that decides this address's prices today.
+def membership_for_email(
+    email: str, today: date, find: Callable[[str], Sequence[Membership]] = memberships_for_email
+) -> Membership | None:
+    """The one organisation that decides this address's prices today, among what ``find`` finds
+    (by default read now; a page may give the copy its process keeps, ``membership_cache``).
 
     One whose subscription is active today wins; otherwise the first found (named membership, then
     the most specific domain), so the person can be told why they are not getting subscriber
     prices. None when the address belongs to no organisation.
     """
-    found = memberships_for_email(email)
+    found = find(email)
     for membership in found:
         if membership.active_on(today):
             return membership
     return found[0] if found else None
 
 
-def person_for(user, today: date) -> Person:
+def person_for(
+    user, today: date, find: Callable[[str], Sequence[Membership]] = memberships_for_email
+) -> Person:
     """The pricing view of whoever is signed in (or a guest): their organisation is looked up only
-    from a verified address."""
+    from a verified address (with ``find``, as ``membership_for_email`` says)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return GUEST
     if not user.email_verified:
         return Person(signed_in=True, email_verified=False)
-    return Person(
-        signed_in=True, email_verified=True, membership=membership_for_email(user.email, today)
-    )
+    membership = membership_for_email(user.email, today, find)
+    return Person(signed_in=True, email_verified=True, membership=membership)
 
 
 def public_sector_domains() -> list[str]:
