@@ -12,6 +12,7 @@ from datetime import date
 from typing import Protocol
 
 from portal.clock import long_date
+from portal.money import format_pence
 
 
 class FormatKind(enum.StrEnum):
@@ -99,9 +100,25 @@ class Quote:
     vat_rate_basis_points: int
     vat_pence: int
     total_pence: int
-    reason: str
+    reason: str  # what the buyer gets, fixed on the order line when ordered
     is_subscriber: bool
     organisation_id: int | None = None
+    organisation_name: str = ""
+    copies_left: int | None = None  # a subscriber's printed copies left before this quote
+
+    @property
+    def before_ordering(self) -> str:
+        """What a page says beside the price of a format before anything is ordered: for a
+        subscriber's printed copies, how many free copies the organisation has left; otherwise
+        the reason."""
+        if self.copies_left is None or self.standard_unit_pence == self.subscriber_unit_pence:
+            return self.reason
+        name = self.organisation_name
+        if self.copies_left == 0:
+            return f"No free copies left for {name}: further copies are at the standard price"
+        if self.subscriber_unit_pence:
+            return f"{_printed(self.copies_left)} at the subscriber price left for {name}"
+        return f"{_copies(self.copies_left)} left for {name}"
 
     @property
     def is_free(self) -> bool:
@@ -179,8 +196,68 @@ def describe_subscription(person: Person, today: date) -> str:
     return reason
 
 
+#: The reason on a line that costs what everyone pays. A line's reason says what the buyer got;
+#: why they got no subscriber price (not signed in, address not verified, subscription ended) is
+#: a separate hint on the report page and the basket, never the line's reason.
+STANDARD_PRICE = "Standard price"
+
+
 def _copies(n: int) -> str:
     return f"{n} free cop{'y' if n == 1 else 'ies'}"
+
+
+def _printed(n: int) -> str:
+    return f"{n} printed cop{'y' if n == 1 else 'ies'}"
+
+
+def _subscriber_copies(n: int, free: bool) -> str:
+    """``n`` printed copies taken from the allowance: "1 free printed copy", or, when the
+    subscriber price is not nothing, "1 printed copy at the subscriber price"."""
+    return (
+        f"{n} free printed cop{'y' if n == 1 else 'ies'}"
+        if free
+        else (f"{_printed(n)} at the subscriber price")
+    )
+
+
+def _print_reason(
+    organisation: Membership,
+    terms: FormatTerms,
+    allowance: int,
+    used: int,
+    taken: int,
+    quantity: int,
+) -> str:
+    """The reason of a subscriber's line of ``quantity`` printed copies, ``taken`` of them from
+    the organisation's ``allowance`` of which ``used`` were had before."""
+    name = organisation.organisation_name
+    if allowance == 0:
+        return "Printed copies are at the standard price, also for Insight subscribers"
+    if taken == 0:
+        return f"{STANDARD_PRICE}: {name} has had its {_copies(allowance)} of this report"
+    copies = _subscriber_copies(taken, terms.subscriber_price_pence == 0)
+    if taken == quantity:
+        return f"{copies} with your Insight subscription ({name})"
+    return f"{copies} with your subscription; {quantity - taken} at the standard price"
+
+
+def subscriber_terms(terms: FormatTerms) -> str:
+    """What Insight subscribers pay for a format, for everyone to read beside its price: PDFs
+    free (or at the subscriber price) without limit; printed copies only up to the number each
+    subscribing organisation gets."""
+    if terms.kind == FormatKind.PDF:
+        if terms.subscriber_price_pence == 0:
+            return "Free for Insight subscribers"
+        return f"{format_pence(terms.subscriber_price_pence)} for Insight subscribers"
+    allowance = terms.free_copies_per_organisation
+    if allowance == 0:
+        return "Standard price for Insight subscribers too"
+    if terms.subscriber_price_pence == 0:
+        return f"{_copies(allowance)} for each subscribing organisation, then the standard price"
+    return (
+        f"{_printed(allowance)} for each subscribing organisation at "
+        f"{format_pence(terms.subscriber_price_pence)}, then the standard price"
+    )
 
 
 def quote(
@@ -199,11 +276,11 @@ def quote(
     """
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    not_subscriber = subscription_reason(person, today)
-    organisation = person.membership if not_subscriber is None else None
+    organisation = person.membership if subscription_reason(person, today) is None else None
+    copies_left = None
 
     if organisation is None:
-        subscriber_quantity, reason = 0, not_subscriber or "Standard price"
+        subscriber_quantity, reason = 0, STANDARD_PRICE
     elif terms.kind == FormatKind.PDF:
         subscriber_quantity = quantity
         reason = (
@@ -215,25 +292,8 @@ def quote(
         allowance = terms.free_copies_per_organisation
         used = min(max(free_copies_used, 0), allowance)
         subscriber_quantity = min(quantity, allowance - used)
-        now_used = used + subscriber_quantity
-        if allowance == 0:
-            reason = "Printed copies are at the standard price, also for Insight subscribers"
-        elif subscriber_quantity == quantity:
-            reason = (
-                f"Free with your Insight subscription ({organisation.organisation_name}): "
-                f"{now_used} of {_copies(allowance)} used"
-            )
-        elif subscriber_quantity == 0:
-            reason = (
-                f"{organisation.organisation_name} has used {allowance} of {_copies(allowance)}; "
-                "further copies are at the standard price"
-            )
-        else:
-            reason = (
-                f"{subscriber_quantity} free with your Insight subscription "
-                f"({now_used} of {_copies(allowance)} used); "
-                f"{quantity - subscriber_quantity} at the standard price"
-            )
+        copies_left = allowance - used if allowance else None
+        reason = _print_reason(organisation, terms, allowance, used, subscriber_quantity, quantity)
 
     standard_quantity = quantity - subscriber_quantity
     net = subscriber_quantity * terms.subscriber_price_pence + standard_quantity * terms.price_pence
@@ -251,6 +311,8 @@ def quote(
         reason=reason,
         is_subscriber=organisation is not None,
         organisation_id=organisation.organisation_id if organisation else None,
+        organisation_name=organisation.organisation_name if organisation else "",
+        copies_left=copies_left,
     )
 
 
