@@ -228,8 +228,7 @@ def test_the_before_ordering_words_of_a_pdf_or_a_non_subscriber_are_the_reason()
         ),
         (
             Terms(kind="print", subscriber_price_pence=5_000, free_copies_per_organisation=2),
-            "2 printed copies for each subscribing organisation at £50.00, then the standard "
-            "price",
+            "2 printed copies for each subscribing organisation at £50.00, then the standard price",
         ),
         (
             Terms(kind="print", free_copies_per_organisation=0),
