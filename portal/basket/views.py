@@ -32,8 +32,17 @@ def render_basket(errors: dict[int, str] | None = None, status: int = 200):
         errors=errors or {},
         withdrawn=withdrawn,
         lapsed=pricing.lapsed_membership(person, today),
-        why_not_subscriber=pricing.subscription_reason(person, today),
+        price_hint=_price_hint(person, today),
     ), status
+
+
+def _price_hint(person: pricing.Person, today) -> str | None:
+    """Why the person sees no subscriber prices, when they could do something about it (sign
+    in, confirm their address, wait for their subscription to start): a hint of its own, since
+    each line's reason only says what it costs. None for subscribers and for people whose
+    organisation does not subscribe (the lines already say "Standard price")."""
+    why = pricing.subscription_reason(person, today)
+    return None if why == pricing.STANDARD_PRICE else why
 
 
 @bp.route("/basket")
