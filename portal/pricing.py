@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from portal import pricing_words as words
 from portal.clock import long_date
-from portal.money import format_pence
 
 
 class FormatKind(enum.StrEnum):
@@ -65,6 +65,9 @@ class Person:
 
 GUEST = Person()
 
+#: A line's reason when it costs what everyone pays (``portal.pricing_words``).
+STANDARD_PRICE = words.STANDARD_PRICE
+
 #: The states of an order whose money has arrived (or that cost nothing): paid, and paid then
 #: fulfilled. Its lines count as had, its PDFs may be downloaded, its card payment may be
 #: refunded. Kept here, with the entitlement rules, as the values of ``OrderState`` (a StrEnum,
@@ -113,12 +116,8 @@ class Quote:
         the reason."""
         if self.copies_left is None or self.standard_unit_pence == self.subscriber_unit_pence:
             return self.reason
-        name = self.organisation_name
-        if self.copies_left == 0:
-            return f"No free copies left for {name}: further copies are at the standard price"
-        if self.subscriber_unit_pence:
-            return f"{_printed(self.copies_left)} at the subscriber price left for {name}"
-        return f"{_copies(self.copies_left)} left for {name}"
+        free = self.subscriber_unit_pence == 0
+        return words.copies_left(self.organisation_name, self.copies_left, free)
 
     @property
     def is_free(self) -> bool:
@@ -145,7 +144,7 @@ def subscription_reason(person: Person, today: date) -> str | None:
         return "Verify your email address to get subscriber prices"
     membership = person.membership
     if membership is None:
-        return "Standard price"
+        return STANDARD_PRICE
     if membership.active_on(today):
         return None
     if starts := membership.next_starts(today):
@@ -158,7 +157,7 @@ def subscription_reason(person: Person, today: date) -> str | None:
             f"Your organisation's Insight subscription ({lapsed.organisation_name}) "
             f"ended on {long_date(lapsed.ended_on)}"
         )
-    return "Standard price"
+    return STANDARD_PRICE
 
 
 @dataclass(frozen=True)
@@ -189,56 +188,11 @@ def describe_subscription(person: Person, today: date) -> str:
             f"{membership.organisation_name} subscribes to Insight until {long_date(until)}. "
             "Reports are free to you."
         )
-    if reason == "Standard price":
+    if reason == STANDARD_PRICE:
         if membership is not None:
             return f"{membership.organisation_name} has no Insight subscription at the moment."
         return "Your email address is not linked to an organisation that subscribes to Insight."
     return reason
-
-
-#: The reason on a line that costs what everyone pays. A line's reason says what the buyer got;
-#: why they got no subscriber price (not signed in, address not verified, subscription ended) is
-#: a separate hint on the report page and the basket, never the line's reason.
-STANDARD_PRICE = "Standard price"
-
-
-def _copies(n: int) -> str:
-    return f"{n} free cop{'y' if n == 1 else 'ies'}"
-
-
-def _printed(n: int) -> str:
-    return f"{n} printed cop{'y' if n == 1 else 'ies'}"
-
-
-def _subscriber_copies(n: int, free: bool) -> str:
-    """``n`` printed copies taken from the allowance: "1 free printed copy", or, when the
-    subscriber price is not nothing, "1 printed copy at the subscriber price"."""
-    return (
-        f"{n} free printed cop{'y' if n == 1 else 'ies'}"
-        if free
-        else (f"{_printed(n)} at the subscriber price")
-    )
-
-
-def _print_reason(
-    organisation: Membership,
-    terms: FormatTerms,
-    allowance: int,
-    used: int,
-    taken: int,
-    quantity: int,
-) -> str:
-    """The reason of a subscriber's line of ``quantity`` printed copies, ``taken`` of them from
-    the organisation's ``allowance`` of which ``used`` were had before."""
-    name = organisation.organisation_name
-    if allowance == 0:
-        return "Printed copies are at the standard price, also for Insight subscribers"
-    if taken == 0:
-        return f"{STANDARD_PRICE}: {name} has had its {_copies(allowance)} of this report"
-    copies = _subscriber_copies(taken, terms.subscriber_price_pence == 0)
-    if taken == quantity:
-        return f"{copies} with your Insight subscription ({name})"
-    return f"{copies} with your subscription; {quantity - taken} at the standard price"
 
 
 def subscriber_terms(terms: FormatTerms) -> str:
@@ -246,18 +200,8 @@ def subscriber_terms(terms: FormatTerms) -> str:
     free (or at the subscriber price) without limit; printed copies only up to the number each
     subscribing organisation gets."""
     if terms.kind == FormatKind.PDF:
-        if terms.subscriber_price_pence == 0:
-            return "Free for Insight subscribers"
-        return f"{format_pence(terms.subscriber_price_pence)} for Insight subscribers"
-    allowance = terms.free_copies_per_organisation
-    if allowance == 0:
-        return "Standard price for Insight subscribers too"
-    if terms.subscriber_price_pence == 0:
-        return f"{_copies(allowance)} for each subscribing organisation, then the standard price"
-    return (
-        f"{_printed(allowance)} for each subscribing organisation at "
-        f"{format_pence(terms.subscriber_price_pence)}, then the standard price"
-    )
+        return words.pdf_terms(terms.subscriber_price_pence)
+    return words.printed_terms(terms.subscriber_price_pence, terms.free_copies_per_organisation)
 
 
 def quote(
@@ -280,7 +224,7 @@ def quote(
     copies_left = None
 
     if organisation is None:
-        subscriber_quantity, reason = 0, STANDARD_PRICE
+        subscriber_quantity, reason = 0, words.STANDARD_PRICE
     elif terms.kind == FormatKind.PDF:
         subscriber_quantity = quantity
         reason = (
@@ -293,7 +237,13 @@ def quote(
         used = min(max(free_copies_used, 0), allowance)
         subscriber_quantity = min(quantity, allowance - used)
         copies_left = allowance - used if allowance else None
-        reason = _print_reason(organisation, terms, allowance, used, subscriber_quantity, quantity)
+        reason = words.printed_reason(
+            organisation.organisation_name,
+            allowance,
+            subscriber_quantity,
+            quantity,
+            free=terms.subscriber_price_pence == 0,
+        )
 
     standard_quantity = quantity - subscriber_quantity
     net = subscriber_quantity * terms.subscriber_price_pence + standard_quantity * terms.price_pence
