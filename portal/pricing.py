@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from portal import pricing_words as words
 from portal.clock import long_date
 
 
@@ -64,6 +65,9 @@ class Person:
 
 GUEST = Person()
 
+#: A line's reason when it costs what everyone pays (``portal.pricing_words``).
+STANDARD_PRICE = words.STANDARD_PRICE
+
 #: The states of an order whose money has arrived (or that cost nothing): paid, and paid then
 #: fulfilled. Its lines count as had, its PDFs may be downloaded, its card payment may be
 #: refunded. Kept here, with the entitlement rules, as the values of ``OrderState`` (a StrEnum,
@@ -99,9 +103,21 @@ class Quote:
     vat_rate_basis_points: int
     vat_pence: int
     total_pence: int
-    reason: str
+    reason: str  # what the buyer gets, fixed on the order line when ordered
     is_subscriber: bool
     organisation_id: int | None = None
+    organisation_name: str = ""
+    copies_left: int | None = None  # a subscriber's printed copies left before this quote
+
+    @property
+    def before_ordering(self) -> str:
+        """What a page says beside the price of a format before anything is ordered: for a
+        subscriber's printed copies, how many free copies the organisation has left; otherwise
+        the reason."""
+        if self.copies_left is None or self.standard_unit_pence == self.subscriber_unit_pence:
+            return self.reason
+        free = self.subscriber_unit_pence == 0
+        return words.copies_left(self.organisation_name, self.copies_left, free)
 
     @property
     def is_free(self) -> bool:
@@ -128,7 +144,7 @@ def subscription_reason(person: Person, today: date) -> str | None:
         return "Verify your email address to get subscriber prices"
     membership = person.membership
     if membership is None:
-        return "Standard price"
+        return STANDARD_PRICE
     if membership.active_on(today):
         return None
     if starts := membership.next_starts(today):
@@ -141,7 +157,7 @@ def subscription_reason(person: Person, today: date) -> str | None:
             f"Your organisation's Insight subscription ({lapsed.organisation_name}) "
             f"ended on {long_date(lapsed.ended_on)}"
         )
-    return "Standard price"
+    return STANDARD_PRICE
 
 
 @dataclass(frozen=True)
@@ -172,15 +188,20 @@ def describe_subscription(person: Person, today: date) -> str:
             f"{membership.organisation_name} subscribes to Insight until {long_date(until)}. "
             "Reports are free to you."
         )
-    if reason == "Standard price":
+    if reason == STANDARD_PRICE:
         if membership is not None:
             return f"{membership.organisation_name} has no Insight subscription at the moment."
         return "Your email address is not linked to an organisation that subscribes to Insight."
     return reason
 
 
-def _copies(n: int) -> str:
-    return f"{n} free cop{'y' if n == 1 else 'ies'}"
+def subscriber_terms(terms: FormatTerms) -> str:
+    """What Insight subscribers pay for a format, for everyone to read beside its price: PDFs
+    free (or at the subscriber price) without limit; printed copies only up to the number each
+    subscribing organisation gets."""
+    if terms.kind == FormatKind.PDF:
+        return words.pdf_terms(terms.subscriber_price_pence)
+    return words.printed_terms(terms.subscriber_price_pence, terms.free_copies_per_organisation)
 
 
 def quote(
@@ -199,11 +220,11 @@ def quote(
     """
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    not_subscriber = subscription_reason(person, today)
-    organisation = person.membership if not_subscriber is None else None
+    organisation = person.membership if subscription_reason(person, today) is None else None
+    copies_left = None
 
     if organisation is None:
-        subscriber_quantity, reason = 0, not_subscriber or "Standard price"
+        subscriber_quantity, reason = 0, words.STANDARD_PRICE
     elif terms.kind == FormatKind.PDF:
         subscriber_quantity = quantity
         reason = (
@@ -215,25 +236,14 @@ def quote(
         allowance = terms.free_copies_per_organisation
         used = min(max(free_copies_used, 0), allowance)
         subscriber_quantity = min(quantity, allowance - used)
-        now_used = used + subscriber_quantity
-        if allowance == 0:
-            reason = "Printed copies are at the standard price, also for Insight subscribers"
-        elif subscriber_quantity == quantity:
-            reason = (
-                f"Free with your Insight subscription ({organisation.organisation_name}): "
-                f"{now_used} of {_copies(allowance)} used"
-            )
-        elif subscriber_quantity == 0:
-            reason = (
-                f"{organisation.organisation_name} has used {allowance} of {_copies(allowance)}; "
-                "further copies are at the standard price"
-            )
-        else:
-            reason = (
-                f"{subscriber_quantity} free with your Insight subscription "
-                f"({now_used} of {_copies(allowance)} used); "
-                f"{quantity - subscriber_quantity} at the standard price"
-            )
+        copies_left = allowance - used if allowance else None
+        reason = words.printed_reason(
+            organisation.organisation_name,
+            allowance,
+            subscriber_quantity,
+            quantity,
+            free=terms.subscriber_price_pence == 0,
+        )
 
     standard_quantity = quantity - subscriber_quantity
     net = subscriber_quantity * terms.subscriber_price_pence + standard_quantity * terms.price_pence
@@ -251,6 +261,8 @@ def quote(
         reason=reason,
         is_subscriber=organisation is not None,
         organisation_id=organisation.organisation_id if organisation else None,
+        organisation_name=organisation.organisation_name if organisation else "",
+        copies_left=copies_left,
     )
 
 

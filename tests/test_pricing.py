@@ -15,6 +15,7 @@ from portal.pricing import (
     may_download_line,
     may_take_free_pdf,
     quote,
+    subscriber_terms,
     subscription_reason,
     totals,
     vat_on,
@@ -87,17 +88,34 @@ NO_ORGANISATION = Person(signed_in=True, email_verified=True)
     ],
 )
 def test_who_gets_subscriber_prices_for_a_pdf(person, today, total, reason):
+    """A subscriber's line says what they got; anyone else's line says "Standard price", and
+    why they got no subscriber price is the separate hint the pages show."""
     result = quote(person, PDF, 1, today)
     assert result.total_pence == total
-    assert reason in result.reason
     assert result.is_subscriber is (total == 0)
+    if total:
+        assert result.reason == "Standard price"
+        assert reason in subscription_reason(person, today)
+    else:
+        assert reason in result.reason
+
+
+@pytest.mark.parametrize("person", [GUEST, UNVERIFIED, NO_ORGANISATION])
+@pytest.mark.parametrize("terms", [PDF, PRINT])
+def test_a_line_reason_is_never_a_prompt(person, terms):
+    reason = quote(person, terms, 2, TODAY).reason
+    assert reason == "Standard price"
+    assert "Sign in" not in reason and "Verify" not in reason
 
 
 def test_an_unverified_person_never_gets_subscriber_prices_even_with_a_membership():
     person = Person(signed_in=True, email_verified=False, membership=member(YEAR))
     result = quote(person, PDF, 1, TODAY)
     assert result.total_pence == 14_500
-    assert result.reason == "Verify your email address to get subscriber prices"
+    assert result.reason == "Standard price"
+    assert subscription_reason(person, TODAY) == (
+        "Verify your email address to get subscriber prices"
+    )
 
 
 def test_a_guest_with_a_membership_still_pays_the_standard_price():
@@ -105,7 +123,7 @@ def test_a_guest_with_a_membership_still_pays_the_standard_price():
 
 
 @pytest.mark.parametrize(
-    ("allowance", "used", "quantity", "free", "charged", "reason"),
+    ("allowance", "used", "quantity", "free", "charged", "reason", "before"),
     [
         (
             1,
@@ -113,7 +131,8 @@ def test_a_guest_with_a_membership_still_pays_the_standard_price():
             1,
             1,
             0,
-            "Free with your Insight subscription (Northmere City Council): 1 of 1 free copy used",
+            "1 free printed copy with your Insight subscription (Northmere City Council)",
+            "1 free copy left for Northmere City Council",
         ),
         (
             1,
@@ -121,8 +140,9 @@ def test_a_guest_with_a_membership_still_pays_the_standard_price():
             1,
             0,
             1,
-            "Northmere City Council has used 1 of 1 free copy; further copies are "
-            "at the standard price",
+            "Standard price: Northmere City Council has had its 1 free copy of this report",
+            "No free copies left for Northmere City Council: further copies are at the "
+            "standard price",
         ),
         (
             1,
@@ -130,24 +150,94 @@ def test_a_guest_with_a_membership_still_pays_the_standard_price():
             3,
             1,
             2,
-            "1 free with your Insight subscription (1 of 1 free copy used); "
-            "2 at the standard price",
+            "1 free printed copy with your subscription; 2 at the standard price",
+            "1 free copy left for Northmere City Council",
         ),
-        (3, 1, 2, 2, 0, "3 of 3 free copies used"),
-        (3, 2, 2, 1, 1, "1 free with your Insight subscription (3 of 3 free copies used)"),
-        (0, 0, 2, 0, 2, "Printed copies are at the standard price, also for Insight subscribers"),
+        (
+            3,
+            1,
+            2,
+            2,
+            0,
+            "2 free printed copies with your Insight subscription (Northmere City Council)",
+            "2 free copies left for Northmere City Council",
+        ),
+        (
+            3,
+            2,
+            2,
+            1,
+            1,
+            "1 free printed copy with your subscription; 1 at the standard price",
+            "1 free copy left for Northmere City Council",
+        ),
+        (
+            0,
+            0,
+            2,
+            0,
+            2,
+            "Printed copies are at the standard price, also for Insight subscribers",
+            "Printed copies are at the standard price, also for Insight subscribers",
+        ),
         # More used than allowed (e.g. the allowance was lowered later) is never negative.
-        (1, 5, 1, 0, 1, "has used 1 of 1 free copy"),
+        (1, 5, 1, 0, 1, "has had its 1 free copy", "No free copies left"),
     ],
 )
 def test_printed_copies_follow_the_organisations_allowance(
-    allowance, used, quantity, free, charged, reason
+    allowance, used, quantity, free, charged, reason, before
 ):
+    """The line's reason says what the buyer got; before ordering, the page says how many free
+    copies the organisation has left (never "1 of 1 used" before anything is ordered)."""
     terms = Terms(kind="print", price_pence=17_500, free_copies_per_organisation=allowance)
     result = quote(subscriber(), terms, quantity, TODAY, free_copies_used=used)
     assert (result.subscriber_quantity, result.standard_quantity) == (free, charged)
     assert result.total_pence == charged * 17_500
     assert reason in result.reason
+    assert before in result.before_ordering
+    assert "used" not in result.before_ordering
+
+
+def test_printed_copies_at_a_subscriber_price_are_not_called_free():
+    terms = Terms(kind="print", price_pence=17_500, subscriber_price_pence=5_000)
+    result = quote(subscriber(), terms, 2, TODAY)
+    assert result.reason == (
+        "1 printed copy at the subscriber price with your subscription; 1 at the standard price"
+    )
+    assert result.before_ordering == (
+        "1 printed copy at the subscriber price left for Northmere City Council"
+    )
+
+
+def test_the_before_ordering_words_of_a_pdf_or_a_non_subscriber_are_the_reason():
+    assert quote(subscriber(), PDF, 1, TODAY).before_ordering == (
+        "Free with your Insight subscription (Northmere City Council)"
+    )
+    assert quote(GUEST, PRINT, 1, TODAY).before_ordering == "Standard price"
+
+
+@pytest.mark.parametrize(
+    ("terms", "words"),
+    [
+        (PDF, "Free for Insight subscribers"),
+        (Terms(subscriber_price_pence=2_500), "£25.00 for Insight subscribers"),
+        (PRINT, "1 free copy for each subscribing organisation, then the standard price"),
+        (
+            Terms(kind="print", free_copies_per_organisation=3),
+            "3 free copies for each subscribing organisation, then the standard price",
+        ),
+        (
+            Terms(kind="print", subscriber_price_pence=5_000, free_copies_per_organisation=2),
+            "2 printed copies for each subscribing organisation at £50.00, then the standard price",
+        ),
+        (
+            Terms(kind="print", free_copies_per_organisation=0),
+            "Standard price for Insight subscribers too",
+        ),
+    ],
+)
+def test_what_subscribers_pay_says_how_many_printed_copies_are_free(terms, words):
+    assert subscriber_terms(terms) == words
 
 
 def test_non_subscribers_pay_for_every_printed_copy():

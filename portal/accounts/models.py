@@ -70,6 +70,9 @@ class User(UserMixin, db.Model):
     # column): the session and "remember me" cookies carry it, never the user id, so ending the
     # session's row signs out every copy of them (portal/accounts/signed_in.py).
     signed_in_token = None
+    # How many lines their basket held when this object was loaded for a request (not a column):
+    # the header's "Basket (2)" (portal/basket/current.py).
+    basket_items = 0
 
     def get_id(self) -> str | None:
         return self.signed_in_token

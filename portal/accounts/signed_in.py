@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from portal.accounts.models import SignedInSession, User
+from portal.basket.models import Basket, BasketLine
 from portal.clock import utcnow
 from portal.extensions import db
 
@@ -124,7 +125,7 @@ def load(token: str) -> tuple[User, SignedInSession] | None:
     if not isinstance(token, str) or not 0 < len(token) <= _MAX_TOKEN_LENGTH:
         return None
     found = db.session.execute(
-        select(User, SignedInSession)
+        select(User, SignedInSession, _basket_items())
         .join(SignedInSession, SignedInSession.user_id == User.id)
         .where(
             SignedInSession.token_hash == _hash(token),
@@ -133,9 +134,22 @@ def load(token: str) -> tuple[User, SignedInSession] | None:
     ).first()
     if found is None:
         return None
-    user, row = found
+    user, row, basket_items = found
     user.signed_in_token = token
+    user.basket_items = basket_items or 0
     return user, row
+
+
+def _basket_items():
+    """How many lines the person's basket holds, read with them for the header's count, so
+    that no page runs a query of its own for it."""
+    return (
+        select(func.count(BasketLine.id))
+        .join(Basket, Basket.id == BasketLine.basket_id)
+        .where(Basket.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
+    )
 
 
 def load_user(token: str) -> User | None:

@@ -6,7 +6,8 @@ Services flush; the view commits.
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from portal import pricing
@@ -43,6 +44,21 @@ def find_basket(
             .selectinload(ReportFormat.report)
         )
     return db.session.scalar(query)
+
+
+def count_lines(guest_basket_id: int | None) -> int:
+    """How many lines a guest's basket holds (0 without one)."""
+    if not isinstance(guest_basket_id, int):
+        return 0
+    try:
+        count = db.session.scalar(
+            select(func.count(BasketLine.id))
+            .join(Basket, Basket.id == BasketLine.basket_id)
+            .where(Basket.id == guest_basket_id, Basket.user_id.is_(None))
+        )
+    except SQLAlchemyError:
+        return 0  # the header of an error page drawn while the database is away
+    return count or 0
 
 
 def format_for_sale(format_id: int) -> ReportFormat | None:

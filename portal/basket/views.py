@@ -5,13 +5,14 @@ from flask_login import current_user
 
 from portal import pricing
 from portal.basket import services
-from portal.basket.current import current_basket
+from portal.basket.current import basket_items, current_basket, note_basket_items
 from portal.basket.forms import QuantityForm
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.organisations.services import person_for
 
 bp = Blueprint("basket", __name__)
+bp.add_app_template_global(basket_items)
 
 
 def render_basket(errors: dict[int, str] | None = None, status: int = 200):
@@ -23,6 +24,7 @@ def render_basket(errors: dict[int, str] | None = None, status: int = 200):
     person = person_for(current_user, today)
     priced = services.priced(basket, person, today)
     lines = basket.lines if basket else []
+    note_basket_items(len(lines))
     return render_template(
         "basket/basket.html",
         lines=lines,
@@ -30,7 +32,17 @@ def render_basket(errors: dict[int, str] | None = None, status: int = 200):
         errors=errors or {},
         withdrawn=withdrawn,
         lapsed=pricing.lapsed_membership(person, today),
+        price_hint=_price_hint(person, today),
     ), status
+
+
+def _price_hint(person: pricing.Person, today) -> str | None:
+    """Why the person sees no subscriber prices, when they could do something about it (sign
+    in, confirm their address, wait for their subscription to start): a hint of its own, since
+    each line's reason only says what it costs. None for subscribers and for people whose
+    organisation does not subscribe (the lines already say "Standard price")."""
+    why = pricing.subscription_reason(person, today)
+    return None if why == pricing.STANDARD_PRICE else why
 
 
 @bp.route("/basket")

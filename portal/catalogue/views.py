@@ -96,6 +96,7 @@ def report_detail(slug: str):
             person=person,
             quotes=quotes,
             why_not_subscriber=pricing.subscription_reason(person, today),
+            subscriber_terms=pricing.subscriber_terms,
             lapsed=pricing.lapsed_membership(person, today),
             one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
             error=error,

@@ -26,7 +26,7 @@ from portal.orders import approval
 from portal.orders import services as orders
 from portal.orders.access import order_link
 from portal.orders.models import Order, OrderLine, PaymentMethod
-from portal.payments import invoices, receipts, settlement
+from portal.payments import invoices, settlement
 
 
 class NextStep(enum.Enum):
@@ -35,7 +35,7 @@ class NextStep(enum.Enum):
     AWAIT_APPROVAL = "await_approval"  # its invoice is issued when it is approved
     PAY_INVOICE = "pay_invoice"  # the VAT invoice is emailed; released once it is paid
     RELEASED_ON_CREDIT = "released_on_credit"  # the VAT invoice is emailed; released already
-    NOTHING_TO_PAY = "nothing_to_pay"  # free: paid at once, the receipt is emailed
+    NOTHING_TO_PAY = "nothing_to_pay"  # free: complete at once, the confirmation is emailed
     PAY_BY_CARD = "pay_by_card"  # the buyer goes on to Stripe Checkout
 
 
@@ -55,8 +55,7 @@ def place_order(
     invoice: orders.InvoiceDetails | None = None,
 ) -> Order:
     """Place an order (``orders.place_order``, whose refusals propagate: the caller rolls back);
-    one that costs nothing is settled at once, without a receipt (the caller sends one if the
-    buyer should have it)."""
+    one that costs nothing is settled at once, without a receipt: no money was received."""
     order = orders.place_order(
         buyer, person, items, today, payment_method, delivery=delivery, invoice=invoice
     )
@@ -98,9 +97,9 @@ def place_basket(
 ) -> Placed:
     """Place the basket's items as an order (``place_order``), record with it the versions of
     the terms and licence the buyer ``accepted``, empty the basket, and send what the order's
-    payment calls for: the order confirmation for an order that waits for approval or is paid
-    by card, the VAT invoice (which confirms the order) for an invoice order, the receipt for an
-    order that cost nothing.
+    payment calls for: the order confirmation for an order that waits for approval, is paid by
+    card or cost nothing (no receipt for £0.00), the VAT invoice (which confirms the order) for
+    an invoice order.
     """
     order = place_order(
         buyer,
@@ -122,8 +121,9 @@ def place_basket(
             download_jobs.stamp_copies_after_commit(order)
             return Placed(order, NextStep.RELEASED_ON_CREDIT)
         return Placed(order, NextStep.PAY_INVOICE)
-    if order.total_pence == 0:
-        receipts.send_receipt(order, today)
-        return Placed(order, NextStep.NOTHING_TO_PAY)
+    # An order that cost nothing gets its confirmation, never a receipt for £0.00: no money
+    # was received.
     send_email("order_confirmation", order.email, order=order, link=order_link(order))
+    if order.total_pence == 0:
+        return Placed(order, NextStep.NOTHING_TO_PAY)
     return Placed(order, NextStep.PAY_BY_CARD)

@@ -28,7 +28,7 @@ from portal.operations.limits import (
     post_limit,
     would_refuse,
 )
-from portal.orders import approval
+from portal.orders import approval, thanks
 from portal.orders import services as orders
 from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
@@ -324,22 +324,24 @@ def _invoice_details(paying: dict) -> orders.InvoiceDetails:
     )
 
 
-#: What the buyer is told when the order is placed and there is no card payment to start.
-_PLACED_MESSAGES = {
+#: What the thank-you panel says when the order is placed and there is no card payment to start.
+_PLACED_WORDS = {
     checkout.NextStep.AWAIT_APPROVAL: (
-        "Order {reference} is placed and is waiting for our approval. We will email the VAT "
-        "invoice to {email} once it is approved."
+        "It is waiting for our approval. We will email the VAT invoice to {email} once it is "
+        "approved."
     ),
     checkout.NextStep.PAY_INVOICE: (
-        "Order {reference} is placed. We have emailed the VAT invoice to {email}. Your PDFs "
-        "and printed copies are released once it is paid, or sooner if we approve credit."
+        "We have emailed the VAT invoice to {email}. Your PDFs and printed copies are released "
+        "once it is paid, or sooner if we approve credit."
     ),
     checkout.NextStep.RELEASED_ON_CREDIT: (
-        "Order {reference} is placed on credit terms. We have emailed the VAT invoice to "
-        "{email}, to pay within {days} days. Your PDFs can be downloaded now, and any printed "
-        "copies will be posted without waiting for payment."
+        "It is placed on credit terms. We have emailed the VAT invoice to {email}, to pay "
+        "within {days} days. Your PDFs can be downloaded now, and any printed copies will be "
+        "posted without waiting for payment."
     ),
-    checkout.NextStep.NOTHING_TO_PAY: "Order {reference} is placed. There is nothing to pay.",
+    checkout.NextStep.NOTHING_TO_PAY: (
+        "{state}. We have emailed your order confirmation to {email}."
+    ),
 }
 
 
@@ -349,15 +351,15 @@ def _after_placing(placed: checkout.Placed):
     session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
     session.pop(DETAILS_KEY, None)
     session.pop(PAYMENT_KEY, None)
-    placed_message = _PLACED_MESSAGES.get(placed.next_step)
-    if placed_message is not None:
-        flash(
-            placed_message.format(
-                reference=order.reference,
+    placed_words = _PLACED_WORDS.get(placed.next_step)
+    if placed_words is not None:
+        thanks.thank_for(
+            order,
+            placed_words.format(
                 email=order.email,
                 days=current_app.config["INVOICE_PAYMENT_DAYS"],
+                state=order.state_label,
             ),
-            "success",
         )
         return redirect(url_for("orders.show", reference=order.reference))
     try:

@@ -105,7 +105,7 @@ def open_orders(user: User) -> list[OpenOrder]:
         .order_by(Order.id)
     )
     return [
-        OpenOrder(order.reference or str(order.id), order.state.label, WHAT_HAPPENS[order.state])
+        OpenOrder(order.reference or str(order.id), order.state_label, WHAT_HAPPENS[order.state])
         for order in orders
     ]
 

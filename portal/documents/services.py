@@ -186,13 +186,14 @@ def find_copy(order: Order, name: str) -> DocumentCopy | None:
 
 
 def issue_receipt(order: Order, issued_on: date, credited: tuple[Line, ...] = ()) -> Document:
-    """The receipt of a paid order (by card, on invoice, or with nothing to pay), saying how it
-    was paid. A receipt is for the money received: ``credited`` are the lines (positive amounts)
-    of credit notes issued against the invoice before it was paid, which it shows taken off, and
-    its total is what is left, as paid.
+    """The receipt of a paid order (by card or on invoice), saying how it was paid. A receipt
+    is for the money received: ``credited`` are the lines (positive amounts) of credit notes
+    issued against the invoice before it was paid, which it shows taken off, and its total is
+    what is left, as paid.
 
     An order has one receipt: asking again returns the one already issued, never a second number.
-    Raises DocumentRefused for an order that is not paid.
+    Raises DocumentRefused for an order that is not paid, and for one that cost nothing: no money
+    was received, so it has its order confirmation and no receipt for £0.00.
     """
     lock_order(order)
     existing = _existing(order, DocumentKind.RECEIPT)
@@ -200,6 +201,8 @@ def issue_receipt(order: Order, issued_on: date, credited: tuple[Line, ...] = ()
         return existing
     if order.state not in pricing.PAID_STATES:
         raise DocumentRefused(f"order {order.reference} is not paid")
+    if order.payment_method is PaymentMethod.FREE:
+        raise DocumentRefused(f"order {order.reference} cost nothing: there is no receipt")
     paid = order.total_pence - sum(line.total_pence for line in credited)
     how_paid = _how_paid(order, paid)
     supplier = content.supplier_from_config(current_app.config)
@@ -351,11 +354,9 @@ def _how_paid(order: Order, paid_pence: int) -> str:
     total = format_pence(paid_pence)
     if order.payment_method is PaymentMethod.CARD:
         return f"Paid in full by card: {total}. Thank you."
-    if order.payment_method is PaymentMethod.INVOICE:
-        invoice = _existing(order, DocumentKind.INVOICE)
-        against = f" against VAT invoice {invoice.number}" if invoice is not None else ""
-        return f"Paid in full by bank transfer{against}: {total}. Thank you."
-    return "Nothing to pay for this order."
+    invoice = _existing(order, DocumentKind.INVOICE)
+    against = f" against VAT invoice {invoice.number}" if invoice is not None else ""
+    return f"Paid in full by bank transfer{against}: {total}. Thank you."
 
 
 def vat_share(amount_pence: int, order_vat_pence: int, order_total_pence: int) -> int:

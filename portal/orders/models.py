@@ -32,6 +32,17 @@ class OrderState(enum.StrEnum):
         }[self.value]
 
 
+#: What the buyer's pages and emails call an order that cost nothing, never "Paid" (nothing was
+#: paid): by its state, free with a subscription or with nothing to pay at all (a free report).
+#: Complete once nothing is left to post. The administrators' pages keep its exact state.
+FREE_ORDER_LABELS = {
+    (True, "fulfilled"): "Complete — free with your subscription",
+    (True, "paid"): "Free with your subscription",
+    (False, "fulfilled"): "Complete — nothing to pay",
+    (False, "paid"): "Nothing to pay",
+}
+
+
 class PaymentMethod(enum.StrEnum):
     CARD = "card"
     INVOICE = "invoice"
@@ -160,6 +171,15 @@ class Order(db.Model):
     def released(self) -> bool:
         """Released before payment (credit terms or approved credit)."""
         return self.downloads_released_at is not None
+
+    @property
+    def state_label(self) -> str:
+        """The order's state in the buyer's words: ``OrderState.label``, except that an order
+        that cost nothing is never "Paid" (``FREE_ORDER_LABELS``)."""
+        free = (self.subscriber_organisation_id is not None, self.state.value)
+        if self.payment_method is PaymentMethod.FREE and free in FREE_ORDER_LABELS:
+            return FREE_ORDER_LABELS[free]
+        return self.state.label
 
     @property
     def po_to_follow(self) -> bool:

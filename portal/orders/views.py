@@ -28,6 +28,7 @@ from portal.operations.limits import (
     post_limit,
     withheld,
 )
+from portal.orders import thanks
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
 from portal.payments import cancellation, finance_contacts, owed
@@ -101,6 +102,7 @@ def show(reference: str):
         "orders/order.html",
         order=order,
         token=token,
+        thanks=thanks.thanks_on(order),
         payable=order.state is OrderState.PENDING_PAYMENT,
         cancellable=cancellation.may_cancel_as_buyer(order),
         payments=payments.card_payments(order),

@@ -10,6 +10,7 @@ from portal.clock import today_in_london
 from portal.extensions import csrf, db
 from portal.operations.limits import PAY, post_limit
 from portal.operations.security import body_limit
+from portal.orders import thanks
 from portal.orders.access import find_order, may_view
 from portal.payments import cancellation, gateway, services, webhook_queue
 
@@ -69,6 +70,7 @@ def success():
     if order is None:
         abort(404)
     db.session.commit()
+    thanks.thank_for_card_payment(order)
     return redirect(url_for("orders.show", reference=order.reference))
 
 

@@ -39,7 +39,22 @@ def test_a_guest_adds_printed_copies_and_a_pdf(client, add):
     assert "£350.00" in page  # 2 printed copies at £175.00
     assert "£145.00" in page
     assert "£495.00" in page  # total
-    assert "Sign in if your organisation subscribes to Insight" in page
+    # Each line says what it costs; the prompt to sign in is a hint of its own, once.
+    assert page.count('<span class="govuk-body-s">Standard price</span>') == 2
+    assert page.count("Sign in if your organisation subscribes to Insight") == 1
+    assert 'class="govuk-inset-text app-price-hint"' in page
+    # The header counts the basket's items, in words for screen readers.
+    assert 'Basket (2<span class="govuk-visually-hidden"> items</span>)' in page
+
+
+def test_the_header_counts_a_signed_in_persons_basket(client, add, auth, create_user):
+    auth.sign_in(create_user(email="ann@example.com").email)
+    page = client.get("/reports").get_data(as_text=True)
+    assert "Basket (" not in page  # nothing in it yet
+    add()
+    page = client.get("/reports").get_data(as_text=True)
+    assert 'Basket (1<span class="govuk-visually-hidden"> item</span>)' in page
+    assert "Administration" not in page
 
 
 def test_adding_again_adds_up_printed_copies_but_not_pdfs(app, client, add):

@@ -48,21 +48,20 @@ def test_the_receipt_of_an_invoice_order_names_the_invoice(ctx, place_guest_orde
     assert "Purchase order PO-77123" in text
 
 
-def test_a_free_subscriber_order_gets_a_receipt_that_shows_the_free_copies(
+def test_a_free_subscriber_order_gets_no_receipt_for_nothing(
     ctx, create_organisation, create_user, create_order
 ):
+    """No money was received, so there is nothing to give a receipt for: the order has its
+    confirmation instead, and no receipt number is taken."""
     create_organisation(
         name="Northmere", domain="northmere.gov.uk", subscribed=(date(2026, 4, 1), LATER)
     )
     user = create_user(email="sam@northmere.gov.uk", name="Sam Lee")
     order = create_order(buyer=Buyer.from_user(user), person=person_for(user, TODAY), on=TODAY)
     assert order.payment_method is PaymentMethod.FREE
-    text = pdf_text(services.issue_receipt(order, TODAY).pdf)
-    assert "£0.00 0% £0.00 £0.00" in text
-    assert "Free with your Insight subscription (Northmere)" in text
-    assert "Total paid £0.00" in text
-    assert "Nothing to pay for this order." in text
-    assert "sam@northmere.gov.uk" in text
+    with pytest.raises(services.DocumentRefused, match="cost nothing"):
+        services.issue_receipt(order, TODAY)
+    assert services.documents_for(order) == []
 
 
 def test_a_credit_note_corrects_the_original_document(ctx, place_guest_order):

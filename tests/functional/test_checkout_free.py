@@ -65,11 +65,19 @@ def test_a_subscribers_free_printed_copy_needs_no_payment(
     assert order.state is OrderState.PAID and order.payment_method is PaymentMethod.FREE
     assert order.total_pence == 0 and order.delivery_postcode == "NM1 1AA"
     page = client.get(placed.headers["Location"]).get_data(as_text=True)
-    assert order.reference in page and "Free with your Insight subscription" in page
-    [receipt] = outbox  # a free order's confirmation is its receipt, PDF attached
-    assert receipt.subject.startswith("Receipt RCT-")
-    assert order.reference in receipt.subject
-    assert receipt.attachments[0][2] == "application/pdf"
+    assert f"Thank you — order {order.reference} is placed" in page
+    assert "1 free printed copy with your Insight subscription" in page
+    # Its printed copy is still to post, so it is not yet complete; never "Paid".
+    assert "Free with your subscription" in page and ">Paid<" not in page
+    # The panel is shown once: coming back to the order shows it no more.
+    again = client.get(placed.headers["Location"]).get_data(as_text=True)
+    assert "Thank you — order" not in again
+    # Nothing was paid: the buyer gets the order's confirmation, never a receipt for £0.00.
+    [confirmation] = outbox
+    assert confirmation.subject == f"Your order {order.reference} from Socitm Insight"
+    assert not confirmation.attachments
+    assert "Free with your subscription. There is nothing to pay." in confirmation.body
+    assert "Receipt" not in confirmation.body and "Sign in" not in confirmation.body
     with app.app_context():
         assert db.session.get(ReportFormat, order.lines[0].report_format_id).stock == 9
 
@@ -78,7 +86,7 @@ def test_a_subscribers_free_printed_copy_needs_no_payment(
     post_form("/checkout", ADDRESS)
     post_form("/checkout/payment", {"method": "card"})
     review = client.get("/checkout/review").get_data(as_text=True)
-    assert "has used 1 of 1 free copy" in review and "£175.00" in review
+    assert "has had its 1 free copy" in review and "£175.00" in review
 
 
 @pytest.mark.parametrize(

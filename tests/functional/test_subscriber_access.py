@@ -37,7 +37,10 @@ def test_a_subscriber_sees_free_prices_and_a_download_button(client, auth, repor
     page = client.get(f"/reports/{report.slug}").get_data(as_text=True)
     assert "Free with your Insight subscription (Northmere City Council)" in page
     assert "Download PDF" in page
-    assert "1 of 1 free copy used" in page  # the printed copy, priced by the allowance
+    # The printed copy, before anything is ordered: what is left of the allowance.
+    assert "1 free copy left for Northmere City Council" in page
+    assert "1 of 1 free copy used" not in page
+    assert "1 free copy for each subscribing organisation" in page
 
 
 def test_one_click_records_a_free_order_and_downloads_the_pdf(

@@ -12,7 +12,7 @@ from portal.organisations.services import (
     normalise_domain,
     person_for,
 )
-from portal.pricing import GUEST, quote
+from portal.pricing import GUEST, quote, subscription_reason
 
 TODAY = date(2026, 11, 26)
 ACTIVE = (date(2026, 4, 1), date(2027, 3, 31))
@@ -111,9 +111,11 @@ def test_a_named_member_of_a_lapsed_organisation_pays_the_standard_price(
     organisation = create_organisation(name="Lapsed", subscribed=LAPSED)
     user = create_user(email="officer@elsewhere.example")
     _add_member(organisation.id, user.email)
-    result = quote(person_for(user, TODAY), _PDF, 1, TODAY)
+    person = person_for(user, TODAY)
+    result = quote(person, _PDF, 1, TODAY)
     assert result.total_pence == 14_500
-    assert "ended on 31 March 2026" in result.reason
+    assert result.reason == "Standard price"  # what the line costs; why is the hint's to say
+    assert "ended on 31 March 2026" in subscription_reason(person, TODAY)
 
 
 def test_a_named_member_of_a_lapsed_organisation_with_an_active_domain_is_a_subscriber(
@@ -139,7 +141,8 @@ def test_an_unverified_address_is_never_looked_up(ctx, create_organisation, crea
     user = create_user(email="a@leeds.gov.uk", verified=False)
     person = person_for(user, TODAY)
     assert person.membership is None
-    assert quote(person, _PDF, 1, TODAY).reason == (
+    assert quote(person, _PDF, 1, TODAY).reason == "Standard price"
+    assert subscription_reason(person, TODAY) == (
         "Verify your email address to get subscriber prices"
     )
 

@@ -54,6 +54,11 @@ def test_a_guest_pays_by_card_and_gets_both_emails(app, client, checkout, standi
     page = client.get(back.headers["Location"]).get_data(as_text=True)
     assert "Paid" in page and "Download PDF" in page
     assert "£495.00 by card on" in page
+    # The buyer lands on a thank-you panel, once.
+    assert 'class="govuk-panel govuk-panel--confirmation app-thanks-panel"' in page
+    assert f"Thank you — order {order.reference} is placed" in page
+    assert "We have received your payment of £495.00 and emailed your receipt" in page
+    assert "Thank you — order" not in client.get(f"/orders/{order.reference}").get_data(True)
     confirmation, receipt = outbox
     assert confirmation.subject == f"Your order {order.reference} from Socitm Insight"
     assert receipt.subject.startswith("Receipt RCT-") and order.reference in receipt.subject

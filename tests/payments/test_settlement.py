@@ -8,10 +8,12 @@ import pytest
 from portal.catalogue.models import ReportFormat
 from portal.checkout.services import place_order
 from portal.downloads import jobs as download_jobs
+from portal.email import send_email
 from portal.extensions import db
+from portal.orders.access import order_link
 from portal.orders.models import OrderState, PaymentMethod
 from portal.orders.services import Buyer, InvoiceDetails, Item
-from portal.payments import gateway, invoices, receipts
+from portal.payments import gateway, invoices
 from portal.payments import services as payments
 from portal.payments.models import AttemptStatus, CheckoutAttempt
 from portal.pricing import GUEST, FormatKind
@@ -71,7 +73,8 @@ def _by_invoice(create_report):
 
 def _free(create_report):
     order = _pdf_order(create_report, 0, PaymentMethod.CARD)
-    receipts.send_receipt(order, TODAY)  # as the checkout does for a free order
+    # As the checkout does for a free order: its confirmation, never a receipt for £0.00.
+    send_email("order_confirmation", order.email, order=order, link=order_link(order))
     return order
 
 
@@ -85,4 +88,5 @@ def test_every_way_of_paying_settles_the_order_alike(ctx, create_report, jobs, o
     assert order.events[-1].note == "PDF available to download"
     assert jobs == [(download_jobs.stamp_line_copies, ([order.lines[0].id],))]
     assert [m.to for m in outbox] == [[order.email]]
-    assert outbox[0].subject.startswith("Receipt RCT-")
+    told = "Your order INS-" if pay is _free else "Receipt RCT-"
+    assert outbox[0].subject.startswith(told)
