@@ -122,6 +122,11 @@ def create_checkout_session(
         ],
         "client_reference_id": str(order_id),
         "metadata": {"order_id": str(order_id), "reference": reference, "portal": PORTAL_MARKER},
+        # The payment carries the order too, so staff find it in Stripe's dashboard by number.
+        "payment_intent_data": {
+            "description": payment_description(reference),
+            "metadata": {"order_id": str(order_id), "reference": reference},
+        },
         "customer_email": email,
         "success_url": success_url,
         "cancel_url": cancel_url,
@@ -129,6 +134,11 @@ def create_checkout_session(
     }
     created = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
     return _session(created)
+
+
+def payment_description(reference: str) -> str:
+    """How a payment for order ``reference`` (and its refunds) reads in Stripe's dashboard."""
+    return f"Socitm Insight order {reference}"
 
 
 def retrieve_checkout_session(session_id: str) -> CheckoutSession:
@@ -241,6 +251,7 @@ class RefundResult:
     amount: int
     payment_intent: str | None = None
     metadata: dict[str, str] | None = None
+    failure_reason: str | None = None  # when failed: Stripe's reason, e.g. expired_or_canceled_card
 
 
 def _refund(obj) -> RefundResult:
@@ -254,6 +265,7 @@ def _refund(obj) -> RefundResult:
         amount=int(data.get("amount") or 0),
         payment_intent=intent,
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        failure_reason=data.get("failure_reason"),
     )
 
 

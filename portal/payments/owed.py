@@ -4,8 +4,9 @@ an order, and of the documents issued for it, read by the order pages for one or
 
 - **paid**: card payments Stripe confirmed, plus the bank transfer recorded against an invoice;
   the paid date is the London day the first of them arrived;
-- **refunded**: money given back: refunds that succeeded, to the card or by bank transfer (a
-  credit against an unpaid invoice moves no money);
+- **refunded**: money given back: refunds that succeeded, to the card or by bank transfer, and
+  card refunds that failed after they were made once they are repaid (a credit against an
+  unpaid invoice moves no money);
 - **credited**: credit notes that gave no money back: credited against the invoice (cancelling
   it, or for chosen lines), or owed to the buyer after a refund that failed. A credit note whose
   refund gave the money back is in *refunded* already, so *order total - refunded - credited* is
@@ -31,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy import type_coerce as coerce
@@ -119,7 +121,8 @@ def money_rows(first_id, last_id) -> Select:
             .label("note_total")
         )
         .where(
-            Refund.status == RefundStatus.SUCCEEDED,
+            # One that failed after it was made gives money back once it is repaid.
+            or_(Refund.status == RefundStatus.SUCCEEDED, Refund.repaid_on.is_not(None)),
             Refund.method != RefundMethod.CREDIT,
             Refund.order_id.between(first_id, last_id),
         )

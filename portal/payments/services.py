@@ -9,10 +9,12 @@ Services flush; the caller commits.
 
 import enum
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
+from portal import pricing
 from portal.clock import today_in_london, utcnow
 from portal.extensions import db
 from portal.money import format_pence
@@ -57,6 +59,11 @@ class NotPayable(Exception):
     """The order is not waiting for a card payment (already paid, cancelled, or on invoice)."""
 
 
+class OutsideCardLimits(NotPayable):
+    """The order's total is outside what a card can be charged; ``str(error)`` says so and
+    offers paying by invoice. Stripe was not asked."""
+
+
 class TooManyAttempts(NotPayable):
     """The order has opened as many payment pages as it may; it is cancelled when the last one
     expires unpaid."""
@@ -91,13 +98,16 @@ def start_checkout(order: Order) -> str | None:
 
     Any earlier open session for the order is expired first, so two tabs can never both pay. If an
     earlier session turns out to be paid already, that payment is recorded and None is returned.
-    Raises NotPayable (TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
+    Raises NotPayable (OutsideCardLimits, before any call, for a total a card cannot be
+    charged; TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
     them cannot hold printed copies for ever), or PaymentUnavailable when Stripe cannot be
     reached (nothing is lost: the order stays waiting for payment).
     """
     states.lock_order(order)  # a switch to invoice, or another tab, waits its turn
     if order.state is not OrderState.PENDING_PAYMENT:
         raise NotPayable()
+    if refused := pricing.card_total_refusal(order.total_pence):
+        raise OutsideCardLimits(refused)
     try:
         earlier = _attempts(order)
         if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
@@ -109,6 +119,10 @@ def start_checkout(order: Order) -> str | None:
             return None
         number = max((attempt.number for attempt in earlier), default=0) + 1
         expires_at = int((utcnow() + CHECKOUT_LIFETIME + CLOCK_MARGIN).timestamp())
+        # Random, never derived from our ids: another database on the same Stripe account
+        # (a copy restored from backup, a test system) has orders with the same ids. The SDK
+        # reuses it when it retries this same call.
+        key = new_idempotency_key("checkout")
         session = gateway.create_checkout_session(
             order_id=order.id,
             reference=order.reference,
@@ -116,10 +130,7 @@ def start_checkout(order: Order) -> str | None:
             lines=checkout_lines(order),
             success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=external_url("payments.cancelled", reference=order.reference),
-            # The expiry is part of the key: a retry after a lost answer within the same
-            # second gets the same session; a later one asks afresh (Stripe refuses a key reused
-            # with different parameters).
-            idempotency_key=f"order-{order.id}-attempt-{number}-until-{expires_at}",
+            idempotency_key=key,
             expires_at=expires_at,
         )
     except gateway.StripeError as error:
@@ -129,6 +140,7 @@ def start_checkout(order: Order) -> str | None:
         CheckoutAttempt(
             order_id=order.id,
             number=number,
+            idempotency_key=key,
             stripe_session_id=session.id,
             status=AttemptStatus.OPEN,
             amount_pence=order.total_pence,
@@ -137,6 +149,12 @@ def start_checkout(order: Order) -> str | None:
     )
     db.session.flush()
     return session.url
+
+
+def new_idempotency_key(purpose: str) -> str:
+    """A key for one request to Stripe, random so that it is unique on every database that
+    shares the Stripe account; saved with what it asked for, and reused only to ask again."""
+    return f"{purpose}-{secrets.token_urlsafe(24)}"
 
 
 def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:
