@@ -111,7 +111,8 @@ is charged.</p>
 <input type="hidden" name="session" value="{{ session.id }}">
 <input type="hidden" name="outcome" value="{{ outcome }}">
 <input type="hidden" name="after" value="{{ after }}">
-<button type="submit" class="secondary">{{ label }}<span class="visually-hidden"> {{ refund.id }}</span></button>
+<button type="submit" class="secondary">{{ label }}<span class="visually-hidden">
+{{ refund.id }}</span></button>
 </form>
 {% endfor %}{% endif %}</td></tr>
 {% endfor %}
