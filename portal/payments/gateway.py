@@ -297,15 +297,16 @@ def create_refund(
             raise RefundTooLarge(str(error.user_message or error)) from error
         raise RefundDeclined(_reason(error)) from error
     except stripe.StripeError as error:
-        if _is_refusal(error):
+        if is_permanent(error):
             raise RefundDeclined(_reason(error)) from error
         raise
     return _refund(created)
 
 
-def _is_refusal(error) -> bool:
-    """Stripe answered and said no (a 4xx other than a rate limit): asking again the same way
-    will not help. A network failure has no status; a 5xx or 429 may pass."""
+def is_permanent(error) -> bool:
+    """Stripe answered and said no (a 4xx other than a rate limit: no such object, a key not
+    allowed to read it, a refusal): asking again the same way will not help. A network failure
+    has no status; a 5xx or 429 may pass."""
     status = getattr(error, "http_status", None)
     return status is not None and 400 <= status < 500 and status != 429
 

@@ -12,10 +12,12 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import exists, func, select
 
 from portal import pricing
 from portal.clock import today_in_london, utcnow
+from portal.email import send_email
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
@@ -379,10 +381,44 @@ def record_event(event: gateway.Event) -> bool:
 
 
 def handle_event(event: gateway.Event) -> None:
-    """Act on a verified webhook event once: unknown types and other sessions are ignored."""
+    """Act on a verified webhook event once: unknown types and other sessions are ignored.
+
+    When Stripe says for good that the event's object cannot be read (it does not exist, or the
+    key may not read it), the event is acknowledged: the reason is logged and staff are told
+    (``unreadable_event``), as asking again would fail again for days. Any other Stripe error
+    (a timeout, a rate limit, a 5xx) propagates, so that Stripe delivers the event again."""
     if not record_event(event):
         return
+    try:
+        with db.session.begin_nested():
+            _act_on(event)
+    except gateway.StripeError as error:
+        if not gateway.is_permanent(error):
+            raise
+        unreadable_event(event, error)
+
+
+def _act_on(event: gateway.Event) -> None:
     if event.type in HANDLED_EVENTS and event.object_type == "checkout.session":
         confirm_checkout_session(event.object_id, event)
     elif event.type in refunds.REFUND_EVENTS:
         refunds.handle_refund_event(event)
+
+
+def unreadable_event(event: gateway.Event, error) -> None:
+    """Tell staff that Stripe refused to let the portal read the object of ``event``; the
+    event is kept as received, and nothing else changes."""
+    status = getattr(error, "http_status", None)
+    reason = str(getattr(error, "user_message", None) or error or "").strip()[:300]
+    log.error(
+        "Stripe event %s (%s, %s %s) cannot be read: %s %s",
+        event.id, event.type, event.object_type, event.object_id, status, reason,
+    )  # fmt: skip
+    send_email(
+        "stripe_event_unreadable",
+        current_app.config["SUPPORT_EMAIL"],
+        event=event,
+        status=status,
+        reason=reason or "Stripe gave no reason",
+        limited=False,
+    )
