@@ -91,6 +91,7 @@ def test_a_refund_that_fails_an_hour_after_it_was_made(
     assert order.reference in staff.body
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
     assert "Our refund of £145.00 to your card did not reach you." in page
+    assert "Refund owed" in page and "it is owed to the buyer until it is repaid" in page
     with app.app_context():
         money = owed.money_of(db.session.get(Order, order.id))
     assert (money.refunded_pence, money.credited_pence) == (0, 14_500)  # owed to the buyer
@@ -117,6 +118,7 @@ def test_a_refund_that_fails_an_hour_after_it_was_made(
     assert _to(outbox, order.email, "We have repaid £145.00")
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
     assert "we repaid it by bank transfer" in page
+    assert "Refund owed" not in page and "paid and refunded in full" in page
     with app.app_context():
         money = owed.money_of(db.session.get(Order, order.id))
     assert (money.refunded_pence, money.credited_pence) == (14_500, 0)
