@@ -5,6 +5,7 @@ tests: only ``STRIPE_API_BASE`` and the keys differ.
 """
 
 import json
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app
@@ -68,6 +69,12 @@ def _session(obj) -> CheckoutSession:
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
         expires_at=data.get("expires_at"),
     )
+
+
+def new_idempotency_key(purpose: str) -> str:
+    """A key for one request to Stripe, random so that it is unique on every database that
+    shares the Stripe account; saved with what it asked for, and reused only to ask again."""
+    return f"{purpose}-{secrets.token_urlsafe(24)}"
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,18 @@ Services flush; the caller commits.
 
 import enum
 import logging
-import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import exists, func, select
 
 from portal import pricing
 from portal.clock import today_in_london, utcnow
-from portal.email import send_email
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import gateway, refunds, settlement
+from portal.payments import event_alerts, gateway, refunds, settlement
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.pricing import FormatKind
 from portal.public_url import external_url
@@ -124,7 +121,7 @@ def start_checkout(order: Order) -> str | None:
         # Random, never derived from our ids: another database on the same Stripe account
         # (a copy restored from backup, a test system) has orders with the same ids. The SDK
         # reuses it when it retries this same call.
-        key = new_idempotency_key("checkout")
+        key = gateway.new_idempotency_key("checkout")
         session = gateway.create_checkout_session(
             order_id=order.id,
             reference=order.reference,
@@ -151,12 +148,6 @@ def start_checkout(order: Order) -> str | None:
     )
     db.session.flush()
     return session.url
-
-
-def new_idempotency_key(purpose: str) -> str:
-    """A key for one request to Stripe, random so that it is unique on every database that
-    shares the Stripe account; saved with what it asked for, and reused only to ask again."""
-    return f"{purpose}-{secrets.token_urlsafe(24)}"
 
 
 def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:
@@ -385,7 +376,7 @@ def handle_event(event: gateway.Event) -> None:
 
     When Stripe says for good that the event's object cannot be read (it does not exist, or the
     key may not read it), the event is acknowledged: the reason is logged and staff are told
-    (``unreadable_event``), as asking again would fail again for days. Any other Stripe error
+    (``event_alerts``), as asking again would fail again for days. Any other Stripe error
     (a timeout, a rate limit, a 5xx) propagates, so that Stripe delivers the event again."""
     if not record_event(event):
         return
@@ -395,7 +386,7 @@ def handle_event(event: gateway.Event) -> None:
     except gateway.StripeError as error:
         if not gateway.is_permanent(error):
             raise
-        unreadable_event(event, error)
+        event_alerts.unreadable_event(event, error)
 
 
 def _act_on(event: gateway.Event) -> None:
@@ -403,22 +394,3 @@ def _act_on(event: gateway.Event) -> None:
         confirm_checkout_session(event.object_id, event)
     elif event.type in refunds.REFUND_EVENTS:
         refunds.handle_refund_event(event)
-
-
-def unreadable_event(event: gateway.Event, error) -> None:
-    """Tell staff that Stripe refused to let the portal read the object of ``event``; the
-    event is kept as received, and nothing else changes."""
-    status = getattr(error, "http_status", None)
-    reason = str(getattr(error, "user_message", None) or error or "").strip()[:300]
-    log.error(
-        "Stripe event %s (%s, %s %s) cannot be read: %s %s",
-        event.id, event.type, event.object_type, event.object_id, status, reason,
-    )  # fmt: skip
-    send_email(
-        "stripe_event_unreadable",
-        current_app.config["SUPPORT_EMAIL"],
-        event=event,
-        status=status,
-        reason=reason or "Stripe gave no reason",
-        limited=False,
-    )
