@@ -24,6 +24,8 @@ down_revision = "0028_data_rights"
 branch_labels = None
 depends_on = None
 
+INDEX = "ix_checkout_attempts_idempotency_key"
+
 
 def upgrade():
     with op.batch_alter_table("refunds", schema=None) as batch_op:
@@ -37,16 +39,29 @@ def upgrade():
         )
     with op.batch_alter_table("checkout_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("idempotency_key", sa.String(length=100), nullable=True))
-    op.create_index(
-        "ix_checkout_attempts_idempotency_key",
-        "checkout_attempts",
-        ["idempotency_key"],
-        unique=True,
-    )
+    if op.get_context().dialect.name != "postgresql":
+        op.create_index(INDEX, "checkout_attempts", ["idempotency_key"], unique=True)
+        return
+    # Built without holding up payments meanwhile.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            INDEX,
+            "checkout_attempts",
+            ["idempotency_key"],
+            unique=True,
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
 
 
 def downgrade():
-    op.drop_index("ix_checkout_attempts_idempotency_key", table_name="checkout_attempts")
+    if op.get_context().dialect.name != "postgresql":
+        op.drop_index(INDEX, table_name="checkout_attempts")
+    else:
+        with op.get_context().autocommit_block():
+            op.drop_index(
+                INDEX, table_name="checkout_attempts", postgresql_concurrently=True, if_exists=True
+            )
     # Dropped in place (SQLite 3.35 or later): copying the tables is refused while other tables
     # point at their rows.
     op.execute("ALTER TABLE checkout_attempts DROP COLUMN idempotency_key")

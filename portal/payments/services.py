@@ -381,8 +381,9 @@ def handle_event(event: gateway.Event) -> None:
     if not record_event(event):
         return
     try:
-        with db.session.begin_nested():
-            _act_on(event)
+        # Each handler asks Stripe before it changes anything, so a refusal leaves nothing to
+        # undo. (No savepoint: its release would run the after-commit side effects early.)
+        _act_on(event)
     except gateway.StripeError as error:
         if not gateway.is_permanent(error):
             raise
