@@ -74,6 +74,38 @@ STANDARD_PRICE = words.STANDARD_PRICE
 #: so ``order.state in PAID_STATES`` holds for its members): this module imports no feature.
 PAID_STATES = frozenset({"paid", "fulfilled"})
 
+#: The least and the most one card payment may be, in pence: Stripe refuses a GBP charge under
+#: 30p or over 99,999,999p. A price is free or at least the least; a total outside is paid by
+#: invoice.
+CARD_LEAST_PENCE = 30
+CARD_MOST_PENCE = 99_999_999
+
+
+def price_refusal(pence: int) -> str | None:
+    """Why ``pence`` cannot be a price, in words that end a sentence naming the price; None
+    when it can: nothing, or an amount a card can pay."""
+    if pence == 0 or CARD_LEAST_PENCE <= pence <= CARD_MOST_PENCE:
+        return None
+    if pence < CARD_LEAST_PENCE:
+        return "must be £0.00 or at least £0.30, the least a card can be charged"
+    return "must be no more than £999,999.99, the most a card can be charged"
+
+
+def card_total_refusal(total_pence: int) -> str | None:
+    """Why an order of ``total_pence`` cannot be paid by card, or None when it can (or costs
+    nothing): outside Stripe's limits it is paid by invoice."""
+    if total_pence == 0 or CARD_LEAST_PENCE <= total_pence <= CARD_MOST_PENCE:
+        return None
+    if total_pence < CARD_LEAST_PENCE:
+        return (
+            "This order comes to less than £0.30, the least a card can be charged. "
+            "Pay by invoice instead."
+        )
+    return (
+        "This order comes to more than £999,999.99, the most a card can be charged. "
+        "Pay by invoice instead, or order fewer copies."
+    )
+
 
 class FormatTerms(Protocol):
     """What pricing needs of a report format (``ReportFormat`` has these attributes)."""

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 
 from . import objects
 from .checkout import integer, reject_unknown
@@ -18,10 +18,17 @@ from .store import check_expand
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
 
+def _request_id() -> str:
+    """This request's id, the same in its ``Request-Id`` header and on the events it causes."""
+    if "stripe_request_id" not in g:
+        g.stripe_request_id = objects.new_id("req_", 14)
+    return g.stripe_request_id
+
+
 def response_headers(*, replayed: bool = False) -> dict[str, str]:
     """Headers Stripe puts on every API response."""
     headers = {
-        "Request-Id": objects.new_id("req_", 14),
+        "Request-Id": _request_id(),
         "Stripe-Version": request.headers.get("Stripe-Version", objects.API_VERSION),
     }
     if "Idempotency-Key" in request.headers:
@@ -77,11 +84,14 @@ def _post(kind: str, action: Callable[[dict[str, Any]], tuple[dict, list]]):
     state = runtime()
     fingerprint = (request.method, request.path, canonical(params), tuple(expand))
 
+    key = request.headers.get("Idempotency-Key")
+
     def run() -> tuple[dict, list]:
         obj, events = action(params)
+        for event in events:  # as Stripe does, the events name the request that caused them
+            event["request"] = {"id": _request_id(), "idempotency_key": key}
         return state.store.render(obj, expand), events
 
-    key = request.headers.get("Idempotency-Key")
     body, events, replayed = state.store.idempotent(key, fingerprint, run)
     state.publish(events)
     return json_response(body, headers=response_headers(replayed=replayed))

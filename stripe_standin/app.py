@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, controls, hosted, latency
+from . import api, controls, hosted, latency, refund_outcomes
 from .errors import StripeAPIError
 from .runtime import Runtime, StandInConfig, json_response, runtime
 from .store import StateError
@@ -25,7 +25,7 @@ def create_app(config: StandInConfig | None = None) -> Flask:
     def expire_due_sessions():
         # Sessions expire lazily: whichever request comes first after expires_at sees it.
         state = runtime()
-        state.publish(state.store.expire_due())
+        state.publish(state.store.expire_due() + refund_outcomes.settle_due(state.store))
 
     @app.errorhandler(StripeAPIError)
     def stripe_error(error: StripeAPIError):

@@ -11,6 +11,8 @@ from .errors import invalid, missing_param, no_such
 SESSION_LIFETIME_MIN = 30 * 60
 SESSION_LIFETIME_MAX = 24 * 60 * 60
 MINIMUM_CHARGE = {"gbp": 30, "usd": 50, "eur": 50}
+#: The most one charge may be, in the smallest unit, as Stripe allows for these currencies.
+MAXIMUM_CHARGE = 99_999_999
 
 _USED = {
     "mode", "line_items", "success_url", "cancel_url", "client_reference_id", "customer_email",
@@ -164,6 +166,13 @@ def session_params(params: dict[str, Any], now: int) -> dict[str, Any]:
             f"The Checkout Session's total amount due must add up to at least "
             f"{minimum} in the smallest unit of {currency}.",
             "line_items",
+        )
+    if total > MAXIMUM_CHARGE:
+        raise invalid(
+            f"The Checkout Session's total amount due must be no more than "
+            f"{MAXIMUM_CHARGE} in the smallest unit of {currency}.",
+            "line_items",
+            "amount_too_large",
         )
     if "client_reference_id" in params:
         reference = text(params["client_reference_id"], "client_reference_id")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, url_for
 
+from . import refund_outcomes
 from .errors import invalid
 from .runtime import json_response, runtime
 
@@ -29,6 +30,11 @@ CONTROLS = {
     "POST /_standin/sessions/<id>/async?outcome=succeeded|failed": "settle the delayed payment",
     "POST /_standin/sessions/<id>/expire[?deliver=0]": "expire an open session now",
     "POST /_standin/refunds/refuse (message, code)": "refuse the next refund with this reason",
+    "POST /_standin/refunds/pending": "answer the next refund pending, to settle later",
+    "POST /_standin/refunds/<id>/settle (outcome, failure_reason, after)": (
+        "settle a pending refund, or fail one (even one that succeeded), now or after <after> "
+        "seconds on the account's clock"
+    ),
     "GET|POST /_standin/config (webhook_url, webhook_timeout)": "see or change the webhook target",
     "POST /_standin/clock (advance=<seconds>)": "move the account's clock forward",
     "POST /_standin/reset": "forget every object and event",
@@ -177,6 +183,46 @@ def refuse_next_refund():
     return json_response({"refuse_next_refund": {"message": message, "code": code}})
 
 
+@bp.post("/refunds/pending")
+def make_next_refund_pending():
+    """The next refund asked for is answered ``pending``, as a bank that settles later does."""
+    store = runtime().store
+    with store.lock:
+        store.refund_pending_next = True
+    return json_response({"pending_next_refund": True})
+
+
+@bp.post("/refunds/<refund_id>/settle")
+def settle_refund(refund_id: str):
+    """Settle a refund: ``outcome=succeeded|failed``, ``failure_reason`` (Stripe's, default
+    ``expired_or_canceled_card``), and ``after=<seconds>`` to do it later on the account's
+    clock (when ``POST /_standin/clock`` moves past it) rather than now."""
+    state = runtime()
+    outcome = str(_arg("outcome", "failed"))
+    reason = _arg("failure_reason") or None
+    try:
+        after = int(_arg("after", 0))
+    except ValueError:
+        raise invalid("after must be a whole number of seconds", "after") from None
+    if after > 0:
+        if outcome not in {"succeeded", "failed"}:
+            raise invalid("outcome must be succeeded or failed", "outcome")
+        due = refund_outcomes.schedule(state.store, refund_id, outcome, reason, after)
+        return _answer(refund_id, [], {"due": due})
+    events = refund_outcomes.settle(state.store, refund_id, outcome, reason)
+    attempts = state.publish(events)
+    return _answer(refund_id, events, {"attempts": attempts})
+
+
+def _answer(refund_id: str, events: list[dict], extra: dict[str, Any]):
+    store = runtime().store
+    refund = store.render(store.get("refund", refund_id))
+    page = request.form.get("session", "")
+    if page in store.sessions:  # from the payment page's form: back to it
+        return redirect(url_for("hosted.show", session_id=page), 303)
+    return json_response({"refund": refund, "events": [e["id"] for e in events], **extra})
+
+
 @bp.route("/config", methods=["GET", "POST"])
 def config():
     """See or change where webhooks go (``webhook_url``, empty for nowhere) and their timeout."""
@@ -201,7 +247,8 @@ def config():
 
 @bp.post("/clock")
 def clock():
-    """Move the account's clock forward by ``advance`` seconds; due sessions expire at once."""
+    """Move the account's clock forward by ``advance`` seconds; due sessions expire and due
+    refunds settle at once."""
     state = runtime()
     try:
         advance = int(_arg("advance", 0))
@@ -209,7 +256,7 @@ def clock():
         raise invalid("advance must be a whole number of seconds", "advance") from None
     with state.store.lock:
         state.store.clock_offset += advance
-    state.publish(state.store.expire_due())
+    state.publish(state.store.expire_due() + refund_outcomes.settle_due(state.store))
     return json_response({"now": state.store.now(), "offset": state.store.clock_offset})
 
 

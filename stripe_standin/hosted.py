@@ -40,6 +40,8 @@ button { font: inherit; padding: .5rem 1.25rem; border: 0; cursor: pointer; }
 button:focus, input:focus, a:focus { outline: 3px solid #ffdd00; outline-offset: 0; }
 .alert { border: 5px solid #d4351c; padding: .75rem 1rem; margin: 1rem 0; }
 .hint { color: #505a5f; margin: .25rem 0 0; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+                   clip: rect(0 0 0 0); white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -94,6 +96,31 @@ is charged.</p>
 <p>This payment is complete. You do not need to pay again.</p>
 {% if session.success_url %}<p><a href="{{ back(session.success_url) }}">Return to the site</a></p>
 {% endif %}
+{% if refunds %}
+<table>
+<caption>Refunds of this payment (test controls)</caption>
+<thead><tr><th scope="col">Refund</th><th scope="col" class="num">Amount</th>
+<th scope="col">Status</th><th scope="col">Make it</th></tr></thead>
+<tbody>
+{% for refund in refunds %}
+<tr><td>{{ refund.id }}</td><td class="num">{{ money(refund.amount) }}</td>
+<td>{{ refund.status }}{% if refund.failure_reason %} ({{ refund.failure_reason }}){% endif %}</td>
+<td>{% if refund.status in ("pending", "succeeded") %}
+{% for outcome, after, label in controls if outcome == "failed" or refund.status == "pending" %}
+<form method="post" action="{{ url_for('controls.settle_refund', refund_id=refund.id) }}">
+<input type="hidden" name="session" value="{{ session.id }}">
+<input type="hidden" name="outcome" value="{{ outcome }}">
+<input type="hidden" name="after" value="{{ after }}">
+<button type="submit" class="secondary">{{ label }}<span class="visually-hidden">
+{{ refund.id }}</span></button>
+</form>
+{% endfor %}{% endif %}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+<p class="hint">A refund made to fail in an hour fails when the account's clock passes that
+hour: <code>POST /_standin/clock</code> with <code>advance=3600</code> moves it.</p>
+{% endif %}
 {% else %}
 <p>This payment page has expired and no payment was taken. Go back to the site and start again.</p>
 {% if session.cancel_url %}<p><a href="{{ session.cancel_url }}">Return to the site</a></p>
@@ -103,6 +130,23 @@ is charged.</p>
 </body>
 </html>
 """
+
+
+#: The buttons beside a refund: (outcome, seconds later on the account's clock, label).
+REFUND_CONTROLS = (
+    ("succeeded", 0, "Succeed now"),
+    ("failed", 0, "Fail now"),
+    ("failed", 3600, "Fail in an hour"),
+)
+
+
+def _refunds_of(store, session: dict) -> list[dict]:
+    """The refunds of the session's payment, oldest first."""
+    intent = session.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    with store.lock:
+        return [dict(r) for r in store.refunds.values() if intent and r["payment_intent"] == intent]
 
 
 def _page(session_id: str, *, declined: bool = False, status: int = 200):
@@ -120,6 +164,7 @@ def _page(session_id: str, *, declined: bool = False, status: int = 200):
     }[session["status"]]
     html = render_template_string(
         PAGE, heading=heading, session=session, items=items, declined=declined,
+        refunds=_refunds_of(store, session), controls=REFUND_CONTROLS,
         money=lambda amount: format_amount(amount, session["currency"]),
         back=lambda url: url.replace("{CHECKOUT_SESSION_ID}", session_id),
     )  # fmt: skip

@@ -10,7 +10,8 @@ import secrets
 import string
 from typing import Any
 
-API_VERSION = "2026-10-28"
+#: Stripe's form since 2024: the date of the version, then the name of its major release.
+API_VERSION = "2026-10-28.endive"
 
 _ALPHABET = string.ascii_letters + string.digits
 

@@ -83,6 +83,10 @@ class Store:
             self._idempotency: dict[str, IdempotentResult] = {}
             # Set by the controls: the next refund is refused with this (message, code).
             self.refund_refusal: tuple[str, str | None] | None = None
+            # Set by the controls: the next refund is made pending, not succeeded at once.
+            self.refund_pending_next = False
+            # Refunds to settle when the clock reaches a time: id -> (due, outcome, reason).
+            self.refund_schedule: dict[str, tuple[int, str, str | None]] = {}
 
     def now(self) -> int:
         """The account's clock: real time plus any advance made by the test controls."""
@@ -355,6 +359,9 @@ class Store:
                 )
             refund = objects.refund(created=self.now(), charge_obj=charge, amount=amount,
                                     reason=clean["reason"], metadata=clean["metadata"])  # fmt: skip
+            if self.refund_pending_next:
+                self.refund_pending_next = False
+                refund["status"] = "pending"
             self.refunds[refund["id"]] = refund
             charge["amount_refunded"] += amount
             charge["refunded"] = charge["amount_refunded"] == charge["amount"]

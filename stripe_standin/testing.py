@@ -162,6 +162,20 @@ class StandIn:
         """Make the next refund fail as Stripe refuses one: a 400 with ``message``."""
         self.control("POST", "refunds/refuse", message=message, code=code)
 
+    def make_next_refund_pending(self) -> None:
+        """Answer the next refund ``pending``, to settle with :meth:`settle_refund`."""
+        self.control("POST", "refunds/pending")
+
+    def settle_refund(
+        self, refund_id: str, outcome: str, *, failure_reason: str | None = None, after: int = 0
+    ) -> dict[str, Any]:
+        """Settle a pending refund (``succeeded``) or fail one, even one that succeeded
+        (``failed``), now or ``after`` seconds later on the account's clock."""
+        params: dict[str, Any] = {"outcome": outcome, "after": after}
+        if failure_reason is not None:
+            params["failure_reason"] = failure_reason
+        return self.control("POST", f"refunds/{refund_id}/settle", **params)
+
     def configure(
         self, *, webhook_url: str | None = None, webhook_timeout: float | None = None
     ) -> dict:

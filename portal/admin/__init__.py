@@ -13,6 +13,7 @@ from portal.admin import (
     insight,  # noqa: F401
     jobs,  # noqa: F401
     orders,  # noqa: F401
+    refund_repayments,  # noqa: F401
     refunds,  # noqa: F401
     subscribers,  # noqa: F401
     topics,  # noqa: F401

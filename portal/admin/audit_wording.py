@@ -37,6 +37,7 @@ ACTIONS = {
     "order.mark_dispatched": "Marked dispatched",
     "order.mark_invoice_paid": "Invoice marked paid",
     "order.refund": "Refund",
+    "order.refund_repaid": "Failed refund repaid",
     "order.resend_email": "Email sent again",
     "order.reset_downloads": "Downloads reset",
     "organisation.add_domain": "Domain added",

@@ -18,7 +18,7 @@ from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders.access import find_order
-from portal.payments import refund_lines, refunds
+from portal.payments import refund_failures, refund_lines, refunds
 from portal.payments.admin_forms import MOST_DIGITS, RefundForm
 from portal.payments.models import RefundMethod, RefundStatus
 
@@ -89,6 +89,7 @@ def _page(order, form, problem: str | None = None, status: int = 200):
             order_page=_order_page(order.reference),
             RefundStatus=RefundStatus,
             RefundMethod=RefundMethod,
+            failure_words=refund_failures.failure_words,
         ),
         status,
     )

@@ -25,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal import pricing
 from portal.catalogue.isbn import IsbnRefused, parse_isbn
 from portal.catalogue.models import DEFAULT_SAMPLE_PAGES
 from portal.catalogue.services import SLUG
@@ -81,6 +82,13 @@ def pounds_text(pence: int) -> str:
 def percent_text(basis_points: int) -> str:
     whole, part = divmod(basis_points, 100)
     return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
+
+
+def _chargeable(field, name: str) -> None:
+    """A price a card can be charged: nothing, or within Stripe's limits."""
+    pence = parse_pounds(field.data or "")
+    if pence is not None and (refused := pricing.price_refusal(pence)):
+        raise ValidationError(f"{name} {refused}")
 
 
 class TopicsField(SelectMultipleField):
@@ -255,9 +263,11 @@ class FormatForm(FlaskForm):
 
     def validate_price(self, field) -> None:
         self._check(field, parse_pounds, "Standard price must be an amount in pounds, like 145.00")
+        _chargeable(field, "Standard price")
 
     def validate_subscriber_price(self, field) -> None:
         self._check(field, parse_pounds, "Subscriber price must be an amount in pounds, like 0.00")
+        _chargeable(field, "Subscriber price")
 
     def validate_vat_rate(self, field) -> None:
         self._check(field, parse_percent, "VAT rate must be a percentage from 0 to 100, like 20")

@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from portal import pricing
 from portal.addresses import services as addresses
 from portal.basket import services as baskets
 from portal.basket.current import current_basket
@@ -221,7 +222,12 @@ def review():
         return redirect(url_for("checkout.payment"))  # the basket's price changed meanwhile
     form = FlaskForm()
     problem = problem_href = None
-    if form.validate_on_submit() and (problem := _too_many_emails(details)) is None:
+    if paying["method"] == "card" and (
+        problem := pricing.card_total_refusal(priced.totals.total_pence)
+    ):
+        # Refused before any order or call to Stripe: a payment page Stripe would refuse.
+        problem_href = url_for("checkout.payment")
+    elif form.validate_on_submit() and (problem := _too_many_emails(details)) is None:
         on_invoice = paying["method"] == "invoice"
         try:
             placed = checkout.place_basket(

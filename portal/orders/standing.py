@@ -33,6 +33,7 @@ class Money:
     invoice_number: str = ""
     receipt_number: str = ""
     credit_note_numbers: tuple[str, ...] = ()  # in the order they were issued
+    refund_owed_pence: int = 0  # card refunds that failed after they were made, not repaid
 
 
 # What is owed
@@ -41,6 +42,7 @@ NOT_INVOICED = "Not invoiced yet"
 AWAITING_CARD = "Waiting for card payment"
 PAID = "Paid"
 PART_REFUNDED = "Part-refunded"
+REFUND_OWED = "Refund owed"
 REFUNDED = "Refunded"
 PART_CREDITED = "Part-credited"
 CREDITED = "Credited"
@@ -82,6 +84,7 @@ _COLOURS = {
     PAID: "green",
     NOTHING_TO_PAY: "green",
     PART_REFUNDED: "blue",
+    REFUND_OWED: "red",
     REFUNDED: "grey",
     CREDITED: "grey",
     NOTHING_OWED: "grey",
@@ -140,6 +143,13 @@ def _owed(order: Order, money: Money) -> tuple[str, str, int]:
     if order.payment_method is PaymentMethod.FREE or total == 0:
         return NOTHING_TO_PAY, "This order cost nothing.", 0
     if money.paid_pence:
+        if money.refund_owed_pence:
+            return (
+                REFUND_OWED,
+                f"A refund of {_pounds(money.refund_owed_pence)} did not reach the card: "
+                "it is owed to the buyer until it is repaid.",
+                0,
+            )
         if money.refunded_pence >= money.paid_pence:
             return REFUNDED, f"{_pounds(money.paid_pence)} paid and refunded in full.", 0
         if money.refunded_pence:

@@ -31,7 +31,7 @@ from portal.operations.limits import (
 from portal.orders import thanks
 from portal.orders.access import find_order, may_view, order_link, token_state
 from portal.orders.models import OrderState
-from portal.payments import cancellation, finance_contacts, owed
+from portal.payments import cancellation, finance_contacts, owed, refund_failures
 from portal.payments import services as payments
 
 bp = Blueprint("orders", __name__)
@@ -107,6 +107,7 @@ def show(reference: str):
         cancellable=cancellation.may_cancel_as_buyer(order),
         payments=payments.card_payments(order),
         standing=owed.standing_of(order),
+        failed_refunds=refund_failures.failed_after_made(order),
         credit=pricing.CreditTerms(order.credit_terms) if order.credit_terms else None,
         documents=documents.documents_for(order),
         copies=documents.copies_for(order),

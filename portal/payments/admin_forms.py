@@ -60,3 +60,22 @@ class RefundForm(FlaskForm):
     def validate_bank_reference(self, field) -> None:
         if self.method is RefundMethod.BANK_TRANSFER and not field.data:
             raise ValidationError("Enter the bank transfer reference")
+
+
+class RepaymentForm(FlaskForm):
+    """How a card refund that failed after it was made was repaid: a bank transfer's date and
+    reference."""
+
+    repaid_on = DateBoxesField(
+        "Date the bank transfer was sent",
+        required="Enter the date the bank transfer was sent",
+        invalid="Date the bank transfer was sent must be a real date",
+        not_after_today=True,
+        description="For example, 27 3 2026",
+    )
+    reference = text_field(
+        "Bank transfer reference",
+        "Enter the bank transfer reference",
+        100,
+        too_long="Bank transfer reference must be 100 characters or fewer",
+    )

@@ -5,6 +5,7 @@ tests: only ``STRIPE_API_BASE`` and the keys differ.
 """
 
 import json
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app
@@ -70,6 +71,12 @@ def _session(obj) -> CheckoutSession:
     )
 
 
+def new_idempotency_key(purpose: str) -> str:
+    """A key for one request to Stripe, random so that it is unique on every database that
+    shares the Stripe account; saved with what it asked for, and reused only to ask again."""
+    return f"{purpose}-{secrets.token_urlsafe(24)}"
+
+
 @dataclass(frozen=True)
 class CheckoutLine:
     name: str
@@ -122,6 +129,11 @@ def create_checkout_session(
         ],
         "client_reference_id": str(order_id),
         "metadata": {"order_id": str(order_id), "reference": reference, "portal": PORTAL_MARKER},
+        # The payment carries the order too, so staff find it in Stripe's dashboard by number.
+        "payment_intent_data": {
+            "description": payment_description(reference),
+            "metadata": {"order_id": str(order_id), "reference": reference},
+        },
         "customer_email": email,
         "success_url": success_url,
         "cancel_url": cancel_url,
@@ -129,6 +141,11 @@ def create_checkout_session(
     }
     created = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
     return _session(created)
+
+
+def payment_description(reference: str) -> str:
+    """How a payment for order ``reference`` (and its refunds) reads in Stripe's dashboard."""
+    return f"Socitm Insight order {reference}"
 
 
 def retrieve_checkout_session(session_id: str) -> CheckoutSession:
@@ -246,6 +263,7 @@ class RefundResult:
     amount: int
     payment_intent: str | None = None
     metadata: dict[str, str] | None = None
+    failure_reason: str | None = None  # when failed: Stripe's reason, e.g. expired_or_canceled_card
 
 
 def _refund(obj) -> RefundResult:
@@ -259,6 +277,7 @@ def _refund(obj) -> RefundResult:
         amount=int(data.get("amount") or 0),
         payment_intent=intent,
         metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        failure_reason=data.get("failure_reason"),
     )
 
 
@@ -290,15 +309,16 @@ def create_refund(
             raise RefundTooLarge(str(error.user_message or error)) from error
         raise RefundDeclined(_reason(error)) from error
     except stripe.StripeError as error:
-        if _is_refusal(error):
+        if is_permanent(error):
             raise RefundDeclined(_reason(error)) from error
         raise
     return _refund(created)
 
 
-def _is_refusal(error) -> bool:
-    """Stripe answered and said no (a 4xx other than a rate limit): asking again the same way
-    will not help. A network failure has no status; a 5xx or 429 may pass."""
+def is_permanent(error) -> bool:
+    """Stripe answered and said no (a 4xx other than a rate limit: no such object, a key not
+    allowed to read it, a refusal): asking again the same way will not help. A network failure
+    has no status; a 5xx or 429 may pass."""
     status = getattr(error, "http_status", None)
     return status is not None and 400 <= status < 500 and status != 429
 

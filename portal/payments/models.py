@@ -27,7 +27,9 @@ class CheckoutAttempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
-    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per order; part of the idempotency key
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per order
+    # Random, made for this attempt: unique on every database sharing one Stripe account.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
     stripe_session_id: Mapped[str] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[AttemptStatus] = mapped_column(string_enum(AttemptStatus, "attempt_status", 20))
@@ -125,12 +127,29 @@ class Refund(db.Model):
     )
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A card refund that failed, before or after Stripe reported it made: Stripe's reason and
+    # when we heard. Failing after it was made, its amount is owed to the buyer until an
+    # administrator records how it was repaid (by bank transfer: its date and reference).
+    failure_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repaid_on: Mapped[date | None] = mapped_column(Date)
+    repaid_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # The credit note issued when the refund was confirmed.
     credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
 
     lines: Mapped[list["RefundLine"]] = relationship(
         back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.id"
     )
+
+    @property
+    def failed_after_made(self) -> bool:
+        """Stripe reported it made (its credit note issued), then it failed."""
+        return self.status is RefundStatus.FAILED and self.confirmed_at is not None
+
+    @property
+    def owed_pence(self) -> int:
+        """What is owed to the buyer because this refund failed after it was made."""
+        return self.amount_pence if self.failed_after_made and self.repaid_on is None else 0
 
 
 class RefundLine(db.Model):

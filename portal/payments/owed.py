@@ -4,8 +4,9 @@ an order, and of the documents issued for it, read by the order pages for one or
 
 - **paid**: card payments Stripe confirmed, plus the bank transfer recorded against an invoice;
   the paid date is the London day the first of them arrived;
-- **refunded**: money given back: refunds that succeeded, to the card or by bank transfer (a
-  credit against an unpaid invoice moves no money);
+- **refunded**: money given back: refunds that succeeded, to the card or by bank transfer, and
+  card refunds that failed after they were made once they are repaid (a credit against an
+  unpaid invoice moves no money);
 - **credited**: credit notes that gave no money back: credited against the invoice (cancelling
   it, or for chosen lines), or owed to the buyer after a refund that failed. A credit note whose
   refund gave the money back is in *refunded* already, so *order total - refunded - credited* is
@@ -31,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy import type_coerce as coerce
@@ -55,7 +57,7 @@ NUMBER_SEPARATOR = "; "
 #: An order with nothing paid, refunded, credited or issued.
 NOTHING = Money()
 
-_CARD, _TRANSFER, _REFUND = "card", "transfer", "refund"
+_CARD, _TRANSFER, _REFUND, _OWED = "card", "transfer", "refund", "owed"
 
 
 def money_rows(first_id, last_id) -> Select:
@@ -63,8 +65,9 @@ def money_rows(first_id, last_id) -> Select:
     subqueries), one row per order that has any, in order-id order: ``order_id``,
     ``paid_pence``, ``first_card`` (the first confirmed card payment, UTC as stored),
     ``first_transfer`` (a London date), ``refunded_pence``, ``credited_pence``,
-    ``invoice_number``, ``receipt_number`` and ``credit_note_numbers`` (joined by
-    ``NUMBER_SEPARATOR``, in no particular order). ``money_by_order`` reads them.
+    ``invoice_number``, ``receipt_number``, ``credit_note_numbers`` (joined by
+    ``NUMBER_SEPARATOR``, in no particular order) and ``refund_owed_pence`` (card refunds that
+    failed after they were made, not yet repaid). ``money_by_order`` reads them.
 
     A range of ids rather than a list: the index on each table's order id reads it in one
     pass, and an export of the orders placed on some days asks for the range their ids span,
@@ -119,14 +122,32 @@ def money_rows(first_id, last_id) -> Select:
             .label("note_total")
         )
         .where(
-            Refund.status == RefundStatus.SUCCEEDED,
+            # One that failed after it was made gives money back once it is repaid.
+            or_(Refund.status == RefundStatus.SUCCEEDED, Refund.repaid_on.is_not(None)),
             Refund.method != RefundMethod.CREDIT,
             Refund.order_id.between(first_id, last_id),
         )
     )
+    # Card refunds that failed after they were made, not yet repaid: owed to the buyer.
+    owed_back = select(
+        Refund.order_id,
+        literal(_OWED, String),
+        no_text,
+        no_day,
+        no_moment,
+        Refund.amount_pence,
+    ).where(
+        Refund.status == RefundStatus.FAILED,
+        Refund.confirmed_at.is_not(None),
+        Refund.repaid_on.is_(None),
+        Refund.order_id.between(first_id, last_id),
+    )
     no_note = cast(null(), Integer)
     every = documents.add_columns(no_note.label("note_total")).union_all(
-        cards.add_columns(no_note), transfers.add_columns(no_note), given_back
+        cards.add_columns(no_note),
+        transfers.add_columns(no_note),
+        given_back,
+        owed_back.add_columns(no_note),
     )
     money = every.subquery("order_money")
     what, pence = money.c.what, money.c.pence
@@ -153,6 +174,7 @@ def money_rows(first_id, last_id) -> Select:
             func.aggregate_strings(
                 case((what == DocumentKind.CREDIT_NOTE.value, money.c.number)), NUMBER_SEPARATOR
             ),
+            total(_OWED),
         )
         .group_by(money.c.order_id)
         .order_by(money.c.order_id)
@@ -162,7 +184,8 @@ def money_rows(first_id, last_id) -> Select:
 def money_by_order(rows: Iterable[Sequence]) -> Iterator[tuple[int, Money]]:
     """``(order id, Money)`` for each row of ``money_rows``, in the same order."""
     london = LondonClock()
-    for order_id, paid, card, transfer, refunded, credited, invoice, receipt, notes in rows:
+    for row in rows:
+        order_id, paid, card, transfer, refunded, credited, invoice, receipt, notes, owing = row
         arrived = london(card).date() if card is not None else None
         if transfer is not None and (arrived is None or transfer < arrived):
             arrived = transfer
@@ -178,6 +201,7 @@ def money_by_order(rows: Iterable[Sequence]) -> Iterator[tuple[int, Money]]:
                 invoice_number=invoice or "",
                 receipt_number=receipt or "",
                 credit_note_numbers=numbers,
+                refund_owed_pence=int(owing),
             ),
         )
 

@@ -9,7 +9,7 @@ back on its own, when chosen. Nothing here writes anything.
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.documents.content import FORMAT_NAMES
 from portal.documents.printed import Line
@@ -54,13 +54,19 @@ class RefundPlan:
         return sum(choice.total_pence for choice in self.lines) + self.postage_pence
 
 
+def _holds_copies():
+    """Refunds that hold their copies: all but those that failed before they were made (one
+    that failed after keeps them, its credit note issued)."""
+    return or_(Refund.status != RefundStatus.FAILED, Refund.confirmed_at.is_not(None))
+
+
 def taken(order: Order) -> dict[int, int]:
     """Copies of each line of ``order`` refunded or asked for (a refund Stripe has not yet
     confirmed holds its copies; a failed one gives them back), by line id."""
     rows = db.session.execute(
         select(RefundLine.order_line_id, func.sum(RefundLine.quantity))
         .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(Refund.order_id == order.id, Refund.status != RefundStatus.FAILED)
+        .where(Refund.order_id == order.id, _holds_copies())
         .group_by(RefundLine.order_line_id)
     ).all()
     return {line_id: int(copies or 0) for line_id, copies in rows}
@@ -71,7 +77,7 @@ def postage_taken(order: Order) -> int:
     return int(
         db.session.scalar(
             select(func.coalesce(func.sum(Refund.postage_pence), 0)).where(
-                Refund.order_id == order.id, Refund.status != RefundStatus.FAILED
+                Refund.order_id == order.id, _holds_copies()
             )
         )
         or 0

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import finance_contacts, gateway, refund_lines
+from portal.payments import finance_contacts, gateway, refund_failures, refund_lines
 from portal.payments import refund_effects as effects
 from portal.payments.models import (
     AttemptStatus,
@@ -148,7 +148,9 @@ def summary(order: Order) -> RefundSummary:
     invoice = documents.first_of_kind(order, DocumentKind.INVOICE)
     if invoice is not None:
         invoiced = invoice.total_pence
-    done = [r for r in refunds if r.status is RefundStatus.SUCCEEDED]
+    # A refund that failed after it was made is given back all the same: owed to the buyer
+    # until repaid another way, and never refunded again.
+    done = [r for r in refunds if r.status is RefundStatus.SUCCEEDED or r.failed_after_made]
     return RefundSummary(
         paid_pence=paid,
         refunded_pence=sum(r.amount_pence for r in done if r.method is not RefundMethod.CREDIT),
@@ -360,7 +362,12 @@ def _send(order: Order, refund: Refund) -> None:
             payment_intent=intent,
             amount_pence=refund.amount_pence,
             idempotency_key=refund.idempotency_key,
-            metadata={"order_id": str(order.id), "refund_id": str(refund.id)},
+            metadata={
+                "order_id": str(order.id),
+                "refund_id": str(refund.id),
+                "reference": order.reference,
+                "description": gateway.payment_description(order.reference),
+            },
         )
     except gateway.RefundTooLarge as error:
         raise AmountRefused(
@@ -375,18 +382,16 @@ def _send(order: Order, refund: Refund) -> None:
         raise RefundUnavailable(refund) from error
     refund.stripe_refund_id = result.id
     db.session.flush()
-    _apply(order, refund, result)
+    _apply(order, refund, result, later=False)
 
 
-def _apply(order: Order, refund: Refund, result: gateway.RefundResult) -> None:
+def _apply(order: Order, refund: Refund, result: gateway.RefundResult, *, later: bool) -> None:
+    """Bring ``refund`` up to date with what Stripe says of it now. Failed is final: a refund
+    that failed is never confirmed, whatever order the events arrive in."""
     if result.status == "succeeded":
         confirm_refund(refund)
-    elif result.status in ("failed", "canceled") and refund.status is RefundStatus.REQUESTED:
-        refund.status = RefundStatus.FAILED
-        states.add_note(
-            order, None, f"Refund of {format_pence(refund.amount_pence)} failed at Stripe"
-        )
-        db.session.flush()
+    elif result.status in ("failed", "canceled"):
+        refund_failures.record_failure(order, refund, result.failure_reason, later=later)
 
 
 def confirm_refund(refund: Refund) -> Refund:
@@ -402,8 +407,10 @@ def confirm_refund(refund: Refund) -> Refund:
     """
     order = states.lock_order(db.session.get(Order, refund.order_id))
     db.session.refresh(refund)
-    if refund.status is RefundStatus.SUCCEEDED:
-        return refund  # a repeated event, or the webhook after the immediate answer
+    if refund.status is not RefundStatus.REQUESTED:
+        # A repeated event, or the webhook after the immediate answer; or a refund that failed,
+        # which stays failed.
+        return refund
     refund.status = RefundStatus.SUCCEEDED
     refund.confirmed_at = utcnow()
     effects.give_back_lines(order, refund)
@@ -446,7 +453,8 @@ def handle_refund_event(event: gateway.Event) -> None:
     for result in results:
         refund = _find(result)
         if refund is not None:
-            _apply(states.lock_order(db.session.get(Order, refund.order_id)), refund, result)
+            order = states.lock_order(db.session.get(Order, refund.order_id))
+            _apply(order, refund, result, later=True)
 
 
 def _find(result: gateway.RefundResult) -> Refund | None:

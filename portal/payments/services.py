@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
 
+from portal import pricing
 from portal.clock import today_in_london, utcnow
 from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
 from portal.orders.models import Order, OrderState, PaymentMethod
-from portal.payments import gateway, refunds, settlement
+from portal.payments import event_alerts, gateway, refunds, settlement
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.pricing import FormatKind
 from portal.public_url import external_url
@@ -57,6 +58,11 @@ class NotPayable(Exception):
     """The order is not waiting for a card payment (already paid, cancelled, or on invoice)."""
 
 
+class OutsideCardLimits(NotPayable):
+    """The order's total is outside what a card can be charged; ``str(error)`` says so and
+    offers paying by invoice. Stripe was not asked."""
+
+
 class TooManyAttempts(NotPayable):
     """The order has opened as many payment pages as it may; it is cancelled when the last one
     expires unpaid."""
@@ -91,13 +97,16 @@ def start_checkout(order: Order) -> str | None:
 
     Any earlier open session for the order is expired first, so two tabs can never both pay. If an
     earlier session turns out to be paid already, that payment is recorded and None is returned.
-    Raises NotPayable (TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
+    Raises NotPayable (OutsideCardLimits, before any call, for a total a card cannot be
+    charged; TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
     them cannot hold printed copies for ever), or PaymentUnavailable when Stripe cannot be
     reached (nothing is lost: the order stays waiting for payment).
     """
     states.lock_order(order)  # a switch to invoice, or another tab, waits its turn
     if order.state is not OrderState.PENDING_PAYMENT:
         raise NotPayable()
+    if refused := pricing.card_total_refusal(order.total_pence):
+        raise OutsideCardLimits(refused)
     try:
         earlier = _attempts(order)
         if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
@@ -109,6 +118,10 @@ def start_checkout(order: Order) -> str | None:
             return None
         number = max((attempt.number for attempt in earlier), default=0) + 1
         expires_at = int((utcnow() + CHECKOUT_LIFETIME + CLOCK_MARGIN).timestamp())
+        # Random, never derived from our ids: another database on the same Stripe account
+        # (a copy restored from backup, a test system) has orders with the same ids. The SDK
+        # reuses it when it retries this same call.
+        key = gateway.new_idempotency_key("checkout")
         session = gateway.create_checkout_session(
             order_id=order.id,
             reference=order.reference,
@@ -116,10 +129,7 @@ def start_checkout(order: Order) -> str | None:
             lines=checkout_lines(order),
             success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=external_url("payments.cancelled", reference=order.reference),
-            # The expiry is part of the key: a retry after a lost answer within the same
-            # second gets the same session; a later one asks afresh (Stripe refuses a key reused
-            # with different parameters).
-            idempotency_key=f"order-{order.id}-attempt-{number}-until-{expires_at}",
+            idempotency_key=key,
             expires_at=expires_at,
         )
     except gateway.StripeError as error:
@@ -129,6 +139,7 @@ def start_checkout(order: Order) -> str | None:
         CheckoutAttempt(
             order_id=order.id,
             number=number,
+            idempotency_key=key,
             stripe_session_id=session.id,
             status=AttemptStatus.OPEN,
             amount_pence=order.total_pence,
@@ -369,7 +380,23 @@ def handle_event(event: gateway.Event) -> None:
 
 def dispatch_event(event: gateway.Event) -> None:
     """Act on a verified event, recorded already: the one place an event meets its handler.
-    Unknown types and other sessions are ignored."""
+    Unknown types and other sessions are ignored.
+
+    When Stripe says for good that the event's object cannot be read (it does not exist, or the
+    key may not read it), the event is acknowledged: the reason is logged and staff are told
+    (``event_alerts``), as asking again would fail again for days. Any other Stripe error
+    (a timeout, a rate limit, a 5xx) propagates, so that the event is tried again."""
+    try:
+        # Each handler asks Stripe before it changes anything, so a refusal leaves nothing to
+        # undo. (No savepoint: its release would run the after-commit side effects early.)
+        _act_on(event)
+    except gateway.StripeError as error:
+        if not gateway.is_permanent(error):
+            raise
+        event_alerts.unreadable_event(event, error)
+
+
+def _act_on(event: gateway.Event) -> None:
     if event.type in HANDLED_EVENTS and event.object_type == "checkout.session":
         confirm_checkout_session(event.object_id, event)
     elif event.type in refunds.REFUND_EVENTS:

@@ -97,6 +97,9 @@ def pay(reference: str):
             "info",
         )
         return redirect(url_for("orders.show", reference=reference))
+    except services.OutsideCardLimits as outside:
+        flash(str(outside), "info")
+        return redirect(url_for("orders.show", reference=reference))
     except services.NotPayable:
         flash("This order is not waiting for a card payment.", "info")
         return redirect(url_for("orders.show", reference=reference))

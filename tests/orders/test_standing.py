@@ -90,6 +90,12 @@ INVOICED = Money(invoiced=True)
             "Complete",
         ),
         (
+            _order(OrderState.FULFILLED, PaymentMethod.CARD),
+            Money(paid_pence=14_500, credited_pence=5_000, refund_owed_pence=5_000),
+            "Refund owed",
+            "Complete",
+        ),
+        (
             _order(OrderState.CANCELLED, PaymentMethod.CARD),
             Money(paid_pence=14_500, refunded_pence=14_500, credited_pence=14_500),
             "Refunded",

@@ -147,7 +147,12 @@ def test_stripe_is_asked_for_the_refund_naming_the_order_and_the_refund(card_ord
         "payment_intent": f"pi_paid_{order.id}",
         "amount_pence": 14_500,
         "idempotency_key": "key-1",
-        "metadata": {"order_id": str(order.id), "refund_id": str(refund.id)},
+        "metadata": {
+            "order_id": str(order.id),
+            "refund_id": str(refund.id),
+            "reference": order.reference,
+            "description": f"Socitm Insight order {order.reference}",
+        },
     }
 
 

@@ -95,6 +95,7 @@ class World:
             "version_number": 1,
             "width": 240,  # a cover's width
             "topic_id": self.topic_id,
+            "refund_id": 999_999,  # a refund that failed after it was made (none exists: 404)
         }
 
 

@@ -65,6 +65,7 @@ POST_ROUTES = {
     "admin.mark_dispatched": "a change of state, once per order",
     "admin.mark_invoice_paid": "a change of state, once per order",
     "admin.refund": "refunds are bounded by the money paid",
+    "admin.record_refund_repaid": "once per failed refund, to the order's own buyer",
     "admin.reset_downloads": "sends no email",
     "admin.update_organisation": "sends no email",
     "admin.add_domain": "sends no email",

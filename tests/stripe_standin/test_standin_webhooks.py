@@ -31,7 +31,7 @@ def test_an_event_has_stripes_shape(standin, create_session, receiver):
                             "pending_webhooks", "request", "type"}  # fmt: skip
     assert payload["id"].startswith("evt_")
     assert payload["object"] == "event"
-    assert payload["api_version"] == "2026-10-28"
+    assert payload["api_version"] == "2026-10-28.endive"
     assert payload["type"] == "checkout.session.completed"
     assert payload["livemode"] is False
     assert payload["pending_webhooks"] == 1
