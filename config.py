@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import make_url
@@ -149,6 +150,12 @@ class Config:
     # When the shared store cannot be reached, count in memory rather than answer with an error.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that stops answering (frozen, not refused) fails within REDIS_TIMEOUT, so the
+    # in-memory fallback takes over instead of every request waiting for it.
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, int]] = {
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+    }
     # False exempts every request but keeps the limiter wired in, so a test can switch it on.
     RATELIMIT_APPLY = True
     # Production refuses limits counted in memory with more than one gunicorn worker, where each
@@ -192,6 +199,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Socitm Insight <insight@socitm.example>"
     )
+    # Seconds after which an email claimed by a sender that never said how it went (it died) may
+    # be sent again, with the same Message-ID: longer than one send can take.
+    OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 60)
 
     # Files (report PDFs, stamped copies) live outside any public folder: "local" (a folder,
     # STORAGE_ROOT) or "s3" (a private bucket on any S3-compatible object store).

@@ -48,8 +48,13 @@ log = logging.getLogger(__name__)
 
 #: Longer than any one send can take (connecting, then each SMTP command, each within
 #: MAIL_TIMEOUT, 10 seconds), so a claim older than this belongs to a sender that died, and
-#: another sender may take the email over.
+#: another sender may take the email over. ``OUTBOX_CLAIM_SECONDS`` may change it.
 CLAIM_LEASE = timedelta(seconds=60)
+
+
+def claim_lease() -> timedelta:
+    seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
+    return timedelta(seconds=seconds) if seconds else CLAIM_LEASE
 #: The wait after the first, second… failed attempt; the last one repeats.
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -201,7 +206,7 @@ def _due(now: datetime, *, retry_now: bool = False):
         waiting,
         and_(
             OutboxEmail.status == OutboxStatus.SENDING,
-            OutboxEmail.claimed_at < now - CLAIM_LEASE,
+            OutboxEmail.claimed_at < now - claim_lease(),
         ),
     )
 

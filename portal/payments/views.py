@@ -43,7 +43,7 @@ def webhook():
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("database error handling Stripe event %s", event.id)
-        return {"error": "try again"}, 500
+        return {"error": "try again"}, 503, {"Retry-After": "30"}
     except gateway.StripeError:
         db.session.rollback()
         log.exception("Stripe could not be reached while handling event %s", event.id)

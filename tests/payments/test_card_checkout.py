@@ -223,7 +223,7 @@ def test_a_database_failure_mid_webhook_asks_stripe_to_retry(
 
     monkeypatch.setattr(states, "mark_fulfilled", failing)
     response = post_webhook(event)
-    assert response.status_code == 500
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
     order = stored.order()
     assert order.state is OrderState.PENDING_PAYMENT  # nothing half-written
     with app.app_context():
