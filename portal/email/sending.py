@@ -55,6 +55,8 @@ CLAIM_LEASE = timedelta(seconds=60)
 def claim_lease() -> timedelta:
     seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
     return timedelta(seconds=seconds) if seconds else CLAIM_LEASE
+
+
 #: The wait after the first, second… failed attempt; the last one repeats.
 RETRY_DELAYS = (
     timedelta(minutes=1),
