@@ -1,5 +1,5 @@
 """A buyer's browser for the fault tests: one cookie jar, every answer kept so that the suite can
-say no request was answered with a bare server error."""
+say no request was answered with a bare server error, and the journeys' steps."""
 
 import re
 import secrets
@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 
 import requests
 
+from tests.scaleout.browser import AlternatingBrowser
 from tests.scaleout.processes import REQUEST_SECONDS
 
 REPORT_SLUG = "challenge-of-transformation"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-_TOKEN = re.compile(r'name="token" value="([^"]+)"')
 #: Every answer any buyer was given: (method, path, status).
 ANSWERS: list[tuple[str, str, int]] = []
 
@@ -23,49 +22,19 @@ def _format_id(page: str, button: str) -> str:
     raise AssertionError(f"the report page has no {button!r}")
 
 
-class Buyer:
+class Buyer(AlternatingBrowser):
+    """The scale-out test's browser with one app server to send to, keeping every answer."""
+
     def __init__(self, portal: str, name: str = "Robin Hale"):
+        super().__init__([portal])
         self.portal = portal
         self.name = name
         self.email = f"robin.hale.{secrets.token_hex(4)}@westmoor.gov.uk"
-        self.session = requests.Session()
-
-    def request(self, method: str, path: str, *, follow: bool = True, **kwargs):
-        """Send one request; follow the portal's own redirects. Production cookies are
-        ``Secure``: on plain HTTP the Cookie header is written from the jar here."""
-        response = self._send(method, path, **kwargs)
-        while follow and response.is_redirect and self.is_portal(response.headers["Location"]):
-            response = self._send("GET", response.headers["Location"])
-        return response
 
     def _send(self, method: str, path: str, **kwargs):
-        parts = urlsplit(path)
-        url = self.portal + parts.path + (f"?{parts.query}" if parts.query else "")
-        cookies = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies)
-        response = self.session.request(
-            method,
-            url,
-            headers={"Cookie": cookies} if cookies else {},
-            allow_redirects=False,
-            timeout=REQUEST_SECONDS,
-            **kwargs,
-        )
-        ANSWERS.append((method, parts.path, response.status_code))
+        response = super()._send(method, path, **kwargs)
+        ANSWERS.append((method, urlsplit(path).path, response.status_code))
         return response
-
-    def is_portal(self, location: str) -> bool:
-        netloc = urlsplit(location).netloc
-        return not netloc or netloc == urlsplit(self.portal).netloc
-
-    def get(self, path: str, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def submit(self, path: str, fields: dict, *, form_page: str | None = None, **kwargs):
-        page = self.get(form_page or path)
-        assert page.status_code == 200, f"{form_page or path}: {page.status_code}"
-        token = _CSRF.search(page.text)
-        assert token, f"no form on {form_page or path}"
-        return self.request("POST", path, data={"csrf_token": token.group(1), **fields}, **kwargs)
 
     def post_form_on(self, page_text: str, action: str, *, follow: bool = False):
         """Post the form on ``page_text`` whose action is ``action``, with its hidden fields."""

@@ -29,7 +29,13 @@ from aiosmtpd.controller import Controller
 from config import DEMO_DOCUMENT_SETTINGS
 from process_group import Processes, wait_for_port
 from tests.faults.mail import FaultyInbox
-from tests.scaleout.processes import port_is_free, run, wait_until_answers
+from tests.scaleout.processes import (
+    add_logs_to_report,
+    port_is_free,
+    run,
+    standin_argv,
+    wait_until_answers,
+)
 
 HOST = "127.0.0.1"
 POSTGRES_PORT = 18611
@@ -290,21 +296,7 @@ def stack(tmp_path_factory):
             run(_flask("seed-demo"), env, timeout=300)
             processes.start(
                 "stripe-standin",
-                [
-                    sys.executable,
-                    "-m",
-                    "stripe_standin",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(STANDIN_PORT),
-                    "--secret-key",
-                    env["STRIPE_SECRET_KEY"],
-                    "--webhook-secret",
-                    env["STRIPE_WEBHOOK_SECRET"],
-                    "--webhook-url",
-                    f"{running.portal}/stripe/webhook",
-                ],
+                standin_argv(HOST, STANDIN_PORT, env, f"{running.portal}/stripe/webhook"),
                 env,
             )
             processes.start(
@@ -345,8 +337,5 @@ def _servers_still_running(stack):
 def pytest_runtest_makereport(item, call):
     """A failed test's report ends with the last lines each part logged."""
     outcome = yield
-    report = outcome.get_result()
-    if report.failed and _RUNNING:
-        processes = _RUNNING[0].processes
-        for name, _process in processes.started:
-            report.sections.append((f"log of {name}", processes.log_tail(name, lines=60)))
+    if _RUNNING:
+        add_logs_to_report(outcome.get_result(), _RUNNING[0].processes, lines=60)
