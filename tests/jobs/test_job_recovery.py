@@ -44,6 +44,8 @@ def test_a_dead_workers_job_is_abandoned_soon_after_its_timeout(ctx, jobs_on_red
 
 
 def test_redis_that_failed_is_not_asked_again_for_a_moment(app, ctx, jobs_on_redis, monkeypatch):
+    # The failure is remembered by the application: forget it after this test, for the next.
+    monkeypatch.setitem(app.extensions, job_queue_module._UNREACHABLE_UNTIL, {})
     asked = []
 
     def refuse(*args, **kwargs):
