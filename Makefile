@@ -11,7 +11,7 @@ PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 STRIPE_STANDIN_PORT ?= 12111
 FRONTEND_SOURCES := $(shell find assets -type f 2>/dev/null)
 
-.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout bench wrk mutation
+.PHONY: run test install frontend lint format db-check ci clean bandit audit e2e chromium scaleout faults bench wrk mutation
 
 run: install frontend
 	$(BIN)/flask --app wsgi db upgrade
@@ -91,6 +91,11 @@ e2e: install frontend chromium
 # `make test`. SCALEOUT_DATABASE_URL names another PostgreSQL server.
 scaleout: install
 	$(BIN)/pytest tests/scaleout --confcutdir=tests/scaleout -p no:cacheprovider
+
+# Each dependency stopped, frozen or killed in the middle of journeys, on a PostgreSQL and a Redis
+# of the test's own (spare loopback ports 18611-18615), then the invariants checked.
+faults: install
+	$(BIN)/pytest tests/faults --confcutdir=tests/faults -p no:cacheprovider
 
 # The benchmark (docs/performance.md): the portal under gunicorn with production settings against
 # a bare Flask app, driven by wrk, on a fresh PostgreSQL database on 127.0.0.1:5432 (dropped at

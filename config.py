@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import make_url
@@ -132,6 +133,15 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4  # a long form on a slow afternoon still submits
 
+    # PostgreSQL: seconds to open a connection, and the longest one statement may run (in
+    # milliseconds), both well inside the app server's limit so a stopped or stuck database
+    # answers a request with the "try again" page rather than a killed worker.
+    DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 20000)
+    # Seconds to connect to Redis and to wait for its answer when a request queues a job; when
+    # it does not answer, the job runs in the request instead.
+    REDIS_TIMEOUT = _int("REDIS_TIMEOUT", 1)
+
     # Redis: shared rate-limit counts and the background job queue (sending the email outbox,
     # stamping downloads). Empty (the laptop default): counts in memory, jobs run in-process.
     REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -157,6 +167,12 @@ class Config:
     # When the shared store cannot be reached, count in memory rather than answer with an error.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that stops answering (frozen, not refused) fails within REDIS_TIMEOUT, so the
+    # in-memory fallback takes over instead of every request waiting for it.
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, int]] = {
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+    }
     # False exempts every request but keeps the limiter wired in, so a test can switch it on.
     RATELIMIT_APPLY = True
     # Production refuses limits counted in memory with more than one gunicorn worker, where each
@@ -195,10 +211,14 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
-    MAIL_TIMEOUT = 10
+    # Seconds the mail server has to accept a connection and answer each command.
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Socitm Insight <insight@socitm.example>"
     )
+    # Seconds after which an email claimed by a sender that never said how it went (it died) may
+    # be sent again, with the same Message-ID: longer than one send can take.
+    OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 60)
 
     # Files (report PDFs, stamped copies) live outside any public folder: "local" (a folder,
     # STORAGE_ROOT) or "s3" (a private bucket on any S3-compatible object store).
@@ -230,6 +250,13 @@ class Config:
     DOWNLOAD_OFFLOAD = os.environ.get("DOWNLOAD_OFFLOAD", "")
 
     # Stripe (used from the checkout issue on)
+    # Every call to Stripe, its retries included, ends well inside the app server's own limit
+    # (GUNICORN_TIMEOUT, 60 seconds): seconds to connect, seconds to wait for an answer, and
+    # how many times a call that timed out or failed on the network is tried again. At most
+    # (1 + retries) x (connect + read) seconds plus a second of back-off: 27 by default.
+    STRIPE_CONNECT_TIMEOUT = _int("STRIPE_CONNECT_TIMEOUT", 3)
+    STRIPE_READ_TIMEOUT = _int("STRIPE_READ_TIMEOUT", 10)
+    STRIPE_NETWORK_RETRIES = _int("STRIPE_NETWORK_RETRIES", 1)
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

@@ -1,7 +1,7 @@
 """card refunds that fail later, and checkout idempotency keys that are random
 
 Revision ID: 0031_stripe_production
-Revises: 0028_data_rights
+Revises: 0030_outbox_message_id
 Create Date: 2026-12-04 23:40:00
 
 A card refund Stripe reported made can fail days later: ``refunds.failure_reason`` and
@@ -20,7 +20,7 @@ from portal.db_types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0031_stripe_production"
-down_revision = "0028_data_rights"
+down_revision = "0030_outbox_message_id"
 branch_labels = None
 depends_on = None
 

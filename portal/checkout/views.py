@@ -34,6 +34,7 @@ from portal.orders import services as orders
 from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
 from portal.payments import services as payments
+from portal.payments.saved_order import saved_order_page
 from portal.pricing import FormatKind
 
 bp = Blueprint("checkout", __name__)
@@ -372,6 +373,6 @@ def _after_placing(placed: checkout.Placed):
         stripe_page = payments.start_checkout(order)
     except payments.PaymentUnavailable:
         db.session.rollback()
-        return render_template("payments/unavailable.html", order=order), 503
+        return saved_order_page(order)
     db.session.commit()
     return redirect(stripe_page or url_for("orders.show", reference=order.reference), 303)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal.catalogue.models import ReportFormat
 from portal.downloads import services
 from portal.extensions import db
-from portal.jobs import app_context, enqueue_after_commit
+from portal.jobs import app_context, enqueue_after_commit, job_timeout
 from portal.orders.models import Order, OrderLine
 from portal.pricing import FormatKind
 
@@ -29,6 +29,8 @@ def stamp_copies_after_commit(order: Order) -> None:
         enqueue_after_commit(stamp_line_copies, line_ids)
 
 
+#: Stamping the largest report takes well under a minute.
+@job_timeout(120)
 def stamp_line_copies(line_ids: list[int]) -> list[str]:
     """Make the personalised copy of each order line in ``line_ids`` that may be downloaded and
     has none yet; the keys of the copies. Idempotent: a copy made earlier (by this job or by a

@@ -19,7 +19,7 @@ from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.access import owns, placed_in_browser, token_opens
 from portal.orders.models import OrderLine
-from portal.storage import get_storage
+from portal.storage import COPIES_FOLDER, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ def personalised_copy(line: OrderLine) -> str:
     if source_key is None or not storage.exists(source_key):
         log.error("report %s has no file (line %s)", report.slug, line.id)
         raise FileUnavailable()
-    key = f"stamped/line-{line.id}.pdf"
+    key = f"{COPIES_FOLDER}/line-{line.id}.pdf"
     from portal.downloads.stamp import StampError
 
     try:

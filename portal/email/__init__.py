@@ -24,6 +24,7 @@ from sqlalchemy import event, select, update
 from portal.clock import utcnow
 from portal.email.jobs import send_outbox_emails, sweep_outbox
 from portal.email.models import OutboxAttachment, OutboxEmail, OutboxStatus
+from portal.email.sending import new_message_id
 from portal.extensions import after_commit, db
 from portal.jobs import enqueue, register_sweep
 from portal.operations import limits
@@ -70,6 +71,7 @@ def send_email(
         body_text=render_template(f"email/{name}/body.txt", **context),
         body_html=render_template(f"email/{name}/body.html", **context),
         order_id=order.id if order is not None else None,
+        message_id=new_message_id(),
         status=OutboxStatus.HELD if held else OutboxStatus.QUEUED,
         held_reason=held,
         attachments=[

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.email.models import OutboxEmail, OutboxStatus
 from portal.email.sending import send_due
 from portal.extensions import db
-from portal.jobs import RETRIED_BY_ADMINISTRATOR, app_context
+from portal.jobs import RETRIED_BY_ADMINISTRATOR, app_context, job_timeout
 
 
 class EmailsNotSent(Exception):
@@ -23,6 +23,9 @@ class EmailsNotSent(Exception):
     job, and keeps it for administrators after the last retry."""
 
 
+#: A job sends the few emails one change wrote, each within MAIL_TIMEOUT per step; a mail server
+#: that does not answer ends the pass early.
+@job_timeout(45)
 def send_outbox_emails(ids: list[int]) -> str:
     """Send the outbox emails ``ids``; raise EmailsNotSent while any of them has failed and is
     not sent yet (by this job or by another sender), naming the last error."""

@@ -38,6 +38,9 @@ class OutboxEmail(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The email's Message-ID, fixed before its first attempt and the same on every retry: a
+    # receiving system that got it already can recognise a second copy as the same email.
+    message_id: Mapped[str | None] = mapped_column(String(255))
     last_error: Mapped[str] = mapped_column(Text, default="")
     held_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

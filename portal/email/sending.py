@@ -17,8 +17,12 @@ sender proceeds only if it changed exactly one row. Two senders racing for the s
 ``send-outbox`` processes, two workers, or a sweep and a job) both issue it; the
 second waits for the first's row lock, re-reads the row, finds it no longer due and changes none.
 
-Delivery is at least once: a sender that dies after the mail server accepted an email but before
-recording it leaves a claim that lapses after ``CLAIM_LEASE``, and the email is sent again.
+Delivery is at least once, and as near once as SMTP allows: a sender that dies after the mail
+server accepted an email but before recording it leaves a claim that lapses after
+``CLAIM_LEASE`` (seconds, not minutes, so the person's later emails wait little behind it), and
+the email is sent again, with the same ``Message-ID`` (stored on the row before the first
+attempt), so that receiving systems can drop the second copy. docs/deploy.md says why SMTP
+cannot give exactly once.
 """
 
 import logging
@@ -28,6 +32,7 @@ import socket
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 
 from flask import current_app
 from flask_mailman import EmailMultiAlternatives
@@ -41,9 +46,17 @@ from portal.extensions import db, mail
 
 log = logging.getLogger(__name__)
 
-#: Longer than any one send can take (MAIL_TIMEOUT is seconds), so a claim older than this belongs
-#: to a sender that died, and another sender may take the email over.
-CLAIM_LEASE = timedelta(minutes=5)
+#: Longer than any one send can take (connecting, then each SMTP command, each within
+#: MAIL_TIMEOUT, 10 seconds), so a claim older than this belongs to a sender that died, and
+#: another sender may take the email over. ``OUTBOX_CLAIM_SECONDS`` may change it.
+CLAIM_LEASE = timedelta(seconds=60)
+
+
+def claim_lease() -> timedelta:
+    seconds = current_app.config.get("OUTBOX_CLAIM_SECONDS")
+    return timedelta(seconds=seconds) if seconds else CLAIM_LEASE
+
+
 #: The wait after the first, second… failed attempt; the last one repeats.
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -92,11 +105,19 @@ class _Claimed:
     id: int
     claimed_at: datetime
     attempts: int  # including this one
+    message_id: str
     to_address: str
     subject: str
     body_text: str
     body_html: str
     attachments: list[tuple[str, bytes, str]]  # (filename, data, content type)
+
+
+def new_message_id() -> str:
+    """A new, unique ``Message-ID`` in the sender's domain (``<…@socitm.example>``)."""
+    sender = current_app.config.get("MAIL_DEFAULT_SENDER") or ""
+    domain = sender.rpartition("@")[2].strip(" >") or "localhost"
+    return make_msgid(domain=domain)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -187,7 +208,7 @@ def _due(now: datetime, *, retry_now: bool = False):
         waiting,
         and_(
             OutboxEmail.status == OutboxStatus.SENDING,
-            OutboxEmail.claimed_at < now - CLAIM_LEASE,
+            OutboxEmail.claimed_at < now - claim_lease(),
         ),
     )
 
@@ -242,10 +263,13 @@ def _claim_next(now: datetime, only_ids: list[int] | None, *, retry_now: bool = 
             .where(OutboxEmail.id == candidate)
             .options(selectinload(OutboxEmail.attachments))
         ).one()
+        if not email.message_id:  # written before Message-IDs were stored
+            email.message_id = new_message_id()
         return _Claimed(
             id=email.id,
             claimed_at=now,
             attempts=email.attempts,
+            message_id=email.message_id,
             to_address=email.to_address,
             subject=email.subject,
             body_text=email.body_text,
@@ -265,6 +289,7 @@ def _send(claimed: _Claimed) -> Exception | None:
             from_email=current_app.config["MAIL_DEFAULT_SENDER"],
             to=[claimed.to_address],
             connection=connection,
+            headers={"Message-ID": claimed.message_id},
         )
         message.attach_alternative(claimed.body_html, "text/html")
         for filename, data, content_type in claimed.attachments:

@@ -11,6 +11,7 @@ from portal.jobs.queue import (
     app_context,
     enqueue,
     enqueue_after_commit,
+    job_timeout,
     redis_connection,
 )
 from portal.jobs.worker import register_sweep
@@ -20,6 +21,7 @@ __all__ = [
     "app_context",
     "enqueue",
     "enqueue_after_commit",
+    "job_timeout",
     "redis_connection",
     "register_sweep",
 ]

@@ -7,6 +7,7 @@ it runs in the worker or in-process after a request's commit.
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -19,38 +20,67 @@ from portal.extensions import after_commit
 
 log = logging.getLogger(__name__)
 
-#: Seconds before the first, second and third retry of a failed job: long enough for a mail
-#: server or the database to come back. After the last, the job is kept as a dead letter. They
-#: are the outbox's first three back-off delays, so an email job's retry finds its emails due.
-RETRY_INTERVALS = (60, 300, 900)
+#: Seconds before each retry of a failed job. The first comes soon, for a job whose worker died
+#: under it (found abandoned within a minute, see ``portal.jobs.worker``); the others are the
+#: outbox's first three back-off delays, long enough for a mail server or the database to come
+#: back, so an email job's retry finds its emails due. After the last, the job is kept as a dead
+#: letter.
+RETRY_INTERVALS = (10, 60, 300, 900)
 #: Set in a job's meta when an administrator puts it back on the queue from /admin/jobs.
 RETRIED_BY_ADMINISTRATOR = "retried_by_administrator"
-#: A job still running after this many seconds is stopped (and retried). Stamping the largest
-#: report takes well under a minute; sending a batch of emails, a few seconds each.
-JOB_TIMEOUT = 600
+#: A job still running after this many seconds is stopped (and retried), unless its function
+#: says otherwise (``job_timeout``). Short, because a worker that dies in the middle of a job is
+#: only noticed once the job's time is up (and a few seconds more).
+JOB_TIMEOUT = 60
+#: Seconds after a failure to reach Redis during which this process runs jobs itself without
+#: asking Redis again, so a frozen Redis costs one request its timeout, not every request.
+REDIS_RESPITE_SECONDS = 10
 #: How long a failed job is kept for administrators to look at, retry or remove: 30 days.
 FAILURE_TTL = 30 * 24 * 60 * 60
 #: How long a finished job's result is kept (nobody reads it; an hour helps when tracing).
 RESULT_TTL = 60 * 60
 
 _CLIENTS = "portal.jobs.redis"
+_UNREACHABLE_UNTIL = "portal.jobs.redis_unreachable_until"
+
+
+def job_timeout(seconds: int) -> Callable[[Callable], Callable]:
+    """Give a job function its own timeout, sized to what it does (instead of JOB_TIMEOUT)."""
+
+    def mark(func: Callable) -> Callable:
+        func.job_timeout = seconds
+        return func
+
+    return mark
 
 
 def redis_connection() -> redis.Redis | None:
     """The Redis client for ``REDIS_URL``, or None when no Redis is configured.
 
-    One client (and its connection pool) per application. Short timeouts: a request that asks
-    for a job must not hang on an unreachable Redis; it runs the job itself instead.
+    One client (and its connection pool) per application. Short timeouts (``REDIS_TIMEOUT``): a
+    request that asks for a job must not hang on an unreachable Redis; it runs the job itself
+    instead.
     """
     url = current_app.config.get("REDIS_URL") or ""
     if not url:
         return None
     clients = current_app.extensions.setdefault(_CLIENTS, {})
     if url not in clients:
+        seconds = current_app.config.get("REDIS_TIMEOUT", 1)
         clients[url] = redis.Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+            url, socket_connect_timeout=seconds, socket_timeout=seconds, health_check_interval=30
         )
     return clients[url]
+
+
+def _redis_resting() -> bool:
+    until = current_app.extensions.get(_UNREACHABLE_UNTIL, {})
+    return time.monotonic() < until.get(current_app.config.get("REDIS_URL"), 0.0)
+
+
+def _redis_failed() -> None:
+    until = current_app.extensions.setdefault(_UNREACHABLE_UNTIL, {})
+    until[current_app.config.get("REDIS_URL")] = time.monotonic() + REDIS_RESPITE_SECONDS
 
 
 def job_queue(connection: redis.Redis) -> Queue:
@@ -80,19 +110,21 @@ def enqueue(func: Callable, *args, **kwargs) -> Job | None:
     failure of a job run here is logged, never raised.
     """
     connection = redis_connection()
-    if connection is not None:
+    if connection is not None and not _redis_resting():
         config = current_app.config
         try:
             return job_queue(connection).enqueue_call(
                 func,
                 args=args,
                 kwargs=kwargs,
-                timeout=config.get("JOB_TIMEOUT", JOB_TIMEOUT),
+                timeout=getattr(func, "job_timeout", None)
+                or config.get("JOB_TIMEOUT", JOB_TIMEOUT),
                 retry=retry_policy(),
                 failure_ttl=config.get("JOB_FAILURE_TTL", FAILURE_TTL),
                 result_ttl=RESULT_TTL,
             )
         except redis.RedisError:
+            _redis_failed()
             log.exception("could not queue job %s; running it now instead", job_name(func))
     run_now(func, *args, **kwargs)
     return None

@@ -9,6 +9,11 @@ worker processes as the load needs: a sweep must be safe to run in several at on
 The worker runs jobs in its own process (RQ's SimpleWorker) rather than forking a process per
 job: the sweeps run in a thread beside it, and a fork would copy that thread's database
 connections into the job. A job that overruns its timeout is still stopped (by an alarm signal).
+
+Recovery is quick (``PortalWorker``): a job whose worker died under it is found abandoned a few
+seconds after its timeout (RQ's own margin is a minute) and retried, and every
+``MAINTENANCE_SECONDS`` (RQ's default is ten minutes) the worker restarts its scheduler if it
+died (with Redis, say) and cleans the queue's registries.
 """
 
 import logging
@@ -26,6 +31,31 @@ log = logging.getLogger(__name__)
 
 _SWEEPS = "portal.jobs.sweeps"
 
+#: Seconds between the worker's maintenance: restarting its scheduler if it died, and finding
+#: jobs abandoned by a worker that died.
+MAINTENANCE_SECONDS = 10
+#: Seconds a job's claim outlives its timeout before another worker takes it for abandoned. The
+#: job is stopped by an alarm at its timeout, so only a dead worker lets a claim run out.
+ABANDONED_MARGIN = 10
+
+
+#: Seconds the worker's registration lives between heartbeats. RQ waits for a job for this less
+#: 15 seconds at a time, and does its maintenance only between waits (RQ's default, 420, would
+#: put it off for almost seven minutes).
+WORKER_TTL = 25
+
+
+class PortalWorker(SimpleWorker):
+    """RQ's SimpleWorker, noticing a dead worker's job soon after the job's timeout, and trying
+    Redis again within seconds once it is back (RQ waits up to a minute between tries)."""
+
+    max_connection_wait_time = 5.0
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        if not job.timeout or job.timeout < 0:
+            return super().get_heartbeat_ttl(job, working_time)
+        return int(job.timeout) + ABANDONED_MARGIN
+
 
 def register_sweep(app: Flask, name: str, sweep: Callable[[], object]) -> None:
     """Have the worker call ``sweep()`` every ``--sweep-interval`` seconds, in a thread beside
@@ -41,7 +71,7 @@ def register_sweep(app: Flask, name: str, sweep: Callable[[], object]) -> None:
 )
 @click.option(
     "--sweep-interval",
-    default=30,
+    default=15,
     show_default=True,
     type=click.IntRange(min=1),
     help="Seconds between the periodic sweeps (sending the outbox's due emails).",
@@ -55,7 +85,12 @@ def worker_command(burst: bool, sweep_interval: int) -> None:
             "REDIS_URL is not set, so there is no job queue: jobs run in the web server. "
             "To retry emails that failed, run `flask --app wsgi send-outbox --loop`."
         )
-    worker = SimpleWorker([job_queue(connection)], connection=connection)
+    worker = PortalWorker(
+        [job_queue(connection)],
+        connection=connection,
+        maintenance_interval=MAINTENANCE_SECONDS,
+        worker_ttl=WORKER_TTL,
+    )
     stop = threading.Event()
     sweeps = dict(current_app.extensions.get(_SWEEPS, {}))
     sweeper = threading.Thread(

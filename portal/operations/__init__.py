@@ -46,11 +46,30 @@ def hide_statement_parameters(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **options}
 
 
+def database_timeouts(app: Flask) -> None:
+    """On PostgreSQL, a connection that cannot be opened within ``DATABASE_CONNECT_TIMEOUT``
+    seconds, or a statement still running after ``DATABASE_STATEMENT_TIMEOUT_MS``, fails (and
+    the person sees the "try again" page) well before the app server would kill the worker."""
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not uri.startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
+    statement_ms = app.config["DATABASE_STATEMENT_TIMEOUT_MS"]
+    connect_args.setdefault("options", f"-c statement_timeout={statement_ms}")
+    options["connect_args"] = connect_args
+    # Waiting for a free connection from the pool is bounded too (SQLAlchemy waits 30 s).
+    options.setdefault("pool_timeout", app.config["DATABASE_CONNECT_TIMEOUT"] * 2)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def init_app(app: Flask) -> None:
     """Wire logging first, so whatever the rest of the factory logs is formatted already.
     Called before the database is set up."""
     logs.init_app(app)
     hide_statement_parameters(app)
+    database_timeouts(app)
     trust_proxies(app)
     app.before_request(_refuse_other_hosts)  # after the request id, before everything else
     error_reporting.init_app(app)

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.operations import outages
 from portal.operations.request_ids import request_id
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def _unexpected_error(error: Exception):
         log.error("server error on %s %s", request.method, request.path)
     db.session.rollback()
     try:
+        if outages.saved_in_request():  # "nothing has been saved" would be untrue
+            return render_error(500, message=f"Try again later. {outages.SOMETHING_SAVED}")
         return render_error(500)
     except Exception:
         # The page itself needs the database (the header shows who is signed in); when that is
@@ -78,3 +81,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _unexpected_error)
+    outages.init_app(app)

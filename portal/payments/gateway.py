@@ -87,14 +87,26 @@ class CheckoutLine:
 def _client():
     """This process's client for the configured account, made once: its HTTP connections are
     kept open between requests (each thread has its own), so a call does not start with a new
-    TLS handshake."""
-    settings = (current_app.config["STRIPE_SECRET_KEY"], current_app.config["STRIPE_API_BASE"])
+    TLS handshake. Each call gives up after ``STRIPE_CONNECT_TIMEOUT`` seconds to connect and
+    ``STRIPE_READ_TIMEOUT`` to answer, retried ``STRIPE_NETWORK_RETRIES`` times (the library's
+    own default waits 80 seconds, longer than the app server lets a request run)."""
+    config = current_app.config
+    settings = (
+        config["STRIPE_SECRET_KEY"],
+        config["STRIPE_API_BASE"],
+        config["STRIPE_CONNECT_TIMEOUT"],
+        config["STRIPE_READ_TIMEOUT"],
+        config["STRIPE_NETWORK_RETRIES"],
+    )
     made = current_app.extensions.get("stripe_client")
     if made is None or made[0] != settings:
         import stripe
 
         client = stripe.StripeClient(
-            settings[0], base_addresses={"api": settings[1]}, max_network_retries=2
+            settings[0],
+            base_addresses={"api": settings[1]},
+            max_network_retries=settings[4],
+            http_client=stripe.RequestsClient(timeout=(settings[2], settings[3])),
         )
         made = current_app.extensions["stripe_client"] = (settings, client)
     return made[1]

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.money import format_pence
 from portal.orders import services as orders
 from portal.orders import states
+from portal.orders.access import order_token
 from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.payments import event_alerts, gateway, refunds, settlement
 from portal.payments.models import AttemptStatus, CheckoutAttempt, StripeEvent
@@ -128,7 +129,9 @@ def start_checkout(order: Order) -> str | None:
             email=order.email,
             lines=checkout_lines(order),
             success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=external_url("payments.cancelled", reference=order.reference),
+            cancel_url=external_url(
+                "payments.cancelled", reference=order.reference, token=order_token(order)
+            ),
             idempotency_key=key,
             expires_at=expires_at,
         )
@@ -148,6 +151,15 @@ def start_checkout(order: Order) -> str | None:
     )
     db.session.flush()
     return session.url
+
+
+def order_of_session(session_id: str) -> Order | None:
+    """The order a Checkout Session was opened for, as recorded here (without asking Stripe)."""
+    return db.session.scalar(
+        select(Order)
+        .join(CheckoutAttempt, CheckoutAttempt.order_id == Order.id)
+        .where(CheckoutAttempt.stripe_session_id == session_id)
+    )
 
 
 def _attempts(order: Order, *statuses: AttemptStatus) -> list[CheckoutAttempt]:

@@ -13,6 +13,7 @@ from portal.operations.security import body_limit
 from portal.orders import thanks
 from portal.orders.access import find_order, may_view
 from portal.payments import cancellation, gateway, services, webhook_queue
+from portal.payments.saved_order import saved_order_page
 
 bp = Blueprint("payments", __name__)
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def webhook():
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("database error recording Stripe event %s", event.id)
-        return {"error": "try again"}, 500
+        return {"error": "try again"}, 503, {"Retry-After": "30"}
     if not taken:
-        return {"error": "try again"}, 500
+        return {"error": "try again"}, 503, {"Retry-After": "30"}
     return {"status": "duplicate" if received.repeat else "ok"}, 200
 
 
@@ -61,7 +62,8 @@ def success():
         order = services.confirm_checkout_session(session_id)
     except gateway.StripeError:
         db.session.rollback()
-        order = None
+        # Stripe cannot be asked now: the payment page was ours, so its order is known here.
+        order = services.order_of_session(session_id)
         flash(
             "We could not confirm your payment with our card processor yet. "
             "Your order page will show it as soon as it arrives.",
@@ -71,13 +73,25 @@ def success():
         abort(404)
     db.session.commit()
     thanks.thank_for_card_payment(order)
+    # Only the person Stripe sent back knows the session's id: their browser may see the order
+    # even if it lost (or never received) the session that placed it.
+    _remember_in_browser(order.id)
     return redirect(url_for("orders.show", reference=order.reference))
+
+
+def _remember_in_browser(order_id: int) -> None:
+    placed = session.get("placed_orders", [])
+    if order_id not in placed:
+        session["placed_orders"] = [*placed[-19:], order_id]
 
 
 @bp.route("/orders/<reference>/payment-cancelled")
 def cancelled(reference: str):
     flash("You have not paid yet. Your order is kept: pay when you are ready.", "info")
-    return redirect(url_for("orders.show", reference=reference))
+    # The order's signed link comes back with the buyer, for a browser without the session.
+    token = request.args.get("token")
+    token = token if token and len(token) <= 200 else None
+    return redirect(url_for("orders.show", reference=reference, token=token))
 
 
 @bp.route("/orders/<reference>/pay", methods=["POST"])
@@ -105,7 +119,7 @@ def pay(reference: str):
         return redirect(url_for("orders.show", reference=reference))
     except services.PaymentUnavailable:
         db.session.rollback()
-        return render_template("payments/unavailable.html", order=order), 503
+        return saved_order_page(order)
     db.session.commit()
     return redirect(stripe_page or url_for("orders.show", reference=reference), 303)
 

@@ -12,6 +12,7 @@ import threading
 from flask import current_app
 
 from portal.storage.base import (
+    COPIES_FOLDER,
     InvalidKey,
     Storage,
     StorageUnavailable,
@@ -22,6 +23,7 @@ from portal.storage.local import LocalStorage
 from portal.storage.settings import problems
 
 __all__ = [
+    "COPIES_FOLDER",
     "InvalidKey",
     "LocalStorage",
     "S3Storage",

@@ -9,6 +9,8 @@ from flask import Response
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$")
 MAX_KEY_LENGTH = 200
+#: The folder (key prefix) personalised copies are written to when they are stamped.
+COPIES_FOLDER = "stamped"
 
 
 class InvalidKey(ValueError):

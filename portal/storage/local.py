@@ -1,5 +1,6 @@
 """Files in a local directory: the laptop default, and a single server with a disk of its own."""
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from typing import BinaryIO
 from flask import Response, send_file
 from werkzeug.exceptions import NotFound
 
-from portal.storage.base import StorageUnavailable, attachment, checked_key
+from portal.storage.base import COPIES_FOLDER, StorageUnavailable, attachment, checked_key
 
 #: Owner reads and writes, the group (the front web server) reads, nobody else.
 _FILE_MODE = 0o640
@@ -36,20 +37,27 @@ class LocalStorage:
     @contextmanager
     def writer(self, key: str) -> Iterator[BinaryIO]:
         """A file to write ``key`` through; it replaces the old file only when the block ends
-        without an error, so a reader never sees half a file."""
+        without an error, so a reader never sees half a file. Whatever fails (the block, a full
+        disk when the last bytes are flushed, the final rename), the temporary file is removed;
+        a folder that cannot be written to raises StorageUnavailable."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-            try:
+        tmp_name = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+                tmp_name = tmp.name
                 yield tmp
-            except BaseException:
-                tmp.close()
-                os.unlink(tmp.name)
-                raise
-        # A temporary file is private to its owner (0600); the front web server, which sends
-        # files by X-Accel-Redirect, reads them as a member of the portal's group.
-        os.chmod(tmp.name, _FILE_MODE)
-        os.replace(tmp.name, path)
+            # A temporary file is private to its owner (0600); the front web server, which
+            # sends files by X-Accel-Redirect, reads them as a member of the portal's group.
+            os.chmod(tmp_name, _FILE_MODE)
+            os.replace(tmp_name, path)
+        except BaseException as error:
+            if tmp_name is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp_name)
+            if isinstance(error, OSError):
+                raise StorageUnavailable(f"could not write {key}: {error}") from error
+            raise
 
     def open(self, key: str) -> BinaryIO:
         """The file, to read (seekable); FileNotFoundError when there is none."""
@@ -86,11 +94,19 @@ class LocalStorage:
         )
 
     def check(self) -> None:
-        """Raise StorageUnavailable unless the root is a folder this process can write to."""
+        """Raise StorageUnavailable unless a file can be written in the folder stamped copies
+        are written to (a full disk or a read-only mount fails here, where a look at the
+        folder's permissions would pass), and removed again."""
         if not self.root.is_dir():
             raise StorageUnavailable(f"the storage folder {self.root} does not exist")
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise StorageUnavailable(f"the storage folder {self.root} is not writable")
+        try:
+            with self.writer(f"{COPIES_FOLDER}/readiness-check") as probe:
+                probe.write(b"ok")
+        except StorageUnavailable as error:
+            message = f"the storage folder {self.root} is not writable: {error}"
+            raise StorageUnavailable(message) from None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path(f"{COPIES_FOLDER}/readiness-check"))
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flask import Response, redirect, request
 from werkzeug.exceptions import NotFound
 
-from portal.storage.base import StorageUnavailable, attachment, checked_key
+from portal.storage.base import COPIES_FOLDER, StorageUnavailable, attachment, checked_key
 from portal.storage.settings import DOWNLOAD_MODES
 
 log = logging.getLogger(__name__)
@@ -43,14 +43,15 @@ def make_client(*, endpoint_url: str = "", region: str = ""):
 
     Any endpoint other than AWS's own is addressed path-style (``http://host/bucket/key``), which
     every S3-compatible store understands. Time-outs are short so that a store that is down
-    shows quickly (in /readyz, and as an error page rather than a hung request).
+    shows quickly (in /readyz, and as an error page rather than a hung request): two attempts of
+    at most 3 seconds to connect and 10 to answer stay well inside the app server's 60.
     """
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path" if endpoint_url else "auto"},
-        connect_timeout=5,
-        read_timeout=30,
-        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=10,
+        retries={"mode": "standard", "max_attempts": 2},
     )
     # A session of its own: boto3's default session is shared module state, not thread-safe.
     session = boto3.session.Session()
@@ -121,13 +122,16 @@ class S3Storage:
             yield tmp
             tmp.flush()
             tmp.seek(0)
-            self.client.upload_fileobj(
-                tmp,
-                self.bucket,
-                name,
-                ExtraArgs={"ContentType": _content_type(key)},
-                Config=self.transfer,
-            )
+            try:
+                self.client.upload_fileobj(
+                    tmp,
+                    self.bucket,
+                    name,
+                    ExtraArgs={"ContentType": _content_type(key)},
+                    Config=self.transfer,
+                )
+            except (BotoCoreError, ClientError) as error:
+                raise StorageUnavailable(f"could not write {key}: {error}") from error
 
     def open(self, key: str) -> BinaryIO:
         """The object as a seekable file (pypdf and Pillow seek), fetched now: in memory when
@@ -236,9 +240,12 @@ class S3Storage:
         return self._download_origin
 
     def check(self) -> None:
-        """Raise StorageUnavailable unless the bucket can be reached with these credentials."""
+        """Raise StorageUnavailable unless an object can be written, with these credentials,
+        where stamped copies are written (and removed again)."""
+        probe = self._name(f"{COPIES_FOLDER}/readiness-check")
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"ok")
+            self.client.delete_object(Bucket=self.bucket, Key=probe)
         except (BotoCoreError, ClientError) as error:
             message = f"the bucket {self.bucket} cannot be reached: {error}"
             raise StorageUnavailable(message) from None

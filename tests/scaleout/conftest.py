@@ -22,7 +22,13 @@ from aiosmtpd.controller import Controller
 from config import DEMO_DOCUMENT_SETTINGS
 from process_group import Processes
 from tests.email.helpers import Inbox
-from tests.scaleout.processes import port_is_free, run, wait_until_answers
+from tests.scaleout.processes import (
+    add_logs_to_report,
+    port_is_free,
+    run,
+    standin_argv,
+    wait_until_answers,
+)
 from tests.scratch_database import scratch_database
 
 DATABASE_SERVER = os.environ.get(
@@ -138,24 +144,10 @@ def stack(tmp_path_factory):
             run(_flask("db", "upgrade"), env)
             run(_flask("seed-demo"), env)
             instances = [f"http://{HOST}:{port}" for port in INSTANCE_PORTS]
+            # Stripe delivers every event to one address; here, the first instance.
             processes.start(
                 "stripe-standin",
-                [
-                    sys.executable,
-                    "-m",
-                    "stripe_standin",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(STANDIN_PORT),
-                    "--secret-key",
-                    env["STRIPE_SECRET_KEY"],
-                    "--webhook-secret",
-                    env["STRIPE_WEBHOOK_SECRET"],
-                    # Stripe delivers every event to one address; here, the first instance.
-                    "--webhook-url",
-                    f"{instances[0]}/stripe/webhook",
-                ],
+                standin_argv(HOST, STANDIN_PORT, env, f"{instances[0]}/stripe/webhook"),
                 env,
             )
             for number, port in enumerate(INSTANCE_PORTS, start=1):
@@ -207,8 +199,5 @@ def _servers_still_running(stack, request):
 def pytest_runtest_makereport(item, call):
     """A failed test's report ends with the last lines each server logged."""
     outcome = yield
-    report = outcome.get_result()
-    if report.failed and _RUNNING:
-        processes = _RUNNING[0].processes
-        for name, _process in processes.started:
-            report.sections.append((f"log of {name}", processes.log_tail(name)))
+    if _RUNNING:
+        add_logs_to_report(outcome.get_result(), _RUNNING[0].processes)

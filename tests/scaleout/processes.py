@@ -3,6 +3,7 @@ are started and stopped by ``process_group.Processes``."""
 
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -64,3 +65,30 @@ def wait_for(check, what: str, seconds: float = REQUEST_SECONDS, every: float = 
             return result
         time.sleep(every)
     raise AssertionError(f"gave up waiting for {what} after {seconds}s")
+
+
+def standin_argv(host: str, port: int, env: dict[str, str], webhook_url: str) -> list[str]:
+    """The Stripe stand-in's command, with the keys ``env`` gives the portal; Stripe delivers
+    every event to the one ``webhook_url``."""
+    return [
+        sys.executable,
+        "-m",
+        "stripe_standin",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--secret-key",
+        env["STRIPE_SECRET_KEY"],
+        "--webhook-secret",
+        env["STRIPE_WEBHOOK_SECRET"],
+        "--webhook-url",
+        webhook_url,
+    ]
+
+
+def add_logs_to_report(report, processes: Processes, lines: int = 40) -> None:
+    """End a failed test's report with the last ``lines`` each started server logged."""
+    if report.failed:
+        for name, _process in processes.started:
+            report.sections.append((f"log of {name}", processes.log_tail(name, lines=lines)))
