@@ -21,7 +21,13 @@ from portal.public_url import external_url
 
 def create_app(config_class) -> Flask:
     """Build the application for one configuration class (see ``config.py``)."""
-    app = Flask(__name__, template_folder="../templates")
+    # INSTANCE_PATH: where the caches' shared tokens live (``instance/`` unless a configuration
+    # names another folder, as each test run does, so that two runs on one machine never share).
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_path=getattr(config_class, "INSTANCE_PATH", None),
+    )
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     app.config.from_object(config_class)
     if found := config_class.problems(app.config):

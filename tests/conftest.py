@@ -108,6 +108,7 @@ def app(database_url, tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         STORAGE_ROOT = storage
+        INSTANCE_PATH = str(tmp_path_factory.mktemp("instance"))
 
     app = create_app(Config)
     with app.app_context():
