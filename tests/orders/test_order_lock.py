@@ -17,9 +17,7 @@ def test_a_change_not_yet_written_survives_the_lock(ctx, create_order):
     assert order.attention == "Check the delivery address"  # written before the re-read
 
 
-def test_another_order_is_locked_and_read_in_the_same_transaction(
-    ctx, create_order, count_queries
-):
+def test_another_order_is_locked_and_read_in_the_same_transaction(ctx, create_order, count_queries):
     first, second = create_order(), create_order()
     states.lock_order(first)
 
