@@ -54,3 +54,15 @@ def test_a_lock_taken_in_a_savepoint_rolled_back_is_taken_again(ctx, create_orde
         states.lock_order(order)
 
     assert len(statements) == 1
+
+
+def test_the_order_s_lines_and_history_stay_loaded(ctx, create_order, count_queries):
+    order = create_order()
+    db.session.commit()
+    loaded = (list(order.lines), list(order.events))
+
+    states.lock_order(order)
+
+    with count_queries() as statements:
+        assert (list(order.lines), list(order.events)) == loaded
+    assert statements == []
