@@ -209,3 +209,17 @@ def test_refunding_everything_paid_closes_every_line_giving_back_only_copies_lef
     assert _stock(printed) == stock + 1  # the one copy not given back before
     assert _used(organisation, printed) == 0
     assert free_pdf.refunded_quantity == 0  # closed: a PDF has no copy to give back
+
+
+def test_free_copies_come_back_one_refund_at_a_time(council):
+    organisation, (ana, _), (printed, other), admin = council
+    printed.free_copies_per_organisation = 3
+    # One paid copy, then three free; the other line keeps money paid on the order.
+    order = _order(ana, Item(printed, 4), Item(other, 2))
+    line = order.lines[0]
+
+    _refund(order, {line.id: 2}, admin, "the paid copy and a free one")
+    assert (line.free_copies_returned, _used(organisation, printed)) == (1, 2)
+
+    _refund(order, {line.id: 1}, admin, "another free one")
+    assert (line.free_copies_returned, _used(organisation, printed)) == (2, 1)
