@@ -219,3 +219,14 @@ def test_a_copy_is_stamped_ahead_only_when_its_owner_may_download_it(
 
     assert made == (f"stamped/line-{line_id}.pdf" if stamped else "nothing to stamp")
     assert len(stamps) == (1 if stamped else 0)
+
+
+def test_a_kept_copy_whose_file_has_gone_is_stamped_again(app, free_order, stamps):
+    placed = free_order()  # stamped once the order was committed
+    with app.app_context():
+        line = db.session.get(OrderLine, placed["line"])
+        get_storage()._path(line.stamped_file_key).unlink()  # lost from the store
+
+        assert services.personalised_copy(line) == f"stamped/line-{line.id}.pdf"
+        assert get_storage().exists(line.stamped_file_key)
+    assert len(stamps) == 2
