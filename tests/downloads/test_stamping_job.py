@@ -230,3 +230,30 @@ def test_a_kept_copy_whose_file_has_gone_is_stamped_again(app, free_order, stamp
         assert services.personalised_copy(line) == f"stamped/line-{line.id}.pdf"
         assert get_storage().exists(line.stamped_file_key)
     assert len(stamps) == 2
+
+
+@pytest.mark.parametrize(
+    ("spoil", "logged"),
+    [
+        ("missing", "report {slug} has no file (line {line})"),
+        ("damaged", "report {slug} could not be stamped (line {line})"),
+    ],
+)
+def test_a_copy_that_cannot_be_made_names_the_report_and_line_in_the_log(
+    app, free_order, stamps, caplog, spoil, logged
+):
+    placed = free_order()
+    with app.app_context():
+        line = db.session.get(OrderLine, placed["line"])
+        line.stamped_file_key = None
+        report = line.report_format.report
+        if spoil == "missing":
+            get_storage()._path(report.pdf_file_key).unlink()
+        else:
+            get_storage().save(report.pdf_file_key, b"not a PDF at all")
+
+        with pytest.raises(services.FileUnavailable):
+            services.personalised_copy(line)
+
+        [record] = [r for r in caplog.records if r.name == services.log.name]
+        assert record.getMessage() == logged.format(slug=report.slug, line=line.id)
