@@ -10,11 +10,12 @@ from sqlalchemy import text
 
 from portal import pricing
 from portal.catalogue.models import ReportFormat
+from portal.clock import utcnow
 from portal.downloads import jobs as download_jobs
 from portal.downloads import services
 from portal.extensions import db
 from portal.orders.access import order_token
-from portal.orders.models import OrderLine
+from portal.orders.models import OrderLine, OrderState
 from portal.orders.services import Buyer
 from portal.pricing import FormatKind
 from portal.storage import get_storage
@@ -187,3 +188,72 @@ def _wait_until_a_query_waits_for_a_lock(app) -> None:
             db.session.rollback()
             time.sleep(0.1)
     raise AssertionError("the download never waited for the line's lock")
+
+
+@pytest.mark.parametrize(
+    ("state", "released", "refunded", "stamped"),
+    [
+        (OrderState.AWAITING_INVOICE_PAYMENT, True, False, True),
+        (OrderState.AWAITING_INVOICE_PAYMENT, False, False, False),
+        (OrderState.PAID, False, False, True),
+        (OrderState.PAID, False, True, False),
+    ],
+    ids=["invoice released", "invoice not released", "paid", "paid and refunded"],
+)
+def test_a_copy_is_stamped_ahead_only_when_its_owner_may_download_it(
+    app, create_report, create_order, stamps, state, released, refunded, stamped
+):
+    order = create_order(
+        report=create_report(with_pdf=True),
+        state=state,
+        downloads_released_at=utcnow() if released else None,
+    )
+    line_id = order.lines[0].id
+    if refunded:
+        with app.app_context():
+            db.session.get(OrderLine, line_id).refunded_at = utcnow()
+            db.session.commit()
+
+    with app.app_context():
+        made = download_jobs.stamp_line_copy(line_id)
+
+    assert made == (f"stamped/line-{line_id}.pdf" if stamped else "nothing to stamp")
+    assert len(stamps) == (1 if stamped else 0)
+
+
+def test_a_kept_copy_whose_file_has_gone_is_stamped_again(app, free_order, stamps):
+    placed = free_order()  # stamped once the order was committed
+    with app.app_context():
+        line = db.session.get(OrderLine, placed["line"])
+        get_storage()._path(line.stamped_file_key).unlink()  # lost from the store
+
+        assert services.personalised_copy(line) == f"stamped/line-{line.id}.pdf"
+        assert get_storage().exists(line.stamped_file_key)
+    assert len(stamps) == 2
+
+
+@pytest.mark.parametrize(
+    ("spoil", "logged"),
+    [
+        ("missing", "report {slug} has no file (line {line})"),
+        ("damaged", "report {slug} could not be stamped (line {line})"),
+    ],
+)
+def test_a_copy_that_cannot_be_made_names_the_report_and_line_in_the_log(
+    app, free_order, stamps, caplog, spoil, logged
+):
+    placed = free_order()
+    with app.app_context():
+        line = db.session.get(OrderLine, placed["line"])
+        line.stamped_file_key = None
+        report = line.report_format.report
+        if spoil == "missing":
+            get_storage()._path(report.pdf_file_key).unlink()
+        else:
+            get_storage().save(report.pdf_file_key, b"not a PDF at all")
+
+        with pytest.raises(services.FileUnavailable):
+            services.personalised_copy(line)
+
+        [record] = [r for r in caplog.records if r.name == services.log.name]
+        assert record.getMessage() == logged.format(slug=report.slug, line=line.id)

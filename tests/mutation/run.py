@@ -140,8 +140,7 @@ def mutmut_rows(equivalents: dict[str, Equivalent]) -> tuple[list[Row], list[Sur
                 row.killed += 1
                 continue
             row.survived += 1
-            function = name.partition("__mutmut_")[0].rpartition(".")[2]
-            function_hash = hashes.get(function, "?")
+            function_hash = hashes.get(_function_of(name), "?")
             entry = equivalents.get(name)
             if code in SURVIVED and entry and entry.function_hash == function_hash:
                 row.equivalent += 1
@@ -168,16 +167,67 @@ def run_mutmut(max_children: int | None, names: list[str] = ()) -> None:
     subprocess.run([*command, *names], cwd=ROOT, check=True)  # noqa: S603 (our own venv's mutmut)
 
 
-def earlier_survivors() -> list[str]:
-    """The mutants an earlier run left alive: mutmut keeps a result once it has one, so after a
-    test is written they are named to be tried again (``--keep``)."""
+def earlier_survivors(equivalents: dict[str, Equivalent]) -> list[str]:
+    """The mutants an earlier run left alive and not listed as equivalent: mutmut keeps a result
+    once it has one, so after a test is written they are named to be tried again (``--keep``)."""
     names = []
     for path in TARGETS:
-        meta = MUTANTS / f"{path}.meta"
-        if meta.exists():
-            codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-            names += [name for name, code in codes.items() if code in SURVIVED | NO_TESTS]
+        meta_path = MUTANTS / f"{path}.meta"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            hashes = meta.get("hash_by_function_name", {})
+            names += [
+                name
+                for name, code in meta["exit_code_by_key"].items()
+                if code in SURVIVED | NO_TESTS and not _still_equivalent(name, hashes, equivalents)
+            ]
     return sorted(names)
+
+
+def _function_of(name: str) -> str:
+    """``x_admit`` of ``portal.downloads.services.x_admit__mutmut_3``."""
+    return name.partition("__mutmut_")[0].rpartition(".")[2]
+
+
+def _still_equivalent(name: str, hashes: dict, equivalents: dict[str, Equivalent]) -> bool:
+    entry = equivalents.get(name)
+    return entry is not None and entry.function_hash == hashes.get(_function_of(name))
+
+
+def seed_equivalents(equivalents: dict[str, Equivalent]) -> int:
+    """Give mutmut the listed equivalents' verdicts before it starts, so that it does not test
+    them: each one runs every test that reaches its function (none fails), the dearest mutants
+    of a run. mutmut keeps a verdict while its function's hash is the one it was given, so an
+    entry whose function has changed since it was judged is tested like any other mutant (and
+    reported again by ``mutmut_rows``). Returns how many mutants were seeded."""
+    seeded = 0
+    for path in TARGETS:
+        module = path.removesuffix(".py").replace("/", ".") + "."
+        listed = [
+            e for e in equivalents.values() if e.name.startswith(module) and "__mutmut_" in e.name
+        ]
+        hashes: dict[str, str] = {}
+        for entry in listed:  # one hash per function: the first entry's
+            hashes.setdefault(_function_of(entry.name), entry.function_hash)
+        codes = {e.name: 0 for e in listed if hashes[_function_of(e.name)] == e.function_hash}
+        if not codes:
+            continue
+        meta = MUTANTS / f"{path}.meta"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(
+            json.dumps(
+                {
+                    "exit_code_by_key": codes,
+                    "hash_by_function_name": hashes,
+                    "type_check_error_by_key": {},
+                    "durations_by_key": {},
+                    "estimated_durations_by_key": {},
+                }
+            ),
+            encoding="utf-8",
+        )
+        seeded += len(codes)
+    return seeded
 
 
 def diff_of(survivor: Survivor) -> str:
@@ -406,9 +456,11 @@ def main() -> int:
     equivalents = read_equivalents()
 
     if not options.only_tables:
-        survivors = earlier_survivors() if options.keep else []
-        if not options.keep and MUTANTS.exists():
-            shutil.rmtree(MUTANTS)
+        survivors = earlier_survivors(equivalents) if options.keep else []
+        if not options.keep:
+            if MUTANTS.exists():
+                shutil.rmtree(MUTANTS)
+            print(f"{seed_equivalents(equivalents)} mutants listed as equivalent: not tested")
         run_mutmut(options.max_children)
         if survivors:
             run_mutmut(options.max_children, survivors)

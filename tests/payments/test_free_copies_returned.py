@@ -189,3 +189,37 @@ def test_cancelling_a_paid_order_with_a_free_copy_gives_it_back(council):
     payment_actions.cancel_order(order, "Event called off", admin, TODAY)
     assert order.state is OrderState.CANCELLED
     assert _used(organisation, printed) == 0
+
+
+def test_refunding_everything_paid_closes_every_line_giving_back_only_copies_left(council):
+    organisation, (ana, _), (printed, other), admin = council
+    printed.free_copies_per_organisation = 2
+    pdf = next(f for f in printed.report.formats if f.kind is FormatKind.PDF)
+    # One paid and one free copy; two free copies; a PDF free with the subscription.
+    order = _order(ana, Item(other, 2), Item(printed, 2), Item(pdf, 1))
+    mixed, free, free_pdf = order.lines
+    assert (free.total_pence, free_pdf.total_pence) == (0, 0)
+    _refund(order, {free.id: 1}, admin, "one free copy")  # given back for nothing
+    stock = _stock(printed)
+
+    _refund(order, {mixed.id: 2}, admin, "everything paid")
+
+    assert all(line.refunded_at is not None for line in order.lines)
+    assert (free.refunded_quantity, free.free_copies_returned) == (2, 2)
+    assert _stock(printed) == stock + 1  # the one copy not given back before
+    assert _used(organisation, printed) == 0
+    assert free_pdf.refunded_quantity == 0  # closed: a PDF has no copy to give back
+
+
+def test_free_copies_come_back_one_refund_at_a_time(council):
+    organisation, (ana, _), (printed, other), admin = council
+    printed.free_copies_per_organisation = 3
+    # One paid copy, then three free; the other line keeps money paid on the order.
+    order = _order(ana, Item(printed, 4), Item(other, 2))
+    line = order.lines[0]
+
+    _refund(order, {line.id: 2}, admin, "the paid copy and a free one")
+    assert (line.free_copies_returned, _used(organisation, printed)) == (1, 2)
+
+    _refund(order, {line.id: 1}, admin, "another free one")
+    assert (line.free_copies_returned, _used(organisation, printed)) == (2, 1)

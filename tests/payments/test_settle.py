@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from portal.clock import utcnow
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
 from portal.downloads import jobs as download_jobs
@@ -97,3 +98,31 @@ def test_an_order_placed_paid_is_not_marked_paid_twice(ctx, create_order, stampi
 
     assert len(order.events) == before
     assert order.state is OrderState.PAID
+
+
+def test_printed_copies_posted_before_payment_complete_the_order_when_paid(
+    ctx, create_order, create_user, stamping, outbox
+):
+    clerk = create_user()
+    order = create_order(pdf=1, prints=1, method=PaymentMethod.INVOICE, delivery=DELIVERY)
+    order.state = OrderState.AWAITING_INVOICE_PAYMENT  # released on credit
+    for line in order.lines:
+        line.dispatched_at = utcnow()  # posted before the money came
+
+    settlement.settle(order, "BACS 1", clerk.id, PAID_ON)
+
+    paid, fulfilled = order.events[-2:]
+    assert (paid.to_state, paid.actor_user_id, paid.note) == (OrderState.PAID, clerk.id, "BACS 1")
+    assert (fulfilled.from_state, fulfilled.to_state) == (OrderState.PAID, OrderState.FULFILLED)
+    assert fulfilled.actor_user_id == clerk.id
+    assert fulfilled.note == "Printed copies were posted before payment"
+    assert order.state is OrderState.FULFILLED
+    assert stamping == [order]
+
+
+def test_a_receipt_is_issued_unless_told_otherwise(ctx, create_order, stamping, outbox):
+    order = create_order(pdf=1, method=PaymentMethod.CARD)
+
+    settlement.settle(order, "Card payment pi_4", None, PAID_ON)
+
+    assert [r.issued_on for r in _receipts(order)] == [PAID_ON]
