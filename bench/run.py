@@ -212,7 +212,9 @@ def _servers(processes: Processes, url: str, storage_root: Path):
         worker = ["nice", "-n", "10", str(BIN / "flask"), "--app", "wsgi", "worker"]
         env = portal_environment(url, storage_root)
         started = [processes.start(f"job-worker-{n}", worker, env) for n in range(count)]
-        return lambda: [stop_server(processes, process) for process in started]
+        # nice runs the worker in its own process: these are the workers' own ids.
+        pids = [process.pid for process in started]
+        return lambda: [stop_server(processes, process) for process in started], pids
 
     return environment, start_workers
 

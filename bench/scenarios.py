@@ -21,7 +21,7 @@ from client import USER_AGENT, Browser
 from dataset import BenchData
 from load import Load, measure, script
 from processes import ROOT, WorkerWatch
-from profiles import sampling
+from profiles import sampling, sampling_jobs
 
 #: The portal's static folder (served by its own /static route). A fresh clone has none until the
 #: front end is built, and Flask adds the route only if the folder exists when the app starts.
@@ -66,6 +66,10 @@ class Bench:
     def profiled(self, name: str) -> AbstractContextManager[None]:
         """Sample the portal's workers with py-spy while the body runs, when profiling."""
         return sampling(self.master_pid, name) if self.profile else nullcontext()
+
+    def profiled_jobs(self, worker_pids: list[int], name: str) -> AbstractContextManager[None]:
+        """Sample the background job workers with py-spy while the body runs, when profiling."""
+        return sampling_jobs(worker_pids, name) if self.profile else nullcontext()
 
 
 def _ratio(load: Load, bench: Bench) -> float:

@@ -13,6 +13,7 @@ receipt, checked in the database to have happened exactly once.
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -28,7 +29,7 @@ from sqlalchemy import create_engine, text
 
 THREADS = 16
 #: Background job workers running the events' jobs (and the emails' and stamping's after them).
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_JOB_WORKERS", "2"))
 #: How long the drain may take before the bench gives up waiting (the target is 10 s).
 DRAIN_LIMIT_S = 120
 
@@ -128,11 +129,12 @@ def webhook_burst(
     database_url: str,
     standin: str,
     webhook_secret: str,
-    start_workers: Callable[[int], Callable[[], None]],
+    start_workers: Callable[[int], tuple[Callable[[], None], list[int]]],
 ) -> Row:
-    """The burst; ``start_workers(n)`` starts n job workers and returns what stops them."""
+    """The burst; ``start_workers(n)`` starts n job workers and returns what stops them, and
+    their process ids."""
     engine = create_engine(database_url)
-    stop_workers = start_workers(WORKERS)
+    stop_workers, worker_pids = start_workers(WORKERS)
     try:
         _open_sessions(bench)
         events = _paid_events(bench, engine, standin)
@@ -155,7 +157,7 @@ def webhook_burst(
             )
             return answer.status_code, time.perf_counter() - sent
 
-        with bench.profiled("webhook"):
+        with bench.profiled("webhook"), bench.profiled_jobs(worker_pids, "webhook-jobs"):
             started = time.perf_counter()
             with ThreadPoolExecutor(THREADS) as pool:
                 results = list(pool.map(send, bodies))

@@ -16,6 +16,7 @@ seconds after its timeout (RQ's own margin is a minute) and retried, and every
 died (with Redis, say) and cleans the queue's registries.
 """
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -38,6 +39,11 @@ MAINTENANCE_SECONDS = 10
 #: job is stopped by an alarm at its timeout, so only a dead worker lets a claim run out.
 ABANDONED_MARGIN = 10
 
+
+#: What the jobs import when they first need it (Stripe's library, ReportLab, pypdf), kept out of
+#: the web server's start-up: the worker loads them before its first job, so that one just
+#: (re)started does not spend the first second or more of a burst of Stripe's events importing.
+JOB_MODULES = ("stripe", "portal.documents.drawing", "portal.downloads.stamp")
 
 #: Seconds the worker's registration lives between heartbeats. RQ waits for a job for this less
 #: 15 seconds at a time, and does its maintenance only between waits (RQ's default, 420, would
@@ -85,6 +91,7 @@ def worker_command(burst: bool, sweep_interval: int) -> None:
             "REDIS_URL is not set, so there is no job queue: jobs run in the web server. "
             "To retry emails that failed, run `flask --app wsgi send-outbox --loop`."
         )
+    _load_job_modules()
     worker = PortalWorker(
         [job_queue(connection)],
         connection=connection,
@@ -111,6 +118,15 @@ def worker_command(burst: bool, sweep_interval: int) -> None:
         stop.set()
         if sweeper.is_alive():
             sweeper.join(timeout=60)
+
+
+def _load_job_modules() -> None:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    import stripe
+
+    # The library loads the class of each kind of object the first time one arrives.
+    _ = stripe.checkout.Session, stripe.Refund
 
 
 def _sweep_every(

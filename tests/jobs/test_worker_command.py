@@ -71,3 +71,14 @@ def test_a_failed_sweep_is_logged_and_the_others_still_run(app, caplog):
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         "the broken sweep failed"
     ]
+
+
+def test_the_worker_loads_what_its_jobs_import_before_the_first_job():
+    import sys
+
+    from portal.jobs import worker
+
+    worker._load_job_modules()
+
+    assert all(name in sys.modules for name in worker.JOB_MODULES)
+    assert "stripe.checkout._session" in sys.modules  # the class a retrieved session is made of
