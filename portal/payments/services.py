@@ -181,7 +181,9 @@ def _create_session(order: Order, attempt: CheckoutAttempt) -> gateway.CheckoutS
         lines=checkout_lines(order),
         success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=external_url(
-            "payments.cancelled", reference=order.reference, token=order_token(order)
+            "payments.cancelled",
+            reference=order.reference,
+            token=order_token(order, signed_at=attempt.created_at),
         ),
         idempotency_key=attempt.idempotency_key,
         expires_at=int(expires_at.timestamp()),
