@@ -114,7 +114,8 @@ def start_checkout(order: Order) -> str | None:
     if refused := pricing.card_total_refusal(order.total_pence):
         raise OutsideCardLimits(refused)
     try:
-        attempt = _unanswered(order) or _new_attempt(order)
+        earlier = _attempts(order)
+        attempt = _unanswered(earlier) or _new_attempt(order, earlier)
         if attempt is None:
             return None  # an earlier page turned out to be paid: the payment is recorded
         session = _create_session(order, attempt)
@@ -127,12 +128,12 @@ def start_checkout(order: Order) -> str | None:
     return session.url
 
 
-def _unanswered(order: Order) -> CheckoutAttempt | None:
+def _unanswered(earlier: list[CheckoutAttempt]) -> CheckoutAttempt | None:
     """The order's attempt whose request Stripe never answered (a timeout, perhaps after Stripe
     made the session), still young enough that its session would be open: asked again with the
     same key, Stripe gives back the session it made, or makes it now. An older one is given up
     (its session, if any, was never shown to anyone and expires by itself)."""
-    attempt = next(iter(_attempts(order, AttemptStatus.STARTING)), None)
+    attempt = next((a for a in earlier if a.status is AttemptStatus.STARTING), None)
     if attempt is None:
         return None
     if utcnow() - attempt.created_at < CLOCK_MARGIN:
@@ -142,10 +143,9 @@ def _unanswered(order: Order) -> CheckoutAttempt | None:
     return None
 
 
-def _new_attempt(order: Order) -> CheckoutAttempt | None:
-    """A new attempt, saved with its own random key before Stripe is asked, once every earlier
-    page is closed; None when one of them turns out to be paid."""
-    earlier = _attempts(order)
+def _new_attempt(order: Order, earlier: list[CheckoutAttempt]) -> CheckoutAttempt | None:
+    """A new attempt, saved with its own random key before Stripe is asked, once every
+    ``earlier`` page is closed; None when one of them turns out to be paid."""
     if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
         raise TooManyAttempts()
     for attempt in earlier:
