@@ -150,12 +150,16 @@ def test_upgrade_from_an_earlier_revision(migrations_app, revision):
 
 
 def _schema(app) -> set[tuple[str, str, str]]:
-    """Every table's columns, indexes and checks, as (table, "column", "index" or "check", name)."""
+    """Every table's columns (with whether they may be empty), indexes and checks, as (table,
+    "column", "index" or "check", name)."""
     with app.app_context(), db.engine.connect() as connection:
         inspector = inspect(connection)
         found = set()
         for table in inspector.get_table_names():
-            found |= {(table, "column", c["name"]) for c in inspector.get_columns(table)}
+            found |= {
+                (table, "column", f"{c['name']}{' null' if c['nullable'] else ''}")
+                for c in inspector.get_columns(table)
+            }
             found |= {(table, "index", i["name"]) for i in inspector.get_indexes(table)}
             found |= {(table, "check", c["name"]) for c in inspector.get_check_constraints(table)}
         return found

@@ -372,7 +372,7 @@ def _after_placing(placed: checkout.Placed):
     try:
         stripe_page = payments.start_checkout(order)
     except payments.PaymentUnavailable:
-        db.session.rollback()
+        db.session.commit()  # the attempt and its key, to ask again with
         return saved_order_page(order)
     db.session.commit()
     return redirect(stripe_page or url_for("orders.show", reference=order.reference), 303)

@@ -1,8 +1,10 @@
 """Who may see an order: its owner, an administrator, the browser that placed it, or the holder
 of the signed link from the order's emails."""
 
+from datetime import datetime
+
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from portal.accounts.second_factor import is_verified_administrator
@@ -13,12 +15,23 @@ from portal.public_url import external_url
 _SALT = "orders.view"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+def _serializer(signer: type[TimestampSigner] = TimestampSigner) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT, signer=signer)
 
 
-def order_token(order: Order) -> str:
-    return _serializer().dumps(order.id)
+def order_token(order: Order, signed_at: datetime | None = None) -> str:
+    """The signed token that shows ``order`` to whoever holds it. ``signed_at`` dates it (it
+    lasts from then), so that the same request made again carries the same token: Stripe
+    replays a request sent again with its idempotency key only when nothing in it changed."""
+    if signed_at is None:
+        return _serializer().dumps(order.id)
+    then = int(signed_at.timestamp())
+
+    class SignedThen(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return then
+
+    return _serializer(SignedThen).dumps(order.id)
 
 
 def order_link(order: Order) -> str:

@@ -12,6 +12,7 @@ from portal.extensions import db
 
 
 class AttemptStatus(enum.StrEnum):
+    STARTING = "starting"  # saved, and Stripe asked for its session; no answer yet
     OPEN = "open"  # the person may pay on Stripe's page
     PROCESSING = "processing"  # completed, money not yet confirmed (delayed payment methods)
     PAID = "paid"
@@ -28,9 +29,11 @@ class CheckoutAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per order
-    # Random, made for this attempt: unique on every database sharing one Stripe account.
+    # Random, made for this attempt and saved before Stripe is asked: unique on every database
+    # sharing one Stripe account, and sent again only when asking again for this attempt.
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
-    stripe_session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    # None while the attempt is STARTING (Stripe's answer has not arrived).
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[AttemptStatus] = mapped_column(string_enum(AttemptStatus, "attempt_status", 20))
     amount_pence: Mapped[int] = mapped_column(Integer)

@@ -102,6 +102,11 @@ def start_checkout(order: Order) -> str | None:
     charged; TooManyAttempts after MAX_CHECKOUT_ATTEMPTS pages, so that reopening
     them cannot hold printed copies for ever), or PaymentUnavailable when Stripe cannot be
     reached (nothing is lost: the order stays waiting for payment).
+
+    The attempt and its random idempotency key are saved before Stripe is asked, and kept when
+    Stripe does not answer (the caller commits them even then): asking again soon after sends
+    the same request with the same key, so a session Stripe made before its answer was lost is
+    the one the buyer gets, never a second.
     """
     states.lock_order(order)  # a switch to invoice, or another tab, waits its turn
     if order.state is not OrderState.PENDING_PAYMENT:
@@ -110,47 +115,79 @@ def start_checkout(order: Order) -> str | None:
         raise OutsideCardLimits(refused)
     try:
         earlier = _attempts(order)
-        if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
-            raise TooManyAttempts()
-        for attempt in earlier:
-            if attempt.status in (AttemptStatus.OPEN, AttemptStatus.PROCESSING):
-                _close(attempt)
-        if order.state is not OrderState.PENDING_PAYMENT:
-            return None
-        number = max((attempt.number for attempt in earlier), default=0) + 1
-        expires_at = int((utcnow() + CHECKOUT_LIFETIME + CLOCK_MARGIN).timestamp())
-        # Random, never derived from our ids: another database on the same Stripe account
-        # (a copy restored from backup, a test system) has orders with the same ids. The SDK
-        # reuses it when it retries this same call.
-        key = gateway.new_idempotency_key("checkout")
-        session = gateway.create_checkout_session(
-            order_id=order.id,
-            reference=order.reference,
-            email=order.email,
-            lines=checkout_lines(order),
-            success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=external_url(
-                "payments.cancelled", reference=order.reference, token=order_token(order)
-            ),
-            idempotency_key=key,
-            expires_at=expires_at,
-        )
+        attempt = _unanswered(earlier) or _new_attempt(order, earlier)
+        if attempt is None:
+            return None  # an earlier page turned out to be paid: the payment is recorded
+        session = _create_session(order, attempt)
     except gateway.StripeError as error:
         log.warning("Stripe refused or could not be reached for %s: %s", order.reference, error)
         raise PaymentUnavailable() from error
-    db.session.add(
-        CheckoutAttempt(
-            order_id=order.id,
-            number=number,
-            idempotency_key=key,
-            stripe_session_id=session.id,
-            status=AttemptStatus.OPEN,
-            amount_pence=order.total_pence,
-            currency="gbp",
-        )
-    )
+    attempt.stripe_session_id = session.id
+    attempt.status = AttemptStatus.OPEN
     db.session.flush()
     return session.url
+
+
+def _unanswered(earlier: list[CheckoutAttempt]) -> CheckoutAttempt | None:
+    """The order's attempt whose request Stripe never answered (a timeout, perhaps after Stripe
+    made the session), still young enough that its session would be open: asked again with the
+    same key, Stripe gives back the session it made, or makes it now. An older one is given up
+    (its session, if any, was never shown to anyone and expires by itself)."""
+    attempt = next((a for a in earlier if a.status is AttemptStatus.STARTING), None)
+    if attempt is None:
+        return None
+    if utcnow() - attempt.created_at < CLOCK_MARGIN:
+        return attempt
+    attempt.status = AttemptStatus.EXPIRED
+    db.session.flush()
+    return None
+
+
+def _new_attempt(order: Order, earlier: list[CheckoutAttempt]) -> CheckoutAttempt | None:
+    """A new attempt, saved with its own random key before Stripe is asked, once every
+    ``earlier`` page is closed; None when one of them turns out to be paid."""
+    if len(earlier) >= MAX_CHECKOUT_ATTEMPTS:
+        raise TooManyAttempts()
+    for attempt in earlier:
+        if attempt.status in (AttemptStatus.OPEN, AttemptStatus.PROCESSING):
+            _close(attempt)
+    if order.state is not OrderState.PENDING_PAYMENT:
+        return None
+    attempt = CheckoutAttempt(
+        order_id=order.id,
+        number=max((attempt.number for attempt in earlier), default=0) + 1,
+        # Random, never derived from our ids: another database on the same Stripe account (a
+        # copy restored from backup, a test system) has orders with the same ids.
+        idempotency_key=gateway.new_idempotency_key("checkout"),
+        status=AttemptStatus.STARTING,
+        amount_pence=order.total_pence,
+        currency="gbp",
+        created_at=utcnow(),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def _create_session(order: Order, attempt: CheckoutAttempt) -> gateway.CheckoutSession:
+    """Ask Stripe for ``attempt``'s session: the same parameters (its lifetime counted from
+    when the attempt was made) and key each time it is asked, so that Stripe replays one
+    session rather than refusing the key or making a second."""
+    expires_at = attempt.created_at + CHECKOUT_LIFETIME + CLOCK_MARGIN
+    return gateway.create_checkout_session(
+        order_id=order.id,
+        reference=order.reference,
+        email=order.email,
+        lines=checkout_lines(order),
+        success_url=external_url("payments.success") + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=external_url(
+            "payments.cancelled",
+            reference=order.reference,
+            token=order_token(order, signed_at=attempt.created_at),
+        ),
+        idempotency_key=attempt.idempotency_key,
+        expires_at=int(expires_at.timestamp()),
+    )
 
 
 def order_of_session(session_id: str) -> Order | None:

@@ -118,7 +118,7 @@ def pay(reference: str):
         flash("This order is not waiting for a card payment.", "info")
         return redirect(url_for("orders.show", reference=reference))
     except services.PaymentUnavailable:
-        db.session.rollback()
+        db.session.commit()  # the attempt and its key, to ask again with
         return saved_order_page(order)
     db.session.commit()
     return redirect(stripe_page or url_for("orders.show", reference=reference), 303)
