@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.clock import today_in_london
 from portal.extensions import csrf, db
+from portal.jobs import register_sweep
 from portal.operations.limits import PAY, post_limit
 from portal.operations.security import body_limit
 from portal.orders import thanks
@@ -16,6 +17,10 @@ from portal.payments import cancellation, gateway, services, webhook_queue
 from portal.payments.saved_order import saved_order_page
 
 bp = Blueprint("payments", __name__)
+# Events whose job was lost (with Redis) or failed every try are asked for again by the worker.
+bp.record_once(
+    lambda state: register_sweep(state.app, "stripe events", webhook_queue.sweep_unhandled_events)
+)
 log = logging.getLogger(__name__)
 
 

@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 #: again: by then the request that recorded it has long finished queueing the first.
 ASK_AGAIN_AFTER = timedelta(minutes=1)
 
+#: How long a recorded event may wait unhandled before the worker's sweep asks for its job again
+#: (its job was lost with Redis, or failed every try, say while storage was full): well past the
+#: time a queue of jobs takes to drain, well inside the minute background work recovers in.
+SWEEP_AFTER = timedelta(seconds=30)
+
 
 @dataclass(frozen=True)
 class Received:
@@ -86,6 +91,25 @@ def hand_over(received: Received) -> bool:
     if jobs.enqueue(handle_recorded_event, received.row_id) is not None:
         return True
     return handled(received.row_id)
+
+
+def sweep_unhandled_events(limit: int = 100) -> str:
+    """The worker's sweep: ask again for the job of each event recorded more than
+    ``SWEEP_AFTER`` ago and still not handled, oldest first, up to ``limit``. A job asked for
+    twice is harmless: the second finds the event handled (``_handle``)."""
+    with jobs.app_context():
+        waiting = db.session.scalars(
+            select(StripeEvent.id)
+            .where(
+                StripeEvent.handled_at.is_(None), StripeEvent.received_at < utcnow() - SWEEP_AFTER
+            )
+            .order_by(StripeEvent.id)
+            .limit(limit)
+        ).all()
+        db.session.rollback()  # nothing read here is kept: each job reads its event afresh
+        for row_id in waiting:
+            jobs.enqueue(handle_recorded_event, row_id)
+        return f"asked again for {len(waiting)} unhandled events"
 
 
 def handled(row_id: int) -> bool:

@@ -89,6 +89,36 @@ def test_a_repeat_long_after_an_event_never_handled_asks_for_its_job_again(
     assert _receipts(app) == 1
 
 
+def test_the_workers_sweep_asks_again_for_an_event_whose_job_was_lost(
+    app, checkout, stored, outbox, held_completed_event, post_webhook, run_jobs
+):
+    """Redis lost the job (or it failed every try) and Stripe has not delivered the event again:
+    the worker's sweep queues it once it has waited ``SWEEP_AFTER``, not before."""
+    from portal.jobs.queue import job_queue, redis_connection
+
+    event = held_completed_event(_session_id(checkout(printed=0)))
+    assert post_webhook(event).status_code == 200
+
+    def sweep() -> str:
+        with app.app_context():
+            return webhook_queue.sweep_unhandled_events()
+
+    with app.app_context():
+        job_queue(redis_connection()).empty()  # the job is lost
+    assert sweep() == "asked again for 0 unhandled events"
+    assert not run_jobs()
+    with app.app_context():
+        recorded = db.session.scalars(select(StripeEvent)).one()
+        recorded.received_at -= webhook_queue.SWEEP_AFTER
+        db.session.commit()
+    assert sweep() == "asked again for 1 unhandled events"
+    assert run_jobs()
+    order = stored.order()
+    assert order.state is OrderState.FULFILLED and _paid_transitions(order) == 1
+    assert _receipts(app) == 1
+    assert sweep() == "asked again for 0 unhandled events"  # handled now: left alone
+
+
 def test_a_job_that_dies_midway_changes_nothing_and_its_retry_fulfils_once(
     app, checkout, stored, outbox, held_completed_event, post_webhook, run_jobs, monkeypatch
 ):
