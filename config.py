@@ -104,13 +104,20 @@ def _int(name: str, default: int) -> int:
 DEFAULT_THREADS = 32
 
 
-def _pool_options(url: str) -> dict[str, int]:
+def _pool_options(url: str) -> dict[str, int | bool]:
     """The database pool of one process: a connection for each of its request threads (one
     waiting on Stripe holds its connection, with the order's row lock), and a few more for the
-    background work a request starts. SQLite keeps SQLAlchemy's own pool."""
+    background work a request starts. Each connection is checked as it is taken from the pool
+    (``pool_pre_ping``, one round trip): after PostgreSQL restarts, every process has a pool of
+    dead connections, and without the check each would fail one visitor's request before the
+    process noticed. SQLite keeps SQLAlchemy's own pool."""
     if not url.startswith("postgresql"):
         return {}
-    return {"pool_size": max(5, _int("GUNICORN_THREADS", DEFAULT_THREADS)), "max_overflow": 5}
+    return {
+        "pool_size": max(5, _int("GUNICORN_THREADS", DEFAULT_THREADS)),
+        "max_overflow": 5,
+        "pool_pre_ping": True,
+    }
 
 
 class Config:

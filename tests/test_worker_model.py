@@ -32,6 +32,8 @@ def test_the_database_pool_has_a_connection_for_each_thread(monkeypatch):
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     options = _pool_options("postgresql+psycopg://db/insight")
     assert options["pool_size"] == DEFAULT_THREADS
+    # Dead connections (PostgreSQL restarted) are found when taken, not by a visitor's request.
+    assert options["pool_pre_ping"] is True
     monkeypatch.setenv("GUNICORN_THREADS", "8")
     assert _pool_options("postgresql+psycopg://db/insight")["pool_size"] == 8
     monkeypatch.setenv("GUNICORN_THREADS", "1")
