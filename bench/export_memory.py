@@ -62,6 +62,27 @@ def _app(database_url: str):
 # Children: each prints one JSON object and exits.
 
 
+def administrator_client(app):
+    """A test client signed in as the loaded administrator, with the second factor proved: a
+    session of theirs started as the sign-in page would start it."""
+    from sqlalchemy import select
+
+    from portal.accounts import signed_in
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    with app.app_context():
+        administrator = db.session.scalar(select(User).where(User.is_admin))
+        token = signed_in.start(administrator, "bench", "127.0.0.1")
+        db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
+        session["second_factor_at"] = int(time.time())  # as if signed in with a code
+    return client
+
+
 def child_populate(database_url: str, orders: str) -> dict:
     """Build the schema and insert ``orders`` orders of two lines each, with core inserts."""
     from flask_migrate import upgrade
@@ -111,23 +132,9 @@ def child_populate(database_url: str, orders: str) -> dict:
 
 def child_export(database_url: str, export: str) -> dict:
     """Stream the whole of ``export`` (orders, documents) as an administrator, chunk by chunk."""
-    from sqlalchemy import select
-
-    from portal.accounts import signed_in
-    from portal.accounts.models import User
-    from portal.extensions import db
 
     app = _app(database_url)
-    with app.app_context():
-        # A signed-in session of the administrator's, as the sign-in page would start.
-        administrator = db.session.scalar(select(User).where(User.is_admin))
-        token = signed_in.start(administrator, "bench", "127.0.0.1")
-        db.session.commit()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
-        session["second_factor_at"] = int(time.time())  # as if signed in with a code
+    client = administrator_client(app)
     # Warm up (imports, templates, the first connection) so "before" is the app at rest.
     assert client.get("/admin/exports").status_code == 200
     before = peak_rss_mb()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dataset import START, Database
-from export_memory import _app, child_populate
+from export_memory import _app, administrator_client, child_populate
 
 SIZES = (10_000, 100_000)
 LARGE = 1_000_000
@@ -76,7 +76,7 @@ def _measure(url: str, size: int, growth: Growth) -> None:
     from sqlalchemy import event
 
     app = _app(url)
-    client = _administrator(app)
+    client = administrator_client(app)
     with app.app_context():
         from portal.extensions import db
 
@@ -113,26 +113,6 @@ def _measure(url: str, size: int, growth: Growth) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", count)
         engine.dispose()
-
-
-def _administrator(app):
-    """A test client signed in as the loaded administrator, with the second factor proved."""
-    from sqlalchemy import select
-
-    from portal.accounts import signed_in
-    from portal.accounts.models import User
-    from portal.extensions import db
-
-    with app.app_context():
-        administrator = db.session.scalar(select(User).where(User.is_admin))
-        token = signed_in.start(administrator, "bench", "127.0.0.1")
-        db.session.commit()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = token
-        session["_fresh"] = True
-        session["second_factor_at"] = int(time.time())  # as if signed in with a code
-    return client
 
 
 def growth_table(growth: Growth) -> str:
