@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.checkout.forms import SwitchToInvoiceForm
-from portal.checkout.views import PLACED_KEY, bp
+from portal.checkout.views import bp
 from portal.clock import today_in_london
 from portal.extensions import db
 from portal.operations.limits import PAY, post_limit
 from portal.orders import services as orders
-from portal.orders.access import find_order, may_view
+from portal.orders.access import find_order, may_view, placed_here
 from portal.organisations.services import person_for
 from portal.payments import services as payments
 from portal.payments import switching
@@ -21,7 +21,7 @@ from portal.pricing import GUEST
 
 def _order_for(reference: str, token: str | None):
     order = find_order(reference)
-    if order is None or not may_view(order, current_user, session.get(PLACED_KEY, []), token):
+    if order is None or not may_view(order, current_user, placed_here(session), token):
         abort(404)  # someone else's order looks exactly like one that does not exist
     return order
 

@@ -31,6 +31,7 @@ from portal.operations.limits import (
 )
 from portal.orders import approval, thanks
 from portal.orders import services as orders
+from portal.orders.access import remember_placed
 from portal.orders.models import PaymentMethod
 from portal.organisations.services import person_for
 from portal.payments import services as payments
@@ -54,7 +55,6 @@ _PAYMENT_FIELDS = (
     "finance_email",
     "billing_same_as_delivery",
 )
-PLACED_KEY = "placed_orders"
 _ADDRESS_FIELDS = (
     "address_organisation",
     "address_line1",
@@ -355,7 +355,7 @@ _PLACED_WORDS = {
 def _after_placing(placed: checkout.Placed):
     order = placed.order
     db.session.commit()
-    session[PLACED_KEY] = [*session.get(PLACED_KEY, [])[-19:], order.id]
+    remember_placed(session, order.id)
     session.pop(DETAILS_KEY, None)
     session.pop(PAYMENT_KEY, None)
     placed_words = _PLACED_WORDS.get(placed.next_step)

@@ -17,7 +17,7 @@ from portal.data_rights import erasure, export, guest_link
 from portal.data_rights.forms import CloseAccountForm
 from portal.extensions import db
 from portal.operations.limits import SEND_ORDER_LINK, emails_typed_address, flash_sent, post_limit
-from portal.orders.access import find_order, may_view
+from portal.orders.access import find_order, may_view, placed_here
 
 bp = Blueprint("data_rights", __name__)
 
@@ -91,7 +91,7 @@ def request_guest_archive(reference: str):
     token = request.form.get("token")
     if order is None or order.user_id is not None:
         abort(404)
-    if not may_view(order, current_user, session.get("placed_orders", []), token):
+    if not may_view(order, current_user, placed_here(session), token):
         abort(404)
     guest_link.send_link(order)
     db.session.commit()

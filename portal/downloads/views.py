@@ -21,7 +21,7 @@ from portal.clock import today_in_london
 from portal.downloads import services
 from portal.extensions import db, login_manager
 from portal.orders import services as orders
-from portal.orders.access import token_state
+from portal.orders.access import placed_here, token_state
 from portal.organisations.services import person_for
 from portal.storage import get_storage
 
@@ -59,7 +59,7 @@ def download_line(line_id: int):
     if line is None:
         log.info("download of unknown line %s refused", line_id)
         abort(404)
-    granted = services.access(line, current_user, session.get("placed_orders", []), token)
+    granted = services.access(line, current_user, placed_here(session), token)
     if granted.via is None:
         if not current_user.is_authenticated and not token:
             return login_manager.unauthorized()

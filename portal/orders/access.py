@@ -75,6 +75,24 @@ def owns(order: Order, user) -> bool:
     return bool(user.email_verified) and order.email == user.email
 
 
+#: Where a browser's session keeps the orders placed in it (the last ``_PLACED_KEPT``), so a guest
+#: sees their order without a link.
+_PLACED_KEY = "placed_orders"
+_PLACED_KEPT = 20
+
+
+def placed_here(browser_session) -> list[int]:
+    """The ids of the orders placed in this browser, as its session remembers them."""
+    return browser_session.get(_PLACED_KEY, [])
+
+
+def remember_placed(browser_session, order_id: int) -> None:
+    """Have this browser's session remember an order placed (or paid) in it."""
+    placed = placed_here(browser_session)
+    if order_id not in placed:
+        browser_session[_PLACED_KEY] = [*placed[-(_PLACED_KEPT - 1) :], order_id]
+
+
 def placed_in_browser(order: Order, placed_here) -> bool:
     """The browser asking placed the order (its session remembers it), and the buyer was not
     erased since."""

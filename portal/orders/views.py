@@ -29,7 +29,7 @@ from portal.operations.limits import (
     withheld,
 )
 from portal.orders import thanks
-from portal.orders.access import find_order, may_view, order_link, token_state
+from portal.orders.access import find_order, may_view, order_link, placed_here, token_state
 from portal.orders.models import OrderState
 from portal.payments import cancellation, finance_contacts, owed, refund_failures
 from portal.payments import services as payments
@@ -47,7 +47,7 @@ def _viewable_order(reference: str):
     token = request.args.get("token")
     if order is None:
         abort(404)
-    if not may_view(order, current_user, session.get("placed_orders", []), token):
+    if not may_view(order, current_user, placed_here(session), token):
         if token_state(order, token) == "expired":
             raise LinkExpired(order, token)
         abort(404)  # someone else's order looks exactly like one that does not exist
@@ -69,7 +69,7 @@ def send_link(reference: str):
     the order or holds an expired link to it."""
     order = find_order(reference)
     token = request.form.get("token")
-    placed = session.get("placed_orders", [])
+    placed = placed_here(session)
     if order is None or not (
         may_view(order, current_user, placed, token) or token_state(order, token) == "expired"
     ):
@@ -114,7 +114,7 @@ def show(reference: str):
         downloads_left={
             line.id: max(downloads.limit_of(line) - downloads.downloads_used(line), 0)
             for line in order.lines
-            if downloads.may_download(line, current_user, session.get("placed_orders", []), token)
+            if downloads.may_download(line, current_user, placed_here(session), token)
         },
     )
 

@@ -12,7 +12,7 @@ from portal.jobs import register_sweep
 from portal.operations.limits import PAY, post_limit
 from portal.operations.security import body_limit
 from portal.orders import thanks
-from portal.orders.access import find_order, may_view
+from portal.orders.access import find_order, may_view, placed_here, remember_placed
 from portal.payments import cancellation, gateway, services, webhook_queue
 from portal.payments.saved_order import saved_order_page
 
@@ -80,14 +80,8 @@ def success():
     thanks.thank_for_card_payment(order)
     # Only the person Stripe sent back knows the session's id: their browser may see the order
     # even if it lost (or never received) the session that placed it.
-    _remember_in_browser(order.id)
+    remember_placed(session, order.id)
     return redirect(url_for("orders.show", reference=order.reference))
-
-
-def _remember_in_browser(order_id: int) -> None:
-    placed = session.get("placed_orders", [])
-    if order_id not in placed:
-        session["placed_orders"] = [*placed[-19:], order_id]
 
 
 @bp.route("/orders/<reference>/payment-cancelled")
@@ -103,7 +97,7 @@ def cancelled(reference: str):
 @post_limit(PAY)
 def pay(reference: str):
     order = find_order(reference)
-    placed = session.get("placed_orders", [])
+    placed = placed_here(session)
     if order is None or not may_view(order, current_user, placed, request.form.get("token")):
         abort(404)
     try:
@@ -131,7 +125,7 @@ def pay(reference: str):
 
 def _order_for_buyer(reference: str, token: str | None):
     order = find_order(reference)
-    if order is None or not may_view(order, current_user, session.get("placed_orders", []), token):
+    if order is None or not may_view(order, current_user, placed_here(session), token):
         abort(404)  # someone else's order looks exactly like one that does not exist
     return order
 
