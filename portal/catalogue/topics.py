@@ -77,7 +77,7 @@ def add_topic(actor, name: str) -> Topic:
     topic = Topic(name=name, slug=slug)
     db.session.add(topic)
     db.session.flush()
-    audit.record(actor, "topic.create", "topic", slug, after={"name": name})
+    audit.record(actor, "topic.create", "topic", topic.id, after={"name": name})
     return topic
 
 
@@ -87,13 +87,13 @@ def rename_topic(actor, topic: Topic, name: str) -> Topic:
     topic.name, topic.slug = _checked_name(name, topic.id)
     db.session.flush()
     audit.record(
-        actor, "topic.rename", "topic", topic.slug, before={"name": before}, after={"name": name}
+        actor, "topic.rename", "topic", topic.id, before={"name": before}, after={"name": name}
     )
     return topic
 
 
 def remove_topic(actor, topic: Topic) -> None:
     """Remove ``topic``; its reports stay in the catalogue, no longer filed under it."""
-    audit.record(actor, "topic.remove", "topic", topic.slug, before={"name": topic.name})
+    audit.record(actor, "topic.remove", "topic", topic.id, before={"name": topic.name})
     db.session.delete(topic)
     db.session.flush()

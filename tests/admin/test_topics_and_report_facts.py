@@ -82,6 +82,15 @@ def test_adding_renaming_and_removing_topics(app, client, post_form, admin, crea
     assert _actions(app) == ["topic.create", "topic.rename", "topic.remove"]
 
 
+def test_a_topic_with_the_longest_name_is_added_and_logged(app, post_form, admin):
+    """Its address name runs to 80 characters: the audit entry names the topic by its id, which
+    always fits the log's target column (PostgreSQL refuses a longer value)."""
+    name = "é" * 80
+    assert post_form("/admin/topics", {"name": name}).status_code == 302
+    assert _topics(app) == [name]
+    assert _actions(app) == ["topic.create"]
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
