@@ -5,8 +5,8 @@ from contextlib import suppress
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
-from wtforms import Field, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms import Field, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
 from portal.clock import today_in_london
 
@@ -16,6 +16,19 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 def strip(value):
     """A WTForms filter: surrounding spaces are never part of what someone meant."""
     return value.strip() if isinstance(value, str) else value
+
+
+def request_key_field(again: str) -> HiddenField:
+    """A form's request key, made when the form is shown (``secrets.token_urlsafe``): a repeated
+    submission sends the same one, so what it asks for happens once. Missing or malformed, the
+    form has expired and the person is told to ``again`` (e.g. "Refund again")."""
+    expired = f"This form has expired. {again}"
+    return HiddenField(
+        validators=[
+            DataRequired(message=expired),
+            Regexp(r"^[A-Za-z0-9_-]{16,100}$", message=expired),
+        ]
+    )
 
 
 def text_field(

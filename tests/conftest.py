@@ -6,6 +6,7 @@ running the migrations, never by ``create_all``. Each test runs inside a transac
 back afterwards, so tests never see each other's rows.
 """
 
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -65,6 +67,8 @@ from tests.helpers import (
 
 
 def pytest_collection_modifyitems(config, items):
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        _quickest_first(items)
     on_postgres = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
     skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
     for item in items:
@@ -72,6 +76,32 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
         if "redis_space" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.redis)  # so `-m "not redis"` leaves them out
+
+
+# make mutation runs, for each change, the tests that reach it until one fails. Its first pass
+# (``stats``) runs them all: the time each took, set-up and tear-down included (mutmut records
+# the test's body alone), is written beside its results, and each change then runs the quickest
+# first, so that a change most tests notice is caught in the least time.
+_TEST_TIMES = "test-times.json"  # in mutants/, where mutmut runs the tests
+_times: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        _times[report.nodeid] = _times.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats" and _times:
+        Path(_TEST_TIMES).write_text(json.dumps(_times), encoding="utf-8")
+
+
+def _quickest_first(items) -> None:
+    try:
+        times = json.loads(Path(_TEST_TIMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    items.sort(key=lambda item: times.get(item.nodeid, float("inf")))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,16 @@ from datetime import date
 
 import pytest
 
-from portal.pricing import FormatKind, Membership, Person, quote
+from portal.pricing import (
+    GUEST,
+    FormatKind,
+    Membership,
+    Person,
+    price_refusal,
+    quote,
+    subscription_reason,
+    vat_on,
+)
 
 APRIL, MARCH = date(2026, 4, 1), date(2027, 3, 31)
 NORTHMERE = Membership(7, "Northmere City Council", ((APRIL, MARCH),))
@@ -67,3 +76,44 @@ def test_a_quantity_below_one_is_refused_in_words(quantity):
 def test_without_a_count_of_copies_had_an_organisations_allowance_is_whole():
     result = quote(SUBSCRIBER, PRINT_WITH_ONE_FREE, 1, APRIL)
     assert (result.subscriber_quantity, result.total_pence) == (1, 0)
+
+
+# A price's limits (Stripe's: at least 30p, at most £999,999.99, or nothing), VAT at the half
+# penny, and the organisation a quote names.
+
+
+@pytest.mark.parametrize(
+    ("pence", "refusal"),
+    [
+        (0, None),
+        (1, "must be £0.00 or at least £0.30, the least a card can be charged"),
+        (29, "must be £0.00 or at least £0.30, the least a card can be charged"),
+        (30, None),
+        (99_999_999, None),
+        (100_000_000, "must be no more than £999,999.99, the most a card can be charged"),
+        (-1, "must be £0.00 or at least £0.30, the least a card can be charged"),
+    ],
+)
+def test_a_price_is_nothing_or_what_a_card_can_pay(pence, refusal):
+    assert price_refusal(pence) == refusal
+
+
+@pytest.mark.parametrize(
+    ("net", "rate", "vat"),
+    [(4_999, 1, 0), (5_000, 1, 1), (14_999, 1, 1), (15_000, 1, 2), (14_500, 2_000, 2_900)],
+)
+def test_vat_is_rounded_to_the_nearest_penny_halves_up(net, rate, vat):
+    assert vat_on(net, rate) == vat
+
+
+def test_a_subscribers_quote_names_their_organisation_and_a_guests_none():
+    mine = quote(SUBSCRIBER, PRINT_WITH_ONE_FREE, 1, APRIL)
+    theirs = quote(GUEST, PRINT_WITH_ONE_FREE, 1, APRIL)
+    assert (mine.organisation_id, mine.organisation_name) == (7, "Northmere City Council")
+    assert (theirs.organisation_id, theirs.organisation_name) == (None, "")
+
+
+def test_someone_not_signed_in_is_asked_to_sign_in():
+    assert subscription_reason(GUEST, APRIL) == (
+        "Sign in if your organisation subscribes to Insight"
+    )

@@ -37,6 +37,7 @@ from portal.operations.limits import (
 from portal.orders.access import orders_of
 from portal.organisations.managers import managed_organisations
 from portal.organisations.services import person_for
+from portal.payments import refund_failures
 from portal.pricing import describe_subscription, subscription_reason
 
 #: The registering browser's proof that it chose the password (``services.registration_proof``).
@@ -186,6 +187,7 @@ def reset_password(token: str):
 def account():
     today = today_in_london()
     person = person_for(current_user, today)
+    orders = orders_of(current_user)
     return render_template(
         "accounts/account.html",
         user=current_user,
@@ -193,7 +195,8 @@ def account():
         subscription=describe_subscription(person, today),
         membership=person.membership,
         managed=managed_organisations(current_user),
-        orders=orders_of(current_user),
+        orders=orders,
+        refund_owed=refund_failures.orders_owed_a_refund([order.id for order in orders]),
         is_subscriber=subscription_reason(person, today) is None,
         sessions=[
             (row, signed_in.is_this_session(row, current_user.get_id()))

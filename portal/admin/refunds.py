@@ -90,6 +90,7 @@ def _page(order, form, problem: str | None = None, status: int = 200):
             RefundStatus=RefundStatus,
             RefundMethod=RefundMethod,
             failure_words=refund_failures.failure_words,
+            repaid_by_card=refund_failures.card_repayments(order),
         ),
         status,
     )

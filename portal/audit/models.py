@@ -21,7 +21,7 @@ class AuditEntry(db.Model):
     actor_email: Mapped[str] = mapped_column(String(254))  # kept if the account goes
     action: Mapped[str] = mapped_column(String(60), index=True)  # e.g. order.mark_invoice_paid
     target_type: Mapped[str] = mapped_column(String(40), index=True)  # order, report, user…
-    target_id: Mapped[str] = mapped_column(String(60), index=True)  # reference, slug or id
+    target_id: Mapped[str] = mapped_column(String(255), index=True)  # reference, slug, domain, id
     before: Mapped[dict] = mapped_column(JSON, default=dict)
     after: Mapped[dict] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")

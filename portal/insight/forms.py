@@ -9,11 +9,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from portal.form_fields import strip
+from portal.form_fields import request_key_field, strip
 from portal.insight.models import RequestState, RequestTopic
 
 MESSAGE_LENGTH = 2000
@@ -69,15 +69,7 @@ class InsightRequestForm(FlaskForm):
         filters=[strip],
         widget=GovTextArea(),
     )
-    request_key = HiddenField(
-        validators=[
-            DataRequired(message="This form has expired. Check the details and send it again"),
-            Regexp(
-                r"^[A-Za-z0-9_-]{16,100}$",
-                message="This form has expired. Check the details and send it again",
-            ),
-        ]
-    )
+    request_key = request_key_field("Check the details and send it again")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

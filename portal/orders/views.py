@@ -98,6 +98,7 @@ def show(reference: str):
     if finance_contacts.confirm(request.args.get("contact")):
         db.session.commit()
     order, token = _viewable_order(reference)
+    failed_refunds = refund_failures.failed_after_made(order)
     return render_template(
         "orders/order.html",
         order=order,
@@ -107,7 +108,8 @@ def show(reference: str):
         cancellable=cancellation.may_cancel_as_buyer(order),
         payments=payments.card_payments(order),
         standing=owed.standing_of(order),
-        failed_refunds=refund_failures.failed_after_made(order),
+        failed_refunds=failed_refunds,
+        repaid_by_card=refund_failures.card_repayments(order) if failed_refunds else {},
         credit=pricing.CreditTerms(order.credit_terms) if order.credit_terms else None,
         documents=documents.documents_for(order),
         copies=documents.copies_for(order),

@@ -12,6 +12,7 @@ from portal.organisation_accounts import services
 from portal.organisations import admin_services, managers
 from portal.organisations.admin_forms import ManagerForm, MemberForm
 from portal.organisations.models import NamedMember, Organisation, OrganisationManager
+from portal.payments import refund_failures
 
 bp = Blueprint("organisation_accounts", __name__)
 
@@ -39,6 +40,7 @@ def _page(organisation: Organisation, failed=None, status: int = 200):
         status=admin_services.subscription_status(organisation, today_in_london()),
         orders=orders,
         documents=services.documents_of(orders),
+        refund_owed=refund_failures.orders_owed_a_refund([order.id for order in orders]),
         free_copies=services.free_copies_taken(organisation),
         people=admin_services.users_belonging_to(organisation),
         appointments=managers.managers_of(organisation),

@@ -4,9 +4,9 @@ the money went back, and the request key that makes a repeated submission refund
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovTextInput
 from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import Length, ValidationError
 
-from portal.form_fields import DateBoxesField, strip, text_field
+from portal.form_fields import DateBoxesField, request_key_field, strip, text_field
 from portal.payments.models import RefundMethod
 
 #: Copies typed for a printed line: a few digits, never a number too large to mean anything.
@@ -40,13 +40,7 @@ class RefundForm(FlaskForm):
         area=True,
         description="The buyer sees this on their credit note.",
     )
-    # Made when the form is shown: a repeated submission reuses it, so the refund happens once.
-    request_key = HiddenField(
-        validators=[
-            DataRequired(message="This form has expired. Check the details and refund again"),
-            Regexp(r"^[A-Za-z0-9_-]{16,100}$", message="This form has expired. Refund again"),
-        ]
-    )
+    request_key = request_key_field("Check the details and refund again")
     confirm = HiddenField()
 
     def __init__(self, *args, method: RefundMethod | None = None, **kwargs):
@@ -79,3 +73,9 @@ class RepaymentForm(FlaskForm):
         100,
         too_long="Bank transfer reference must be 100 characters or fewer",
     )
+
+
+class CardRepaymentForm(FlaskForm):
+    """Repay a card refund that failed after it was made with a new refund to the card."""
+
+    request_key = request_key_field("Refund to the card again")

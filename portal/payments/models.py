@@ -3,7 +3,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -137,6 +137,10 @@ class Refund(db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repaid_on: Mapped[date | None] = mapped_column(Date)
     repaid_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # A card refund sent to repay one that failed after it was made: it names no lines and
+    # issues no credit note (the failed refund's stands). Indexed, not a foreign key: SQLite
+    # would have to copy the refunds table, which refund lines point at, to add one.
+    repays_refund_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The credit note issued when the refund was confirmed.
     credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
 
@@ -145,14 +149,39 @@ class Refund(db.Model):
     )
 
     @property
+    def is_repayment(self) -> bool:
+        """A card refund repaying another that failed after it was made."""
+        return self.repays_refund_id is not None
+
+    @property
     def failed_after_made(self) -> bool:
-        """Stripe reported it made (its credit note issued), then it failed."""
-        return self.status is RefundStatus.FAILED and self.confirmed_at is not None
+        """Stripe reported it made (its credit note issued), then it failed. A repayment that
+        fails leaves the refund it repays owed again instead."""
+        return (
+            self.status is RefundStatus.FAILED
+            and self.confirmed_at is not None
+            and not self.is_repayment
+        )
 
     @property
     def owed_pence(self) -> int:
         """What is owed to the buyer because this refund failed after it was made."""
         return self.amount_pence if self.failed_after_made and self.repaid_on is None else 0
+
+
+def failed_after_made_clause():
+    """SQL for ``Refund.failed_after_made``: card refunds that failed after Stripe reported them
+    made, leaving out card refunds that repay them."""
+    return and_(
+        Refund.status == RefundStatus.FAILED,
+        Refund.confirmed_at.is_not(None),
+        Refund.repays_refund_id.is_(None),
+    )
+
+
+def owed_clause():
+    """SQL for ``Refund.owed_pence`` above zero: failed after they were made, not yet repaid."""
+    return and_(failed_after_made_clause(), Refund.repaid_on.is_(None))
 
 
 class RefundLine(db.Model):

@@ -5,8 +5,9 @@ an order, and of the documents issued for it, read by the order pages for one or
 - **paid**: card payments Stripe confirmed, plus the bank transfer recorded against an invoice;
   the paid date is the London day the first of them arrived;
 - **refunded**: money given back: refunds that succeeded, to the card or by bank transfer, and
-  card refunds that failed after they were made once they are repaid (a credit against an
-  unpaid invoice moves no money);
+  card refunds that failed after they were made once they are repaid (by bank transfer, or by a
+  card refund repaying them, which is not counted again; a credit against an unpaid invoice
+  moves no money);
 - **credited**: credit notes that gave no money back: credited against the invoice (cancelling
   it, or for chosen lines), or owed to the buyer after a refund that failed. A credit note whose
   refund gave the money back is in *refunded* already, so *order total - refunded - credited* is
@@ -49,6 +50,7 @@ from portal.payments.models import (
     Refund,
     RefundMethod,
     RefundStatus,
+    owed_clause,
 )
 
 #: Between the numbers of an order's credit notes, in one cell or one sentence.
@@ -122,9 +124,11 @@ def money_rows(first_id, last_id) -> Select:
             .label("note_total")
         )
         .where(
-            # One that failed after it was made gives money back once it is repaid.
+            # One that failed after it was made gives money back once it is repaid (a card
+            # refund repaying it is counted there, not again on its own).
             or_(Refund.status == RefundStatus.SUCCEEDED, Refund.repaid_on.is_not(None)),
             Refund.method != RefundMethod.CREDIT,
+            Refund.repays_refund_id.is_(None),
             Refund.order_id.between(first_id, last_id),
         )
     )
@@ -136,12 +140,7 @@ def money_rows(first_id, last_id) -> Select:
         no_day,
         no_moment,
         Refund.amount_pence,
-    ).where(
-        Refund.status == RefundStatus.FAILED,
-        Refund.confirmed_at.is_not(None),
-        Refund.repaid_on.is_(None),
-        Refund.order_id.between(first_id, last_id),
-    )
+    ).where(owed_clause(), Refund.order_id.between(first_id, last_id))
     no_note = cast(null(), Integer)
     every = documents.add_columns(no_note.label("note_total")).union_all(
         cards.add_columns(no_note),

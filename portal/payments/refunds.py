@@ -149,12 +149,14 @@ def summary(order: Order) -> RefundSummary:
     if invoice is not None:
         invoiced = invoice.total_pence
     # A refund that failed after it was made is given back all the same: owed to the buyer
-    # until repaid another way, and never refunded again.
-    done = [r for r in refunds if r.status is RefundStatus.SUCCEEDED or r.failed_after_made]
+    # until repaid another way, and never refunded again. A card refund repaying it is counted
+    # in it, never again on its own.
+    own = [r for r in refunds if not r.is_repayment]
+    done = [r for r in own if r.status is RefundStatus.SUCCEEDED or r.failed_after_made]
     return RefundSummary(
         paid_pence=paid,
         refunded_pence=sum(r.amount_pence for r in done if r.method is not RefundMethod.CREDIT),
-        pending_pence=sum(r.amount_pence for r in refunds if r.status is RefundStatus.REQUESTED),
+        pending_pence=sum(r.amount_pence for r in own if r.status is RefundStatus.REQUESTED),
         refunds=refunds,
         method=method,
         invoiced_pence=invoiced,
@@ -282,7 +284,7 @@ def request_refund(
         if existing.order_id != order.id:
             raise RefundRefused("This refund form belongs to another order. Start again.")
         if existing.status is RefundStatus.REQUESTED and existing.stripe_refund_id is None:
-            _send_again(order, existing)
+            send_again(order, existing)
         return existing
     chosen = check_choice(order, lines, postage)
     method = method_for(order)
@@ -331,17 +333,17 @@ def request_refund(
         note=reason,
     )
     if method is RefundMethod.CARD and amount > 0:
-        _send(order, refund)
+        send(order, refund)
     else:  # no money moves by card: free copies given back are given back at once
         confirm_refund(refund)
     return refund
 
 
-def _send_again(order: Order, refund: Refund) -> None:
+def send_again(order: Order, refund: Refund) -> None:
     """Send a refund Stripe never answered; when Stripe now refuses it, it is marked failed
     (its lines free to refund again) and the caller commits that."""
     try:
-        _send(order, refund)
+        send(order, refund)
     except StripeRefused as refused:
         refund.status = RefundStatus.FAILED
         states.add_note(
@@ -351,7 +353,7 @@ def _send_again(order: Order, refund: Refund) -> None:
         raise StripeRefused(str(refused.__cause__), recorded=True) from refused
 
 
-def _send(order: Order, refund: Refund) -> None:
+def send(order: Order, refund: Refund) -> None:
     """Ask Stripe for the refund, with its idempotency key, and act on the answer."""
     payments = _payments(order)
     intent = payments[0].stripe_payment_intent_id if payments else None
@@ -413,6 +415,9 @@ def confirm_refund(refund: Refund) -> Refund:
         return refund
     refund.status = RefundStatus.SUCCEEDED
     refund.confirmed_at = utcnow()
+    if refund.is_repayment:  # its lines and credit note are the failed refund's
+        refund_failures.repaid_by_card(order, refund)
+        return refund
     effects.give_back_lines(order, refund)
     credit_note = effects.credit_note(order, refund, refundable_pence)
     totals = summary(order)

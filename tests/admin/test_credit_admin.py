@@ -138,6 +138,16 @@ def test_the_public_sector_list_is_kept_by_administrators(app, client, admin, po
     assert len(_audit(app, "public_sector_domain.remove")) == 1
 
 
+def test_the_longest_public_sector_domain_is_added_and_logged(app, admin, post_form):
+    """A domain may run to 253 characters; its audit entries name it in full (PostgreSQL
+    refused a target longer than the log's column once)."""
+    domain = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 54, "gov.uk"])
+    assert len(domain) == 253
+    assert post_form("/admin/public-sector-domains", {"public_domain": domain}).status_code == 302
+    (entry,) = _audit(app, "public_sector_domain.add")
+    assert entry.target_id == domain
+
+
 @pytest.mark.parametrize(
     ("domain", "message"),
     [

@@ -135,6 +135,7 @@ EXPECTED = {
     "admin.send_held_email": ADMIN_ONLY,
     # A refund that failed after it was made: none in this world, so administrators find none.
     "admin.record_refund_repaid": {**ADMIN_ONLY, "admin": ALLOW_OR_ABSENT},
+    "admin.repay_refund_by_card": {**ADMIN_ONLY, "admin": ALLOW_OR_ABSENT},
     "admin.*": ADMIN_ONLY,
 }
 

@@ -66,6 +66,7 @@ POST_ROUTES = {
     "admin.mark_invoice_paid": "a change of state, once per order",
     "admin.refund": "refunds are bounded by the money paid",
     "admin.record_refund_repaid": "once per failed refund, to the order's own buyer",
+    "admin.repay_refund_by_card": "once per failed refund, to the order's own buyer",
     "admin.reset_downloads": "sends no email",
     "admin.update_organisation": "sends no email",
     "admin.add_domain": "sends no email",
