@@ -46,6 +46,11 @@ def _line(quantity, subscriber_quantity, standard, subscriber, vat_rate=0, **ext
         # One copy free with a subscription, two at the standard price: the paid ones go first.
         (_line(3, 1, 17_500, 0), 0, 1, (17_500, 0)),
         (_line(3, 1, 17_500, 0), 2, 1, (0, 0)),
+        # Two at a subscriber price of £25, one at the standard £175: the £175 one, then £25 each.
+        (_line(3, 2, 17_500, 2_500), 0, 1, (17_500, 0)),
+        (_line(3, 2, 17_500, 2_500), 0, 2, (20_000, 0)),
+        (_line(3, 2, 17_500, 2_500), 1, 1, (2_500, 0)),
+        (_line(3, 2, 17_500, 2_500), 1, 2, (5_000, 0)),
         # VAT in proportion, rounded halves up, the last copies taking what is left of it.
         (_line(3, 0, 1_001, 0, vat_rate=2_000), 0, 1, (1_001, 200)),
         (_line(3, 0, 1_001, 0, vat_rate=2_000), 1, 1, (1_001, 201)),
@@ -78,6 +83,7 @@ def test_a_line_refunded_in_steps_adds_up_to_the_line(line, steps):
         (_line(3, 0, 17_500, 0), 2, 1),
         (_line(3, 0, 17_500, 0, refunded_quantity=3), 0, 0),
         (_line(1, 1, 14_500, 0, format_kind="pdf"), 0, 0),  # a free PDF: nothing to give back
+        (_line(1, 0, 1, 0, format_kind="pdf"), 0, 1),  # a PDF that cost a penny
         # Free printed copies not yet posted go back (for nothing) to the allowance.
         (_line(2, 2, 17_500, 0), 0, 2),
         (_line(2, 2, 17_500, 0), 1, 1),

@@ -1,17 +1,19 @@
 """The refund service's dealings with Stripe, with Stripe's answers given: a refund sent again
 after Stripe never answered, and the webhook events that confirm (or fail) refunds of ours,
-found by their Stripe id or, when Stripe's first answer never arrived, by their metadata."""
+found by their Stripe id or, when Stripe's first answer never arrived, by their metadata; and
+what is left to refund while refunds are asked for, made or failed (copies, postage)."""
 
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from portal.catalogue.models import ReportFormat
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
-from portal.payments import cancellation, gateway, refunds
+from portal.payments import cancellation, gateway, refund_lines, refunds
 from portal.payments import refund_effects as effects
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 from portal.pricing import FormatKind
@@ -62,10 +64,12 @@ def stripe(monkeypatch):
 @pytest.fixture
 def card_order(ctx, create_order):
     """A PDF (£145) and two printed copies (£175 each) paid by card through Stripe's payment
-    ``pi_paid_<id>``, receipted and complete (or in ``state``)."""
+    ``pi_paid_<id>``, receipted and complete (or in ``state``); ``placed`` goes to
+    ``create_order`` (another ``report``, other quantities)."""
 
-    def make(*, receipt: bool = True, state: OrderState = OrderState.FULFILLED):
-        order = create_order(pdf=1, prints=2, method=PaymentMethod.CARD, state=state)
+    def make(*, receipt: bool = True, state: OrderState = OrderState.FULFILLED, **placed):
+        placed = {"pdf": 1, "prints": 2} | placed
+        order = create_order(method=PaymentMethod.CARD, state=state, **placed)
         db.session.add(
             CheckoutAttempt(
                 order_id=order.id,
@@ -650,3 +654,122 @@ def test_a_choice_that_cannot_be_refunded_says_why(card_order, chosen, message):
     with pytest.raises(refunds.RefundRefused) as refused:
         refunds.check_choice(order, lines, False)
     assert refused.value.message == message.format(title=order.lines[0].report_title)
+
+
+# ------------------------------------------------------------------------------------------------
+# What is left to refund: copies held by refunds, postage, a penny
+
+
+def _report(create_report, *, pdf_pence=14_500, print_pence=17_500, vat=0, postage=0):
+    """A report whose PDF and printed copy cost what is given, the printed copy with that VAT
+    rate (basis points) and postage."""
+    return create_report(
+        formats=[
+            ReportFormat(kind=FormatKind.PDF, price_pence=pdf_pence, subscriber_price_pence=0),
+            ReportFormat(
+                kind=FormatKind.PRINT,
+                price_pence=print_pence,
+                vat_rate_basis_points=vat,
+                stock=10,
+                postage_pence=postage,
+            ),
+        ]
+    )
+
+
+def _refund_postage(order, by, key="key-1"):
+    return refunds.request_refund(order, {}, "Not posted", by, request_key=key, postage=True)
+
+
+def test_copies_taken_are_counted_by_line_for_that_order_alone(card_order, clerk, stripe):
+    order, other = card_order(), card_order()
+    pdf, printed = _line(order, FormatKind.PDF), _line(order, FormatKind.PRINT)
+    stripe.status = "pending"  # asked for, held until Stripe says
+    refunds.request_refund(order, {pdf: 1, printed: 1}, "Ordered twice", clerk, request_key="a")
+    refunds.request_refund(order, {printed: 1}, "Ordered twice", clerk, request_key="b")
+    refunds.request_refund(
+        other, {_line(other, FormatKind.PRINT): 2}, "Ordered twice", clerk, request_key="c"
+    )
+
+    assert refund_lines.taken(order) == {pdf: 1, printed: 2}
+
+
+def test_a_copy_after_those_a_refund_not_yet_confirmed_holds_is_priced_after_them(
+    card_order, create_report, clerk, stripe
+):
+    # Three copies at £10.01 with VAT at 20%: £30.03 and £6.01 of VAT, given back £12.01, then
+    # £12.02, then £12.01, so that the three add up to the line to the penny.
+    order = card_order(report=_report(create_report, print_pence=1_001, vat=2_000), prints=3)
+    printed = _line(order, FormatKind.PRINT)
+    stripe.status = "pending"
+
+    first = refunds.request_refund(order, {printed: 1}, "Damaged", clerk, request_key="key-1")
+
+    assert (first.status, first.amount_pence) == (RefundStatus.REQUESTED, 1_201)
+    assert refunds.check_choice(order, {printed: 1}, False).amount_pence == 1_202
+
+
+def test_a_line_that_cost_a_penny_is_refunded_once(card_order, create_report, clerk, stripe):
+    order = card_order(report=_report(create_report, pdf_pence=1))
+    pdf = _line(order, FormatKind.PDF)
+    assert refunds.check_choice(order, {pdf: 1}, False).amount_pence == 1
+    stripe.status = "pending"
+    _refund_pdf(order, clerk)
+
+    with pytest.raises(refunds.RefundRefused) as refused:
+        refunds.check_choice(order, {pdf: 1}, False)
+
+    assert refused.value.message == f"“{order.lines[0].report_title}” has already been refunded."
+
+
+@pytest.mark.parametrize("postage", [1, 450])
+def test_postage_goes_back_when_chosen_and_only_then(card_order, create_report, postage):
+    order = card_order(report=_report(create_report, postage=postage))
+    assert order.postage_pence == postage
+    pdf = _line(order, FormatKind.PDF)
+
+    alone = refunds.check_choice(order, {pdf: 1}, False)
+    with_postage = refunds.check_choice(order, {pdf: 1}, True)
+
+    assert (alone.postage_pence, alone.amount_pence) == (0, 14_500)
+    assert (with_postage.postage_pence, with_postage.amount_pence) == (postage, 14_500 + postage)
+
+
+@pytest.mark.parametrize(
+    ("stripe_says", "then_says", "refunded"),
+    [
+        ("succeeded", None, True),
+        ("pending", None, True),  # asked for: held until Stripe says
+        ("failed", None, False),  # never made: the postage may be refunded again
+        ("succeeded", "failed", True),  # failed after it was made: owed, never refunded again
+    ],
+    ids=["made", "asked-for", "failed-before-made", "failed-after-made"],
+)
+def test_postage_refunded_or_asked_for_is_not_refunded_again(
+    card_order, create_report, clerk, stripe, stripe_says, then_says, refunded
+):
+    order = card_order(report=_report(create_report, postage=450))
+    stripe.status = stripe_says
+    refund = _refund_postage(order, clerk)
+    if then_says:
+        stripe.retrieved["re_1"] = gateway.RefundResult(id="re_1", status=then_says, amount=450)
+        refunds.handle_refund_event(_event("refund", "re_1"))
+        assert refund.failed_after_made
+
+    if refunded:
+        with pytest.raises(refunds.RefundRefused) as refused:
+            refunds.check_choice(order, {}, True)
+        assert refused.value.message == "The postage has already been refunded."
+    else:
+        assert refunds.check_choice(order, {}, True).postage_pence == 450
+
+
+def test_postage_refunded_on_one_order_leaves_another_orders(
+    card_order, create_report, clerk, stripe
+):
+    report = _report(create_report, postage=450)
+    order, other = card_order(report=report), card_order(report=report)
+
+    _refund_postage(other, clerk)
+
+    assert refunds.check_choice(order, {}, True).postage_pence == 450
