@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal import pricing
 from portal.basket import services as basket
@@ -170,12 +171,28 @@ def _add_to_basket(
         if not form.validate():
             return chosen.id, (form.quantity.errors or ["Enter the number of copies"])[0]
         quantity = form.quantity.data
+    added = f"{chosen.kind.label} of “{report.title}” added to your basket."
+    chosen_id = chosen.id
     try:
-        basket.add(current_or_new_basket(), chosen, quantity)
+        _put_in_basket(chosen, quantity)
     except basket.BasketRefused as refused:
         db.session.rollback()
-        return chosen.id, str(refused)
-    added = f"{chosen.kind.label} of “{report.title}” added to your basket."
-    db.session.commit()
+        return chosen_id, str(refused)
     flash(added, "success")
     return None
+
+
+def _put_in_basket(chosen, quantity: int) -> None:
+    """Add ``quantity`` of ``chosen`` to the asker's basket and commit. Two adds at once from one
+    person (two tabs, a double click) may both make their first basket, or the same line: the
+    database keeps the first and refuses the second, which is then added to what the first
+    made, as if it had come a moment later."""
+    for last_try in (False, True):
+        try:
+            basket.add(current_or_new_basket(), chosen, quantity)
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+            if last_try:
+                raise
