@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from portal.clock import today_in_london
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState
 from portal.payments import owed, refunds
@@ -237,7 +238,7 @@ def test_a_failed_refund_repaid_to_the_card_again(app, client, office, owed_refu
     assert repayment.repays_refund_id == failed_one.id
     assert (repayment.status, repayment.amount_pence) == (RefundStatus.SUCCEEDED, 14_500)
     assert repayment.lines == [] and repayment.credit_note_id is None
-    assert failed_one.repaid_on == date.today()
+    assert failed_one.repaid_on == today_in_london()
     assert failed_one.repaid_reference == f"Stripe {repayment.stripe_refund_id}"
     assert len(credit_notes(app)) == 1  # the first credit note stands; no second one
     assert order_now(app, order.id).attention == ""
@@ -296,7 +297,7 @@ def test_a_card_repayment_that_fails_leaves_the_refund_owed(
     assert (money.refunded_pence, money.refund_owed_pence) == (0, 14_500)
     # Still owed: it can be repaid again, by card or by bank transfer.
     assert _repay_by_card(office, order, failed_one).status_code == 303
-    assert refunds_made(app)[0].repaid_on == date.today()
+    assert refunds_made(app)[0].repaid_on == today_in_london()
 
 
 def test_a_card_repayment_that_fails_after_it_was_made_is_owed_again(
