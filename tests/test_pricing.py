@@ -6,10 +6,13 @@ from datetime import date
 import pytest
 
 from portal.pricing import (
+    CARD_LEAST_PENCE,
+    CARD_MOST_PENCE,
     GUEST,
     Lapsed,
     Membership,
     Person,
+    card_total_refusal,
     describe_subscription,
     lapsed_membership,
     may_download_line,
@@ -354,6 +357,34 @@ def test_totals_add_lines_vat_and_postage():
     result = totals(lines, [450])
     assert (result.net_pence, result.vat_pence, result.postage_pence) == (16_500, 400, 450)
     assert result.total_pence == 17_350
+
+
+UNDER_THE_LEAST = (
+    "This order comes to less than £0.30, the least a card can be charged. Pay by invoice instead."
+)
+OVER_THE_MOST = (
+    "This order comes to more than £999,999.99, the most a card can be charged. "
+    "Pay by invoice instead, or order fewer copies."
+)
+
+
+@pytest.mark.parametrize(
+    ("total", "refusal"),
+    [
+        (0, None),  # nothing to charge: a free order never reaches a card
+        (1, UNDER_THE_LEAST),
+        (CARD_LEAST_PENCE - 1, UNDER_THE_LEAST),
+        (CARD_LEAST_PENCE, None),
+        (CARD_MOST_PENCE, None),
+        (CARD_MOST_PENCE + 1, OVER_THE_MOST),
+    ],
+    ids=["free", "1p", "29p", "30p", "the most", "a penny over the most"],
+)
+def test_a_card_total_is_at_least_30p_and_at_most_stripes_maximum_else_paid_by_invoice(
+    total, refusal
+):
+    assert (CARD_LEAST_PENCE, CARD_MOST_PENCE) == (30, 99_999_999)
+    assert card_total_refusal(total) == refusal
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,14 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 
 from portal.clock import utcnow
 from portal.downloads.models import Download
 from portal.extensions import db
 from portal.orders.models import OrderLine, OrderState
+from portal.storage import get_storage
 
 
 def _set(app, paid_line, **changes):
@@ -94,6 +96,33 @@ def test_every_page_of_the_copy_is_stamped_and_the_copy_is_kept(app, client, aut
     with client.get(_url(paid_line)) as second:
         assert second.data == copy  # the kept copy, not stamped again
     assert _downloads(app) == 2
+
+
+@pytest.fixture
+def untitled_file(app, paid_line):
+    """The file of ``paid_line``'s report replaced by a PDF that has no /Title of its own."""
+    pdf = BytesIO()
+    canvas = Canvas(pdf, invariant=True)
+    canvas.setTitle("")  # left unset, ReportLab would call it "untitled"
+    canvas.drawString(72, 400, "The report's only page")
+    canvas.showPage()
+    canvas.save()
+    with app.app_context():
+        report = db.session.get(OrderLine, paid_line["line"]).report_format.report
+        get_storage().save(report.pdf_file_key, pdf.getvalue())
+
+
+def test_a_copy_of_a_file_without_a_title_takes_the_reports_title(
+    client, auth, paid_line, untitled_file
+):
+    """The copy is titled as the catalogue names the report, so a reader shows its name."""
+    auth.sign_in(paid_line["owner"].email)
+
+    with client.get(_url(paid_line)) as response:
+        copy = PdfReader(BytesIO(response.data))
+
+    assert response.status_code == 200
+    assert copy.metadata.title == "Channel shift"
 
 
 def test_a_resumed_download_gets_the_right_bytes_and_is_not_counted_twice(

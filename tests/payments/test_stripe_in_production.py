@@ -19,13 +19,17 @@ SUPPORT = "insight@socitm.example"
 
 
 @pytest.fixture
-def report(create_report):
-    """A printed report dear enough that two copies pass the most a card can be charged."""
+def report(request, create_report):
+    """A printed report dear enough that two copies pass the most a card can be charged; given
+    ``(price, VAT rate)`` as its parameter, a printed copy at that price and rate instead."""
+    price, vat = getattr(request, "param", (CARD_MOST_PENCE // 2 + 1, 0))
     return create_report(
         title="Costly",
         formats=[
             ReportFormat(kind=FormatKind.PDF, price_pence=14_500),
-            ReportFormat(kind=FormatKind.PRINT, price_pence=CARD_MOST_PENCE // 2 + 1, stock=10),
+            ReportFormat(
+                kind=FormatKind.PRINT, price_pence=price, vat_rate_basis_points=vat, stock=10
+            ),
         ],
     )
 
@@ -38,14 +42,43 @@ def no_stripe(monkeypatch):
     monkeypatch.setattr(gateway, "create_checkout_session", refused)
 
 
-def test_a_card_total_over_stripes_maximum_is_refused_before_stripe(checkout, stored, no_stripe):
-    response = checkout(pdf=False, printed=2)
+@pytest.mark.parametrize(
+    ("report", "copies", "refusal"),
+    [
+        ((CARD_MOST_PENCE // 2 + 1, 0), 2, "more than £999,999.99, the most a card can be charged"),
+        ((29, 0), 1, "less than £0.30, the least a card can be charged"),
+    ],
+    indirect=["report"],
+    ids=["over the most", "29p"],
+)
+def test_a_card_total_outside_stripes_limits_is_refused_before_stripe(
+    checkout, stored, no_stripe, copies, refusal
+):
+    response = checkout(pdf=False, printed=copies)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "more than £999,999.99, the most a card can be charged" in page
-    assert "Pay by invoice instead" in page and 'href="/checkout/payment"' in page
+    assert f"{refusal}. Pay by invoice instead" in page
+    assert 'href="/checkout/payment"' in page
     assert stored.order() is None
+
+
+@pytest.mark.parametrize(
+    ("report", "copies"),
+    [
+        ((30, 0), 1),
+        ((15, 0), 2),  # the order's total is charged, not each copy's price
+        ((25, 2000), 1),  # 25p and 5p VAT: the total with its VAT is charged
+        ((CARD_MOST_PENCE, 0), 1),
+    ],
+    indirect=["report"],
+    ids=["30p", "two copies at 15p", "25p and 20% VAT", "the most"],
+)
+def test_a_card_total_from_30p_to_stripes_maximum_opens_stripes_page(checkout, stored, copies):
+    response = checkout(pdf=False, printed=copies)
+
+    assert response.status_code == 303
+    assert stored.attempts()[-1].stripe_session_id in response.headers["Location"]
 
 
 @pytest.mark.parametrize("total", [1, 29, CARD_MOST_PENCE + 1])
