@@ -12,7 +12,7 @@ from portal.catalogue.models import ReportFormat
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order
-from portal.payments.models import Refund
+from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund
 from tests.helpers import TEST_PASSWORD, complete_two_factor, csrf_token
 
 #: The buyer and the finance contact of the ``invoice_order`` fixture's orders.
@@ -110,3 +110,20 @@ def order_now(app, order_id: int) -> Order:
 def stock_of(app, format_id: int) -> int:
     with app.app_context():
         return db.session.get(ReportFormat, format_id).stock
+
+
+def record_card_payment(order: Order) -> CheckoutAttempt:
+    """Record that Stripe took ``order``'s total through the payment ``pi_paid_<id>``."""
+    attempt = CheckoutAttempt(
+        order_id=order.id,
+        number=1,
+        stripe_session_id=f"cs_{order.id}",
+        stripe_payment_intent_id=f"pi_paid_{order.id}",
+        status=AttemptStatus.PAID,
+        amount_pence=order.total_pence,
+        amount_paid_pence=order.total_pence,
+        currency="gbp",
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt

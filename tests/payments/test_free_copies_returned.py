@@ -17,8 +17,9 @@ from portal.orders.models import Order, OrderState, PaymentMethod
 from portal.orders.services import Buyer, Delivery, InvoiceDetails, Item
 from portal.organisations.services import person_for
 from portal.payments import admin_services as payment_actions
-from portal.payments import invoices, refunds
+from portal.payments import invoices, refunds, settlement
 from portal.pricing import FormatKind
+from tests.payments.helpers import record_card_payment
 
 TODAY = date(2026, 11, 26)
 ACTIVE = (date(2026, 4, 1), date(2027, 3, 31))
@@ -84,10 +85,17 @@ def test_refunding_the_free_copy_of_a_line_gives_it_back(council):
     assert again.total_pence == 0 and "1 free printed copy with" in again.lines[0].reason
 
 
-@pytest.mark.parametrize("paid", [True, False], ids=["refunded", "credited"])
-def test_a_free_line_not_yet_posted_is_given_back_for_nothing(council, outbox, paid):
+@pytest.mark.parametrize(
+    ("method", "paid"),
+    [(PaymentMethod.INVOICE, True), (PaymentMethod.INVOICE, False), (PaymentMethod.CARD, True)],
+    ids=["refunded", "credited", "card"],
+)
+def test_a_free_line_not_yet_posted_is_given_back_for_nothing(council, outbox, method, paid):
     organisation, (ana, _), (printed, other), admin = council
-    order = _order(ana, Item(printed, 1), Item(other, 2), paid=paid)
+    order = _order(ana, Item(printed, 1), Item(other, 2), method=method, paid=paid)
+    if method is PaymentMethod.CARD:
+        record_card_payment(order)
+        settlement.settle(order, "Card payment", None, TODAY)
     free, mixed = order.lines
     assert free.total_pence == 0
     stock = _stock(printed)
@@ -102,6 +110,7 @@ def test_a_free_line_not_yet_posted_is_given_back_for_nothing(council, outbox, p
         "succeeded",
         None,
     )
+    assert refund.stripe_refund_id is None  # nothing goes back to a card: Stripe is not asked
     assert free.refunded_at is not None and free.free_copies_returned == 1
     assert _used(organisation, printed) == 0 and _stock(printed) == stock + 1
     assert mixed.refunded_at is None and order.attention == ""

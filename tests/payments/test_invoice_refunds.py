@@ -139,7 +139,10 @@ def test_an_unpaid_invoice_is_credited_by_line_and_less_is_owed(
     everything = office.refund(
         placed.reference, {placed.pdf: None, placed.printed: 1}, "All of it", key="k" * 32
     )
-    assert "cancel the order instead" in everything.get_data(as_text=True)
+    assert (
+        "That credits everything still owed on the invoice: cancel the order instead, "
+        "which credits the whole invoice."
+    ) in everything.get_data(as_text=True)
     assert len(refunds_made(app)) == 1
 
     outbox.clear()
@@ -149,6 +152,13 @@ def test_an_unpaid_invoice_is_credited_by_line_and_less_is_owed(
         db.session.commit()
         paid = db.session.scalar(select(InvoicePayment).where(InvoicePayment.order_id == placed.id))
         assert paid.amount_pence == 32_000  # what was still owed
+        # What was received is what is left to refund, not the order's total.
+        received = refunds.summary(stored)
+        assert (received.method, received.paid_pence, received.left_pence) == (
+            RefundMethod.BANK_TRANSFER,
+            32_000,
+            32_000,
+        )
         receipt = documents.first_of_kind(stored, DocumentKind.RECEIPT)
         assert receipt.total_pence == 32_000  # a receipt is for the money received
         text = pdf_text(receipt.pdf)

@@ -8,16 +8,20 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from portal import pricing
+from portal.audit.models import AuditEntry
 from portal.catalogue.models import ReportFormat
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
-from portal.payments import cancellation, gateway, refund_lines, refunds
+from portal.orders.services import InvoiceDetails
+from portal.payments import cancellation, gateway, invoices, refund_lines, refunds
 from portal.payments import refund_effects as effects
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 from portal.pricing import FormatKind
 from tests.documents.helpers import pdf_text
+from tests.payments.helpers import FINANCE, VERIFIED, record_card_payment
 
 PAID_ON = date(2026, 11, 30)
 
@@ -33,6 +37,7 @@ class Stripe:
     def __init__(self):
         self.asked: list[dict] = []
         self.status = "succeeded"
+        self.failure_reason: str | None = None
         self.error: Exception | None = None
         self.retrieved: dict[str, gateway.RefundResult] = {}
         self.of_charge: dict[str, list[gateway.RefundResult]] = {}
@@ -42,7 +47,10 @@ class Stripe:
         if self.error:
             raise self.error
         return gateway.RefundResult(
-            id=f"re_{len(self.asked)}", status=self.status, amount=kwargs["amount_pence"]
+            id=f"re_{len(self.asked)}",
+            status=self.status,
+            amount=kwargs["amount_pence"],
+            failure_reason=self.failure_reason,
         )
 
     def retrieve_refund(self, refund_id: str) -> gateway.RefundResult:
@@ -70,19 +78,7 @@ def card_order(ctx, create_order):
     def make(*, receipt: bool = True, state: OrderState = OrderState.FULFILLED, **placed):
         placed = {"pdf": 1, "prints": 2} | placed
         order = create_order(method=PaymentMethod.CARD, state=state, **placed)
-        db.session.add(
-            CheckoutAttempt(
-                order_id=order.id,
-                number=1,
-                stripe_session_id=f"cs_{order.id}",
-                stripe_payment_intent_id=f"pi_paid_{order.id}",
-                status=AttemptStatus.PAID,
-                amount_pence=order.total_pence,
-                amount_paid_pence=order.total_pence,
-                currency="gbp",
-            )
-        )
-        db.session.flush()
+        record_card_payment(order)
         if receipt:
             documents.issue_receipt(order, PAID_ON)
         return order
@@ -213,13 +209,35 @@ def test_a_refund_stripe_fails_at_once_is_marked_failed_and_noted(
     card_order, clerk, stripe, status
 ):
     order = card_order()
-    stripe.status = status
+    stripe.status, stripe.failure_reason = status, "declined"
 
     refund = _refund_pdf(order, clerk)
 
     assert (refund.status, refund.stripe_refund_id) == (RefundStatus.FAILED, "re_1")
-    assert _notes(order)[-1] == "Refund of £145.00 failed at Stripe"
+    assert refund.failure_reason == "declined"
+    assert _notes(order)[-1] == "Refund of £145.00 failed at Stripe: the card's bank declined it"
     assert refunds.refundable_pence(order) == order.total_pence
+    # The administrator who asked reads Stripe's answer on the page: nobody else is told.
+    assert order.attention == ""
+
+
+def test_a_refund_stripe_fails_later_is_flagged_for_a_person(card_order, clerk, stripe):
+    order = card_order()
+    stripe.status = "pending"
+    refund = _refund_pdf(order, clerk)
+    stripe.retrieved["re_1"] = gateway.RefundResult(
+        id="re_1", status="failed", amount=14_500, failure_reason="expired_or_canceled_card"
+    )
+
+    refunds.handle_refund_event(_event("refund", "re_1"))
+
+    assert (refund.status, refund.failure_reason) == (
+        RefundStatus.FAILED,
+        "expired_or_canceled_card",
+    )
+    words = "the card has expired or been cancelled"
+    assert _notes(order)[-1] == f"Refund of £145.00 failed at Stripe: {words}"
+    assert order.attention == f"Refund of £145.00 failed at Stripe ({words}): nothing was refunded."
 
 
 def test_stripe_saying_too_much_is_an_amount_refused(card_order, clerk, stripe):
@@ -518,7 +536,9 @@ def test_a_cancelled_card_order_refunded_in_full_gets_its_credit_note_and_is_set
 
     refund = refunds.request_refund(order, {}, "Cancelled", clerk, request_key="key-1")
 
-    assert refund.amount_pence == order.total_pence
+    assert (refund.amount_pence, refund.postage_pence) == (order.total_pence, 0)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "order.refund"))
+    assert (entry.after["lines"], entry.after["postage_pence"]) == ({}, 0)  # no lines chosen
     assert [line.refunded_at for line in order.lines] == [refund.confirmed_at] * 2  # all closed
     note = db.session.get(Document, refund.credit_note_id)
     assert (note.kind, note.total_pence) == (DocumentKind.CREDIT_NOTE, -order.total_pence)
@@ -773,3 +793,97 @@ def test_postage_refunded_on_one_order_leaves_another_orders(
     _refund_postage(other, clerk)
 
     assert refunds.check_choice(order, {}, True).postage_pence == 450
+
+
+def _stripe_reported_paid(order, pence: int | None) -> None:
+    attempt = db.session.scalar(select(CheckoutAttempt).where(CheckoutAttempt.order_id == order.id))
+    attempt.amount_paid_pence = pence
+
+
+def test_a_card_payment_stripe_reported_without_an_amount_counts_as_nothing_paid(card_order):
+    order = card_order()
+    _stripe_reported_paid(order, None)
+    assert (refunds.summary(order).paid_pence, refunds.refundable_pence(order)) == (0, 0)
+
+
+def test_a_penny_that_reached_a_cancelled_order_is_refunded_to_the_card(card_order, clerk, stripe):
+    order = card_order(state=OrderState.PAID, receipt=False)
+    _stripe_reported_paid(order, 1)
+    cancellation.cancel_order(order, clerk.id, "No longer needed", PAID_ON)
+    assert refunds.refusal(order) is None
+
+    refund = refunds.request_refund(order, {}, "Cancelled", clerk, request_key="key-1")
+
+    assert [asked["amount_pence"] for asked in stripe.asked] == [1]
+    assert (refund.amount_pence, refund.status) == (1, RefundStatus.SUCCEEDED)
+    assert refunds.refundable_pence(order) == 0
+
+
+def _invoice_order(create_order, person=VERIFIED):
+    return create_order(
+        pdf=0,
+        prints=1,
+        method=PaymentMethod.INVOICE,
+        person=person,
+        invoice=InvoiceDetails("PO-9", "Town Hall", "", "Eastbridge", "EB1 2CD", FINANCE),
+    )
+
+
+def _free(create_order, create_report):
+    report = create_report(
+        formats=[ReportFormat(kind=FormatKind.PDF, price_pence=0, subscriber_price_pence=0)]
+    )
+    return create_order(report=report)
+
+
+def _invoice_cancelled_unpaid(create_order, create_report):
+    order = _invoice_order(create_order)
+    invoices.issue_invoice_for(order, PAID_ON)
+    cancellation.cancel_order(order, None, "No longer needed", PAID_ON)
+    return order
+
+
+def _invoice_not_yet_issued(create_order, create_report):
+    return _invoice_order(create_order)
+
+
+def _invoice_waiting_for_approval(create_order, create_report):
+    return _invoice_order(create_order, person=pricing.GUEST)
+
+
+@pytest.mark.parametrize(
+    ("make", "state", "message"),
+    [
+        (
+            _free,
+            OrderState.FULFILLED,
+            "Nothing was paid for this order, so there is nothing to refund.",
+        ),
+        (
+            _invoice_cancelled_unpaid,
+            OrderState.CANCELLED,
+            "This order is cancelled: there is no payment to refund.",
+        ),
+        (
+            _invoice_not_yet_issued,
+            OrderState.AWAITING_INVOICE_PAYMENT,
+            "This order is waiting for invoice payment: there is no invoice to credit.",
+        ),
+        (
+            _invoice_waiting_for_approval,
+            OrderState.AWAITING_APPROVAL,
+            "This order is waiting for approval: no invoice has been issued to credit. "
+            "Cancel it instead.",
+        ),
+    ],
+    ids=["free", "invoice-cancelled-unpaid", "invoice-not-issued", "waiting-for-approval"],
+)
+def test_an_order_with_nothing_to_refund_or_credit_says_why(
+    ctx, create_order, create_report, make, state, message
+):
+    order = make(create_order, create_report)
+    assert order.state is state
+    assert refunds.refusal(order) == message
+    with pytest.raises(refunds.RefundRefused) as refused:
+        refunds.check_choice(order, {order.lines[0].id: 1}, False)
+    assert refused.value.message == message

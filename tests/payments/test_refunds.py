@@ -484,7 +484,10 @@ def test_the_lines_of_a_paid_order_cancelled_afterwards_are_not_refunded_one_by_
     _cancel(app, order.id)
     response = office.refund(order.reference, {_line(order, "print").id: None})
     assert response.status_code == 200
-    assert "cannot be refunded one by one" in response.get_data(as_text=True)
+    assert (
+        "This order is cancelled, so its lines cannot be refunded one by one: "
+        "refund what was paid, in full."
+    ) in response.get_data(as_text=True)
     assert refunds_made(app) == []
 
 
@@ -524,9 +527,13 @@ def _waiting_for_approval(app, checkout, post_form, report, stored):
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (_unpaid, "waiting for card payment: there is no card payment to refund"),
-        (_cancelled, "cancelled: there is no card payment to refund"),
-        (_waiting_for_approval, "no invoice has been issued to credit"),
+        (_unpaid, "This order is waiting for card payment: there is no card payment to refund."),
+        (_cancelled, "This order is cancelled: there is no card payment to refund."),
+        (
+            _waiting_for_approval,
+            "This order is waiting for approval: no invoice has been issued to credit. "
+            "Cancel it instead.",
+        ),
     ],
     ids=["unpaid", "cancelled", "waiting-for-approval"],
 )
