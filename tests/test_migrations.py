@@ -19,8 +19,11 @@ is held. Reviewed revision by revision (docs/deploy.md has the same table for op
   ``order_lines`` and 0010 one to ``users`` (``0``). Since PostgreSQL 11 a constant default is
   stored in the catalogue and the table is not rewritten: the lock lasts milliseconds whatever
   the table's size. The other added columns are nullable without a default: the same.
-- No revision changes a column's type, sets NOT NULL on an existing column, or adds a foreign
-  key or check to an existing table (each would scan or rewrite the table under the lock).
+- No revision sets NOT NULL on an existing column or adds a foreign key or check to an existing
+  table, and only 0033 changes a column's type (each would scan or rewrite the table under the
+  lock): it widens ``audit_entries.target_id`` from VARCHAR(60) to VARCHAR(255), which
+  PostgreSQL does in its catalogue alone, rewriting neither the table nor its index
+  (``REVIEWED``).
 - New foreign keys point from new (empty) tables at ``orders``, ``users``, ``order_lines`` and
   ``documents``; they take a brief SHARE ROW EXCLUSIVE lock on the referenced table and scan
   nothing.
@@ -328,12 +331,25 @@ def offline_app(tmp_path_factory):
     return create_app(Config)
 
 
+#: Statements the rules above would refuse, reviewed and found quick, by revision: a longer
+#: VARCHAR is binary-compatible, so PostgreSQL changes its catalogue alone (its documentation of
+#: ALTER TABLE: "increasing the length limit for a varchar ... column" needs no rewrite, and the
+#: column's indexes are kept). A shorter one would be checked row by row: never listed here.
+REVIEWED = {
+    "0033_card_repayment": ("ALTER TABLE audit_entries ALTER COLUMN target_id TYPE VARCHAR(255)",),
+}
+
+
 @pytest.mark.parametrize("revision", REVISIONS)
 def test_no_revision_locks_a_large_table_for_long(offline_app, revision):
     index = REVISIONS.index(revision)
     sql = _postgresql_script(offline_app, revision, REVISIONS[index - 1] if index else None)
     assert "CREATE TABLE" in sql or "ALTER TABLE" in sql or "CREATE INDEX" in sql
-    assert long_locks(sql) == []
+    reviewed = REVIEWED.get(revision, ())
+    found = [found for found in long_locks(sql) if not found.startswith(reviewed)]
+    assert found == []
+    for statement in reviewed:  # still there, as reviewed
+        assert statement in " ".join(sql.split())
 
 
 def test_plain_totp_secrets_are_sealed_and_administrators_confirmed_by_the_upgrade(

@@ -9,7 +9,8 @@ Create Date: 2026-12-05 02:40:00
   copy the refunds table, which refund lines point at, to add one.
 - ``audit_entries.target_id`` grows from 60 to 255 characters: it holds report address names (up
   to 120) and registered domains (up to 253), which PostgreSQL refused at 60. On PostgreSQL a
-  longer varchar is a change of the catalogue only (no table or index is rewritten).
+  longer varchar is a change of the catalogue only: the table is not rewritten nor its index
+  rebuilt, so its ACCESS EXCLUSIVE lock is brief (the index on refunds is built CONCURRENTLY).
 """
 
 from alembic import op
@@ -23,9 +24,23 @@ branch_labels = None
 depends_on = None
 
 
+INDEX = "ix_refunds_repays_refund_id"
+
+
 def upgrade():
     op.add_column("refunds", sa.Column("repays_refund_id", sa.Integer(), nullable=True))
-    op.create_index(op.f("ix_refunds_repays_refund_id"), "refunds", ["repays_refund_id"])
+    if op.get_context().dialect.name != "postgresql":
+        op.create_index(INDEX, "refunds", ["repays_refund_id"])
+    else:
+        # Built while refunds take writes.
+        with op.get_context().autocommit_block():
+            op.create_index(
+                INDEX,
+                "refunds",
+                ["repays_refund_id"],
+                postgresql_concurrently=True,
+                if_not_exists=True,
+            )
     # Nothing points at the audit log, so SQLite may copy the table.
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.alter_column(
@@ -49,5 +64,11 @@ def downgrade():
     # A card repayment is kept as a card refund of the order (its amount was refunded). Dropped
     # in place (SQLite 3.35 or later): copying the table is refused while refund lines point at
     # its rows.
-    op.drop_index(op.f("ix_refunds_repays_refund_id"), table_name="refunds")
+    if op.get_context().dialect.name != "postgresql":
+        op.drop_index(INDEX, table_name="refunds")
+    else:
+        with op.get_context().autocommit_block():
+            op.drop_index(
+                INDEX, table_name="refunds", postgresql_concurrently=True, if_exists=True
+            )
     op.execute("ALTER TABLE refunds DROP COLUMN repays_refund_id")
