@@ -38,6 +38,7 @@ ACTIONS = {
     "order.mark_invoice_paid": "Invoice marked paid",
     "order.refund": "Refund",
     "order.refund_repaid": "Failed refund repaid",
+    "order.refund_repay_by_card": "Failed refund sent to the card again",
     "order.resend_email": "Email sent again",
     "order.reset_downloads": "Downloads reset",
     "organisation.add_domain": "Domain added",
@@ -100,7 +101,7 @@ FIELDS = {
 
 #: Fields that hold only a row's id, which says nothing on the page (the entry names its order,
 #: report or organisation already).
-HIDDEN = frozenset({"refund_id", "invoice_copy", "subscription", "line"})
+HIDDEN = frozenset({"refund_id", "repayment_id", "invoice_copy", "subscription", "line"})
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

@@ -44,6 +44,7 @@ def test_values_read_as_the_interface_shows_them(name, value, target_type, words
         ("format.update", "Format changed"),
         ("export.orders", "Export: orders"),
         ("public_sector_domain.add", "Public-sector domain added"),
+        ("order.refund_repay_by_card", "Failed refund sent to the card again"),
     ],
 )
 def test_actions_are_named_in_words(action, words):
