@@ -11,12 +11,20 @@ from sqlalchemy import select
 from portal import pricing
 from portal.audit.models import AuditEntry
 from portal.catalogue.models import ReportFormat
+from portal.clock import today_in_london
 from portal.documents import services as documents
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
 from portal.orders.models import Order, OrderEvent, OrderState, PaymentMethod
 from portal.orders.services import InvoiceDetails
-from portal.payments import cancellation, gateway, invoices, refund_lines, refunds
+from portal.payments import (
+    cancellation,
+    card_repayments,
+    gateway,
+    invoices,
+    refund_lines,
+    refunds,
+)
 from portal.payments import refund_effects as effects
 from portal.payments.models import AttemptStatus, CheckoutAttempt, Refund, RefundStatus
 from portal.pricing import FormatKind
@@ -887,3 +895,32 @@ def test_an_order_with_nothing_to_refund_or_credit_says_why(
     with pytest.raises(refunds.RefundRefused) as refused:
         refunds.check_choice(order, {order.lines[0].id: 1}, False)
     assert refused.value.message == message
+
+
+# ------------------------------------------------------------------------------------------------
+# A refund that failed after it was made, repaid by a new refund to the card
+
+
+def test_a_card_refund_repaying_a_failed_one_marks_it_repaid_and_gives_back_nothing_again(
+    card_order, clerk, stripe
+):
+    order = card_order()
+    failed = _refund_pdf(order, clerk)  # made: its credit note issued, the PDF line closed
+    stripe.retrieved["re_1"] = gateway.RefundResult(
+        id="re_1", status="failed", amount=14_500, failure_reason="declined"
+    )
+    refunds.handle_refund_event(_event("refund", "re_1"))  # then it failed
+    assert failed.owed_pence == 14_500
+    notes_before = len(documents.documents_for(order))
+
+    repayment = card_repayments.repay_by_card(failed, clerk, request_key="repay-key-1")
+
+    assert stripe.asked[-1]["amount_pence"] == 14_500
+    assert (repayment.status, repayment.repays_refund_id) == (RefundStatus.SUCCEEDED, failed.id)
+    assert (failed.repaid_on, failed.repaid_reference) == (today_in_london(), "Stripe re_2")
+    assert failed.owed_pence == 0 and order.attention == ""
+    assert len(documents.documents_for(order)) == notes_before  # no second credit note
+    assert repayment.lines == []
+    totals = refunds.summary(order)
+    assert (totals.refunded_pence, totals.pending_pence) == (14_500, 0)  # counted once
+    assert _notes(order)[-1].startswith("Failed refund of £145.00 repaid to the card on ")
