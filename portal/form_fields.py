@@ -1,6 +1,7 @@
 """Form fields shared by the portal's forms."""
 
 import re
+import secrets
 from contextlib import suppress
 from datetime import date
 
@@ -16,6 +17,11 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 def strip(value):
     """A WTForms filter: surrounding spaces are never part of what someone meant."""
     return value.strip() if isinstance(value, str) else value
+
+
+def new_request_key() -> str:
+    """A fresh one-time key for a form that takes one (``request_key_field``)."""
+    return secrets.token_urlsafe(24)
 
 
 def request_key_field(again: str) -> HiddenField:

@@ -1,13 +1,12 @@
 """Repaying a card refund that failed after it was made: by a new refund to the card, or by a
 bank transfer recorded with its date and reference."""
 
-import secrets
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.admin.blueprint import bp
 from portal.extensions import db
+from portal.form_fields import new_request_key
 from portal.money import format_pence
 from portal.orders.access import find_order
 from portal.payments import card_repayments, refund_failures, refunds
@@ -28,7 +27,7 @@ def _page(order, refund, *, form=None, card_form=None, problem=None, status=None
     form = form or RepaymentForm(formdata=None)
     if card_form is None:
         card_form = CardRepaymentForm(formdata=None)
-        card_form.request_key.data = secrets.token_urlsafe(24)
+        card_form.request_key.data = new_request_key()
     errors = form.errors or card_form.errors
     return render_template(
         "admin/orders/refund_repaid.html",
@@ -39,7 +38,7 @@ def _page(order, refund, *, form=None, card_form=None, problem=None, status=None
         problem=problem,
         words=refund_failures.failure_words(refund.failure_reason),
         in_flight=refund_failures.repayment_in_flight(refund),
-        by_card=refund_failures.card_repayments(order).get(refund.id),
+        by_card=refund_failures.card_refunds_repaying(order).get(refund.id),
         refund_page=url_for("admin.refund", reference=order.reference),
     ), status or (409 if problem else 400 if errors else 200)
 
@@ -71,7 +70,7 @@ def repay_refund_by_card(reference: str, refund_id: int):
     order, refund = _owed_refund(reference, refund_id)
     card_form = CardRepaymentForm()
     if not card_form.validate_on_submit():
-        card_form.request_key.data = secrets.token_urlsafe(24)
+        card_form.request_key.data = new_request_key()
         return _page(order, refund, card_form=card_form)
     try:
         repayment = card_repayments.repay_by_card(

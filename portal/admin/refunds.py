@@ -6,8 +6,6 @@ How the money goes back follows from the order (``refunds.method_for``): to the 
 Stripe, recorded as sent by bank transfer, or credited against the unpaid invoice.
 """
 
-import secrets
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -16,15 +14,12 @@ from portal.admin.blueprint import bp
 from portal.documents import services as documents
 from portal.documents.models import DocumentKind
 from portal.extensions import db
+from portal.form_fields import new_request_key
 from portal.money import format_pence
 from portal.orders.access import find_order
 from portal.payments import refund_failures, refund_lines, refunds
 from portal.payments.admin_forms import MOST_DIGITS, RefundForm
 from portal.payments.models import RefundMethod, RefundStatus
-
-
-def _new_key() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def _order_page(reference: str) -> str:
@@ -90,7 +85,7 @@ def _page(order, form, problem: str | None = None, status: int = 200):
             RefundStatus=RefundStatus,
             RefundMethod=RefundMethod,
             failure_words=refund_failures.failure_words,
-            repaid_by_card=refund_failures.card_repayments(order),
+            repaid_by_card=refund_failures.card_refunds_repaying(order),
         ),
         status,
     )
@@ -120,11 +115,11 @@ def refund(reference: str):
         abort(404)
     form = RefundForm(method=refunds.method_for(order))
     if not form.is_submitted():
-        form.request_key.data = _new_key()
+        form.request_key.data = new_request_key()
         return _page(order, form)
     if not form.validate():
         if form.request_key.errors:
-            form.request_key.data = _new_key()
+            form.request_key.data = new_request_key()
         return _page(order, form)
     sent_before = refunds.refund_for_key(form.request_key.data)
     if sent_before is None:
@@ -165,11 +160,11 @@ def _refund(order, form: RefundForm, chosen: dict[int, int]):
             db.session.commit()
         else:
             db.session.rollback()
-        form.request_key.data = _new_key()
+        form.request_key.data = new_request_key()
         return _page(find_order(reference), form, refused.message, 409)
     except refunds.RefundRefused as refused:
         db.session.rollback()
-        form.request_key.data = _new_key()
+        form.request_key.data = new_request_key()
         return _page(find_order(reference), form, refused.message, 409)
     except refunds.RefundUnavailable:
         # Keep the refund as requested (and its audit entry): the same key completes it later.

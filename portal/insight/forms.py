@@ -1,7 +1,5 @@
 """The request form on the "What Insight is" page, and the administrators' step on a request."""
 
-import secrets
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
@@ -17,11 +15,6 @@ from portal.form_fields import request_key_field, strip
 from portal.insight.models import RequestState, RequestTopic
 
 MESSAGE_LENGTH = 2000
-
-
-def new_request_key() -> str:
-    """A fresh one-time key for a request form: posting the same form again reuses it."""
-    return secrets.token_urlsafe(24)
 
 
 def _text(label: str, missing: str | None, length: int, **kwargs) -> StringField:

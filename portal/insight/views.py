@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from portal.clock import today_in_london
 from portal.extensions import db
+from portal.form_fields import new_request_key
 from portal.insight import requests as insight_requests
-from portal.insight.forms import InsightRequestForm, new_request_key
+from portal.insight.forms import InsightRequestForm
 from portal.insight.models import RequestTopic
 from portal.operations.limits import INSIGHT_REQUEST, post_limit
 from portal.organisations.services import person_for

@@ -109,7 +109,7 @@ def show(reference: str):
         payments=payments.card_payments(order),
         standing=owed.standing_of(order),
         failed_refunds=failed_refunds,
-        repaid_by_card=refund_failures.card_repayments(order) if failed_refunds else {},
+        repaid_by_card=refund_failures.card_refunds_repaying(order) if failed_refunds else {},
         credit=pricing.CreditTerms(order.credit_terms) if order.credit_terms else None,
         documents=documents.documents_for(order),
         copies=documents.copies_for(order),

@@ -194,7 +194,7 @@ def repayment_in_flight(refund: Refund) -> Refund | None:
     )
 
 
-def card_repayments(order: Order) -> dict[int, Refund]:
+def card_refunds_repaying(order: Order) -> dict[int, Refund]:
     """The card refunds that repaid the order's failed refunds, by the id of the refund each
     repaid (one made; the latest, should there be several)."""
     query = select(Refund).where(
