@@ -39,9 +39,12 @@ def _whole_number(name: str, default: int) -> int:
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = _whole_number("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()))
 threads = _whole_number("GUNICORN_THREADS", 32)  # config.DEFAULT_THREADS
-# A worker takes no more connections than it has threads: one whose threads all wait on Stripe
-# leaves new connections to the others, rather than queueing them behind its own.
-worker_connections = threads
+# Connections a worker holds: one per thread, plus as many again kept open between requests
+# (the proxy's kept-alive upstream connections). gunicorn's threaded worker keeps a connection
+# alive only while it holds fewer than worker_connections - threads idle ones: at exactly
+# ``threads`` it would close every connection after one response, and every request would pay
+# for a new one.
+worker_connections = threads * 2
 timeout = _whole_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5

@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 _CATALOGUE_MODELS = (Report, ReportFormat, Topic)
 REDIS_KEY = "portal:catalogue:generation"
 T = TypeVar("T")
+#: How long a thread waits for another's reading of a key before reading it itself.
+READ_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,9 @@ class CatalogueCache:
         self._token: str | None = None
         self._checked_at: float | None = None  # when the token was last read (clock seconds)
         self._entries: dict[str, tuple[float, object]] = {}
+        # Keys being read afresh, by (generation, key): one thread reads, the others wait or
+        # serve the copy that has only grown old (see ``get``).
+        self._reading: dict[tuple[str, str], threading.Event] = {}
 
     def _current_token(self, now: float) -> str:
         """The generation token: read again when the last reading is ``check_every`` old."""
@@ -257,7 +262,14 @@ class CatalogueCache:
         return token
 
     def get(self, key: str, load: Callable[[], T]) -> T:
-        """The cached value of ``key``, or ``load()`` (kept for the current generation)."""
+        """The cached value of ``key``, or ``load()`` (kept for the current generation).
+
+        One thread at a time reads a key afresh. When a copy has only grown old (the same
+        generation, past ``seconds``), the others go on serving it meanwhile; when there is no
+        copy for this generation (first use, or an edit replaced the token), they wait for that
+        one reading rather than each making their own: every thread of a busy worker reading the
+        whole catalogue at once, the moment it expires, stalled the worker for most of a second.
+        """
         if self.seconds <= 0 or self._pending():
             return load()  # off, or this transaction's own uncommitted edits must show
         now = self._clock()
@@ -270,17 +282,36 @@ class CatalogueCache:
             if token != self._token:
                 self._token, self._entries = token, {}
             found = self._entries.get(key)
-        if found is not None and now - found[0] < self.seconds:
-            return found[1]  # type: ignore[return-value]
-        value = load()
-        with self._lock:
-            if token == self._token:  # a newer generation arrived meanwhile: keep nothing
-                self._entries = {  # out-of-date entries go, so pages kept per day and per
-                    k: entry  # stock level do not pile up
-                    for k, entry in self._entries.items()
-                    if now - entry[0] < self.seconds
-                }
-                self._entries[key] = (now, value)
+            if found is not None and now - found[0] < self.seconds:
+                return found[1]  # type: ignore[return-value]
+            reading = self._reading.get((token, key))
+            if reading is None:
+                reading = self._reading[(token, key)] = threading.Event()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            if found is not None:
+                return found[1]  # type: ignore[return-value]
+            reading.wait(READ_WAIT_SECONDS)
+            with self._lock:
+                found = self._entries.get(key) if token == self._token else None
+            # Kept by the reader waited for; or it failed, or an edit came in between.
+            return found[1] if found is not None else load()  # type: ignore[return-value]
+        try:
+            value = load()
+            with self._lock:
+                if token == self._token:  # a newer generation arrived meanwhile: keep nothing
+                    self._entries = {  # out-of-date entries go, so pages kept per day and per
+                        k: entry  # stock level do not pile up
+                        for k, entry in self._entries.items()
+                        if now - entry[0] < self.seconds
+                    }
+                    self._entries[key] = (now, value)
+        finally:
+            with self._lock:
+                self._reading.pop((token, key), None)
+            reading.set()
         return value
 
     def changed(self) -> None:

@@ -1,6 +1,9 @@
 """The cached catalogue: an administrator's edit shows on the public pages at once, in every
 process; stock is never taken from the cache."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import update
 
@@ -188,6 +191,84 @@ def test_entries_expire(tmp_path, ctx):
     assert catalogue.get("reports", lambda: "second") == "first"
     now[0] += 2
     assert catalogue.get("reports", lambda: "third") == "third"
+
+
+def _NO_EDITS() -> bool:
+    """No transaction of these threads holds an edit of its own (they have no app context)."""
+    return False
+
+
+class _SlowReading:
+    """A reading of the database that holds until let go, counting how many were made."""
+
+    def __init__(self, value: str):
+        self.value, self.made = value, 0
+        self.started, self.go_on = threading.Event(), threading.Event()
+
+    def __call__(self) -> str:
+        self.made += 1
+        self.started.set()
+        assert self.go_on.wait(5)
+        return self.value
+
+
+@pytest.fixture
+def threads():
+    """Runs a reading in each of several threads at once; returns their futures."""
+    pool = ThreadPoolExecutor(8)
+    yield lambda read: [pool.submit(read) for _ in range(8)]
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_an_old_copy_is_served_while_one_thread_reads_it_afresh(tmp_path, ctx, threads):
+    now = [1000.0]
+    generation = cache.FileGeneration(tmp_path / "generation")
+    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0], pending=_NO_EDITS)
+    assert catalogue.get("reports", lambda: "old") == "old"
+    now[0] += 61
+    reading = _SlowReading("new")
+    with ThreadPoolExecutor(1) as reader:
+        first = reader.submit(catalogue.get, "reports", reading)
+        assert reading.started.wait(5)
+        # Meanwhile every other thread is answered at once, from the copy that grew old.
+        others = threads(lambda: catalogue.get("reports", lambda: "read again"))
+        assert [other.result(timeout=5) for other in others] == ["old"] * 8
+        reading.go_on.set()
+        assert first.result(timeout=5) == "new"
+    assert reading.made == 1
+    assert catalogue.get("reports", lambda: "read again") == "new"
+
+
+def test_without_a_copy_the_threads_wait_for_one_reading(tmp_path, ctx, threads):
+    generation = cache.FileGeneration(tmp_path / "generation")
+    catalogue = cache.CatalogueCache(generation, 60, pending=_NO_EDITS)
+    reading = _SlowReading("read once")
+    with ThreadPoolExecutor(1) as reader:
+        first = reader.submit(catalogue.get, "reports", reading)
+        assert reading.started.wait(5)
+        others = threads(lambda: catalogue.get("reports", reading))
+        assert not any(other.done() for other in others)  # waiting, not reading
+        reading.go_on.set()
+        assert first.result(timeout=5) == "read once"
+        assert [other.result(timeout=5) for other in others] == ["read once"] * 8
+    assert reading.made == 1
+
+
+def test_an_edit_is_never_hidden_behind_the_copy_it_replaces(tmp_path, ctx):
+    now = [1000.0]
+    generation = cache.FileGeneration(tmp_path / "generation")
+    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0], pending=_NO_EDITS)
+    assert catalogue.get("reports", lambda: "before the edit") == "before the edit"
+    now[0] += 61
+    reading = _SlowReading("read before the edit")
+    with ThreadPoolExecutor(1) as reader:
+        first = reader.submit(catalogue.get, "reports", reading)
+        assert reading.started.wait(5)
+        catalogue.changed()  # an edit commits while the old copy is being read afresh
+        assert catalogue.get("reports", lambda: "after the edit") == "after the edit"
+        reading.go_on.set()
+        assert first.result(timeout=5) == "read before the edit"
+    assert catalogue.get("reports", lambda: "read again") == "after the edit"
 
 
 def test_another_process_edit_shows_within_the_check_interval(tmp_path, ctx):
