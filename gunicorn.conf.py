@@ -129,10 +129,12 @@ preload_app = True
 
 def post_fork(server, worker) -> None:
     """A new worker: drop any database connection inherited from the master, without closing
-    it (it is the master's), so the worker's pool opens its own."""
+    it (it is the master's), so the worker's pool opens its own; start its log writer."""
     import sys
 
     from portal.extensions import db
+
+    from portal.operations.logs import write_in_background
 
     app = getattr(sys.modules.get("wsgi"), "app", None)
     if app is None:
@@ -140,6 +142,15 @@ def post_fork(server, worker) -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    # Request threads queue their log lines; a thread of the worker's own writes them.
+    worker.stop_writing_logs = write_in_background()
+
+
+def worker_exit(server, worker) -> None:
+    """A worker leaving: every line it queued is written first."""
+    stop = getattr(worker, "stop_writing_logs", None)
+    if stop is not None:
+        stop()
 
 
 def when_ready(server) -> None:

@@ -84,7 +84,12 @@ def after_commit(
 
 
 def after_commit_pending(callback: Callable[[list], object]) -> bool:
-    """Whether ``callback`` waits for the commit of ``db.session``'s current transaction."""
+    """Whether ``callback`` waits for the commit of ``db.session``'s current transaction.
+
+    A request that has not used the session yet has none waiting: asking makes no session (the
+    cached pages ask on every view, and would each make and close one for nothing)."""
+    if not db.session.registry.has():
+        return False
     return callback in db.session().info.get(_AFTER_COMMIT, {})
 
 

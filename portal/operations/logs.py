@@ -8,9 +8,13 @@ and download links carry their token there) and with any ``<token>`` part of the
 headers, cookies and form fields are never logged.
 """
 
+import copy
 import logging
+import queue
 import sys
 import time
+from collections.abc import Callable
+from logging.handlers import QueueHandler, QueueListener
 
 from flask import Flask, Response, g, request
 from pythonjsonlogger.json import JsonFormatter
@@ -67,6 +71,55 @@ def log_handler(log_format: str, stream=None) -> logging.Handler:
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(log_formatter(log_format))
     return handler
+
+
+class _LinesForTheWriter(QueueHandler):
+    """Hands each record to the writing thread, its message and any traceback already made into
+    text (the objects they name may change or go before the line is written), stamped with the
+    request's id here, where the request is known."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record = copy.copy(record)
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = record.exc_text or logging.Formatter().formatException(
+                record.exc_info
+            )
+            record.exc_info = None
+        return record
+
+
+def write_in_background() -> Callable[[], None]:
+    """From now on this process's lines are written by a thread of their own; the threads that
+    serve requests only queue them. Returns what stops that thread once every queued line is
+    written.
+
+    Every line goes through one handler, under one lock, to stderr: with 32 request threads per
+    worker, each waited for the others' writes (and for the GIL back after its own) before it
+    could answer, and a slow write (a busy disk, a journal that falls behind) held up every
+    request of the worker. For gunicorn's workers (``post_fork``); tests and the development
+    server write as they go.
+    """
+    root = logging.getLogger()
+    writers = [h for h in root.handlers if isinstance(h, PortalLogHandler)]
+    if not writers:
+        return lambda: None
+    lines: queue.SimpleQueue = queue.SimpleQueue()
+    queued = _LinesForTheWriter(lines)
+    queued.addFilter(RequestIdFilter())
+    for writer in writers:
+        root.removeHandler(writer)
+    root.addHandler(queued)
+    listener = QueueListener(lines, *writers, respect_handler_level=True)
+    listener.start()
+
+    def stop() -> None:
+        root.removeHandler(queued)
+        listener.stop()  # writes what is queued, then ends the thread
+        for writer in writers:
+            root.addHandler(writer)
+
+    return stop
 
 
 class _DevServerRequestLines(logging.Filter):

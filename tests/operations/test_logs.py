@@ -4,6 +4,7 @@ request, nothing secret in them."""
 import io
 import json
 import logging
+import logging.handlers
 import re
 
 import pytest
@@ -164,3 +165,38 @@ def test_the_development_server_does_not_repeat_each_request(configured):
         "werkzeug", logging.INFO, "", 0, '127.0.0.1 - - [date] "%s" %s %s', ("GET /?t=1",), None
     )
     assert not logging.getLogger("werkzeug").filter(record)
+
+
+def test_lines_written_in_the_background_are_the_same_lines(app, configured, capsys):
+    """A gunicorn worker's request threads queue their lines; its own thread writes them, with
+    the request's id, the extra fields and the traceback, and all of them before it stops."""
+    configured("json", "INFO")
+    stop = logs.write_in_background()
+    try:
+        with app.test_request_context("/reports", headers={"X-Request-ID": "queued-1"}):
+            logging.getLogger("portal.test").info("%s lines", "queued", extra={"status": 200})
+            try:
+                raise ValueError("went wrong")
+            except ValueError:
+                logging.getLogger("portal.test").exception("failed")
+        for number in range(200):
+            logging.getLogger("portal.test").info("line %d", number)
+    finally:
+        stop()
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0] == {
+        "level": "INFO",
+        "logger": "portal.test",
+        "request_id": "queued-1",
+        "message": "queued lines",
+        "status": 200,
+        "time": lines[0]["time"],
+    }
+    assert lines[1]["request_id"] == "queued-1" and lines[1]["message"] == "failed"
+    assert 'raise ValueError("went wrong")' in lines[1]["exc_info"]
+    assert [line["message"] for line in lines[2:]] == [f"line {n}" for n in range(200)]
+    assert {line["request_id"] for line in lines[2:]} == {"-"}
+    # Stopped: the portal's own handler writes as it goes again.
+    root = logging.getLogger()
+    assert [h for h in root.handlers if isinstance(h, logs.PortalLogHandler)]
+    assert not [h for h in root.handlers if isinstance(h, logging.handlers.QueueHandler)]
