@@ -133,7 +133,6 @@ def post_fork(server, worker) -> None:
     import sys
 
     from portal.extensions import db
-
     from portal.operations.logs import write_in_background
 
     app = getattr(sys.modules.get("wsgi"), "app", None)
