@@ -163,6 +163,9 @@ class Config:
     # The organisations an address belongs to, as the report page shows prices for them, kept the
     # same way (portal/organisations/membership_cache.py; 0: read on every view). Checked as often.
     MEMBERSHIP_CACHE_SECONDS = _int("MEMBERSHIP_CACHE_SECONDS", 60)
+    # Printed stock, as the report page shows it, kept the same way (portal/catalogue/kept_stock.py;
+    # 0: read on every view): any order or edit that moves stock replaces it; checked as often.
+    STOCK_CACHE_SECONDS = _int("STOCK_CACHE_SECONDS", 60)
 
     # Rate limits (Flask-Limiter; the limits themselves are in portal/operations/limits.py). One
     # process counts in memory; several app servers share a count in Redis (REDIS_URL, unless this

@@ -21,7 +21,7 @@ from portal import pricing
 from portal.basket import services as basket
 from portal.basket.current import current_or_new_basket
 from portal.basket.forms import AddToBasketForm
-from portal.catalogue import cache, search
+from portal.catalogue import cache, kept_stock, search
 from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
 from portal.clock import today_in_london
 from portal.extensions import db
@@ -35,6 +35,7 @@ from portal.storage import get_storage
 bp = Blueprint("catalogue", __name__)
 bp.record_once(lambda state: cache.init_app(state.app))
 bp.record_once(lambda state: membership_cache.init_app(state.app))
+bp.record_once(lambda state: kept_stock.init_app(state.app))
 
 
 @bp.route("/reports")
@@ -81,9 +82,10 @@ def report_detail(slug: str):
             return redirect(url_for("basket.show"))
 
     today = today_in_london()
-    # The prices shown: from the memberships this process keeps; the basket reads them afresh.
+    # The prices and stock shown: from the memberships and stock this process keeps; the basket
+    # reads them afresh.
     person = person_for(current_user, today, membership_cache.kept_memberships)
-    quotes, stock = orders.quotes_and_stock(person, report.formats, today)
+    quotes, stock = orders.quotes_and_stock(person, report.formats, today, kept_stock.kept_stock)
     formats = [f.with_stock(stock.get(f.id)) for f in report.formats]
 
     entered = form.quantity.raw_data if error and form is not None else None

@@ -4,6 +4,7 @@ waiting for approval before it takes any), history written.
 Services flush; the caller commits once.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -168,17 +169,25 @@ def price_items(
 
 
 def quotes_and_stock(
-    person: pricing.Person, formats: list, today: date
+    person: pricing.Person,
+    formats: list,
+    today: date,
+    kept_stock: Callable[[list[int]], dict[int, int | None]] | None = None,
 ) -> tuple[dict[int, pricing.Quote], dict[int, int | None]]:
     """One unit of each format priced for ``person`` today, and each format's printed copies in
     stock now, both keyed by format id (for the report page).
 
     ``formats`` may be cached catalogue data: what decides what someone may order — the stock and
-    the free copies their organisation has had — is read here, live, in one query.
+    the free copies their organisation has had — is read here, live, in one query. With
+    ``kept_stock`` (a process's copy of the stock, for pages that only show it), someone whose
+    organisation has no free copies to count is priced without a query.
     """
     if not formats:
         return {}, {}
     organisation_id = _subscribing_organisation(person, today)
+    if organisation_id is None and kept_stock is not None:
+        stock = kept_stock([f.id for f in formats])
+        return {f.id: pricing.quote(person, f, 1, today, 0) for f in formats}, stock
     query = select(ReportFormat.id, ReportFormat.stock).where(
         ReportFormat.id.in_([f.id for f in formats])
     )
