@@ -167,10 +167,18 @@ def derived(name: str, make: Callable[[list[ReportListing]], T]) -> T:
     return value if made_from is reports else make(reports)
 
 
-def page(name: str, draw: Callable[[], str]) -> str:
+def page(
+    name: str, draw: Callable[[], str], kept_at_most: int | None = None, kind: str = "public"
+) -> str:
     """The page ``name`` as ``draw`` makes it, kept with the catalogue it shows (replaced with it,
-    and as old at most). Only for a page that is the same for every visitor it is served to."""
-    return _cache().get(f"page:{name}:{request.script_root}", draw)
+    and as old at most). Only for a page that is the same for every visitor it is served to.
+    With ``kept_at_most``, no more than that many pages of this ``kind`` are kept at once (others
+    are drawn each time until the oldest expire)."""
+    key = f"page:{kind}:{name}:{request.script_root}"
+    kept = _cache()
+    if kept_at_most is not None and kept.kept(f"page:{kind}:") >= kept_at_most:
+        return kept.get(key, draw, keep=False)
+    return kept.get(key, draw)
 
 
 def published_report(slug: str) -> ReportListing | None:
@@ -261,8 +269,14 @@ class CatalogueCache:
             self._checked_at = now
         return token
 
-    def get(self, key: str, load: Callable[[], T]) -> T:
-        """The cached value of ``key``, or ``load()`` (kept for the current generation).
+    def kept(self, prefix: str) -> int:
+        """How many entries whose key starts with ``prefix`` are kept now."""
+        with self._lock:
+            return sum(1 for key in self._entries if key.startswith(prefix))
+
+    def get(self, key: str, load: Callable[[], T], keep: bool = True) -> T:
+        """The cached value of ``key``, or ``load()`` (kept for the current generation, unless
+        ``keep`` is False: then only a copy already kept is served).
 
         One thread at a time reads a key afresh. When a copy has only grown old (the same
         generation, past ``seconds``), the others go on serving it meanwhile; when there is no
@@ -301,7 +315,7 @@ class CatalogueCache:
         try:
             value = load()
             with self._lock:
-                if token == self._token:  # a newer generation arrived meanwhile: keep nothing
+                if keep and token == self._token:  # a newer generation arrived: keep nothing
                     self._entries = {  # out-of-date entries go, so pages kept per day and per
                         k: entry  # stock level do not pile up
                         for k, entry in self._entries.items()

@@ -1,6 +1,7 @@
 """The public catalogue: the list of reports and one report's page (where formats go in the
 basket)."""
 
+import hashlib
 from collections.abc import Callable
 
 from flask import (
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import pricing
 from portal.basket import services as basket
-from portal.basket.current import current_or_new_basket
+from portal.basket.current import basket_items, current_or_new_basket
 from portal.basket.forms import AddToBasketForm
 from portal.catalogue import cache, kept_stock, search
 from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
@@ -87,21 +88,23 @@ def report_detail(slug: str):
     person = person_for(current_user, today, membership_cache.kept_memberships)
     quotes, stock = orders.quotes_and_stock(person, report.formats, today, kept_stock.kept_stock)
     formats = [f.with_stock(stock.get(f.id)) for f in report.formats]
-
+    pdf = next((f for f in formats if f.kind is FormatKind.PDF), None)
+    shown = {
+        "report": report,
+        "formats": formats,
+        "person": person,
+        "quotes": quotes,
+        "why_not_subscriber": pricing.subscription_reason(person, today),
+        "lapsed": pricing.lapsed_membership(person, today),
+        "one_click_pdf": pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
+    }
     entered = form.quantity.raw_data if error and form is not None else None
 
     def draw() -> str:
-        pdf = next((f for f in formats if f.kind is FormatKind.PDF), None)
         return render_template(
             "catalogue/report_detail.html",
-            report=report,
-            formats=formats,
-            person=person,
-            quotes=quotes,
-            why_not_subscriber=pricing.subscription_reason(person, today),
+            **shown,
             subscriber_terms=pricing.subscriber_terms,
-            lapsed=pricing.lapsed_membership(person, today),
-            one_click_pdf=pdf if pdf and pricing.may_take_free_pdf(person, pdf, today) else None,
             error=error,
             entered_quantity=entered[0] if entered else None,
         )
@@ -111,7 +114,10 @@ def report_detail(slug: str):
     # What a visitor without a session sees of this report depends on the day and on which of
     # its formats are in stock.
     in_stock = "".join("1" if f.in_stock else "0" for f in formats)
-    return _page_for_visitor(f"report:{report.slug}:{today.isoformat()}:{in_stock}", draw)
+    name = f"report:{report.slug}:{today.isoformat()}:{in_stock}"
+    if current_user.is_authenticated:
+        return _page_for_signed_in(name, shown, draw)
+    return _page_for_visitor(name, draw)
 
 
 @bp.route("/reports/<slug>/sample.pdf")
@@ -146,6 +152,37 @@ def report_cover(slug: str, width: int):
         response = Response(image.read(), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+#: Pages drawn for signed-in people that a process keeps at most (each a few tens of KB).
+SIGNED_IN_PAGES_KEPT = 500
+
+
+def _page_for_signed_in(name: str, shown: dict, draw: Callable[[], str]) -> str:
+    """``draw()`` for a signed-in person, kept and shared with everyone it would be drawn the same
+    for: a page depends on what it shows them (the report, stock, their prices and why, the
+    renewal, the free download: ``shown``) and on what the header shows (administration, the
+    basket's count), never on who they are, so people of one organisation on one day share one.
+    Each response gets its own nonce and its person's own form token; a message waiting for them
+    (``flash``) has it drawn afresh."""
+    if session.get("_flashes"):
+        return draw()
+    # The report itself is named (and a change to it replaces every kept page).
+    state = repr(
+        (
+            [v for k, v in sorted(shown.items()) if k != "report"],
+            current_user.is_admin,
+            basket_items(),
+        )
+    )
+    digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
+    kept = cache.page(
+        f"{name}:signed-in:{digest}",
+        lambda: drawn_for_reuse(draw),
+        kept_at_most=SIGNED_IN_PAGES_KEPT,
+        kind="signed-in",
+    )
+    return reused(kept)
 
 
 def _page_for_visitor(name: str, draw: Callable[[], str]) -> str:
