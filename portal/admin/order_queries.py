@@ -14,7 +14,7 @@ from sqlalchemy import case, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import defer, selectinload
 
 from portal.accounts.models import User
-from portal.catalogue.models import Report, ReportFormat
+from portal.catalogue.models import ReportFormat
 from portal.clock import LONDON
 from portal.content import services as content
 from portal.content.models import OrderAgreement
@@ -209,11 +209,6 @@ def _matches(q: str):
         Order.organisation_name.ilike(pattern, escape="\\"),
         Order.po_number.ilike(pattern, escape="\\"),
     )
-
-
-def report_choices() -> list[tuple[int, str]]:
-    """Every report (published or not), for the list's report filter."""
-    return list(db.session.execute(select(Report.id, Report.title).order_by(Report.title)))
 
 
 def find_order(reference: str) -> Order | None:

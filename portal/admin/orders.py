@@ -10,6 +10,7 @@ from portal.admin import (
 )
 from portal.admin.blueprint import bp
 from portal.admin.params import date_arg, text_arg
+from portal.catalogue import cache as catalogue_cache
 from portal.orders.models import OrderState, PaymentMethod
 from portal.pricing import FormatKind
 
@@ -55,7 +56,7 @@ def orders():
         following=found.following,
         filters=filters,
         sort=sort,
-        reports=order_queries.report_choices(),
+        reports=catalogue_cache.report_titles(),
         states=list(OrderState),
         methods=list(PaymentMethod),
     )

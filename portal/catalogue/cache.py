@@ -158,6 +158,17 @@ def published_reports() -> list[ReportListing]:
     return list(_cache().get("reports", _published))
 
 
+def report_titles() -> list[tuple[int, str]]:
+    """Every report, published or not, as (id, title) in title order (the administrators' report
+    filter), kept with the catalogue and replaced with it."""
+    return _cache().get("report-titles", _report_titles)
+
+
+def _report_titles() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Report.id, Report.title).order_by(Report.title))
+    return [(report_id, title) for report_id, title in rows]
+
+
 def derived(name: str, make: Callable[[list[ReportListing]], T]) -> T:
     """What ``make`` works out from the published reports (the filters they offer, reports by
     id), kept with the catalogue and replaced with it."""
