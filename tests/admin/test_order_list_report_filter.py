@@ -29,3 +29,15 @@ def test_a_renamed_report_is_offered_by_its_new_name_at_once(app, client, admin,
         db.session.commit()
     offered = _offered(client)
     assert "New name" in offered and "Old name" not in offered
+
+
+def test_the_chosen_report_stays_chosen(client, admin, create_report):
+    create_report(title="First <report>")
+    chosen = create_report(title="Second report")
+    client.get("/admin/orders")  # the options kept, none chosen
+    page = client.get(f"/admin/orders?report={chosen.id}").get_data(as_text=True)
+    offered = page.split('name="report"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{chosen.id}" selected>Second report</option>' in offered
+    assert offered.count("selected") == 1
+    assert "First &lt;report&gt;" in offered
+    assert "selected" not in _offered(client)  # the kept options are left as they were
