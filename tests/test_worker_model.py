@@ -44,3 +44,13 @@ def test_sqlite_keeps_its_own_pool():
     assert _pool_options("sqlite:///portal.db") == {}
     assert _pool_options("sqlite://") == {}
     assert isinstance(config.ProductionConfig.SQLALCHEMY_ENGINE_OPTIONS, dict)
+
+
+def test_connections_are_kept_alive_between_requests(monkeypatch):
+    """gunicorn's threaded worker keeps a connection open after a response only while it holds
+    fewer idle ones than ``worker_connections - threads``: at zero it closes every connection."""
+    for threads in ("32", "4"):
+        settings = _gunicorn_settings(monkeypatch, GUNICORN_THREADS=threads)
+        assert settings["keepalive"] > 0
+        assert settings["worker_connections"] - settings["threads"] == int(threads)
+
