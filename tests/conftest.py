@@ -30,6 +30,7 @@ from portal import create_app, pricing
 from portal.accounts.models import User
 from portal.accounts.services import hash_password
 from portal.catalogue.cache import catalogue_changed
+from portal.catalogue.kept_stock import stock_changed
 from portal.catalogue.models import FormatKind, Report, ReportFormat
 from portal.checkout.services import place_order
 from portal.clock import utcnow
@@ -168,11 +169,12 @@ def _rolled_back(request, app):
     Tests marked ``real_transactions`` (concurrency on PostgreSQL) commit for real on their own
     connections instead; every table is emptied after them.
 
-    The catalogue and membership caches are emptied after every test, as the rollback takes
+    The catalogue, membership and stock copies are emptied after every test, as the rollback takes
     their rows away.
     """
     request.addfinalizer(lambda: catalogue_changed(app))
     request.addfinalizer(lambda: memberships_changed(app))
+    request.addfinalizer(lambda: stock_changed(app))
     if request.node.get_closest_marker("real_transactions"):
         yield
         with app.app_context():

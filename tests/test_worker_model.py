@@ -53,4 +53,3 @@ def test_connections_are_kept_alive_between_requests(monkeypatch):
         settings = _gunicorn_settings(monkeypatch, GUNICORN_THREADS=threads)
         assert settings["keepalive"] > 0
         assert settings["worker_connections"] - settings["threads"] == int(threads)
-

@@ -52,7 +52,6 @@ from portal.extensions import after_commit, after_commit_pending, db
 
 log = logging.getLogger(__name__)
 
-_CATALOGUE_MODELS = (Report, ReportFormat, Topic)
 REDIS_KEY = "portal:catalogue:generation"
 T = TypeVar("T")
 #: How long a thread waits for another's reading of a key before reading it itself.
@@ -257,7 +256,7 @@ class CatalogueCache:
     ):
         self.generation = generation
         # Whether this session's own change waits for its commit (then the database is read).
-        self._pending = pending or (lambda: after_commit_pending(_announce_change))
+        self._pending = pending or (lambda: after_commit_pending(_catalogue._announce_change))
         self.seconds = seconds
         self.check_every = check_every
         self._clock = clock
@@ -349,53 +348,83 @@ class CatalogueCache:
             log.exception("catalogue cache: could not announce a change; entries expire by age")
 
 
-def init_app(app: Flask) -> None:
-    seconds = float(app.config.get("CATALOGUE_CACHE_SECONDS", 60))
-    if app.config.get("REDIS_URL"):
-        generation = RedisGeneration(app.config["REDIS_URL"])
-    else:
-        generation = FileGeneration(Path(app.instance_path) / "catalogue-generation")
-    check_every = float(app.config.get("CATALOGUE_CHECK_SECONDS", 1))
-    app.extensions["catalogue_cache"] = CatalogueCache(generation, seconds, check_every=check_every)
-    if not event.contains(Session, "after_flush", _note_flushed_changes):
-        event.listen(Session, "after_flush", _note_flushed_changes)
-        event.listen(Session, "do_orm_execute", _note_bulk_changes)
+class KeptCopies:
+    """What each process keeps of some tables (a ``CatalogueCache`` in ``app.extensions[name]``),
+    and how every process learns that a commit changed them: any flush or bulk statement that
+    writes one of ``models`` asks for the announcement after the commit (until then the session
+    that wrote reads the database); the announcement replaces the generation token, at
+    ``redis_key`` in Redis or in the instance folder's ``file_name``. ``seconds_setting`` names
+    the setting that bounds a copy's age; a bulk statement run with the execution option
+    ``skip_option`` changes nothing kept here."""
+
+    def __init__(
+        self,
+        name: str,
+        models: tuple[type, ...],
+        redis_key: str,
+        file_name: str,
+        seconds_setting: str,
+        skip_option: str | None = None,
+    ):
+        self.name, self.models, self.skip_option = name, models, skip_option
+        self.redis_key, self.file_name, self.seconds_setting = redis_key, file_name, seconds_setting
+        # Listened to once per process, whatever the number of apps made (tests make many).
+        event.listen(Session, "after_flush", self._note_flushed_changes)
+        event.listen(Session, "do_orm_execute", self._note_bulk_changes)
+
+    def init_app(self, app: Flask) -> None:
+        if app.config.get("REDIS_URL"):
+            generation = RedisGeneration(app.config["REDIS_URL"], self.redis_key)
+        else:
+            generation = FileGeneration(Path(app.instance_path) / self.file_name)
+        app.extensions[self.name] = CatalogueCache(
+            generation,
+            float(app.config.get(self.seconds_setting, 60)),
+            check_every=float(app.config.get("CATALOGUE_CHECK_SECONDS", 1)),
+            pending=lambda: after_commit_pending(self._announce_change),
+        )
+
+    def cache(self) -> CatalogueCache:
+        return current_app.extensions[self.name]
+
+    def changed(self, app: Flask | None = None) -> None:
+        """Drop every process's copy now (the session hooks call this after a commit)."""
+        (app or current_app).extensions[self.name].changed()
+
+    def _note_flushed_changes(self, session: Session, flush_context) -> None:
+        touched = chain(session.new, session.dirty, session.deleted)
+        if any(isinstance(obj, self.models) for obj in touched):
+            after_commit(self._announce_change, session=session)
+
+    def _note_bulk_changes(self, state) -> None:
+        if self.skip_option and state.execution_options.get(self.skip_option):
+            return
+        if state.is_update or state.is_delete or state.is_insert:
+            mapper = state.bind_mapper
+            if mapper is not None and issubclass(mapper.class_, self.models):
+                after_commit(self._announce_change, session=state.session)
+
+    def _announce_change(self, _: list) -> None:
+        if has_app_context() and self.name in current_app.extensions:
+            self.changed()
 
 
-def _cache() -> CatalogueCache:
-    return current_app.extensions["catalogue_cache"]
+#: Execution option of a bulk statement that only moves printed stock, which the catalogue does
+#: not hold (placing and cancelling orders): it need not empty every process's copy of it.
+STOCK_ONLY = {"catalogue_stock_only": True}
+
+_catalogue = KeptCopies(
+    "catalogue_cache",
+    (Report, ReportFormat, Topic),
+    REDIS_KEY,
+    "catalogue-generation",
+    "CATALOGUE_CACHE_SECONDS",
+    skip_option="catalogue_stock_only",
+)
+init_app = _catalogue.init_app
+_cache = _catalogue.cache
 
 
 def catalogue_changed(app: Flask | None = None) -> None:
-    """Drop every process's copy now (the session hooks below call this after a commit)."""
-    (app or current_app).extensions["catalogue_cache"].changed()
-
-
-# ---------------------------------------------------------------------------------------------
-# Noticing changes: any flush or bulk statement that writes a report or a format asks for the
-# announcement after the commit (``init_app`` listens); until then this session reads the database.
-
-
-def _note_flushed_changes(session: Session, flush_context) -> None:
-    touched = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, _CATALOGUE_MODELS) for obj in touched):
-        after_commit(_announce_change, session=session)
-
-
-#: Execution option of a bulk statement that only moves printed stock, which the cache does not
-#: hold (placing and cancelling orders): it need not empty every process's copy.
-STOCK_ONLY = {"catalogue_stock_only": True}
-
-
-def _note_bulk_changes(state) -> None:
-    if state.execution_options.get("catalogue_stock_only"):
-        return
-    if state.is_update or state.is_delete or state.is_insert:
-        mapper = state.bind_mapper
-        if mapper is not None and issubclass(mapper.class_, _CATALOGUE_MODELS):
-            after_commit(_announce_change, session=state.session)
-
-
-def _announce_change(_: list) -> None:
-    if has_app_context() and "catalogue_cache" in current_app.extensions:
-        catalogue_changed()
+    """Drop every process's copy of the catalogue now."""
+    _catalogue.changed(app)

@@ -19,16 +19,13 @@ sold out is never sold from this.
 """
 
 from collections.abc import Iterable
-from itertools import chain
-from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from flask import Flask
+from sqlalchemy import select
 
-from portal.catalogue.cache import CatalogueCache, FileGeneration, RedisGeneration
+from portal.catalogue.cache import KeptCopies
 from portal.catalogue.models import ReportFormat
-from portal.extensions import after_commit, after_commit_pending, db
+from portal.extensions import db
 
 REDIS_KEY = "portal:stock:generation"
 
@@ -51,45 +48,13 @@ def kept_stock(format_ids: Iterable[int]) -> dict[int, int | None]:
     return _cache().get(key, lambda: stock_now(wanted))
 
 
-def init_app(app: Flask) -> None:
-    if app.config.get("REDIS_URL"):
-        generation = RedisGeneration(app.config["REDIS_URL"], REDIS_KEY)
-    else:
-        generation = FileGeneration(Path(app.instance_path) / "stock-generation")
-    app.extensions["stock_cache"] = CatalogueCache(
-        generation,
-        float(app.config.get("STOCK_CACHE_SECONDS", 60)),
-        check_every=float(app.config.get("CATALOGUE_CHECK_SECONDS", 1)),
-        pending=lambda: after_commit_pending(_announce_change),
-    )
-    if not event.contains(Session, "after_flush", _note_flushed_changes):
-        event.listen(Session, "after_flush", _note_flushed_changes)
-        event.listen(Session, "do_orm_execute", _note_bulk_changes)
+_kept = KeptCopies(
+    "stock_cache", (ReportFormat,), REDIS_KEY, "stock-generation", "STOCK_CACHE_SECONDS"
+)
+init_app = _kept.init_app
+_cache = _kept.cache
 
 
 def stock_changed(app: Flask | None = None) -> None:
-    """Drop every process's copy now (the session hooks below call this after a commit)."""
-    (app or current_app).extensions["stock_cache"].changed()
-
-
-def _cache() -> CatalogueCache:
-    return current_app.extensions["stock_cache"]
-
-
-def _note_flushed_changes(session: Session, flush_context) -> None:
-    touched = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, ReportFormat) for obj in touched):
-        after_commit(_announce_change, session=session)
-
-
-def _note_bulk_changes(state) -> None:
-    # Orders take and give back copies with bulk updates (portal.orders.stock).
-    if state.is_update or state.is_delete or state.is_insert:
-        mapper = state.bind_mapper
-        if mapper is not None and issubclass(mapper.class_, ReportFormat):
-            after_commit(_announce_change, session=state.session)
-
-
-def _announce_change(_: list) -> None:
-    if has_app_context() and "stock_cache" in current_app.extensions:
-        stock_changed()
+    """Drop every process's copy now (a commit that moves stock does this itself)."""
+    _kept.changed(app)

@@ -19,15 +19,10 @@ memberships afresh (``person_for`` without ``find``), so nobody is ever charged 
 """
 
 from collections.abc import Sequence
-from itertools import chain
-from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from flask import Flask
 
-from portal.catalogue.cache import CatalogueCache, FileGeneration, RedisGeneration
-from portal.extensions import after_commit, after_commit_pending
+from portal.catalogue.cache import KeptCopies
 from portal.organisations.models import (
     InsightSubscription,
     NamedMember,
@@ -38,7 +33,6 @@ from portal.organisations.services import memberships_for_email
 from portal.pricing import Membership
 
 REDIS_KEY = "portal:memberships:generation"
-_MODELS = (Organisation, OrganisationDomain, InsightSubscription, NamedMember)
 
 
 def kept_memberships(email: str) -> Sequence[Membership]:
@@ -47,44 +41,17 @@ def kept_memberships(email: str) -> Sequence[Membership]:
     return _cache().get(f"memberships:{address}", lambda: tuple(memberships_for_email(address)))
 
 
-def init_app(app: Flask) -> None:
-    if app.config.get("REDIS_URL"):
-        generation = RedisGeneration(app.config["REDIS_URL"], REDIS_KEY)
-    else:
-        generation = FileGeneration(Path(app.instance_path) / "membership-generation")
-    app.extensions["membership_cache"] = CatalogueCache(
-        generation,
-        float(app.config.get("MEMBERSHIP_CACHE_SECONDS", 60)),
-        check_every=float(app.config.get("CATALOGUE_CHECK_SECONDS", 1)),
-        pending=lambda: after_commit_pending(_announce_change),
-    )
-    if not event.contains(Session, "after_flush", _note_flushed_changes):
-        event.listen(Session, "after_flush", _note_flushed_changes)
-        event.listen(Session, "do_orm_execute", _note_bulk_changes)
+_kept = KeptCopies(
+    "membership_cache",
+    (Organisation, OrganisationDomain, InsightSubscription, NamedMember),
+    REDIS_KEY,
+    "membership-generation",
+    "MEMBERSHIP_CACHE_SECONDS",
+)
+init_app = _kept.init_app
+_cache = _kept.cache
 
 
 def memberships_changed(app: Flask | None = None) -> None:
-    """Drop every process's copy now (the session hooks below call this after a commit)."""
-    (app or current_app).extensions["membership_cache"].changed()
-
-
-def _cache() -> CatalogueCache:
-    return current_app.extensions["membership_cache"]
-
-
-def _note_flushed_changes(session: Session, flush_context) -> None:
-    touched = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(obj, _MODELS) for obj in touched):
-        after_commit(_announce_change, session=session)
-
-
-def _note_bulk_changes(state) -> None:
-    if state.is_update or state.is_delete or state.is_insert:
-        mapper = state.bind_mapper
-        if mapper is not None and issubclass(mapper.class_, _MODELS):
-            after_commit(_announce_change, session=state.session)
-
-
-def _announce_change(_: list) -> None:
-    if has_app_context() and "membership_cache" in current_app.extensions:
-        memberships_changed()
+    """Drop every process's copy now (a commit that changes memberships does this itself)."""
+    _kept.changed(app)
