@@ -26,7 +26,13 @@ from portal.catalogue import cache, kept_stock, search
 from portal.catalogue.covers import COVER_WIDTHS, cover_size_key
 from portal.clock import today_in_london
 from portal.extensions import db
-from portal.operations.security import drawn_for_reuse, public_page, reused, searched_text
+from portal.operations.security import (
+    drawn_for_reuse,
+    public_page,
+    reused,
+    searched_text,
+    sees_shared_pages,
+)
 from portal.orders import services as orders
 from portal.organisations import membership_cache
 from portal.organisations.services import person_for
@@ -63,7 +69,7 @@ def report_list():
     # kept; searched and filtered looks can be made in too many ways to keep, so they are drawn
     # afresh (from the cached catalogue).
     if query.is_filtered:
-        return draw() if current_user.is_authenticated or session else reused(drawn_for_reuse(draw))
+        return reused(drawn_for_reuse(draw)) if sees_shared_pages() else draw()
     return _page_for_visitor(f"report_list:{query.key}", draw)
 
 
@@ -186,10 +192,11 @@ def _page_for_signed_in(name: str, shown: dict, draw: Callable[[], str]) -> str:
 
 
 def _page_for_visitor(name: str, draw: Callable[[], str]) -> str:
-    """``draw()`` for someone signed in or with a session: their own page (their account links,
-    a message flashed to them). A visitor without one sees what every such visitor sees: the
-    page kept as ``name`` with the catalogue, drawn once, with their own nonce and form token."""
-    if current_user.is_authenticated or session:
+    """``draw()`` for someone whose page is their own (signed in, a basket, a message flashed to
+    them). Any other visitor, a form token from an earlier page or not, sees what every such
+    visitor sees: the page kept as ``name`` with the catalogue, drawn once, with their own nonce
+    and form token."""
+    if not sees_shared_pages():
         return draw()
     return reused(cache.page(name, lambda: drawn_for_reuse(draw)))
 

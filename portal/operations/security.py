@@ -5,6 +5,7 @@ import secrets
 from collections.abc import Callable
 
 from flask import Flask, Response, abort, current_app, g, request, session
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal.storage import download_origin
@@ -34,6 +35,21 @@ def drawn_for_reuse(draw: Callable[[], str]) -> str:
     finally:
         g.pop("csp_nonce", None)
         g.pop(csrf_field, None)
+
+
+#: What a visitor's session may hold and still be served a page drawn for every such visitor: the
+#: form token such a page gave them, and flask-login's note that nobody signed in.
+_SHARED_PAGE_SESSION_KEYS = frozenset({"_fresh"})
+
+
+def sees_shared_pages() -> bool:
+    """Whether this visitor sees what every visitor without a session sees: nobody signed in, and
+    their session holds nothing a page shows (no basket, no message waiting), at most the form
+    token an earlier shared page gave them. Such a page is ``reused`` with their own token."""
+    if current_user.is_authenticated:
+        return False
+    csrf_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return set(session.keys()) <= _SHARED_PAGE_SESSION_KEYS | {csrf_field}
 
 
 def reused(page: str) -> str:

@@ -4,6 +4,7 @@ form token, and the page changes with the catalogue and the stock."""
 
 import re
 
+from flask import template_rendered
 from sqlalchemy import update
 
 from portal.catalogue.cache import STOCK_ONLY
@@ -106,3 +107,32 @@ def test_a_signed_in_visitor_gets_their_own_report_page(client, auth, create_use
     assert "Sign out" not in client.get(f"/reports/{report.slug}").text
     auth.sign_in(create_user().email)
     assert "Sign out" in client.get(f"/reports/{report.slug}").text
+
+
+def test_a_visitor_given_a_form_token_still_sees_the_shared_pages(app, client, create_report):
+    """A report page's form gives a visitor a session holding its token: their next pages are
+    still the ones kept for every visitor, with that same token."""
+    report = create_report()
+    app.test_client().get(f"/reports/{report.slug}")  # kept
+    app.test_client().get("/reports")
+    first = client.get(f"/reports/{report.slug}")
+    drawn = []
+
+    def note(sender, template, context, **extra):
+        drawn.append(template.name)
+
+    with template_rendered.connected_to(note, app):
+        again = client.get(f"/reports/{report.slug}")
+        listing = client.get("/reports")
+    assert drawn == [] and listing.status_code == 200
+    assert _csrf_token(again) == _csrf_token(first)
+
+
+def test_a_visitor_with_a_basket_gets_their_own_page(app, client, create_report, post_form):
+    report = create_report()
+    pdf = next(f for f in report.formats if f.kind is FormatKind.PDF)
+    post_form(f"/reports/{report.slug}", {"format_id": pdf.id})
+    assert "Basket (1" in client.get(f"/reports/{report.slug}").get_data(as_text=True)
+    assert "Basket (1" not in app.test_client().get(f"/reports/{report.slug}").get_data(
+        as_text=True
+    )
