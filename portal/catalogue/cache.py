@@ -196,7 +196,7 @@ def published_report(slug: str) -> ReportListing | None:
     made-up addresses cannot fill the cache."""
     if not SLUG.fullmatch(slug):
         return None
-    return next((r for r in published_reports() if r.slug == slug), None)
+    return derived("by-slug", lambda reports: {r.slug: r for r in reports}).get(slug)
 
 
 # ---------------------------------------------------------------------------------------------
