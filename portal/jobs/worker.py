@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 
 import click
+import redis
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
@@ -56,6 +57,15 @@ class PortalWorker(SimpleWorker):
     Redis again within seconds once it is back (RQ waits up to a minute between tries)."""
 
     max_connection_wait_time = 5.0
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's upkeep (the scheduler, the registries), put off while Redis is away: RQ quits on
+        an error there, and a worker whose upkeep fell due while Redis restarted stopped for good.
+        Waiting for the next job then tries Redis again until it is back."""
+        try:
+            super().run_maintenance_tasks()
+        except redis.exceptions.RedisError as error:
+            log.warning("worker upkeep put off, Redis did not answer: %s", error)
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         if not job.timeout or job.timeout < 0:

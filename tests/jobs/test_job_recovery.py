@@ -63,3 +63,18 @@ def test_redis_that_failed_is_not_asked_again_for_a_moment(app, ctx, jobs_on_red
     monkeypatch.setattr(job_queue_module.time, "monotonic", lambda: later)
     enqueue(plain_job, "third")
     assert len(asked) == 2  # after the respite, Redis is tried again
+
+
+def test_upkeep_falling_due_while_redis_is_away_does_not_stop_the_worker(
+    ctx, jobs_on_redis, monkeypatch
+):
+    job = enqueue(quick_job, 4)
+    worker = worker_module.PortalWorker([], connection=job.connection)
+
+    def redis_away(*args, **kwargs):
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(worker, "clean_registries", redis_away)
+    worker.run_maintenance_tasks()  # RQ's own would raise, and its loop would quit
+    monkeypatch.setattr(worker, "clean_registries", lambda: None)
+    worker.run_maintenance_tasks()
