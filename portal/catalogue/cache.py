@@ -49,6 +49,7 @@ from portal.catalogue.models import (
 )
 from portal.catalogue.services import SLUG
 from portal.extensions import after_commit, after_commit_pending, db
+from portal.operations.security import drawn_for_reuse, reused, sees_shared_pages
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,16 @@ def page(
     if kept_at_most is not None and kept.kept(f"page:{kind}:") >= kept_at_most:
         return kept.get(key, draw, keep=False)
     return kept.get(key, draw)
+
+
+def page_for_visitor(name: str, draw: Callable[[], str]) -> str:
+    """``draw()`` for someone whose page is their own (signed in, a basket, a message flashed to
+    them). Any other visitor, a form token from an earlier page or not, sees what every such
+    visitor sees: the page kept as ``name`` with the catalogue, drawn once, with their own nonce
+    and form token."""
+    if not sees_shared_pages():
+        return draw()
+    return reused(page(name, lambda: drawn_for_reuse(draw)))
 
 
 def published_report(slug: str) -> ReportListing | None:

@@ -70,7 +70,7 @@ def report_list():
     # afresh (from the cached catalogue).
     if query.is_filtered:
         return reused(drawn_for_reuse(draw)) if sees_shared_pages() else draw()
-    return _page_for_visitor(f"report_list:{query.key}", draw)
+    return cache.page_for_visitor(f"report_list:{query.key}", draw)
 
 
 @bp.route("/reports/<slug>", methods=["GET", "POST"])
@@ -123,7 +123,7 @@ def report_detail(slug: str):
     name = f"report:{report.slug}:{today.isoformat()}:{in_stock}"
     if current_user.is_authenticated:
         return _page_for_signed_in(name, shown, draw)
-    return _page_for_visitor(name, draw)
+    return cache.page_for_visitor(name, draw)
 
 
 @bp.route("/reports/<slug>/sample.pdf")
@@ -189,16 +189,6 @@ def _page_for_signed_in(name: str, shown: dict, draw: Callable[[], str]) -> str:
         kind="signed-in",
     )
     return reused(kept)
-
-
-def _page_for_visitor(name: str, draw: Callable[[], str]) -> str:
-    """``draw()`` for someone whose page is their own (signed in, a basket, a message flashed to
-    them). Any other visitor, a form token from an earlier page or not, sees what every such
-    visitor sees: the page kept as ``name`` with the catalogue, drawn once, with their own nonce
-    and form token."""
-    if not sees_shared_pages():
-        return draw()
-    return reused(cache.page(name, lambda: drawn_for_reuse(draw)))
 
 
 def _add_to_basket(

@@ -11,4 +11,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public_page
 def index():
-    return render_template("main/index.html", reports=catalogue.published_reports()[:3])
+    """The home page: drawn once per catalogue for visitors whose page is not their own."""
+    return catalogue.page_for_visitor(
+        "home",
+        lambda: render_template("main/index.html", reports=catalogue.published_reports()[:3]),
+    )

@@ -136,3 +136,20 @@ def test_a_visitor_with_a_basket_gets_their_own_page(app, client, create_report,
     assert "Basket (1" not in app.test_client().get(f"/reports/{report.slug}").get_data(
         as_text=True
     )
+
+
+def test_the_home_page_is_drawn_once_for_visitors(app, client, auth, create_user, create_report):
+    create_report(title="Digital by default")
+    app.test_client().get("/")  # kept
+    drawn = []
+
+    def note(sender, template, context, **extra):
+        drawn.append(template.name)
+
+    with template_rendered.connected_to(note, app):
+        visitor = app.test_client().get("/").get_data(as_text=True)
+        assert drawn == [] and "Digital by default" in visitor and "Sign out" not in visitor
+        auth.sign_in(create_user().email)
+        drawn.clear()
+        signed_in = client.get("/").get_data(as_text=True)
+    assert drawn == ["main/index.html"] and "Sign out" in signed_in
