@@ -185,11 +185,8 @@ def page(
     and as old at most). Only for a page that is the same for every visitor it is served to.
     With ``kept_at_most``, no more than that many pages of this ``kind`` are kept at once (others
     are drawn each time until the oldest expire)."""
-    key = f"page:{kind}:{name}:{request.script_root}"
-    kept = _cache()
-    if kept_at_most is not None and kept.kept(f"page:{kind}:") >= kept_at_most:
-        return kept.get(key, draw, keep=False)
-    return kept.get(key, draw)
+    limit = None if kept_at_most is None else (f"page:{kind}:", kept_at_most)
+    return _cache().get(f"page:{kind}:{name}:{request.script_root}", draw, limit=limit)
 
 
 def page_for_visitor(name: str, draw: Callable[[], str]) -> str:
@@ -267,7 +264,7 @@ class CatalogueCache:
     ):
         self.generation = generation
         # Whether this session's own change waits for its commit (then the database is read).
-        self._pending = pending or (lambda: after_commit_pending(_catalogue._announce_change))
+        self._pending = pending or (lambda: False)
         self.seconds = seconds
         self.check_every = check_every
         self._clock = clock
@@ -290,14 +287,9 @@ class CatalogueCache:
             self._checked_at = now
         return token
 
-    def kept(self, prefix: str) -> int:
-        """How many entries whose key starts with ``prefix`` are kept now."""
-        with self._lock:
-            return sum(1 for key in self._entries if key.startswith(prefix))
-
-    def get(self, key: str, load: Callable[[], T], keep: bool = True) -> T:
-        """The cached value of ``key``, or ``load()`` (kept for the current generation, unless
-        ``keep`` is False: then only a copy already kept is served).
+    def get(self, key: str, load: Callable[[], T], limit: tuple[str, int] | None = None) -> T:
+        """The cached value of ``key``, or ``load()`` (kept for the current generation; with
+        ``limit`` = (prefix, most), not kept when ``most`` entries with that prefix already are).
 
         One thread at a time reads a key afresh. When a copy has only grown old (the same
         generation, past ``seconds``), the others go on serving it meanwhile; when there is no
@@ -336,13 +328,14 @@ class CatalogueCache:
         try:
             value = load()
             with self._lock:
-                if keep and token == self._token:  # a newer generation arrived: keep nothing
+                if token == self._token:  # a newer generation arrived meanwhile: keep nothing
                     self._entries = {  # out-of-date entries go, so pages kept per day and per
                         k: entry  # stock level do not pile up
                         for k, entry in self._entries.items()
                         if now - entry[0] < self.seconds
                     }
-                    self._entries[key] = (now, value)
+                    if limit is None or _count(self._entries, limit[0]) < limit[1]:
+                        self._entries[key] = (now, value)
         finally:
             with self._lock:
                 self._reading.pop((token, key), None)
@@ -357,6 +350,10 @@ class CatalogueCache:
             self.generation.replace()
         except Exception:
             log.exception("catalogue cache: could not announce a change; entries expire by age")
+
+
+def _count(entries: dict[str, object], prefix: str) -> int:
+    return sum(1 for key in entries if key.startswith(prefix))
 
 
 class KeptCopies:

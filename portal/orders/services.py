@@ -186,8 +186,18 @@ def quotes_and_stock(
         return {}, {}
     organisation_id = _subscribing_organisation(person, today)
     if organisation_id is None and kept_stock is not None:
-        stock = kept_stock([f.id for f in formats])
-        return {f.id: pricing.quote(person, f, 1, today, 0) for f in formats}, stock
+        stock, used = kept_stock([f.id for f in formats]), {}
+    else:
+        stock, used = _stock_and_copies_used(formats, organisation_id)
+    quotes = {f.id: pricing.quote(person, f, 1, today, used.get(f.id, 0)) for f in formats}
+    return quotes, stock
+
+
+def _stock_and_copies_used(
+    formats: list, organisation_id: int | None
+) -> tuple[dict[int, int | None], dict[int, int]]:
+    """Each format's stock now and, for a subscribing organisation, the free copies it has had
+    (one query)."""
     query = select(ReportFormat.id, ReportFormat.stock).where(
         ReportFormat.id.in_([f.id for f in formats])
     )
@@ -197,12 +207,11 @@ def quotes_and_stock(
             used, used.c.report_format_id == ReportFormat.id
         )
     stock: dict[int, int | None] = {}
-    used: dict[int, int] = {}
+    copies_used: dict[int, int] = {}
     for format_id, in_stock, *copies in db.session.execute(query):
         stock[format_id] = in_stock
-        used[format_id] = int(copies[0] or 0) if copies else 0
-    quotes = {f.id: pricing.quote(person, f, 1, today, used.get(f.id, 0)) for f in formats}
-    return quotes, stock
+        copies_used[format_id] = int(copies[0] or 0) if copies else 0
+    return stock, copies_used
 
 
 def _subscribing_organisation(person: pricing.Person, today: date) -> int | None:

@@ -193,11 +193,6 @@ def test_entries_expire(tmp_path, ctx):
     assert catalogue.get("reports", lambda: "third") == "third"
 
 
-def _NO_EDITS() -> bool:
-    """No transaction of these threads holds an edit of its own (they have no app context)."""
-    return False
-
-
 class _SlowReading:
     """A reading of the database that holds until let go, counting how many were made."""
 
@@ -220,12 +215,18 @@ def threads():
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def test_an_old_copy_is_served_while_one_thread_reads_it_afresh(tmp_path, ctx, threads):
+def _copy_grown_old(tmp_path, value: str) -> cache.CatalogueCache:
+    """A cache whose copy of "reports", ``value``, was read 61 seconds ago (kept for 60)."""
     now = [1000.0]
     generation = cache.FileGeneration(tmp_path / "generation")
-    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0], pending=_NO_EDITS)
-    assert catalogue.get("reports", lambda: "old") == "old"
+    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0])
+    assert catalogue.get("reports", lambda: value) == value
     now[0] += 61
+    return catalogue
+
+
+def test_an_old_copy_is_served_while_one_thread_reads_it_afresh(tmp_path, ctx, threads):
+    catalogue = _copy_grown_old(tmp_path, "old")
     reading = _SlowReading("new")
     with ThreadPoolExecutor(1) as reader:
         first = reader.submit(catalogue.get, "reports", reading)
@@ -241,7 +242,7 @@ def test_an_old_copy_is_served_while_one_thread_reads_it_afresh(tmp_path, ctx, t
 
 def test_without_a_copy_the_threads_wait_for_one_reading(tmp_path, ctx, threads):
     generation = cache.FileGeneration(tmp_path / "generation")
-    catalogue = cache.CatalogueCache(generation, 60, pending=_NO_EDITS)
+    catalogue = cache.CatalogueCache(generation, 60)
     reading = _SlowReading("read once")
     with ThreadPoolExecutor(1) as reader:
         first = reader.submit(catalogue.get, "reports", reading)
@@ -255,11 +256,7 @@ def test_without_a_copy_the_threads_wait_for_one_reading(tmp_path, ctx, threads)
 
 
 def test_an_edit_is_never_hidden_behind_the_copy_it_replaces(tmp_path, ctx):
-    now = [1000.0]
-    generation = cache.FileGeneration(tmp_path / "generation")
-    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0], pending=_NO_EDITS)
-    assert catalogue.get("reports", lambda: "before the edit") == "before the edit"
-    now[0] += 61
+    catalogue = _copy_grown_old(tmp_path, "before the edit")
     reading = _SlowReading("read before the edit")
     with ThreadPoolExecutor(1) as reader:
         first = reader.submit(catalogue.get, "reports", reading)
