@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from flask import Flask
 from sqlalchemy import select
 
-from portal.catalogue.cache import KeptCopies
 from portal.catalogue.models import ReportFormat
 from portal.extensions import db
+from portal.kept_copies import KeptCopies
 
 REDIS_KEY = "portal:stock:generation"
 

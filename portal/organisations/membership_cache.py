@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from flask import Flask
 
-from portal.catalogue.cache import KeptCopies
+from portal.kept_copies import KeptCopies
 from portal.organisations.models import (
     InsightSubscription,
     NamedMember,

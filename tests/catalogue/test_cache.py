@@ -11,6 +11,7 @@ from portal import pricing
 from portal.catalogue import cache
 from portal.catalogue.models import FormatKind, ReportFormat
 from portal.extensions import db
+from portal.kept_copies import CatalogueCache, FileGeneration, RedisGeneration
 from portal.orders.models import PaymentMethod
 from portal.orders.services import Buyer, Delivery
 from tests.catalogue.report_form import FORMAT_FORM, REPORT_FORM
@@ -140,7 +141,7 @@ def test_uncommitted_changes_are_seen_by_their_own_transaction(app, shown):
 
 
 def _two_processes(generation_a, generation_b):
-    return cache.CatalogueCache(generation_a, 60), cache.CatalogueCache(generation_b, 60)
+    return CatalogueCache(generation_a, 60), CatalogueCache(generation_b, 60)
 
 
 def _shares_changes(first, second, ctx):
@@ -154,18 +155,18 @@ def _shares_changes(first, second, ctx):
 
 def test_processes_on_one_machine_share_changes_through_a_file(tmp_path, ctx):
     path = tmp_path / "catalogue-generation"
-    _shares_changes(*_two_processes(cache.FileGeneration(path), cache.FileGeneration(path)), ctx)
+    _shares_changes(*_two_processes(FileGeneration(path), FileGeneration(path)), ctx)
 
 
 def test_app_servers_share_changes_through_redis(ctx, redis_space):
     key = f"{redis_space.name}:catalogue-generation"
-    generations = [cache.RedisGeneration(TEST_REDIS_URL, key=key) for _ in range(2)]
+    generations = [RedisGeneration(TEST_REDIS_URL, key=key) for _ in range(2)]
     _shares_changes(*_two_processes(*generations), ctx)
     assert redis_space.keys() == [key]
 
 
 def test_a_copy_read_while_an_edit_lands_is_not_kept(tmp_path, ctx):
-    catalogue = cache.CatalogueCache(cache.FileGeneration(tmp_path / "generation"), 60)
+    catalogue = CatalogueCache(FileGeneration(tmp_path / "generation"), 60)
 
     def read_during_an_edit():
         catalogue.changed()  # the edit commits while this reader is at the database
@@ -176,16 +177,16 @@ def test_a_copy_read_while_an_edit_lands_is_not_kept(tmp_path, ctx):
 
 
 def test_without_its_generation_the_cache_reads_the_database(ctx):
-    unreachable = cache.RedisGeneration("redis://127.0.0.1:1/0")
-    catalogue = cache.CatalogueCache(unreachable, 60)
+    unreachable = RedisGeneration("redis://127.0.0.1:1/0", cache.REDIS_KEY)
+    catalogue = CatalogueCache(unreachable, 60)
     assert catalogue.get("reports", lambda: "first") == "first"
     assert catalogue.get("reports", lambda: "second") == "second"
 
 
 def test_entries_expire(tmp_path, ctx):
     now = [1000.0]
-    generation = cache.FileGeneration(tmp_path / "generation")
-    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0])
+    generation = FileGeneration(tmp_path / "generation")
+    catalogue = CatalogueCache(generation, 60, clock=lambda: now[0])
     assert catalogue.get("reports", lambda: "first") == "first"
     now[0] += 59
     assert catalogue.get("reports", lambda: "second") == "first"
@@ -215,11 +216,11 @@ def threads():
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _copy_grown_old(tmp_path, value: str) -> cache.CatalogueCache:
+def _copy_grown_old(tmp_path, value: str) -> CatalogueCache:
     """A cache whose copy of "reports", ``value``, was read 61 seconds ago (kept for 60)."""
     now = [1000.0]
-    generation = cache.FileGeneration(tmp_path / "generation")
-    catalogue = cache.CatalogueCache(generation, 60, clock=lambda: now[0])
+    generation = FileGeneration(tmp_path / "generation")
+    catalogue = CatalogueCache(generation, 60, clock=lambda: now[0])
     assert catalogue.get("reports", lambda: value) == value
     now[0] += 61
     return catalogue
@@ -241,8 +242,8 @@ def test_an_old_copy_is_served_while_one_thread_reads_it_afresh(tmp_path, ctx, t
 
 
 def test_without_a_copy_the_threads_wait_for_one_reading(tmp_path, ctx, threads):
-    generation = cache.FileGeneration(tmp_path / "generation")
-    catalogue = cache.CatalogueCache(generation, 60)
+    generation = FileGeneration(tmp_path / "generation")
+    catalogue = CatalogueCache(generation, 60)
     reading = _SlowReading("read once")
     with ThreadPoolExecutor(1) as reader:
         first = reader.submit(catalogue.get, "reports", reading)
@@ -271,8 +272,8 @@ def test_an_edit_is_never_hidden_behind_the_copy_it_replaces(tmp_path, ctx):
 def test_another_process_edit_shows_within_the_check_interval(tmp_path, ctx):
     now = [1000.0]
     path = tmp_path / "generation"
-    here = cache.CatalogueCache(cache.FileGeneration(path), 60, lambda: now[0], check_every=1)
-    there = cache.CatalogueCache(cache.FileGeneration(path), 60, lambda: now[0], check_every=1)
+    here = CatalogueCache(FileGeneration(path), 60, lambda: now[0], check_every=1)
+    there = CatalogueCache(FileGeneration(path), 60, lambda: now[0], check_every=1)
     assert here.get("reports", lambda: "before") == "before"
     there.changed()  # another process commits an edit
     now[0] += 0.5
@@ -283,8 +284,8 @@ def test_another_process_edit_shows_within_the_check_interval(tmp_path, ctx):
 
 def test_an_edit_in_this_process_shows_at_once_whatever_the_check_interval(tmp_path, ctx):
     now = [1000.0]
-    catalogue = cache.CatalogueCache(
-        cache.FileGeneration(tmp_path / "generation"), 60, lambda: now[0], check_every=1
+    catalogue = CatalogueCache(
+        FileGeneration(tmp_path / "generation"), 60, lambda: now[0], check_every=1
     )
     assert catalogue.get("reports", lambda: "before") == "before"
     catalogue.changed()
@@ -295,12 +296,12 @@ def test_the_token_is_read_once_per_check_interval(tmp_path, ctx):
     now = [1000.0]
     reads = []
 
-    class CountedGeneration(cache.FileGeneration):
+    class CountedGeneration(FileGeneration):
         def current(self) -> str:
             reads.append(now[0])
             return super().current()
 
-    catalogue = cache.CatalogueCache(
+    catalogue = CatalogueCache(
         CountedGeneration(tmp_path / "generation"), 60, lambda: now[0], check_every=1
     )
     for tenth in range(20):  # two seconds of reads, ten a second

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from config import TestingConfig
 from portal import create_app
 from portal.accounts.models import User
-from portal.catalogue.cache import RedisGeneration
 from portal.email.models import OutboxEmail
 from portal.extensions import db
+from portal.kept_copies import RedisGeneration
 from portal.operations.limits import limiter
 from tests.helpers import (
     TEST_PASSWORD,
